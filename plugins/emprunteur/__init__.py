@@ -1,0 +1,42 @@
+"""Plugin ``emprunteur``: lettres de substitution d'assurance emprunteur adressées aux banques."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.plugins import NavItem, PluginInfo, hookimpl
+from portal.core.plugins.package import templates_of, translations_of
+
+plugin_info = PluginInfo(
+    name="emprunteur",
+    title="Assurance emprunteur",
+    version="0.1.0",
+    description="Lettres de substitution d'assurance emprunteur adressées aux banques.",
+)
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.emprunteur.blueprint import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def template_folders():
+    return templates_of(__file__)
+
+
+@hookimpl
+def translation_folders():
+    return translations_of(__file__)
+
+
+@hookimpl
+def tenant_settings_schema():
+    from plugins.emprunteur.settings import EmprunteurSettings
+
+    return EmprunteurSettings
+
+
+@hookimpl
+def main_menu_items(tenant):
+    return [NavItem(label=_l("Assurance emprunteur"), endpoint="emprunteur.home", order=30)]

@@ -1,0 +1,50 @@
+"""Plugin ``paper_mail``: documents imprimés, mis sous pli et remis à La Poste."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.plugins import NavItem, PluginInfo, PricedItem, hookimpl
+from portal.core.plugins.package import templates_of, translations_of
+
+plugin_info = PluginInfo(
+    name="paper_mail",
+    title="Courrier papier",
+    version="0.1.0",
+    description="Documents imprimés, mis sous pli et remis à La Poste.",
+)
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.paper_mail.blueprint import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def template_folders():
+    return templates_of(__file__)
+
+
+@hookimpl
+def translation_folders():
+    return translations_of(__file__)
+
+
+@hookimpl
+def tenant_settings_schema():
+    from plugins.paper_mail.settings import PaperMailSettings
+
+    return PaperMailSettings
+
+
+@hookimpl
+def main_menu_items(tenant):
+    return [NavItem(label=_l("Courrier papier"), endpoint="paper_mail.home", order=20)]
+
+@hookimpl
+def priced_items(tenant):
+    """Default prices of SPEC (cents, VAT included)."""
+    return [
+        PricedItem("paper_mail.lettre_verte_1", _l("Lettre verte, 1 feuille"), 114),
+        PricedItem("paper_mail.typed_address", _l("Saisie de l'adresse du destinataire"), 16),
+    ]

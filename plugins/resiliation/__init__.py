@@ -1,0 +1,53 @@
+"""Plugin ``resiliation``: lettres de résiliation de contrats d'assurance envoyées en recommandé électronique."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.plugins import NavItem, PluginInfo, PricedItem, hookimpl
+from portal.core.plugins.package import templates_of, translations_of
+
+plugin_info = PluginInfo(
+    name="resiliation",
+    title="Résiliation",
+    version="0.1.0",
+    description="Lettres de résiliation de contrats d'assurance envoyées en recommandé électronique.",
+)
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.resiliation.blueprint import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def template_folders():
+    return templates_of(__file__)
+
+
+@hookimpl
+def translation_folders():
+    return translations_of(__file__)
+
+
+@hookimpl
+def tenant_settings_schema():
+    from plugins.resiliation.settings import ResiliationSettings
+
+    return ResiliationSettings
+
+
+@hookimpl
+def main_menu_items(tenant):
+    return [NavItem(label=_l("Résiliation"), endpoint="resiliation.home", order=10)]
+
+@hookimpl
+def priced_items(tenant):
+    """Default prices of SPEC (cents, VAT included)."""
+    return [
+        PricedItem("resiliation.lrar", _l("Lettre recommandée électronique avec accusé de réception (LRAR)"), 378),
+        PricedItem("resiliation.lr", _l("Lettre recommandée électronique (LR)"), 297),
+        PricedItem("resiliation.lrar_esigned_mandate", _l("LRAR avec mandat signé électroniquement"), 491),
+        PricedItem("resiliation.lr_esigned_mandate", _l("LR avec mandat signé électroniquement"), 418),
+        PricedItem("resiliation.platform_sender", _l("Envoi au nom de la plateforme (AR)"), 528),
+    ]

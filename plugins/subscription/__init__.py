@@ -1,0 +1,42 @@
+"""Plugin ``subscription``: du devis à la souscription en ligne avec signature électronique."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.plugins import NavItem, PluginInfo, hookimpl
+from portal.core.plugins.package import templates_of, translations_of
+
+plugin_info = PluginInfo(
+    name="subscription",
+    title="Souscription en ligne",
+    version="0.1.0",
+    description="Du devis à la souscription en ligne avec signature électronique.",
+)
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.subscription.blueprint import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def template_folders():
+    return templates_of(__file__)
+
+
+@hookimpl
+def translation_folders():
+    return translations_of(__file__)
+
+
+@hookimpl
+def tenant_settings_schema():
+    from plugins.subscription.settings import SubscriptionSettings
+
+    return SubscriptionSettings
+
+
+@hookimpl
+def main_menu_items(tenant):
+    return [NavItem(label=_l("Souscription en ligne"), endpoint="subscription.home", order=10)]

@@ -1,0 +1,11 @@
+"""Tenant settings of the subscription plugin."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SubscriptionSettings(BaseModel):
+    """``[plugins.subscription]``: quote validity and numbering of SPEC §7."""
+
+    model_config = ConfigDict(extra="forbid")
+    quote_validity_days: int = Field(30, ge=1)
+    quote_prefix: str = Field("DEV", pattern=r"^[A-Z]{2,5}$")

@@ -1,0 +1,160 @@
+"""The ``portal`` command line: development server, tenants, workers, scheduler, database, demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
+
+from portal.app import create_app
+
+
+def _create_app():
+    return create_app()
+
+
+class PortalGroup(FlaskGroup):
+    """FlaskGroup that also lets plugins add commands through ``register_cli_commands``."""
+
+    def list_commands(self, ctx):
+        self._load_plugin_commands_once(ctx)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        self._load_plugin_commands_once(ctx)
+        return super().get_command(ctx, name)
+
+    def _load_plugin_commands_once(self, ctx):
+        if getattr(self, "_portal_plugins_loaded", False):
+            return
+        self._portal_plugins_loaded = True
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except Exception:  # noqa: BLE001 - a broken app still lets `portal --help` work
+            return
+        app.extensions["portal.plugins"].call_each("register_cli_commands", cli=self)
+
+
+@click.group(cls=PortalGroup, create_app=_create_app, add_default_commands=False)
+def cli():
+    """Portail multi-tenant : serveur, tenants, jobs, base de données."""
+
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+@cli.group()
+def tenants():
+    """Tenants folders (tenants/<slug>/tenant.toml)."""
+
+
+@tenants.command("sync")
+@with_appcontext
+def tenants_sync():
+    """Validate every tenant folder and load it into the database."""
+    from portal.core.tenants.sync import SyncError, sync_tenants
+
+    try:
+        report = sync_tenants(Path(current_app.config["PORTAL_TENANTS_DIR"]),
+                              current_app.extensions["portal.plugins"])
+    except SyncError as exc:
+        for line in exc.errors:
+            click.secho(line, fg="red", err=True)
+        sys.exit(1)
+    for label, slugs in (("created", report.created), ("updated", report.updated),
+                         ("unchanged", report.unchanged)):
+        if slugs:
+            click.echo(f"{label}: {', '.join(slugs)}")
+
+
+@tenants.command("list")
+@with_appcontext
+def tenants_list():
+    """List tenants with their URLs."""
+    for slug, url in tenant_urls(current_app, port=None):
+        click.echo(f"{slug:24} {url}")
+
+
+def tenant_urls(app, port: int | None) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from portal.core.tenants import Tenant
+    from portal.extensions import db
+
+    suffix = app.config.get("PORTAL_DEV_HOST_SUFFIX")
+    rows = db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    urls = []
+    for tenant in rows:
+        host = f"{tenant.slug}.{suffix}" if suffix else (tenant.hosts[0].host if tenant.hosts else "")
+        urls.append((tenant.slug, f"http://{host}{f':{port}' if port else ''}/"))
+    return urls
+
+
+@cli.command("upgrade")
+@with_appcontext
+def upgrade_command():
+    """Apply core and plugin migrations (same as ``portal db upgrade``)."""
+    from portal.core.database import upgrade_database
+
+    upgrade_database()
+
+
+@cli.command("demo")
+@with_appcontext
+def demo_command():
+    """Create the database if needed, load the demo tenants and their demo data."""
+    from portal.core.demo import load_demo
+
+    load_demo(current_app)
+    for slug, url in tenant_urls(current_app, port=None):
+        click.echo(f"{slug:24} {url}")
+
+
+@cli.command("worker")
+@click.option("--threads", default=4, show_default=True, help="Worker threads in this process.")
+@with_appcontext
+def worker_command(threads: int):
+    """Run a dramatiq worker for every queue (needs PORTAL_REDIS_URL)."""
+    from portal.core.jobs import run_worker
+
+    run_worker(current_app, threads=threads)
+
+
+@cli.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the periodic scheduler (safe to run in several processes)."""
+    from portal.core.jobs import run_scheduler
+
+    run_scheduler(current_app)
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def run_command(host: str, port: int):
+    """Development: web server + in-process worker + scheduler, demo data on first start."""
+    from portal.core.demo import load_demo
+    from portal.core.jobs import start_embedded
+
+    app = current_app._get_current_object()
+    load_demo(app)
+    start_embedded(app)
+    click.echo("Portail prêt / Portal ready:")
+    for slug, url in tenant_urls(app, port=port):
+        click.echo(f"  {slug:24} {url}")
+    click.echo(f"  {'dev mailbox':24} http://<tenant>.localhost:{port}/_dev/mailbox")
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+def main() -> None:
+    cli(prog_name="portal")
+
+
+if __name__ == "__main__":
+    main()

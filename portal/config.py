@@ -1,0 +1,72 @@
+"""Configuration read from the environment (``PORTAL_*``), with embedded defaults.
+
+With nothing set, the portal runs on a SQLite file, a local storage folder, in-process jobs and
+development mail/SMS boxes under ``var/``. Production sets the database, Redis and S3 variables.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"PORTAL_{name}")
+    return value if value not in (None, "") else default
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A stable development secret kept in the data folder (production sets PORTAL_SECRET_KEY)."""
+    explicit = _env("SECRET_KEY")
+    if explicit:
+        return explicit
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping; ``overrides`` (tests) win over the environment."""
+    overrides = dict(overrides or {})
+    data_dir = Path(overrides.get("PORTAL_DATA_DIR") or _env("DATA_DIR", str(PROJECT_ROOT / "var")))
+    config = {
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PORTAL_TENANTS_DIR": _env("TENANTS_DIR", str(PROJECT_ROOT / "tenants")),
+        # Host suffix that maps <slug>.<suffix> to a tenant in development.
+        "PORTAL_DEV_HOST_SUFFIX": _env("DEV_HOST_SUFFIX", "localhost"),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{data_dir / 'portal.db'}"),
+        "PORTAL_REDIS_URL": _env("REDIS_URL"),
+        "PORTAL_STORAGE": _env("STORAGE", "local"),
+        "PORTAL_STORAGE_PATH": _env("STORAGE_PATH", str(data_dir / "files")),
+        "PORTAL_S3_BUCKET": _env("S3_BUCKET"),
+        "PORTAL_S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
+        "PORTAL_S3_REGION": _env("S3_REGION", "eu-west-3"),
+        "PORTAL_MAIL": _env("MAIL", "dev"),
+        "PORTAL_SMTP_HOST": _env("SMTP_HOST", "localhost"),
+        "PORTAL_SMTP_PORT": int(_env("SMTP_PORT", "25")),
+        "PORTAL_SMTP_USERNAME": _env("SMTP_USERNAME"),
+        "PORTAL_SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "PORTAL_SMTP_STARTTLS": _env("SMTP_STARTTLS", "0") == "1",
+        "PORTAL_SMS": _env("SMS", "dev"),
+        "PORTAL_SMS_HTTP_URL": _env("SMS_HTTP_URL"),
+        "PORTAL_SMS_HTTP_TOKEN": _env("SMS_HTTP_TOKEN"),
+        "PORTAL_SCHEDULER_TICK_SECONDS": float(_env("SCHEDULER_TICK_SECONDS", "15")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(Path(config["PORTAL_DATA_DIR"]))
+    return config

@@ -1,0 +1,50 @@
+"""Wiring of the core modules and plugins into an application, in a fixed order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, abort, g, request
+
+from portal.core import i18n, jobs, tenants, web
+from portal.core.plugins import PortalPlugins
+from portal.extensions import migrate
+
+# Core modules that implement hooks; they are registered as always-on plugins named core.<name>.
+CORE_HOOK_MODULES = {"web": web.hooks}
+
+
+def init_app(app: Flask) -> None:
+    plugins = PortalPlugins()
+    for name, module in CORE_HOOK_MODULES.items():
+        plugins.register_core(name, module)
+    plugins.load_entry_points(app.config.get("PORTAL_PLUGIN_GROUP", "portal.plugins"))
+    app.extensions["portal.plugins"] = plugins
+
+    plugins.collect("register_models")  # import every model before metadata is used
+    app.template_folders = [Path(p) for p in plugins.collect("template_folders")]
+
+    tenants.init_app(app)
+    i18n.init_app(app, [Path(p) for p in plugins.collect("translation_folders")])
+    web.init_app(app)
+    jobs.init_app(app, plugins)
+    migrate.init_app(app, directory=str(Path(__file__).parent.parent / "migrations"))
+    _register_plugin_blueprints(app, plugins)
+
+
+def _register_plugin_blueprints(app: Flask, plugins: PortalPlugins) -> None:
+    """Register each plugin's blueprints behind a per-tenant gate declared once, here."""
+    owners: dict[str, str] = {}
+    for plugin_name, blueprints in plugins.call_each("register_blueprints", app=app):
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+            owners[blueprint.name] = plugin_name
+    app.extensions["portal.blueprint_owners"] = owners
+
+    @app.before_request
+    def plugin_gate():
+        tenant = g.get("tenant")
+        for name in request.blueprints:  # nested blueprints: "parent.child", then "parent"
+            owner = owners.get(name)
+            if owner is not None and not plugins.is_enabled(owner, tenant):
+                abort(404)

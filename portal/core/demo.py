@@ -1,0 +1,17 @@
+"""Demo data for the embedded default: schema, demo tenants, and what plugins add on sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from portal.core.database import upgrade_database
+from portal.core.tenants.sync import sync_tenants
+
+
+def load_demo(app: Flask) -> None:
+    """Idempotent: bring the schema up to date and (re)load the tenant folders."""
+    Path(app.config["PORTAL_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    upgrade_database()
+    sync_tenants(Path(app.config["PORTAL_TENANTS_DIR"]), app.extensions["portal.plugins"])

@@ -1,0 +1,153 @@
+"""The plugin contract: every hook a plugin may implement.
+
+Each hook is an empty function whose signature is the API. A plugin implements any subset with
+``@hookimpl`` and may accept fewer arguments than the spec offers (pluggy passes only the names it
+asks for). Hooks are called through :mod:`portal.core.plugins` helpers, never ``pm.hook`` directly:
+those helpers skip plugins that are disabled for the tenant at hand. Unless said otherwise, every
+implementation's answer is collected into a list (``None`` answers are dropped).
+
+A test (``tests/test_hookspecs.py``) fails when a hook here lacks a docstring, is missing from
+``docs/plugins.md`` or has no test exercising it.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("portal")
+hookimpl = pluggy.HookimplMarker("portal")
+
+
+# --- Start-up hooks: called once per application, for every installed plugin. ------------------
+
+
+@hookspec
+def register_blueprints(app):
+    """Return the Flask blueprints of the plugin (a list).
+
+    Called once while the app is created. Every URL of a returned blueprint (and of its nested
+    blueprints) answers 404 on tenants where the plugin is disabled; the plugin never checks it.
+    """
+
+
+@hookspec
+def register_models():
+    """Return the SQLAlchemy model classes the plugin defines (a list).
+
+    Called once at start-up, before migrations or ``create_all`` look at the metadata. Tables are
+    prefixed with the plugin's name; tenant-owned models inherit ``TenantScoped``.
+    """
+
+
+@hookspec
+def register_migrations():
+    """Return the path of the plugin's Alembic ``versions`` folder (a string or Path).
+
+    Called when the migration environment is built. The plugin's first revision has
+    ``branch_labels = ("<plugin name>",)``, ``down_revision = None`` and
+    ``depends_on = "core_0001"`` so ``portal db upgrade`` applies core first, then each plugin.
+    """
+
+
+@hookspec
+def template_folders():
+    """Return folders holding the plugin's Jinja templates (a list of paths).
+
+    Called once at start-up. Templates live under ``templates/<plugin>/`` to avoid clashes.
+    Search order: the tenant's ``theme/templates/``, then plugins, then the core.
+    """
+
+
+@hookspec
+def translation_folders():
+    """Return folders holding the plugin's gettext catalogs (a list of paths).
+
+    Called once at start-up. Each folder has the usual ``<locale>/LC_MESSAGES/messages.po`` layout;
+    catalogs are merged with the core's (domain ``messages``) and compiled by the build.
+    """
+
+
+@hookspec
+def register_cli_commands(cli):
+    """Add click commands or groups to the ``portal`` command line.
+
+    Receives the top-level click group; returns nothing. Called once when the CLI starts.
+    """
+
+
+@hookspec
+def register_jobs():
+    """Return the plugin's background jobs (a list of functions decorated with ``@job``).
+
+    Called once at start-up; each becomes a dramatiq actor named ``<plugin>.<function>``. Jobs
+    receive the tenant id first, run inside that tenant's scope and must be safe to run twice.
+    """
+
+
+@hookspec
+def register_periodic_jobs():
+    """Return ``PeriodicJob`` declarations (a list): a job and a cron expression or an interval.
+
+    Called once at start-up by the scheduler. Each period runs once, even with several scheduler
+    processes. A periodic job runs globally (no tenant): it fans out per tenant if it needs to.
+    """
+
+
+@hookspec
+def tenant_settings_schema():
+    """Return a pydantic model class describing the plugin's ``[plugins.<name>]`` settings.
+
+    Called when a tenant.toml is validated (``portal tenants sync``) and when the running app
+    parses a tenant's configuration. Field defaults are the plugin's defaults; a value that does not
+    validate is refused with the file, the key and the problem.
+    """
+
+
+# --- Per-tenant hooks: called with a tenant, only for plugins enabled on it. --------------------
+
+
+@hookspec
+def main_menu_items(tenant):
+    """Return ``NavItem`` entries for the tenant's main menu (a list).
+
+    Called while a page is rendered, for plugins enabled on ``tenant`` (a ``CurrentTenant``).
+    Items are sorted by their ``order``; a disabled plugin's entries vanish.
+    """
+
+
+@hookspec
+def dashboard_widgets(tenant):
+    """Return ``DashboardWidget`` entries for the tenant's home page (a list).
+
+    Called when the home page is rendered, for plugins enabled on ``tenant``. Each widget names a
+    template and the context it needs; widgets are sorted by ``order``.
+    """
+
+
+@hookspec
+def priced_items(tenant):
+    """Return ``PricedItem`` entries the plugin bills for (a list).
+
+    Called when the tenant's price list is built. Each item has a code, a label and a default price
+    in integer cents including VAT with its VAT rate; the tenant's settings may override the price.
+    """
+
+
+@hookspec
+def messaging_taxonomy(tenant, category):
+    """Return ``TaxonomyNode`` trees to add to the tenant's theme → topic → reason taxonomy.
+
+    Called when the secure-messaging taxonomy is built for a user ``category`` (``"agent"``,
+    ``"client"``, ``"individual"``, ``"farmer"``, ``"employer"``...), for plugins enabled on
+    ``tenant``. For example, the termination service contributes "request the addition of an
+    insurer".
+    """
+
+
+@hookspec
+def on_tenant_synced(tenant):
+    """Called after ``portal tenants sync`` created or updated ``tenant`` (a ``Tenant`` row).
+
+    Runs inside the sync transaction, in the tenant's scope, for plugins enabled on it: the place
+    to seed per-tenant data. Returns nothing.
+    """

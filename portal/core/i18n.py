@@ -1,0 +1,37 @@
+"""Languages: French first, English second; the tenant sets the default, the user may switch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+
+from portal.extensions import babel
+
+CORE_TRANSLATIONS = Path(__file__).parent / "translations"
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+
+def select_locale() -> str:
+    tenant = g.get("tenant")
+    allowed = tenant.config.locales if tenant else ["fr", "en"]
+    asked = request.args.get("lang")
+    if asked in allowed:
+        session["lang"] = asked
+        return asked
+    chosen = session.get("lang")
+    if chosen in allowed:
+        return chosen
+    return tenant.config.default_locale if tenant else "fr"
+
+
+def select_timezone() -> str:
+    tenant = g.get("tenant")
+    return tenant.config.timezone if tenant else "Europe/Paris"
+
+
+def init_app(app: Flask, plugin_folders: list[Path]) -> None:
+    folders = [str(CORE_TRANSLATIONS), *(str(p) for p in plugin_folders)]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -1,0 +1,84 @@
+"""Value objects exchanged through hooks: plugin metadata, menu entries, widgets, prices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+CORE_API = 1
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Metadata every plugin module exposes as ``plugin_info``.
+
+    ``core_api`` is the version of the hook contract the plugin was written for; a plugin written
+    for another version is refused at start-up with a clear message.
+    """
+
+    name: str
+    title: str
+    version: str
+    description: str
+    category: str = "service"
+    author: str = ""
+    core_api: int = CORE_API
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A main-menu entry: a translated label and the endpoint it opens."""
+
+    label: str
+    endpoint: str
+    order: int = 100
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DashboardWidget:
+    """A block on the tenant home page, rendered from ``template`` with ``context``."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PricedItem:
+    """Something a plugin bills for, priced in integer cents including VAT."""
+
+    code: str
+    label: str
+    price_cents: int
+    vat_rate_bp: int = 2000  # basis points: 2000 = 20 %
+
+    def __post_init__(self):
+        if not isinstance(self.price_cents, int) or self.price_cents < 0:
+            raise ValueError(f"{self.code}: price must be a non-negative integer of cents")
+
+
+@dataclass(frozen=True)
+class TaxonomyNode:
+    """A theme, topic or reason of the messaging taxonomy, optionally pointing to an online service."""
+
+    code: str
+    label: str
+    children: tuple[TaxonomyNode, ...] = ()
+    service_title: str | None = None
+    service_url: str | None = None
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the scheduler runs once per period: a cron expression (Paris time) or an interval."""
+
+    job: Any
+    cron: str | None = None
+    every: timedelta | None = None
+
+    def __post_init__(self):
+        if (self.cron is None) == (self.every is None):
+            raise ValueError("a PeriodicJob takes exactly one of cron= or every=")

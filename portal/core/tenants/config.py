@@ -1,0 +1,114 @@
+"""Reading and validating tenant folders, and the parsed view a request works with."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from portal.core.plugins.manager import PortalPlugins
+from portal.core.tenants.schema import TenantConfig, TenantConfigError, problems_from
+
+
+def validate_config(raw: dict, plugins: PortalPlugins, source: str) -> TenantConfig:
+    """Validate a tenant mapping and its plugin settings; raise TenantConfigError if anything is off."""
+    try:
+        config = TenantConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise TenantConfigError(source, problems_from(exc)) from None
+    problems: list[tuple[str, str]] = []
+    schemas = dict(plugins.call_each("tenant_settings_schema"))
+    for name in config.plugins:
+        if name not in plugins.infos:
+            problems.append((f"plugins.{name}", "no such plugin is installed"))
+            continue
+        schema = schemas.get(name)
+        settings = config.plugin_settings(name)
+        if schema is None:
+            if settings:
+                problems.append((f"plugins.{name}", "this plugin takes no settings"))
+            continue
+        try:
+            schema.model_validate(settings)
+        except ValidationError as exc:
+            problems.extend(problems_from(exc, prefix=f"plugins.{name}."))
+    if problems:
+        raise TenantConfigError(source, problems)
+    return config
+
+
+def read_tenant_dir(path: Path, plugins: PortalPlugins) -> TenantConfig:
+    """Read ``<path>/tenant.toml`` (the slug is the folder name) and validate it."""
+    toml_path = path / "tenant.toml"
+    source = str(toml_path)
+    try:
+        raw = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TenantConfigError(source, [("(file)", "file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TenantConfigError(source, [("(syntax)", str(exc))]) from None
+    if "slug" in raw and raw["slug"] != path.name:
+        raise TenantConfigError(source, [("slug", f"must be the folder name {path.name!r}")])
+    raw["slug"] = path.name
+    config = validate_config(raw, plugins, source)
+    brand_dir = path / "theme" / "static"
+    for key in ("logo", "favicon"):
+        if not (brand_dir / getattr(config.brand, key)).is_file():
+            raise TenantConfigError(
+                source, [(f"brand.{key}", f"no file {getattr(config.brand, key)!r} in theme/static/")]
+            )
+    return config
+
+
+def config_revision(config: TenantConfig) -> str:
+    payload = json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class CurrentTenant:
+    """The tenant a request or job works for: its id, parsed config and plugin settings."""
+
+    id: int
+    slug: str
+    revision: str
+    config: TenantConfig
+    theme_dir: Path
+    plugin_settings: dict[str, BaseModel | None] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def enabled_plugins(self) -> frozenset[str]:
+        return self.config.enabled_plugins()
+
+    def settings_for(self, plugin_name: str) -> Any:
+        """The validated settings (a pydantic model with defaults) of one enabled plugin."""
+        return self.plugin_settings.get(plugin_name)
+
+
+def build_current_tenant(
+    tenant_id: int, revision: str, stored: dict, plugins: PortalPlugins, tenants_dir: Path
+) -> CurrentTenant:
+    config = TenantConfig.model_validate(stored)
+    schemas = dict(plugins.call_each("tenant_settings_schema"))
+    settings = {
+        name: (schemas[name].model_validate(config.plugin_settings(name)) if name in schemas else None)
+        for name in config.enabled_plugins()
+        if name in plugins.infos
+    }
+    return CurrentTenant(
+        id=tenant_id,
+        slug=config.slug,
+        revision=revision,
+        config=config,
+        theme_dir=tenants_dir / config.slug / "theme",
+        plugin_settings=settings,
+    )

@@ -1,0 +1,89 @@
+"""Host → tenant resolution, once per request, with a per-process cache keyed by revision."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from flask import Flask, abort, current_app, g, request
+from sqlalchemy import select
+
+from portal.core.tenants.config import CurrentTenant, build_current_tenant
+from portal.core.tenants.models import Tenant, TenantHost
+from portal.core.tenants.scoping import activate, deactivate
+from portal.extensions import db
+
+
+class TenantDirectory:
+    """Parsed tenants of this process. The database is the truth: one indexed query per request
+    tells the tenant id and revision for the host, and a changed revision (``tenants sync`` in
+    another process) re-parses that tenant's config."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._parsed: dict[int, CurrentTenant] = {}
+        self._lock = threading.Lock()
+
+    def for_host(self, host: str) -> CurrentTenant | None:
+        hostname = host.split(":", 1)[0].lower().rstrip(".")
+        row = db.session.execute(
+            select(Tenant.id, Tenant.revision)
+            .join(TenantHost, TenantHost.tenant_id == Tenant.id)
+            .where(TenantHost.host == hostname, Tenant.active.is_(True))
+        ).first()
+        suffix = self.app.config.get("PORTAL_DEV_HOST_SUFFIX")
+        if row is None and suffix and hostname.endswith("." + suffix):
+            slug = hostname[: -len(suffix) - 1]
+            row = db.session.execute(
+                select(Tenant.id, Tenant.revision).where(Tenant.slug == slug, Tenant.active.is_(True))
+            ).first()
+        return None if row is None else self.get(row.id, row.revision)
+
+    def get(self, tenant_id: int, revision: str | None = None) -> CurrentTenant | None:
+        cached = self._parsed.get(tenant_id)
+        if cached is not None and (revision is None or cached.revision == revision):
+            return cached
+        tenant = db.session.get(Tenant, tenant_id)
+        if tenant is None:
+            return None
+        parsed = build_current_tenant(
+            tenant.id,
+            tenant.revision,
+            tenant.config,
+            self.app.extensions["portal.plugins"],
+            Path(self.app.config["PORTAL_TENANTS_DIR"]),
+        )
+        with self._lock:
+            self._parsed[tenant_id] = parsed
+        return parsed
+
+    def by_slug(self, slug: str) -> CurrentTenant | None:
+        row = db.session.execute(
+            select(Tenant.id, Tenant.revision).where(Tenant.slug == slug)
+        ).first()
+        return None if row is None else self.get(row.id, row.revision)
+
+
+def tenant_directory() -> TenantDirectory:
+    return current_app.extensions["portal.tenants"]
+
+
+def current_tenant() -> CurrentTenant:
+    """The tenant of the current request (set before any view runs)."""
+    return g.tenant
+
+
+def resolve_request_tenant() -> None:
+    """``before_request``: find the tenant for the Host header, or answer a plain 404."""
+    tenant = tenant_directory().for_host(request.host)
+    if tenant is None:
+        g.tenant = None
+        abort(404)
+    g.tenant = tenant
+    g.tenant_scope_token = activate(tenant.id)
+
+
+def leave_request_tenant(exc: BaseException | None = None) -> None:
+    token = g.pop("tenant_scope_token", None)
+    if token is not None:
+        deactivate(token)

@@ -1,0 +1,163 @@
+"""The schema of ``tenants/<slug>/tenant.toml``.
+
+Validation errors are reported as ``<file>: <key>: <problem>`` so an operator can fix the file
+without reading code. Plugin settings (``[plugins.<name>]``) are validated against the schema each
+plugin declares through the ``tenant_settings_schema`` hook.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+SLUG = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+SUPPORTED_LOCALES = ("fr", "en")
+
+Colour = Annotated[str, Field(pattern=COLOUR.pattern, description="#rrggbb")]
+
+
+def _email(value: str) -> str:
+    # No DNS look-ups; the reserved ``*.test`` domains of the demo tenants are accepted.
+    try:
+        return validate_email(value, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Email = Annotated[str, AfterValidator(_email)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Legal(Strict):
+    entity: str = Field(min_length=2, description="Legal entity that runs the portal")
+    address: str = ""
+    registration: str = Field("", description="RCS / SIREN / ORIAS mentions")
+    notice: str = Field(min_length=10, description="Legal notice (mentions légales)")
+
+
+class Brand(Strict):
+    logo: str = Field(description="Path of the logo inside theme/static/")
+    favicon: str = Field(description="Path of the favicon inside theme/static/")
+    primary: Colour
+    primary_text: Colour = "#ffffff"
+    accent: Colour
+    background: Colour = "#ffffff"
+    text: Colour = "#1f2933"
+    font_family: str = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+    tagline: str = ""
+
+
+class FooterLinks(Strict):
+    faq: str
+    user_doc: str
+    demos: str
+    terms: str
+    contact: str
+    privacy: str
+    legal_notice: str
+
+
+class EmailSender(Strict):
+    name: str = Field(min_length=2)
+    address: Email
+    reply_to: Email | None = None
+
+
+class Retention(Strict):
+    """Retention defaults of SPEC §9, in days."""
+
+    drafts_days: int = Field(730, ge=1)
+    trash_days: int = Field(60, ge=1)
+    proofs_days: int = Field(7 * 365, ge=1)
+    paper_contents_days: int = Field(14, ge=1)
+
+
+class PluginEntry(BaseModel):
+    """``[plugins.<name>]``: ``enabled`` plus the plugin's own settings (validated by the plugin)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    enabled: bool = True
+
+
+class TenantConfig(Strict):
+    slug: str = Field(pattern=SLUG.pattern)
+    name: str = Field(min_length=2)
+    hosts: list[str] = Field(default_factory=list)
+    default_locale: Literal["fr", "en"] = "fr"
+    locales: list[Literal["fr", "en"]] = Field(default_factory=lambda: ["fr", "en"])
+    timezone: str = "Europe/Paris"
+    legal: Legal
+    brand: Brand
+    footer: FooterLinks
+    email: EmailSender
+    retention: Retention = Retention()
+    plugins: dict[str, PluginEntry] = Field(default_factory=dict)
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        cleaned = [h.strip().lower() for h in hosts]
+        for host in cleaned:
+            if not HOST.match(host):
+                raise ValueError(f"{host!r} is not a valid host name")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("a host is listed twice")
+        return cleaned
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("locales")
+    @classmethod
+    def _locales(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one locale is required")
+        return value
+
+    def enabled_plugins(self) -> frozenset[str]:
+        return frozenset(name for name, entry in self.plugins.items() if entry.enabled)
+
+    def plugin_settings(self, name: str) -> dict:
+        entry = self.plugins.get(name)
+        if entry is None:
+            return {}
+        return {k: v for k, v in entry.model_dump().items() if k != "enabled"}
+
+
+class TenantConfigError(ValueError):
+    """A tenant.toml that does not validate: names the file, the key and the problem."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {key}: {problem}" for key, problem in problems]
+        super().__init__("\n".join(lines))
+
+
+def problems_from(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """Turn a pydantic error into (dotted key, readable problem) pairs."""
+    problems = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(file)"
+        message = item["msg"]
+        if item["type"] == "missing":
+            message = "this key is required"
+        elif item["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems.append((f"{prefix}{key}", message))
+    return problems
