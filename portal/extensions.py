@@ -1,6 +1,5 @@
 """Flask extensions, created unbound and attached in ``create_app``."""
 
-from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -23,5 +22,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-babel = Babel()
 csrf = CSRFProtect()

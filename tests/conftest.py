@@ -137,3 +137,15 @@ def tenant_ids(app) -> dict[str, int]:
 
     with app.app_context():
         return dict(db.session.execute(select(Tenant.slug, Tenant.id)).all())
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path, backend) -> Iterator[str]:
+    """An empty database of the run's backend, for tests that build a schema of their own."""
+    base = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    url = _postgres_database(base)
+    yield url
+    _drop_postgres_database(url)

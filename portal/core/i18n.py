@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, request, session
-
-from portal.extensions import babel
+from flask_babel import Babel
 
 CORE_TRANSLATIONS = Path(__file__).parent / "translations"
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
@@ -33,5 +32,7 @@ def select_timezone() -> str:
 def init_app(app: Flask, plugin_folders: list[Path]) -> None:
     folders = [str(CORE_TRANSLATIONS), *(str(p) for p in plugin_folders)]
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(folders)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # One Babel object per app: Flask-Babel caches catalogs on it, and each app may have its own
+    # plugin catalogs.
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES

@@ -1,0 +1,29 @@
+"""acme notes
+
+Revision ID: acme_0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "acme_0001"
+down_revision = None
+branch_labels = ("acme_notes",)
+depends_on = "core_0001"
+
+
+def upgrade():
+    op.create_table(
+        "acme_notes_note",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(length=200), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenant.id"],
+                                name=op.f("fk_acme_notes_note_tenant_id_tenant"), ondelete="RESTRICT"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_acme_notes_note")),
+    )
+    op.create_index(op.f("ix_acme_notes_note_tenant_id"), "acme_notes_note", ["tenant_id"])
+
+
+def downgrade():
+    op.drop_table("acme_notes_note")

@@ -1,0 +1,156 @@
+"""A plugin from a throwaway package, installed by pip, found through its entry point, enabled on
+one tenant only, exercising every hook."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from portal import create_app
+from portal.core.demo import load_demo
+from portal.core.tenants import tenant_directory, tenant_scope
+from portal.extensions import db
+
+FIXTURE = Path(__file__).parent / "plugin_fixture" / "acme_notes"
+REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
+
+
+def _pip_install(source: Path, target: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--no-index", "--target", str(target), str(source)],
+        check=True, capture_output=True,
+    )
+
+
+def _compile_catalogs(package_dir: Path) -> None:
+    for po_path in package_dir.glob("translations/*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po, po_path.with_suffix(".mo").open("wb") as mo:
+            write_mo(mo, read_po(po))
+
+
+@pytest.fixture(scope="module")
+def installed_plugin(tmp_path_factory):
+    """pip-install the fixture package into a folder put on sys.path (like site-packages)."""
+    work = tmp_path_factory.mktemp("acme")
+    source = work / "src"
+    shutil.copytree(FIXTURE, source)
+    site = work / "site"
+    _pip_install(source, site)
+    _compile_catalogs(site / "acme_notes")
+    sys.path.insert(0, str(site))
+    importlib.invalidate_caches()
+    yield site
+    sys.path.remove(str(site))
+    for name in [m for m in sys.modules if m == "acme_notes" or m.startswith("acme_notes.")]:
+        del sys.modules[name]
+    # The plugin's model joined the shared metadata on import; the other tests' database does not
+    # have its table.
+    table = db.metadata.tables.get("acme_notes_note")
+    if table is not None:
+        db.metadata.remove(table)
+
+
+@pytest.fixture
+def tenants_dir(tmp_path):
+    """The demo tenants, with the plugin enabled on resilimo only."""
+    target = tmp_path / "tenants"
+    shutil.copytree(REPO_TENANTS, target)
+    with (target / "resilimo" / "tenant.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[plugins.acme_notes]\nenabled = true\ngreeting = "Salut Résilimo"\n')
+    return target
+
+
+@pytest.fixture
+def acme_app(installed_plugin, tenants_dir, app_config, fresh_database_url):
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url,
+                      "PORTAL_TENANTS_DIR": str(tenants_dir)})
+    with app.app_context():
+        load_demo(app)  # applies core and plugin migrations, then syncs the tenants
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _get(app, host, path):
+    client = app.test_client()
+    return client.get(path, base_url=f"http://{host}")
+
+
+def test_the_plugin_is_found_through_its_entry_point(acme_app):
+    plugins = acme_app.extensions["portal.plugins"]
+    assert "acme_notes" in plugins.names
+    assert plugins.infos["acme_notes"].author == "Acme"
+
+
+def test_its_pages_work_on_the_enabling_tenant_only(acme_app):
+    enabled = _get(acme_app, "resilimo.localhost", "/acme-notes/")
+    assert enabled.status_code == 200
+    page = enabled.get_data(as_text=True)
+    assert "Salut Résilimo" in page  # tenant setting
+    assert "Bienvenue chez Résilimo" in page  # seeded by on_tenant_synced, through its migration
+    assert _get(acme_app, "msr.localhost", "/acme-notes/").status_code == 404
+    assert _get(acme_app, "horizon.localhost", "/acme-notes/").status_code == 404
+
+
+def test_menu_entries_and_widgets_vanish_where_disabled(acme_app):
+    resilimo = _get(acme_app, "resilimo.localhost", "/").get_data(as_text=True)
+    msr = _get(acme_app, "msr.localhost", "/").get_data(as_text=True)
+    assert 'href="/acme-notes/"' in resilimo and "Vos notes d'agence" in resilimo
+    assert "/acme-notes/" not in msr and "Vos notes d'agence" not in msr
+
+
+def test_its_translations_are_merged(acme_app):
+    page = _get(acme_app, "resilimo.localhost", "/acme-notes/?lang=en").get_data(as_text=True)
+    assert "Agency notes" in page
+
+
+def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
+    plugins = acme_app.extensions["portal.plugins"]
+    with acme_app.app_context():
+        resilimo = tenant_directory().by_slug("resilimo")
+        msr = tenant_directory().by_slug("msr")
+        codes = {item.code for item in plugins.collect("priced_items", tenant=resilimo)}
+        assert "acme_notes.note" in codes
+        assert "acme_notes.note" not in {
+            item.code for item in plugins.collect("priced_items", tenant=msr)
+        }
+        themes = plugins.collect("messaging_taxonomy", tenant=resilimo, category="agent")
+        assert [node.code for node in themes] == ["acme"]
+        assert themes[0].children[0].service_url == "/acme-notes/"
+        assert plugins.collect("messaging_taxonomy", tenant=msr, category="agent") == []
+        assert resilimo.settings_for("acme_notes").max_notes == 10  # schema default
+
+
+def test_its_rows_are_tenant_scoped(acme_app):
+    from acme_notes.models import AcmeNote
+
+    with acme_app.app_context():
+        msr = tenant_directory().by_slug("msr")
+        with tenant_scope(msr.id):
+            assert db.session.scalars(select(AcmeNote)).all() == []
+
+
+def test_its_cli_command_is_added(acme_app):
+    from portal.cli import cli
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["acme-hello"], obj=_script_info(acme_app))
+    assert result.exit_code == 0, result.output
+    assert "hello from acme" in result.output
+
+
+def _script_info(app):
+    from flask.cli import ScriptInfo
+
+    return ScriptInfo(create_app=lambda: app)
