@@ -154,7 +154,7 @@ def problems_from(error: ValidationError, prefix: str = "") -> list[tuple[str, s
     problems = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(file)"
-        message = item["msg"]
+        message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "this key is required"
         elif item["type"] == "extra_forbidden":
