@@ -101,6 +101,8 @@ class TenantConfig(Strict):
     email: EmailSender
     retention: Retention = Retention()
     plugins: dict[str, PluginEntry] = Field(default_factory=dict)
+    # Price overrides by priced-item code, in integer cents including VAT.
+    prices: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
 
     @field_validator("hosts")
     @classmethod
