@@ -66,7 +66,9 @@ class _AppTemplateLoader(ChoiceLoader):
 
 def create_app(config: dict | None = None) -> PortalFlask:
     """Build the portal: config, extensions, plugins (entry points), core modules, blueprints."""
-    app = PortalFlask("portal", static_folder=str(Path(__file__).parent / "core" / "web" / "static"))
+    app = PortalFlask(
+        "portal", static_folder=str(Path(__file__).parent / "core" / "web" / "static")
+    )
     app.config.update(load_config(config))
 
     from portal import extensions

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
 
 from portal.app import create_app
+from portal.core.i18n_commands import i18n
 
 
 def _create_app():
@@ -45,6 +46,7 @@ def cli():
 
 cli.add_command(shell_command)
 cli.add_command(routes_command)
+cli.add_command(i18n)
 
 
 @cli.group()
@@ -59,14 +61,18 @@ def tenants_sync():
     from portal.core.tenants.sync import SyncError, sync_tenants
 
     try:
-        report = sync_tenants(Path(current_app.config["PORTAL_TENANTS_DIR"]),
-                              current_app.extensions["portal.plugins"])
+        report = sync_tenants(
+            Path(current_app.config["PORTAL_TENANTS_DIR"]), current_app.extensions["portal.plugins"]
+        )
     except SyncError as exc:
         for line in exc.errors:
             click.secho(line, fg="red", err=True)
         sys.exit(1)
-    for label, slugs in (("created", report.created), ("updated", report.updated),
-                         ("unchanged", report.unchanged)):
+    for label, slugs in (
+        ("created", report.created),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+    ):
         if slugs:
             click.echo(f"{label}: {', '.join(slugs)}")
 
@@ -89,7 +95,9 @@ def tenant_urls(app, port: int | None) -> list[tuple[str, str]]:
     rows = db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
     urls = []
     for tenant in rows:
-        host = f"{tenant.slug}.{suffix}" if suffix else (tenant.hosts[0].host if tenant.hosts else "")
+        host = (
+            f"{tenant.slug}.{suffix}" if suffix else (tenant.hosts[0].host if tenant.hosts else "")
+        )
         urls.append((tenant.slug, f"http://{host}{f':{port}' if port else ''}/"))
     return urls
 

@@ -11,7 +11,8 @@ from portal.core import hookspecs
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = [
-    (name, fn) for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    (name, fn)
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
     if hasattr(fn, "portal_spec")
 ]
 FIXTURE_PLUGIN = (ROOT / "tests/plugin_fixture/acme_notes/acme_notes/__init__.py").read_text()

@@ -11,10 +11,12 @@ from portal.core.demo import load_demo
 def test_custom_domains_and_dev_hosts_resolve_to_their_tenant(client_for):
     assert "Résilimo" in client_for("portail.resilimo.test").get("/").get_data(as_text=True)
     assert "Résilimo" in client_for("www.resilimo.test").get("/").get_data(as_text=True)
-    assert "Horizon Solutions+" in client_for(
-        "solutions.horizon-mutuelle.test").get("/").get_data(as_text=True)
+    assert "Horizon Solutions+" in client_for("solutions.horizon-mutuelle.test").get("/").get_data(
+        as_text=True
+    )
     assert "Mutualité Sociale Rurale" in client_for("MONESPACE.MSR.TEST:8080").get("/").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_an_unknown_host_gets_a_plain_404(client_for):
@@ -27,8 +29,11 @@ def test_an_unknown_host_gets_a_plain_404(client_for):
 
 
 def test_a_disabled_plugin_answers_404_and_leaves_the_menu(client_for):
-    enabled = {"resilimo": ["resiliation", "paper-mail", "emprunteur"],
-               "horizon": ["subscription"], "msr": ["secure-messaging"]}
+    enabled = {
+        "resilimo": ["resiliation", "paper-mail", "emprunteur"],
+        "horizon": ["subscription"],
+        "msr": ["secure-messaging"],
+    }
     every = {path for paths in enabled.values() for path in paths}
     for slug, paths in enabled.items():
         client = client_for(slug)
@@ -50,7 +55,8 @@ def test_each_tenant_has_its_brand(client_for):
     assert css.mimetype == "text/css"
     assert "--brand-primary: #14365d" in css.get_data(as_text=True)
     assert "--brand-primary: #0f6e5a" in client_for("horizon").get("/brand.css").get_data(
-        as_text=True)
+        as_text=True
+    )
     logo = client_for("msr").get("/theme/logo.svg")
     assert logo.status_code == 200 and b"MSR" in logo.data
     assert client_for("msr").get("/favicon.ico").status_code == 200
@@ -79,10 +85,16 @@ def test_a_tenant_overrides_a_plugin_template_which_overrides_the_core(
     plugin_templates = tmp_path / "plugin_templates" / "core"
     plugin_templates.mkdir(parents=True)
     (plugin_templates / "home.html").write_text(
-        '{% extends "layout.html" %}{% block content %}FROM A PLUGIN{% endblock %}')
+        '{% extends "layout.html" %}{% block content %}FROM A PLUGIN{% endblock %}'
+    )
 
-    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url,
-                      "PORTAL_TENANTS_DIR": str(tenants)})
+    app = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": fresh_database_url,
+            "PORTAL_TENANTS_DIR": str(tenants),
+        }
+    )
     app.template_folders.insert(0, tmp_path / "plugin_templates")
     with app.app_context():
         load_demo(app)

@@ -9,8 +9,10 @@ def test_price_list_holds_the_enabled_plugins_items_with_spec_defaults(app):
         assert prices["resiliation.lr"].price_cents == 297
         assert prices["paper_mail.lettre_verte_1"].price_cents == 114
         assert all(isinstance(item.price_cents, int) for item in prices.values())
-        assert not any(code.startswith("resiliation.") for code in
-                       price_list(tenant_directory().by_slug("msr")))
+        assert not any(
+            code.startswith("resiliation.")
+            for code in price_list(tenant_directory().by_slug("msr"))
+        )
 
 
 def test_a_tenant_overrides_a_price(app):

@@ -36,24 +36,45 @@ def _edit(path: Path, old: str, new: str) -> None:
     [
         ('primary = "#14365d"', 'primary = "navy"', "brand.primary", "should match pattern"),
         ('name = "Résilimo"\n', "", "name", "this key is required"),
-        ('timezone = "Europe/Paris"', 'timezone = "Europe/Lutece"', "timezone", "unknown time zone"),
-        ("[plugins.emprunteur]", "[plugins.teleportation]", "plugins.teleportation",
-         "no such plugin is installed"),
-        ('cutoff = "10:30"', 'cutoff = "half past ten"', "plugins.paper_mail.cutoff",
-         "valid time"),
-        ('agency_cutoff = "20:00"', 'agency_cutof = "20:00"', "plugins.resiliation.agency_cutof",
-         "unknown key"),
-        ('address = "ne-pas-repondre@resilimo.test"', 'address = "nobody"', "email.address",
-         "must have an @-sign"),
-        ('hosts = ["portail.resilimo.test", "www.resilimo.test"]', 'hosts = ["bad host!"]',
-         "hosts", "not a valid host name"),
+        (
+            'timezone = "Europe/Paris"',
+            'timezone = "Europe/Lutece"',
+            "timezone",
+            "unknown time zone",
+        ),
+        (
+            "[plugins.emprunteur]",
+            "[plugins.teleportation]",
+            "plugins.teleportation",
+            "no such plugin is installed",
+        ),
+        ('cutoff = "10:30"', 'cutoff = "half past ten"', "plugins.paper_mail.cutoff", "valid time"),
+        (
+            'agency_cutoff = "20:00"',
+            'agency_cutof = "20:00"',
+            "plugins.resiliation.agency_cutof",
+            "unknown key",
+        ),
+        (
+            'address = "ne-pas-repondre@resilimo.test"',
+            'address = "nobody"',
+            "email.address",
+            "must have an @-sign",
+        ),
+        (
+            'hosts = ["portail.resilimo.test", "www.resilimo.test"]',
+            'hosts = ["bad host!"]',
+            "hosts",
+            "not a valid host name",
+        ),
         ('default_locale = "fr"', 'default_locale = "de"', "default_locale", "'fr' or 'en'"),
         ('logo = "logo.svg"', 'logo = "missing.svg"', "brand.logo", "no file 'missing.svg'"),
         ("[legal]", "[legal\n", "(syntax)", ""),
     ],
 )
-def test_a_bad_file_is_refused_naming_file_key_and_problem(app, tenants_copy, old, new, key,
-                                                           problem):
+def test_a_bad_file_is_refused_naming_file_key_and_problem(
+    app, tenants_copy, old, new, key, problem
+):
     path = tenants_copy / "resilimo" / "tenant.toml"
     _edit(path, old, new)
     with pytest.raises(TenantConfigError) as caught:
@@ -64,17 +85,26 @@ def test_a_bad_file_is_refused_naming_file_key_and_problem(app, tenants_copy, ol
 
 
 def test_a_host_claimed_by_two_tenants_is_refused(app, tenants_copy):
-    _edit(tenants_copy / "msr" / "tenant.toml", 'hosts = ["monespace.msr.test"]',
-          'hosts = ["www.resilimo.test"]')
+    _edit(
+        tenants_copy / "msr" / "tenant.toml",
+        'hosts = ["monespace.msr.test"]',
+        'hosts = ["www.resilimo.test"]',
+    )
     with pytest.raises(SyncError) as caught:
         read_all(tenants_copy, app.extensions["portal.plugins"])
     assert "'www.resilimo.test' is already used by tenant" in str(caught.value)
 
 
-def test_sync_command_reports_errors_and_changes_nothing(app, app_config, tenants_copy,
-                                                         fresh_database_url):
-    test_app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url,
-                           "PORTAL_TENANTS_DIR": str(tenants_copy)})
+def test_sync_command_reports_errors_and_changes_nothing(
+    app, app_config, tenants_copy, fresh_database_url
+):
+    test_app = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": fresh_database_url,
+            "PORTAL_TENANTS_DIR": str(tenants_copy),
+        }
+    )
     runner = CliRunner()
     info = ScriptInfo(create_app=lambda: test_app)
     assert runner.invoke(cli, ["upgrade"], obj=info).exit_code == 0
@@ -83,8 +113,7 @@ def test_sync_command_reports_errors_and_changes_nothing(app, app_config, tenant
     assert "created: horizon, msr, resilimo" in first.output
 
     _edit(tenants_copy / "horizon" / "tenant.toml", 'accent = "#f2b705"', 'accent = "yellow"')
-    _edit(tenants_copy / "msr" / "tenant.toml", 'name = "Mutualité Sociale Rurale"',
-          'name = "MSR"')
+    _edit(tenants_copy / "msr" / "tenant.toml", 'name = "Mutualité Sociale Rurale"', 'name = "MSR"')
     failed = runner.invoke(cli, ["tenants", "sync"], obj=info)
     assert failed.exit_code == 1
     assert f"{tenants_copy / 'horizon' / 'tenant.toml'}: brand.accent:" in failed.output
@@ -94,10 +123,14 @@ def test_sync_command_reports_errors_and_changes_nothing(app, app_config, tenant
     assert "Mutualité Sociale Rurale" in page  # nothing was applied
 
 
-def test_a_synced_change_reaches_a_running_app_without_restart(app, app_config, tenants_copy,
-                                                                fresh_database_url):
-    config = {**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url,
-              "PORTAL_TENANTS_DIR": str(tenants_copy)}
+def test_a_synced_change_reaches_a_running_app_without_restart(
+    app, app_config, tenants_copy, fresh_database_url
+):
+    config = {
+        **app_config,
+        "SQLALCHEMY_DATABASE_URI": fresh_database_url,
+        "PORTAL_TENANTS_DIR": str(tenants_copy),
+    }
     web, admin = create_app(config), create_app(config)  # two processes, one database
     runner = CliRunner()
     info = ScriptInfo(create_app=lambda: admin)
@@ -105,11 +138,15 @@ def test_a_synced_change_reaches_a_running_app_without_restart(app, app_config, 
     runner.invoke(cli, ["tenants", "sync"], obj=info)
     client = web.test_client()
     assert "La résiliation en recommandé" in client.get(
-        "/", base_url="http://resilimo.localhost").get_data(as_text=True)
+        "/", base_url="http://resilimo.localhost"
+    ).get_data(as_text=True)
 
-    _edit(tenants_copy / "resilimo" / "tenant.toml",
-          'tagline = "La résiliation en recommandé électronique, simple et opposable"',
-          'tagline = "Nouvelle accroche"')
+    _edit(
+        tenants_copy / "resilimo" / "tenant.toml",
+        'tagline = "La résiliation en recommandé électronique, simple et opposable"',
+        'tagline = "Nouvelle accroche"',
+    )
     assert runner.invoke(cli, ["tenants", "sync"], obj=info).exit_code == 0
-    assert "Nouvelle accroche" in client.get(
-        "/", base_url="http://resilimo.localhost").get_data(as_text=True)
+    assert "Nouvelle accroche" in client.get("/", base_url="http://resilimo.localhost").get_data(
+        as_text=True
+    )

@@ -61,8 +61,9 @@ def scratch(app, tenant_ids):
             with tenant_scope(tenant_ids[slug]):
                 folder = Folder(title=f"{slug} folder")
                 db.session.add(folder)
-                db.session.add_all([Note(text=f"{slug} 1", folder=folder),
-                                    Note(text=f"{slug} 2", folder=folder)])
+                db.session.add_all(
+                    [Note(text=f"{slug} 1", folder=folder), Note(text=f"{slug} 2", folder=folder)]
+                )
                 db.session.commit()
                 ids[slug] = {"folder": folder.id, "notes": [n.id for n in folder.notes]}
         db.session.remove()

@@ -26,9 +26,21 @@ REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
 
 def _pip_install(source: Path, target: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(source)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
     )
 
 
@@ -72,8 +84,13 @@ def tenants_dir(tmp_path):
 
 @pytest.fixture
 def acme_app(installed_plugin, tenants_dir, app_config, fresh_database_url):
-    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url,
-                      "PORTAL_TENANTS_DIR": str(tenants_dir)})
+    app = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": fresh_database_url,
+            "PORTAL_TENANTS_DIR": str(tenants_dir),
+        }
+    )
     with app.app_context():
         load_demo(app)  # applies core and plugin migrations, then syncs the tenants
     yield app

@@ -1,4 +1,4 @@
-"""Plugin ``emprunteur``: lettres de substitution d'assurance emprunteur adressées aux banques."""
+"""Plugin ``emprunteur``: borrower-insurance substitution letters to banks."""
 
 from flask_babel import lazy_gettext as _l
 

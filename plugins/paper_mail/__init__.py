@@ -1,4 +1,4 @@
-"""Plugin ``paper_mail``: documents imprimés, mis sous pli et remis à La Poste."""
+"""Plugin ``paper_mail``: documents printed, enveloped and posted."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -40,6 +40,7 @@ def tenant_settings_schema():
 @hookimpl
 def main_menu_items(tenant):
     return [NavItem(label=_l("Courrier papier"), endpoint="paper_mail.home", order=20)]
+
 
 @hookimpl
 def priced_items(tenant):

@@ -1,4 +1,4 @@
-"""Plugin ``resiliation``: lettres de résiliation de contrats d'assurance envoyées en recommandé électronique."""
+"""Plugin ``resiliation``: termination letters sent as electronic registered letters."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -9,7 +9,7 @@ plugin_info = PluginInfo(
     name="resiliation",
     title="Résiliation",
     version="0.1.0",
-    description="Lettres de résiliation de contrats d'assurance envoyées en recommandé électronique.",
+    description="Lettres de résiliation envoyées en recommandé électronique.",
 )
 
 
@@ -41,13 +41,22 @@ def tenant_settings_schema():
 def main_menu_items(tenant):
     return [NavItem(label=_l("Résiliation"), endpoint="resiliation.home", order=10)]
 
+
 @hookimpl
 def priced_items(tenant):
     """Default prices of SPEC (cents, VAT included)."""
     return [
-        PricedItem("resiliation.lrar", _l("Lettre recommandée électronique avec accusé de réception (LRAR)"), 378),
+        PricedItem(
+            "resiliation.lrar",
+            _l("Lettre recommandée électronique avec accusé de réception (LRAR)"),
+            378,
+        ),
         PricedItem("resiliation.lr", _l("Lettre recommandée électronique (LR)"), 297),
-        PricedItem("resiliation.lrar_esigned_mandate", _l("LRAR avec mandat signé électroniquement"), 491),
-        PricedItem("resiliation.lr_esigned_mandate", _l("LR avec mandat signé électroniquement"), 418),
+        PricedItem(
+            "resiliation.lrar_esigned_mandate", _l("LRAR avec mandat signé électroniquement"), 491
+        ),
+        PricedItem(
+            "resiliation.lr_esigned_mandate", _l("LR avec mandat signé électroniquement"), 418
+        ),
         PricedItem("resiliation.platform_sender", _l("Envoi au nom de la plateforme (AR)"), 528),
     ]

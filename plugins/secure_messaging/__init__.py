@@ -1,4 +1,4 @@
-"""Plugin ``secure_messaging``: messagerie sécurisée des adhérents : thème, sujet, motif et dépôt de documents."""
+"""Plugin ``secure_messaging``: the member-facing secure messaging and document deposit."""
 
 from flask_babel import lazy_gettext as _l
 

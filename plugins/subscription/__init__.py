@@ -1,4 +1,4 @@
-"""Plugin ``subscription``: du devis à la souscription en ligne avec signature électronique."""
+"""Plugin ``subscription``: quote to online subscription with e-signature."""
 
 from flask_babel import lazy_gettext as _l
 

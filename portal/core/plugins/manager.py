@@ -65,7 +65,9 @@ class PortalPlugins:
             try:
                 module = ep.load()
             except Exception as exc:
-                raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to import: {exc}") from exc
+                raise PluginError(
+                    f"plugin {ep.name!r} ({ep.value}) failed to import: {exc}"
+                ) from exc
             self.register_plugin(ep.name, module)
 
     # -- queries --------------------------------------------------------------------------------

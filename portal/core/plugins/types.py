@@ -62,7 +62,7 @@ class PricedItem:
 
 @dataclass(frozen=True)
 class TaxonomyNode:
-    """A theme, topic or reason of the messaging taxonomy, optionally pointing to an online service."""
+    """A theme, topic or reason of the messaging taxonomy, maybe pointing to an online service."""
 
     code: str
     label: str

@@ -16,7 +16,7 @@ from portal.core.tenants.schema import TenantConfig, TenantConfigError, problems
 
 
 def validate_config(raw: dict, plugins: PortalPlugins, source: str) -> TenantConfig:
-    """Validate a tenant mapping and its plugin settings; raise TenantConfigError if anything is off."""
+    """Validate a tenant mapping and its plugin settings; TenantConfigError if anything is off."""
     try:
         config = TenantConfig.model_validate(raw)
     except ValidationError as exc:
@@ -60,7 +60,8 @@ def read_tenant_dir(path: Path, plugins: PortalPlugins) -> TenantConfig:
     for key in ("logo", "favicon"):
         if not (brand_dir / getattr(config.brand, key)).is_file():
             raise TenantConfigError(
-                source, [(f"brand.{key}", f"no file {getattr(config.brand, key)!r} in theme/static/")]
+                source,
+                [(f"brand.{key}", f"no file {getattr(config.brand, key)!r} in theme/static/")],
             )
     return config
 
@@ -100,7 +101,9 @@ def build_current_tenant(
     config = TenantConfig.model_validate(stored)
     schemas = dict(plugins.call_each("tenant_settings_schema"))
     settings = {
-        name: (schemas[name].model_validate(config.plugin_settings(name)) if name in schemas else None)
+        name: (
+            schemas[name].model_validate(config.plugin_settings(name)) if name in schemas else None
+        )
         for name in config.enabled_plugins()
         if name in plugins.infos
     }

@@ -35,7 +35,9 @@ class TenantDirectory:
         if row is None and suffix and hostname.endswith("." + suffix):
             slug = hostname[: -len(suffix) - 1]
             row = db.session.execute(
-                select(Tenant.id, Tenant.revision).where(Tenant.slug == slug, Tenant.active.is_(True))
+                select(Tenant.id, Tenant.revision).where(
+                    Tenant.slug == slug, Tenant.active.is_(True)
+                )
             ).first()
         return None if row is None else self.get(row.id, row.revision)
 

@@ -15,7 +15,9 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+HOST = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 SLUG = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 SUPPORTED_LOCALES = ("fr", "en")
 
@@ -82,7 +84,7 @@ class Retention(Strict):
 
 
 class PluginEntry(BaseModel):
-    """``[plugins.<name>]``: ``enabled`` plus the plugin's own settings (validated by the plugin)."""
+    """``[plugins.<name>]``: ``enabled`` plus the plugin's own settings (the plugin validates)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
     enabled: bool = True

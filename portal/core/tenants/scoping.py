@@ -16,8 +16,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import ForeignKey, event, false
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column
-from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
 
 from portal.extensions import Base
 
@@ -34,7 +40,9 @@ class TenantScoped:
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr
-        return mapped_column(ForeignKey("tenant.id", ondelete="RESTRICT"), index=True, nullable=False)
+        return mapped_column(
+            ForeignKey("tenant.id", ondelete="RESTRICT"), index=True, nullable=False
+        )
 
 
 def active_tenant_id() -> int | None:
@@ -124,6 +132,9 @@ def _stamp_and_guard_writes(session: Session, flush_context, instances) -> None:
 def _refuse_foreign_rows(target, context) -> None:
     # Last line of defence: whatever path loaded the row (raw entity SQL, identity-map tricks),
     # a row of another tenant never reaches the application.
-    if isinstance(target, TenantScoped) and not _unscoped.get():
-        if target.tenant_id != _active_tenant.get():
-            raise TenantScopeError(f"{type(target).__name__} of another tenant was loaded")
+    if (
+        isinstance(target, TenantScoped)
+        and not _unscoped.get()
+        and target.tenant_id != _active_tenant.get()
+    ):
+        raise TenantScopeError(f"{type(target).__name__} of another tenant was loaded")

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 log = logging.getLogger(__name__)
 
 PLAIN_404 = (
-    "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>404</title></head>"
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>404</title></head>'
     "<body><h1>404</h1><p>Page introuvable. / Page not found.</p></body></html>"
 )
 

@@ -12,14 +12,19 @@ def main_menu() -> list[dict]:
     tenant = g.get("tenant")
     if tenant is None:
         return []
-    items = sorted(current_plugins().collect("main_menu_items", tenant=tenant), key=lambda i: i.order)
+    items = sorted(
+        current_plugins().collect("main_menu_items", tenant=tenant), key=lambda i: i.order
+    )
     current = request.endpoint or ""
     return [
         {
             "label": item.label,
             "url": url_for(item.endpoint, **item.values),
             "active": current == item.endpoint
-            or (item.endpoint.split(".")[0] == current.split(".")[0] and item.endpoint != "core.home"),
+            or (
+                item.endpoint.split(".")[0] == current.split(".")[0]
+                and item.endpoint != "core.home"
+            ),
         }
         for item in items
     ]
@@ -32,7 +37,11 @@ def language_links() -> list[dict]:
     current = str(get_locale())
     args = dict(request.view_args or {})
     return [
-        {"code": code, "url": url_for(request.endpoint, **args, lang=code), "current": code == current}
+        {
+            "code": code,
+            "url": url_for(request.endpoint, **args, lang=code),
+            "current": code == current,
+        }
         for code in tenant.config.locales
         if request.endpoint
     ]

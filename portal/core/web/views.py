@@ -35,4 +35,6 @@ def theme_file(filename: str):
 
 def favicon():
     tenant = current_tenant()
-    return send_from_directory(tenant.theme_dir / "static", tenant.config.brand.favicon, max_age=86400)
+    return send_from_directory(
+        tenant.theme_dir / "static", tenant.config.brand.favicon, max_age=86400
+    )

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from acme_notes.models import AcmeNote
 from portal.core.plugins import (
     DashboardWidget,
     NavItem,
@@ -20,8 +21,6 @@ from portal.core.plugins import (
 )
 from portal.core.tenants import current_tenant
 from portal.extensions import db
-
-from acme_notes.models import AcmeNote
 
 HERE = Path(__file__).parent
 
@@ -125,8 +124,14 @@ def messaging_taxonomy(tenant, category):
         TaxonomyNode(
             "acme",
             _l("Notes d'agence"),
-            children=(TaxonomyNode("acme-help", _l("Aide sur les notes"),
-                                   service_title="Acme", service_url="/acme-notes/"),),
+            children=(
+                TaxonomyNode(
+                    "acme-help",
+                    _l("Aide sur les notes"),
+                    service_title="Acme",
+                    service_url="/acme-notes/",
+                ),
+            ),
         )
     ]
 

@@ -18,8 +18,12 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("text", sa.String(length=200), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["tenant_id"], ["tenant.id"],
-                                name=op.f("fk_acme_notes_note_tenant_id_tenant"), ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_acme_notes_note_tenant_id_tenant"),
+            ondelete="RESTRICT",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_acme_notes_note")),
     )
     op.create_index(op.f("ix_acme_notes_note_tenant_id"), "acme_notes_note", ["tenant_id"])
