@@ -18,25 +18,26 @@ def _create_app():
 
 
 class PortalGroup(FlaskGroup):
-    """FlaskGroup that also lets plugins add commands through ``register_cli_commands``."""
+    """FlaskGroup that also offers the commands plugins add through ``register_cli_commands``.
+
+    Plugin commands are collected from the app of each invocation (never stored on this
+    module-level group), so the installed plugins decide what ``portal`` offers.
+    """
 
     def list_commands(self, ctx):
-        self._load_plugin_commands_once(ctx)
-        return super().list_commands(ctx)
+        return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
 
     def get_command(self, ctx, name):
-        self._load_plugin_commands_once(ctx)
-        return super().get_command(ctx, name)
+        return super().get_command(ctx, name) or self._plugin_commands(ctx).get(name)
 
-    def _load_plugin_commands_once(self, ctx):
-        if getattr(self, "_portal_plugins_loaded", False):
-            return
-        self._portal_plugins_loaded = True
+    def _plugin_commands(self, ctx) -> dict[str, click.Command]:
         try:
             app = ctx.ensure_object(ScriptInfo).load_app()
         except Exception:  # noqa: BLE001 - a broken app still lets `portal --help` work
-            return
-        app.extensions["portal.plugins"].call_each("register_cli_commands", cli=self)
+            return {}
+        group = click.Group()
+        app.extensions["portal.plugins"].call_each("register_cli_commands", cli=group)
+        return dict(group.commands)
 
 
 @click.group(cls=PortalGroup, create_app=_create_app, add_default_commands=False)

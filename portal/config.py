@@ -40,6 +40,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "PORTAL_TENANTS_DIR": _env("TENANTS_DIR", str(PROJECT_ROOT / "tenants")),
         # Host suffix that maps <slug>.<suffix> to a tenant in development.
         "PORTAL_DEV_HOST_SUFFIX": _env("DEV_HOST_SUFFIX", "localhost"),
+        # How long a process trusts its host → tenant look-up before asking the database again.
+        "PORTAL_TENANT_CACHE_SECONDS": float(_env("TENANT_CACHE_SECONDS", "2")),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{data_dir / 'portal.db'}"),
         "PORTAL_REDIS_URL": _env("REDIS_URL"),
         "PORTAL_STORAGE": _env("STORAGE", "local"),

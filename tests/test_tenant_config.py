@@ -103,6 +103,7 @@ def test_sync_command_reports_errors_and_changes_nothing(
             **app_config,
             "SQLALCHEMY_DATABASE_URI": fresh_database_url,
             "PORTAL_TENANTS_DIR": str(tenants_copy),
+            "PORTAL_TENANT_CACHE_SECONDS": 0,
         }
     )
     runner = CliRunner()
@@ -130,6 +131,7 @@ def test_a_synced_change_reaches_a_running_app_without_restart(
         **app_config,
         "SQLALCHEMY_DATABASE_URI": fresh_database_url,
         "PORTAL_TENANTS_DIR": str(tenants_copy),
+        "PORTAL_TENANT_CACHE_SECONDS": 0,  # by default a change takes up to 2 s to arrive
     }
     web, admin = create_app(config), create_app(config)  # two processes, one database
     runner = CliRunner()
@@ -143,8 +145,8 @@ def test_a_synced_change_reaches_a_running_app_without_restart(
 
     _edit(
         tenants_copy / "resilimo" / "tenant.toml",
-        'tagline = "La résiliation en recommandé électronique, simple et opposable"',
-        'tagline = "Nouvelle accroche"',
+        'tagline = { fr = "La résiliation en recommandé électronique, simple et opposable"',
+        'tagline = { fr = "Nouvelle accroche"',
     )
     assert runner.invoke(cli, ["tenants", "sync"], obj=info).exit_code == 0
     assert "Nouvelle accroche" in client.get("/", base_url="http://resilimo.localhost").get_data(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, abort, current_app, g, request
@@ -15,31 +16,46 @@ from portal.extensions import db
 
 
 class TenantDirectory:
-    """Parsed tenants of this process. The database is the truth: one indexed query per request
-    tells the tenant id and revision for the host, and a changed revision (``tenants sync`` in
-    another process) re-parses that tenant's config."""
+    """Parsed tenants of this process. The database is the truth: one indexed query tells the
+    tenant id and revision for a host (remembered for ``PORTAL_TENANT_CACHE_SECONDS``), and a
+    changed revision (``tenants sync`` in another process) re-parses that tenant's config."""
+
+    MAX_REMEMBERED_HOSTS = 1000  # unknown hosts are remembered too: bound the memory they take
 
     def __init__(self, app: Flask):
         self.app = app
         self._parsed: dict[int, CurrentTenant] = {}
+        self._hosts: dict[str, tuple[float, int | None, str | None]] = {}
         self._lock = threading.Lock()
 
     def for_host(self, host: str) -> CurrentTenant | None:
         hostname = host.split(":", 1)[0].lower().rstrip(".")
-        row = db.session.execute(
-            select(Tenant.id, Tenant.revision)
-            .join(TenantHost, TenantHost.tenant_id == Tenant.id)
-            .where(TenantHost.host == hostname, Tenant.active.is_(True))
-        ).first()
+        now = time.monotonic()
+        remembered = self._hosts.get(hostname)
+        if remembered is not None and remembered[0] > now:
+            _, tenant_id, revision = remembered
+        else:
+            tenant_id, revision = self._look_up(hostname)
+            ttl = float(self.app.config.get("PORTAL_TENANT_CACHE_SECONDS", 2.0))
+            if ttl > 0:
+                with self._lock:
+                    if len(self._hosts) >= self.MAX_REMEMBERED_HOSTS:
+                        self._hosts.clear()
+                    self._hosts[hostname] = (now + ttl, tenant_id, revision)
+        return None if tenant_id is None else self.get(tenant_id, revision)
+
+    def _look_up(self, hostname: str) -> tuple[int | None, str | None]:
+        """One query: ``<slug>.<dev suffix>`` by slug, any other host by the tenant's hosts."""
         suffix = self.app.config.get("PORTAL_DEV_HOST_SUFFIX")
-        if row is None and suffix and hostname.endswith("." + suffix):
-            slug = hostname[: -len(suffix) - 1]
-            row = db.session.execute(
-                select(Tenant.id, Tenant.revision).where(
-                    Tenant.slug == slug, Tenant.active.is_(True)
-                )
-            ).first()
-        return None if row is None else self.get(row.id, row.revision)
+        query = select(Tenant.id, Tenant.revision).where(Tenant.active.is_(True))
+        if suffix and hostname.endswith("." + suffix):
+            query = query.where(Tenant.slug == hostname[: -len(suffix) - 1])
+        else:
+            query = query.join(TenantHost, TenantHost.tenant_id == Tenant.id).where(
+                TenantHost.host == hostname
+            )
+        row = db.session.execute(query).first()
+        return (None, None) if row is None else (row.id, row.revision)
 
     def get(self, tenant_id: int, revision: str | None = None) -> CurrentTenant | None:
         cached = self._parsed.get(tenant_id)

@@ -55,7 +55,8 @@ class Brand(Strict):
     background: Colour = "#ffffff"
     text: Colour = "#1f2933"
     font_family: str = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-    tagline: str = ""
+    # Either one text, or one per language: tagline = { fr = "…", en = "…" }
+    tagline: str | dict[Literal["fr", "en"], str] = ""
 
 
 class FooterLinks(Strict):

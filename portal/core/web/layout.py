@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, g, request, url_for
 from flask_babel import get_locale
 
@@ -31,23 +33,34 @@ def main_menu() -> list[dict]:
 
 
 def language_links() -> list[dict]:
+    """The current page in each of the tenant's languages (error pages included)."""
     tenant = g.get("tenant")
     if tenant is None or len(tenant.config.locales) < 2:
         return []
     current = str(get_locale())
-    args = dict(request.view_args or {})
+    args = request.args.to_dict()
     return [
         {
             "code": code,
-            "url": url_for(request.endpoint, **args, lang=code),
+            "url": f"{request.path}?{urlencode({**args, 'lang': code})}",
             "current": code == current,
         }
         for code in tenant.config.locales
-        if request.endpoint
     ]
 
 
+def localized(text) -> str:
+    """A tenant text given once (``"…"``) or per language (``{fr = "…", en = "…"}``)."""
+    if isinstance(text, str):
+        return text
+    tenant = g.get("tenant")
+    default = tenant.config.default_locale if tenant else "fr"
+    return text.get(str(get_locale())) or text.get(default) or next(iter(text.values()), "")
+
+
 def register_layout_context(app: Flask) -> None:
+    app.add_template_filter(localized, "localized")
+
     @app.context_processor
     def layout_context():
         return {
