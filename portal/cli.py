@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
+from werkzeug.serving import run_simple
 
 from portal.app import create_app
 from portal.core.i18n_commands import i18n
@@ -130,6 +131,10 @@ def worker_command(threads: int):
     """Run a dramatiq worker for every queue (needs PORTAL_REDIS_URL)."""
     from portal.core.jobs import run_worker
 
+    if not current_app.config.get("PORTAL_REDIS_URL"):
+        raise click.ClickException(
+            "portal worker needs PORTAL_REDIS_URL; without Redis `portal run` runs jobs in-process."
+        )
     run_worker(current_app, threads=threads)
 
 
@@ -158,7 +163,8 @@ def run_command(host: str, port: int):
     for slug, url in tenant_urls(app, port=port):
         click.echo(f"  {slug:24} {url}")
     click.echo(f"  {'dev mailbox':24} http://<tenant>.localhost:{port}/_dev/mailbox")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Flask's CLI turns app.run() into a no-op; serve with Werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def main() -> None:

@@ -77,6 +77,8 @@ def app_config(tmp_path_factory, database_url, backend) -> dict:
         "PORTAL_STORAGE_PATH": str(data_dir / "files"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PORTAL_REDIS_URL": backend["redis"],
+        # Each run has its own Redis keys: parallel runs and leftovers never meet.
+        "PORTAL_REDIS_NAMESPACE": f"portal-test-{uuid.uuid4().hex[:8]}",
         "PORTAL_TENANTS_DIR": str(Path(__file__).resolve().parent.parent / "tenants"),
         "WTF_CSRF_ENABLED": True,
     }

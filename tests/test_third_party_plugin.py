@@ -158,6 +158,28 @@ def test_its_rows_are_tenant_scoped(acme_app):
             assert db.session.scalars(select(AcmeNote)).all() == []
 
 
+def test_its_jobs_run_in_the_tenant_and_its_periodic_job_is_scheduled(acme_app):
+    from datetime import UTC, datetime
+
+    from acme_notes import stamp_note
+    from acme_notes.models import AcmeNote
+
+    from portal.core.jobs import drain, enqueue, scheduler_tick
+
+    with acme_app.app_context():
+        resilimo = tenant_directory().by_slug("resilimo")
+        with tenant_scope(resilimo.id):
+            enqueue(stamp_note, "written by a job")
+            db.session.commit()
+        drain(acme_app)
+        with tenant_scope(resilimo.id):
+            texts = db.session.scalars(select(AcmeNote.text)).all()
+        assert "written by a job" in texts
+        ticked = scheduler_tick(acme_app, now=datetime(2026, 11, 23, 10, 5, tzinfo=UTC))
+        assert "acme_notes.count_notes" in ticked.enqueued
+        drain(acme_app)
+
+
 def test_its_cli_command_is_added(acme_app):
     from portal.cli import cli
 

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from flask import Flask, abort, g, request
 
-from portal.core import i18n, jobs, tenants, web
+from portal.core import database, devbox, i18n, jobs, mail, pdf, sms, storage, tenants, web  # noqa: F401 - database: SQLite pragmas
+from portal.core.devbox import hooks as devbox_hooks
 from portal.core.plugins import PortalPlugins
 from portal.extensions import migrate
 
 # Core modules that implement hooks; they are registered as always-on plugins named core.<name>.
-CORE_HOOK_MODULES = {"web": web.hooks}
+CORE_HOOK_MODULES = {"web": web.hooks, "devbox": devbox_hooks}
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +28,11 @@ def init_app(app: Flask) -> None:
     tenants.init_app(app)
     i18n.init_app(app, [Path(p) for p in plugins.collect("translation_folders")])
     web.init_app(app)
+    storage.init_app(app)
+    mail.init_app(app)
+    sms.init_app(app)
+    pdf.init_app(app)
+    devbox.init_app(app)
     jobs.init_app(app, plugins)
     migrate.init_app(app, directory=str(Path(__file__).parent.parent / "migrations"))
     _register_plugin_blueprints(app, plugins)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from acme_notes.models import AcmeNote
+from portal.core.jobs import job
 from portal.core.plugins import (
     DashboardWidget,
     NavItem,
@@ -48,8 +49,15 @@ class AcmeSettings(BaseModel):
     max_notes: int = Field(10, ge=1)
 
 
+@job
+def stamp_note(tenant_id, text):
+    """A tenant job: runs in the tenant's scope, once even if delivered twice."""
+    db.session.add(AcmeNote(text=text))
+
+
+@job(global_job=True)
 def count_notes(tenant_id):
-    """A job: the scheduler and plugins may run it."""
+    """A global periodic job: the scheduler runs it once per hour."""
     return db.session.scalar(select(db.func.count()).select_from(AcmeNote))
 
 
@@ -88,7 +96,7 @@ def register_cli_commands(cli):
 
 @hookimpl
 def register_jobs():
-    return [count_notes]
+    return [stamp_note, count_notes]
 
 
 @hookimpl

@@ -1,0 +1,224 @@
+"""The transactional outbox: jobs are rows written with the caller's work, sent after commit.
+
+``enqueue`` adds a ``Job`` row to the current session and remembers it in ``session.info``. Only
+when that transaction commits are the messages sent (``after_commit``); a rollback forgets them,
+so a failed request sends nothing. A send lost to a crash is repaired by :func:`sweep`, which the
+scheduler runs every tick; it also sends rows scheduled with :func:`schedule_at` once they are due.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, delete, event, func, inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from portal.core.jobs.models import Job, PeriodicRun, utcnow
+from portal.core.jobs.runtime import JobsRuntime, get_runtime, job
+from portal.core.tenants.scoping import TenantScopeError, active_tenant_id
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "portal.jobs.pending"
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class _Pending:
+    row: Job
+    runtime: JobsRuntime
+    actor_name: str
+
+
+def enqueue(fn: Callable | str, *args) -> Job:
+    """Record a job in the current transaction; it is sent to the workers once that commits.
+
+    The job runs for the active tenant (the request's, or the job's that enqueues it); a global
+    job runs with ``tenant_id=None``. Returns the (pending) ``Job`` row.
+    """
+    return add_job(fn, args, not_before=None)
+
+
+def schedule_at(when: datetime, fn: Callable | str, *args) -> Job:
+    """Record a job due at ``when`` (timezone-aware). It waits in the database and the scheduler
+    sends it once due, however far away: broker delays are never used for dates."""
+    if when.tzinfo is None:
+        raise ValueError("schedule_at needs a timezone-aware datetime")
+    return add_job(fn, args, not_before=when.astimezone(UTC))
+
+
+def add_job(
+    fn: Callable | str, args: tuple, not_before: datetime | None, global_run: bool = False
+) -> Job:
+    """Add an outbox row to the current session (``global_run``: the scheduler's periodic runs)."""
+    runtime = get_runtime()
+    definition = runtime.definition_for(fn)
+    global_run = global_run or definition.global_job
+    tenant_id = None if global_run else active_tenant_id()
+    if tenant_id is None and not global_run:
+        raise TenantScopeError(
+            f"job {definition.name} runs for a tenant: enqueue it inside a tenant scope, "
+            "or declare it @job(global_job=True)"
+        )
+    try:
+        json.dumps(args)
+    except TypeError as exc:
+        raise TypeError(f"job {definition.name}: arguments must be JSON values ({exc})") from None
+    now = utcnow()
+    row = Job(
+        actor_name=definition.name,
+        queue=definition.spec.queue,
+        args=list(args),
+        tenant_id=tenant_id,
+        not_before=not_before,
+        created_at=now,
+        attempts=0,
+    )
+    session = db.session()
+    session.add(row)
+    if not_before is None or not_before <= now:
+        session.info.setdefault(PENDING_KEY, []).append(_Pending(row, runtime, definition.name))
+    return row
+
+
+# --- After commit --------------------------------------------------------------------------------
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a released SAVEPOINT: the outer one may still roll back
+        return
+    pending: list[_Pending] = session.info.pop(PENDING_KEY, None) or []
+    by_runtime: dict[int, tuple[JobsRuntime, list[tuple[int, str]]]] = {}
+    for item in pending:
+        state = inspect(item.row)
+        if state.identity is None or state.session_id != session.hash_key:
+            continue  # expunged or never flushed: nothing was committed for it
+        entry = by_runtime.setdefault(id(item.runtime), (item.runtime, []))
+        entry[1].append((state.identity[0], item.actor_name))
+    for runtime, items in by_runtime.values():
+        dispatch(runtime, items)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    # A rollback expunges the rows it undid; keep only rows still in the session (a SAVEPOINT
+    # rollback leaves the outer transaction's jobs pending).
+    pending = session.info.get(PENDING_KEY)
+    if pending:
+        pending[:] = [p for p in pending if inspect(p.row).session_id == session.hash_key]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_end(session: Session, transaction) -> None:
+    # Whatever ended the outermost transaction (commit: already sent; rollback; close), nothing
+    # it recorded may be sent by a later one.
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+
+
+def dispatch(runtime: JobsRuntime, items: list[tuple[int, str]]) -> list[int]:
+    """Send committed rows ``(job id, actor name)``, then record them as dispatched.
+
+    Never raises: what could not be sent or recorded is left to the sweep (a job may then be
+    sent twice, which execution tolerates).
+    """
+    sent = []
+    for job_id, actor_name in items:
+        try:
+            runtime.send(actor_name, job_id)
+        except Exception:
+            log.exception("job %s (%s): send failed, the sweep will retry", job_id, actor_name)
+            continue
+        sent.append(job_id)
+    if sent:
+        try:
+            _mark_dispatched(sent)
+        except Exception:
+            log.exception("jobs %s: sent but not marked dispatched", sent)
+    return sent
+
+
+def _mark_dispatched(ids: list[int]) -> None:
+    # A fresh short transaction on its own connection: the caller's is over. Rows a worker has
+    # already locked are skipped rather than waited for (the worker sets dispatched_at itself).
+    lockable = (
+        select(Job.id)
+        .where(Job.id.in_(ids), Job.dispatched_at.is_(None))
+        .with_for_update(skip_locked=True)
+    )
+    with db.engine.begin() as conn:
+        conn.execute(update(Job).where(Job.id.in_(lockable)).values(dispatched_at=utcnow()))
+
+
+# --- Sweep ---------------------------------------------------------------------------------------
+
+
+def sweep(runtime: JobsRuntime, now: datetime) -> int:
+    """Send rows that are due but were never sent; returns how many were sent.
+
+    Due: unsent rows older than the grace period (their after-commit send was lost), unsent rows
+    whose ``not_before`` has come, and rows sent long ago that never started (lost with an
+    in-memory broker). Claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent
+    schedulers share the work; SQLite ignores the clause and serialises writers instead.
+    Runs in the caller's app context and commits.
+    """
+    settings = runtime.settings
+    grace = now - timedelta(seconds=settings.sweep_grace_seconds)
+    lost = now - timedelta(seconds=settings.redispatch_seconds)
+    due = and_(
+        Job.completed_at.is_(None),
+        or_(
+            and_(Job.dispatched_at.is_(None), Job.not_before.is_(None), Job.created_at <= grace),
+            and_(Job.dispatched_at.is_(None), Job.not_before <= now),
+            and_(Job.dispatched_at <= lost, Job.attempts == 0),
+        ),
+    )
+    session = db.session
+    rows = session.execute(
+        select(Job.id, Job.actor_name)
+        .where(due)
+        .order_by(Job.id)
+        .limit(SWEEP_BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    sent = []
+    for job_id, actor_name in rows:
+        if actor_name not in runtime.definitions:
+            log.warning("job %s: no actor %r in this app (plugin removed?)", job_id, actor_name)
+            continue
+        try:
+            runtime.send(actor_name, job_id)
+        except Exception:
+            log.exception("job %s: send failed during sweep", job_id)
+            break  # the broker is likely down: try again next tick
+        sent.append(job_id)
+    if sent:
+        session.execute(
+            update(Job)
+            .where(Job.id.in_(sent))
+            .values(dispatched_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return len(sent)
+
+
+# --- Core housekeeping job -----------------------------------------------------------------------
+
+
+@job(global_job=True)
+def purge_job_history(tenant_id: int | None) -> None:
+    """Delete completed outbox rows and old periodic claims after ``PORTAL_JOBS_KEEP_DAYS``."""
+    cutoff = utcnow() - timedelta(days=get_runtime().settings.keep_days)
+    db.session.execute(delete(Job).where(Job.completed_at < cutoff))
+    # Each job's newest claim stays: it is what stops its current period from running again.
+    newest = select(func.max(PeriodicRun.id)).group_by(PeriodicRun.job_name)
+    db.session.execute(
+        delete(PeriodicRun).where(PeriodicRun.created_at < cutoff, PeriodicRun.id.not_in(newest))
+    )

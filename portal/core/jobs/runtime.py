@@ -1,0 +1,437 @@
+"""The dramatiq side: job declarations, one broker per application, its actors and worker.
+
+Each application builds its own broker (Redis when ``PORTAL_REDIS_URL`` is set, else an in-memory
+``StubBroker``) and its own actors: dramatiq's import-time global broker is never used, so several
+apps (tests) live side by side. A message carries only the id of its outbox row; the actor body
+reloads the row, claims it and runs the job function in the row's tenant scope.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+from flask import Flask, current_app
+from sqlalchemy import func, update
+
+from portal.core.jobs.models import Job, utcnow
+from portal.core.tenants.scoping import tenant_scope, unscoped
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "portal.jobs"
+JOB_ATTRIBUTE = "__portal_job__"
+
+
+# --- Declaring jobs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What ``@job`` records on a function; the app turns it into an actor at start-up."""
+
+    queue: str
+    max_retries: int | None
+    global_job: bool
+
+
+def job(
+    fn: Callable | None = None,
+    *,
+    queue: str = "default",
+    max_retries: int | None = None,
+    global_job: bool = False,
+):
+    """Declare a background job ``fn(tenant_id, *args)``; use as ``@job`` or ``@job(...)``.
+
+    ``tenant_id`` is the tenant that was active when the job was enqueued; the job runs in that
+    tenant's scope. A ``global_job`` always gets ``tenant_id=None`` and runs ``unscoped()``, as
+    does every run the scheduler starts for a periodic job (it fans out per tenant itself).
+    Arguments must be JSON values (ids, strings, numbers), never ORM objects. Delivery is at
+    least once, so a job must be safe to run twice; the worker commits its database work together
+    with its "completed" mark (the job does not commit). ``max_retries`` overrides
+    ``PORTAL_JOBS_MAX_RETRIES``. A plain function returned by ``register_jobs`` gets these
+    defaults; the function stays directly callable.
+    """
+
+    def declare(function: Callable) -> Callable:
+        setattr(function, JOB_ATTRIBUTE, JobSpec(queue, max_retries, global_job))
+        return function
+
+    if not _QUEUE_NAME.fullmatch(queue):
+        raise ValueError(f"invalid queue name {queue!r}")
+    return declare(fn) if fn is not None else declare
+
+
+_QUEUE_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9._-]*")  # what dramatiq accepts
+
+
+def spec_of(fn: Callable) -> JobSpec:
+    """The function's ``@job`` options; a plain function gets the defaults."""
+    spec = getattr(fn, JOB_ATTRIBUTE, None)
+    return spec if isinstance(spec, JobSpec) else DEFAULT_SPEC
+
+
+DEFAULT_SPEC = JobSpec(queue="default", max_retries=None, global_job=False)
+
+
+# --- Settings ------------------------------------------------------------------------------------
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class JobsSettings:
+    """Tunables, read from the app config (``PORTAL_*`` keys, defaulted from the environment)."""
+
+    redis_url: str | None
+    redis_namespace: str = "portal"
+    max_retries: int = 10
+    min_backoff_ms: int = 15_000
+    max_backoff_ms: int = 3_600_000  # well under Redis' 7-day cap on delayed messages
+    time_limit_ms: int = 600_000
+    worker_timeout_ms: int = 1_000  # idle poll; also how late a retry may start
+    embedded_threads: int = 2
+    autostart: bool = True  # in-memory broker: start a worker thread on the first message
+    tick_seconds: float = 15.0
+    sweep_grace_seconds: float = 60.0
+    redispatch_seconds: float = 6 * 3600.0
+    keep_days: int = 30
+
+    KEYS = {
+        "redis_url": "PORTAL_REDIS_URL",
+        "redis_namespace": "PORTAL_REDIS_NAMESPACE",
+        "max_retries": "PORTAL_JOBS_MAX_RETRIES",
+        "min_backoff_ms": "PORTAL_JOBS_MIN_BACKOFF_MS",
+        "max_backoff_ms": "PORTAL_JOBS_MAX_BACKOFF_MS",
+        "time_limit_ms": "PORTAL_JOBS_TIME_LIMIT_MS",
+        "worker_timeout_ms": "PORTAL_JOBS_WORKER_TIMEOUT_MS",
+        "embedded_threads": "PORTAL_JOBS_EMBEDDED_THREADS",
+        "autostart": "PORTAL_JOBS_AUTOSTART",
+        "tick_seconds": "PORTAL_SCHEDULER_TICK_SECONDS",
+        "sweep_grace_seconds": "PORTAL_JOBS_SWEEP_GRACE_SECONDS",
+        "redispatch_seconds": "PORTAL_JOBS_REDISPATCH_SECONDS",
+        "keep_days": "PORTAL_JOBS_KEEP_DAYS",
+    }
+
+    @classmethod
+    def from_app(cls, app: Flask) -> JobsSettings:
+        """Fill missing config keys (environment, then defaults) and read them back."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = cls.KEYS[f.name]
+            default = f.default if f.name != "redis_url" else None
+            if app.config.get(key) is None:
+                env = os.environ.get(key)
+                app.config[key] = env if env not in (None, "") else default
+            value = app.config[key]
+            if value is not None and f.name != "redis_url":
+                kind = type(default)
+                value = str(value).lower() in _TRUE if kind is bool else kind(value)
+            values[f.name] = value
+        return cls(**values)
+
+
+# --- The runtime ---------------------------------------------------------------------------------
+
+
+@dataclass
+class JobDefinition:
+    name: str
+    fn: Callable
+    spec: JobSpec
+    actor: dramatiq.Actor
+    periodic: bool = False  # the scheduler enqueues it with no tenant
+
+    @property
+    def global_job(self) -> bool:
+        return self.spec.global_job
+
+    @property
+    def may_run_unscoped(self) -> bool:
+        return self.spec.global_job or self.periodic
+
+
+class JobsRuntime:
+    """Per-application jobs state: broker, actors, worker, periodic jobs, scheduler thread."""
+
+    def __init__(self, app: Flask, settings: JobsSettings):
+        self.app = app
+        self.settings = settings
+        self.broker = _make_broker(settings)
+        self.definitions: dict[str, JobDefinition] = {}
+        self._names: dict[Callable, str] = {}
+        self.periodic: list = []  # scheduler.PeriodicEntry, filled by init_app
+        self.worker: dramatiq.Worker | None = None
+        self.scheduler_thread: threading.Thread | None = None
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._booted = False
+
+    @property
+    def in_memory(self) -> bool:
+        return isinstance(self.broker, StubBroker)
+
+    # -- registration ---------------------------------------------------------------------------
+
+    def register(self, name: str, fn: Callable) -> JobDefinition:
+        """Create the dramatiq actor for a ``@job`` function (idempotent for the same function)."""
+        spec = spec_of(fn)
+        existing = self._names.get(fn)
+        if existing is not None:
+            return self.definitions[existing]
+        if name in self.definitions:
+            raise ValueError(f"two jobs are named {name!r}")
+
+        def perform(job_id: int) -> None:
+            self.execute(name, job_id)
+
+        perform.__module__ = fn.__module__  # dramatiq names the actor's logger after it
+        perform.__name__ = perform.__qualname__ = name
+        options: dict[str, Any] = {}
+        if spec.max_retries is not None:
+            options["max_retries"] = spec.max_retries
+        actor = dramatiq.Actor(
+            perform,
+            broker=self.broker,
+            actor_name=name,
+            queue_name=spec.queue,
+            priority=0,
+            options=options,
+        )
+        definition = JobDefinition(name, fn, spec, actor)
+        self.definitions[name] = definition
+        self._names[fn] = name
+        return definition
+
+    def definition_for(self, fn_or_name: Callable | str) -> JobDefinition:
+        name = fn_or_name if isinstance(fn_or_name, str) else self._names.get(fn_or_name)
+        if name is None or name not in self.definitions:
+            raise LookupError(
+                f"{fn_or_name!r} is not a registered job: return it from a plugin's register_jobs"
+            )
+        return self.definitions[name]
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def send(self, actor_name: str, job_id: int) -> None:
+        """Hand one outbox row to the broker (never with a broker delay: dates stay in the DB)."""
+        self.definitions[actor_name].actor.send(job_id)
+        if self.in_memory and self.settings.autostart:
+            # Without Redis nobody else consumes this process' in-memory queues.
+            self.ensure_worker()
+
+    # -- worker ---------------------------------------------------------------------------------
+
+    def ensure_worker(self, threads: int | None = None) -> dramatiq.Worker:
+        """Start this app's dramatiq worker in background threads (once)."""
+        with self._lock:
+            if self.worker is None:
+                if not self._booted:
+                    # What dramatiq's CLI does at process start: starts the TimeLimit watchdog.
+                    self.broker.emit_after("process_boot")
+                    self._booted = True
+                worker = dramatiq.Worker(
+                    self.broker,
+                    worker_threads=threads or self.settings.embedded_threads,
+                    worker_timeout=self.settings.worker_timeout_ms,
+                )
+                worker.start()
+                self.worker = worker
+            return self.worker
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the scheduler thread and the worker (in-flight messages are requeued)."""
+        self.stopping.set()
+        thread, self.scheduler_thread = self.scheduler_thread, None
+        if thread is not None:
+            thread.join(timeout)
+        with self._lock:
+            worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.stop(timeout=int(timeout * 1000))
+            # Worker.start() hooked the worker into the broker; unhook it so a later worker
+            # (tests restart them) is the only one told about queues.
+            self.broker.middleware[:] = [
+                m for m in self.broker.middleware if getattr(m, "worker", None) is not worker
+            ]
+
+    # -- executing ------------------------------------------------------------------------------
+
+    def execute(self, name: str, job_id: int) -> None:
+        """The body of every actor: run outbox row ``job_id`` at most once to completion."""
+        definition = self.definitions[name]
+        with self.app.app_context():
+            try:
+                _execute(definition, job_id)
+            finally:
+                db.session.remove()
+
+
+def _execute(definition: JobDefinition, job_id: int) -> None:
+    session = db.session
+    now = utcnow()
+    # The claim is a conditional UPDATE held until commit. On PostgreSQL it takes the row lock
+    # (as SELECT ... FOR UPDATE would): a second delivery waits, then re-reads the row, sees
+    # completed_at and updates nothing. On SQLite it takes the database write lock, which
+    # serialises deliveries the same way; a plain SELECT FOR UPDATE would not lock there.
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.completed_at.is_(None))
+        .values(started_at=now, dispatched_at=func.coalesce(Job.dispatched_at, now))
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 0:
+        session.rollback()
+        log.info("job %s (%s): already completed or gone, skipped", job_id, definition.name)
+        return
+    row = session.get(Job, job_id)
+    tenant_id, args = row.tenant_id, list(row.args or [])
+    try:
+        with _job_scope(tenant_id, definition.may_run_unscoped):
+            definition.fn(tenant_id, *args)
+            row.completed_at = utcnow()
+            row.attempts = row.attempts + 1
+            row.last_error = None
+            session.commit()  # the job's work and its "completed" mark, atomically
+    except BaseException as exc:
+        session.rollback()
+        _record_failure(job_id, exc)
+        raise  # dramatiq's Retries middleware retries with backoff
+
+
+@contextmanager
+def _job_scope(tenant_id: int | None, may_run_unscoped: bool) -> Iterator[None]:
+    if tenant_id is not None:
+        with tenant_scope(tenant_id):
+            yield
+    elif may_run_unscoped:
+        with unscoped():
+            yield
+    else:  # no tenant and not global: queries of tenant-owned models raise, as they should
+        yield
+
+
+def _record_failure(job_id: int, exc: BaseException) -> None:
+    try:
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(attempts=Job.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:4000])
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("job %s: could not record its failure", job_id)
+
+
+def _make_broker(settings: JobsSettings) -> dramatiq.Broker:
+    middleware = [
+        AgeLimit(),
+        TimeLimit(time_limit=settings.time_limit_ms),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(
+            max_retries=settings.max_retries,
+            min_backoff=settings.min_backoff_ms,
+            max_backoff=settings.max_backoff_ms,
+        ),
+    ]
+    if settings.redis_url:
+        return RedisBroker(
+            url=settings.redis_url, namespace=settings.redis_namespace, middleware=middleware
+        )
+    return StubBroker(middleware=middleware)
+
+
+def get_runtime(app: Flask | None = None) -> JobsRuntime:
+    runtime = (app or current_app).extensions.get(EXTENSION_KEY)
+    if runtime is None:
+        raise RuntimeError("the jobs module is not initialised on this app")
+    return runtime
+
+
+# --- Blocking entry points and the test helper ---------------------------------------------------
+
+
+def run_worker(app: Flask, threads: int = 4) -> None:
+    """``portal worker``: consume every queue from Redis until SIGTERM/SIGINT."""
+    runtime = get_runtime(app)
+    if runtime.in_memory:
+        raise RuntimeError(
+            "`portal worker` needs PORTAL_REDIS_URL; without Redis, jobs run inside the process "
+            "that enqueues them (`portal run` starts a worker and the scheduler in-process)"
+        )
+    runtime.ensure_worker(threads)
+    log.info(
+        "worker: %d threads on queues %s", threads, sorted(runtime.broker.get_declared_queues())
+    )
+    wait_for_shutdown_signal(runtime.stopping)
+    runtime.stop()
+
+
+def wait_for_shutdown_signal(stopping: threading.Event, tick: float | None = None, on_tick=None):
+    """Block until SIGTERM/SIGINT (or ``stopping`` is set), calling ``on_tick`` every ``tick``."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.set())
+    while not stopping.is_set():
+        if on_tick is not None:
+            on_tick()
+        stopping.wait(tick if tick is not None else 1.0)
+
+
+def drain(app: Flask, timeout: float = 10.0) -> None:
+    """Test helper: wait until every message sent so far (and its retries) has been processed.
+
+    Starts this app's worker if needed. Raises ``TimeoutError`` after ``timeout`` seconds.
+    """
+    runtime = get_runtime(app)
+    worker = runtime.ensure_worker()
+    deadline = time.monotonic() + timeout
+    idle_checks = 0
+    while idle_checks < 2:  # twice in a row: a retry may be re-enqueued between two looks
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"jobs still pending after {timeout} s")
+        if _broker_empty(runtime) and _worker_idle(worker):
+            idle_checks += 1
+        else:
+            idle_checks = 0
+        time.sleep(0.005)
+
+
+def _broker_empty(runtime: JobsRuntime) -> bool:
+    broker = runtime.broker
+    if isinstance(broker, StubBroker):
+        # unfinished_tasks counts messages until they are acked, delay queues included.
+        return all(q.unfinished_tasks == 0 for q in broker.queues.values())
+    # Redis qsize counts queued, delayed and not-yet-acked messages.
+    return all(broker.do_qsize(name) == 0 for name in broker.get_declared_queues())
+
+
+def _worker_idle(worker: dramatiq.Worker) -> bool:
+    return worker.work_queue.unfinished_tasks == 0 and all(
+        consumer.delay_queue.unfinished_tasks == 0 for consumer in list(worker.consumers.values())
+    )
