@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
+from flask_migrate.cli import db as migrate_db
 from werkzeug.serving import run_simple
 
 from portal.app import create_app
@@ -24,6 +25,12 @@ class PortalGroup(FlaskGroup):
     Plugin commands are collected from the app of each invocation (never stored on this
     module-level group), so the installed plugins decide what ``portal`` offers.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Commands come from this module and from portal plugins, not from `flask.commands`
+        # entry points (Flask-Migrate's `db` is replaced by ours below).
+        self._loaded_plugin_commands = True
 
     def list_commands(self, ctx):
         return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
@@ -49,6 +56,26 @@ def cli():
 cli.add_command(shell_command)
 cli.add_command(routes_command)
 cli.add_command(i18n)
+
+
+@cli.group("db", help=migrate_db.help)
+def db_group():
+    pass
+
+
+for _name, _command in migrate_db.commands.items():
+    if _name != "upgrade":
+        db_group.add_command(_command)
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="heads")
+@with_appcontext
+def db_upgrade(revision: str):
+    """Upgrade to the newest revision of the core and of every plugin branch (``heads``)."""
+    from flask_migrate import upgrade
+
+    upgrade(revision=revision)
 
 
 @cli.group()

@@ -180,6 +180,25 @@ def test_its_jobs_run_in_the_tenant_and_its_periodic_job_is_scheduled(acme_app):
         drain(acme_app)
 
 
+def test_db_upgrade_applies_the_plugins_migration_branch(
+    installed_plugin, app_config, fresh_database_url
+):
+    from sqlalchemy import inspect
+
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cli.db'}"})
+    result = CliRunner().invoke(cli_group(), ["db", "upgrade"], obj=_script_info(app))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert "acme_notes_note" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def cli_group():
+    from portal.cli import cli
+
+    return cli
+
+
 def test_its_cli_command_is_added(acme_app):
     from portal.cli import cli
 
