@@ -185,7 +185,7 @@ def test_db_upgrade_applies_the_plugins_migration_branch(
 ):
     from sqlalchemy import inspect
 
-    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cli.db'}"})
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url})
     result = CliRunner().invoke(cli_group(), ["db", "upgrade"], obj=_script_info(app))
     assert result.exit_code == 0, result.output
     with app.app_context():
