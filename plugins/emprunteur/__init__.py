@@ -3,7 +3,6 @@
 from flask_babel import lazy_gettext as _l
 
 from portal.core.plugins import NavItem, PluginInfo, hookimpl
-from portal.core.plugins.package import templates_of, translations_of
 
 plugin_info = PluginInfo(
     name="emprunteur",
@@ -18,16 +17,6 @@ def register_blueprints(app):
     from plugins.emprunteur.blueprint import blueprint
 
     return [blueprint]
-
-
-@hookimpl
-def template_folders():
-    return templates_of(__file__)
-
-
-@hookimpl
-def translation_folders():
-    return translations_of(__file__)
 
 
 @hookimpl

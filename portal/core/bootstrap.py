@@ -23,10 +23,19 @@ def init_app(app: Flask) -> None:
     app.extensions["portal.plugins"] = plugins
 
     plugins.collect("register_models")  # import every model before metadata is used
-    app.template_folders = [Path(p) for p in plugins.collect("template_folders")]
+    app.template_folders = [
+        *plugins.package_folders("templates"),
+        *(Path(p) for p in plugins.collect("template_folders")),
+    ]
 
     tenants.init_app(app)
-    i18n.init_app(app, [Path(p) for p in plugins.collect("translation_folders")])
+    i18n.init_app(
+        app,
+        [
+            *plugins.package_folders("translations"),
+            *(Path(p) for p in plugins.collect("translation_folders")),
+        ],
+    )
     web.init_app(app)
     storage.init_app(app)
     mail.init_app(app)

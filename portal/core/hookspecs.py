@@ -51,18 +51,20 @@ def register_migrations():
 
 @hookspec
 def template_folders():
-    """Return folders holding the plugin's Jinja templates (a list of paths).
+    """Return extra folders holding the plugin's Jinja templates (a list of paths).
 
-    Called once at start-up. Templates live under ``templates/<plugin>/`` to avoid clashes.
+    Called once at start-up. A plugin package's own ``templates/`` folder is used without this
+    hook. Templates live under ``templates/<plugin>/`` to avoid clashes.
     Search order: the tenant's ``theme/templates/``, then plugins, then the core.
     """
 
 
 @hookspec
 def translation_folders():
-    """Return folders holding the plugin's gettext catalogs (a list of paths).
+    """Return extra folders holding the plugin's gettext catalogs (a list of paths).
 
-    Called once at start-up. Each folder has the usual ``<locale>/LC_MESSAGES/messages.po`` layout;
+    Called once at start-up. A plugin package's own ``translations/`` folder is used without this
+    hook. Each folder has the usual ``<locale>/LC_MESSAGES/messages.po`` layout;
     catalogs are merged with the core's (domain ``messages``) and compiled by the build.
     """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from importlib.metadata import entry_points
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -71,6 +72,17 @@ class PortalPlugins:
             self.register_plugin(ep.name, module)
 
     # -- queries --------------------------------------------------------------------------------
+
+    def package_folders(self, folder: str) -> list[Path]:
+        """``<plugin package>/<folder>`` of every plugin that has one (templates, translations):
+        picked up by convention, the hooks only add more."""
+        found = []
+        for name in self.names:
+            module = self.pm.get_plugin(name)
+            package_file = getattr(module, "__file__", None)
+            if package_file and (Path(package_file).parent / folder).is_dir():
+                found.append(Path(package_file).parent / folder)
+        return found
 
     @property
     def names(self) -> list[str]:
