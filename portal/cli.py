@@ -58,9 +58,12 @@ cli.add_command(routes_command)
 cli.add_command(i18n)
 
 
-@cli.group("db", help=migrate_db.help)
-def db_group():
-    pass
+# Flask-Migrate's `db` group (its options set the migration directory), with `upgrade`
+# defaulting to every head: the core branch and each plugin's.
+db_group = click.Group(
+    "db", callback=migrate_db.callback, params=migrate_db.params, help=migrate_db.help
+)
+cli.add_command(db_group)
 
 
 for _name, _command in migrate_db.commands.items():

@@ -40,6 +40,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "PORTAL_TENANTS_DIR": _env("TENANTS_DIR", str(PROJECT_ROOT / "tenants")),
         # Host suffix that maps <slug>.<suffix> to a tenant in development.
         "PORTAL_DEV_HOST_SUFFIX": _env("DEV_HOST_SUFFIX", "localhost"),
+        # The operators' back office answers on this host only (never on a tenant's).
+        "PORTAL_BACKOFFICE_HOST": _env("BACKOFFICE_HOST", "backoffice.localhost"),
         # How long a process trusts its host → tenant look-up before asking the database again.
         "PORTAL_TENANT_CACHE_SECONDS": float(_env("TENANT_CACHE_SECONDS", "2")),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{data_dir / 'portal.db'}"),

@@ -6,13 +6,32 @@ from pathlib import Path
 
 from flask import Flask, abort, g, request
 
-from portal.core import database, devbox, i18n, jobs, mail, pdf, sms, storage, tenants, web  # noqa: F401 - database: SQLite pragmas
+from portal.core import (  # noqa: F401 - database: SQLite pragmas
+    accounts,
+    database,
+    devbox,
+    i18n,
+    jobs,
+    mail,
+    pdf,
+    sms,
+    storage,
+    tenants,
+    web,
+)
+from portal.core.accounts import hooks as accounts_hooks
 from portal.core.devbox import hooks as devbox_hooks
+from portal.core.mail import hooks as mail_hooks
 from portal.core.plugins import PortalPlugins
 from portal.extensions import migrate
 
 # Core modules that implement hooks; they are registered as always-on plugins named core.<name>.
-CORE_HOOK_MODULES = {"web": web.hooks, "devbox": devbox_hooks}
+CORE_HOOK_MODULES = {
+    "web": web.hooks,
+    "devbox": devbox_hooks,
+    "mail": mail_hooks,
+    "accounts": accounts_hooks,
+}
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +42,10 @@ def init_app(app: Flask) -> None:
     app.extensions["portal.plugins"] = plugins
 
     plugins.collect("register_models")  # import every model before metadata is used
+    import portal.core.audit  # noqa: F401 - core models
+    import portal.core.backoffice.models  # noqa: F401
+    import portal.core.verification.models  # noqa: F401
+
     app.template_folders = [
         *plugins.package_folders("templates"),
         *(Path(p) for p in plugins.collect("template_folders")),
@@ -37,6 +60,7 @@ def init_app(app: Flask) -> None:
         ],
     )
     web.init_app(app)
+    accounts.init_app(app)
     storage.init_app(app)
     mail.init_app(app)
     sms.init_app(app)

@@ -92,7 +92,22 @@ def current_tenant() -> CurrentTenant:
 
 
 def resolve_request_tenant() -> None:
-    """``before_request``: find the tenant for the Host header, or answer a plain 404."""
+    """``before_request``: find the tenant for the Host header, or answer a plain 404.
+
+    The back office host has no tenant and serves only back-office pages; tenant hosts never
+    serve them.
+    """
+    hostname = request.host.split(":", 1)[0].lower()
+    is_backoffice_page = (request.blueprint or "").startswith("backoffice")
+    if hostname == current_app.config.get("PORTAL_BACKOFFICE_HOST"):
+        g.tenant = None
+        g.backoffice = True
+        if not is_backoffice_page and request.endpoint != "static":
+            abort(404)
+        return
+    if is_backoffice_page:
+        g.tenant = None
+        abort(404)
     tenant = tenant_directory().for_host(request.host)
     if tenant is None:
         g.tenant = None

@@ -84,6 +84,22 @@ class Retention(Strict):
     paper_contents_days: int = Field(14, ge=1)
 
 
+class Accounts(Strict):
+    """``[accounts]``: how professionals get an account and how sessions behave (SPEC §2)."""
+
+    # self: sign-up + emailed activation link (JRMC); approval: an operator approves the request,
+    # then the credentials link is emailed (BeePOST); invite: accounts are created by operators
+    # and the holder sets a first password from an emailed link (Mes Solutions Plus).
+    signup: Literal["self", "approval", "invite"] = "self"
+    idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
+    activation_link_hours: int = Field(72, ge=1)
+    reset_link_hours: int = Field(2, ge=1, le=72)
+    closure_grace_days: int = Field(30, ge=1)
+    # The "affiliation" list of the sign-up form; "Pas d'affiliation" is always offered first.
+    affiliations: list[str] = Field(default_factory=lambda: ["Agent général", "Courtier"])
+    document_validity_months: int = Field(12, ge=1)
+
+
 class PluginEntry(BaseModel):
     """``[plugins.<name>]``: ``enabled`` plus the plugin's own settings (the plugin validates)."""
 
@@ -103,6 +119,7 @@ class TenantConfig(Strict):
     footer: FooterLinks
     email: EmailSender
     retention: Retention = Retention()
+    accounts: Accounts = Accounts()
     plugins: dict[str, PluginEntry] = Field(default_factory=dict)
     # Price overrides by priced-item code, in integer cents including VAT.
     prices: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)

@@ -1,0 +1,53 @@
+"""Accounts: professionals' accounts (the agency), their profiles, login and sessions.
+
+What plugins use::
+
+    from portal.core.accounts import current_account, current_profile, profile_required
+
+Every object a plugin creates records ``managed_by_id = current_profile().id``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+from portal.core.accounts.decorators import holder_required, profile_required
+from portal.core.accounts.models import Account, AccountStatus, AccountToken, Profile
+from portal.core.accounts.session import (
+    current_account,
+    current_profile,
+    enforce_idle_timeout,
+    login_manager,
+)
+
+__all__ = [
+    "Account",
+    "AccountStatus",
+    "AccountToken",
+    "Profile",
+    "current_account",
+    "current_profile",
+    "holder_required",
+    "init_app",
+    "profile_required",
+]
+
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def init_app(app: Flask) -> None:
+    from portal.core.accounts.account.blueprint import blueprint as account_blueprint
+    from portal.core.accounts.auth.blueprint import blueprint as auth_blueprint
+
+    app.template_folders.append(TEMPLATES)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(account_blueprint)
+    login_manager.init_app(app)
+    # The idle timeout is per tenant (enforced on each request); this only bounds the cookie.
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
+    app.before_request(enforce_idle_timeout)
+    app.jinja_env.globals.update(current_account=current_account, current_profile=current_profile)

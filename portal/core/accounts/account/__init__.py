@@ -1,0 +1,1 @@
+"""The account area: details, letterhead, profiles, closure."""

@@ -1,0 +1,1 @@
+"""Sign-up (three modes), activation, login, logout, passwords."""

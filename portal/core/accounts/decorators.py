@@ -1,0 +1,36 @@
+"""Access rules for views: logged in, a profile chosen, the account holder."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import login_required
+
+from portal.core.accounts.session import current_profile
+
+
+def profile_required(view):
+    """Logged in with a profile chosen (else sent to the profile choice, then back)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_profile() is None:
+            return redirect(url_for("account.choose_profile", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def holder_required(view):
+    """Only the account holder's profile: profiles, billing, closure."""
+
+    @wraps(view)
+    @profile_required
+    def wrapper(*args, **kwargs):
+        if not current_profile().is_holder:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

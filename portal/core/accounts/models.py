@@ -1,0 +1,117 @@
+"""Accounts (the agency), their profiles (collaborators) and single-use emailed tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.tenants import TenantScoped
+from portal.extensions import db, str_enum
+
+
+class AccountStatus(enum.StrEnum):
+    PENDING_ACTIVATION = "pending_activation"  # self sign-up, activation link not yet used
+    PENDING_APPROVAL = "pending_approval"  # approval mode, waiting for an operator
+    INVITED = "invited"  # created by an operator, first password not yet set
+    ACTIVE = "active"
+    REJECTED = "rejected"  # sign-up request refused by an operator
+    CLOSING = "closing"  # closure asked: export available until the grace period ends
+    CLOSED = "closed"  # personal data deleted
+
+
+class Account(TenantScoped, db.Model):
+    """A professional's account: one login (the holder's email) for an agency.
+
+    The email is unique per tenant only: the same person may hold accounts on two tenants.
+    """
+
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_account_tenant_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[AccountStatus] = mapped_column(str_enum(AccountStatus, 32))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    commercial_name: Mapped[str] = mapped_column(String(200))
+    orias: Mapped[str | None] = mapped_column(String(8))
+    affiliation: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(200))
+    address2: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(5))
+    city: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    # Extra letterhead lines the holder adds (email, phone, website…).
+    letterhead_lines: Mapped[list] = mapped_column(JSON, default=list)
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closure_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped on every password change: sessions carrying an older value are logged out.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    profiles: Mapped[list[Profile]] = relationship(
+        back_populates="account", order_by="Profile.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def holder_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def holder_profile(self) -> Profile | None:
+        return next((p for p in self.profiles if p.is_holder), None)
+
+
+class Profile(TenantScoped, db.Model):
+    """A collaborator of an account ("utilisateur du compte"), chosen right after login.
+
+    Whatever a plugin creates records the profile that manages it ("géré par …"). A deactivated
+    profile can no longer be chosen; what it managed stays assigned to it.
+    """
+
+    __tablename__ = "account_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    is_holder: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    account: Mapped[Account] = relationship(back_populates="profiles")
+
+
+class TokenPurpose(enum.StrEnum):
+    ACTIVATION = "activation"
+    SET_PASSWORD = "set_password"  # noqa: S105 - approval and invite modes: first password
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose, not a password
+
+
+class AccountToken(TenantScoped, db.Model):
+    """A single-use, expiring link sent by email. Only the token's hash is stored."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose, 32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    account: Mapped[Account] = relationship()
