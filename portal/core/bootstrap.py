@@ -8,6 +8,7 @@ from flask import Flask, abort, g, request
 
 from portal.core import (  # noqa: F401 - database: SQLite pragmas
     accounts,
+    backoffice,
     database,
     devbox,
     i18n,
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
     pdf.init_app(app)
     devbox.init_app(app)
     jobs.init_app(app, plugins)
+    backoffice.init_app(app)  # last: other modules have registered their back-office pages
     migrate.init_app(app, directory=str(Path(__file__).parent.parent / "migrations"))
     _register_plugin_blueprints(app, plugins)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal.core.accounts.decorators import holder_required, profile_required
+from portal.core.accounts.decorators import holder_required, profile_required, reauth_required
 from portal.core.accounts.models import Account, AccountStatus, AccountToken, Profile
 from portal.core.accounts.session import (
     current_account,
@@ -33,6 +33,7 @@ __all__ = [
     "holder_required",
     "init_app",
     "profile_required",
+    "reauth_required",
 ]
 
 

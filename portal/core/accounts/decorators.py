@@ -34,3 +34,24 @@ def holder_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+REAUTH_SECONDS = 10 * 60
+
+
+def reauth_required(view):
+    """Sensitive changes (email, other details, closure): the password was typed again in the
+    last ten minutes (``auth.reauth`` records it), else ask for it and come back."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        import time
+
+        from flask import session
+
+        if time.time() - session.get("reauth_at", 0) > REAUTH_SECONDS:
+            return redirect(url_for("auth.reauth", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, redirect, request
 from sqlalchemy import select
 
 from portal.core.tenants.config import CurrentTenant, build_current_tenant
@@ -102,9 +102,11 @@ def resolve_request_tenant() -> None:
     if hostname == current_app.config.get("PORTAL_BACKOFFICE_HOST"):
         g.tenant = None
         g.backoffice = True
+        if request.path == "/":
+            return redirect("/backoffice/")
         if not is_backoffice_page and request.endpoint != "static":
             abort(404)
-        return
+        return None
     if is_backoffice_page:
         g.tenant = None
         abort(404)
