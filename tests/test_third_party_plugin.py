@@ -147,6 +147,20 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
         assert themes[0].children[0].service_url == "/acme-notes/"
         assert plugins.collect("messaging_taxonomy", tenant=msr, category="agent") == []
         assert resilimo.settings_for("acme_notes").max_notes == 10  # schema default
+        readiness = plugins.collect("account_readiness", tenant=resilimo, account=None)
+        assert "acme.notes" in {item.code for item in readiness}
+        assert "acme.notes" not in {
+            item.code for item in plugins.collect("account_readiness", tenant=msr, account=None)
+        }
+        import acme_notes
+
+        plugins.call_each(
+            "on_identity_verification_started", tenant=resilimo, account=None, verification="v1"
+        )
+        plugins.call_each(
+            "on_identity_verification_started", tenant=msr, account=None, verification="v2"
+        )
+        assert acme_notes.STARTED_VERIFICATIONS == ["v1"]
 
 
 def test_its_rows_are_tenant_scoped(acme_app):

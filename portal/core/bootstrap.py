@@ -15,15 +15,19 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
     jobs,
     mail,
     pdf,
+    ratelimit,
     sms,
     storage,
     tenants,
+    verification,
     web,
 )
 from portal.core.accounts import hooks as accounts_hooks
+from portal.core.backoffice import hooks as backoffice_hooks
 from portal.core.devbox import hooks as devbox_hooks
 from portal.core.mail import hooks as mail_hooks
 from portal.core.plugins import PortalPlugins
+from portal.core.verification import hooks as verification_hooks
 from portal.extensions import migrate
 
 # Core modules that implement hooks; they are registered as always-on plugins named core.<name>.
@@ -32,6 +36,8 @@ CORE_HOOK_MODULES = {
     "devbox": devbox_hooks,
     "mail": mail_hooks,
     "accounts": accounts_hooks,
+    "verification": verification_hooks,
+    "backoffice": backoffice_hooks,
 }
 
 
@@ -61,7 +67,9 @@ def init_app(app: Flask) -> None:
         ],
     )
     web.init_app(app)
+    ratelimit.init_app(app)
     accounts.init_app(app)
+    verification.init_app(app)
     storage.init_app(app)
     mail.init_app(app)
     sms.init_app(app)

@@ -147,6 +147,26 @@ def messaging_taxonomy(tenant, category):
 
 
 @hookspec
+def account_readiness(tenant, account):
+    """Return ``ReadinessItem`` entries: what ``account`` has or lacks before it may send.
+
+    Called when the core answers "may this account send?" (the checklist shown to the agent),
+    for plugins enabled on ``tenant`` and core modules. The core contributes the verified
+    professional document and the signed platform mandate; the credits module contributes credit.
+    """
+
+
+@hookspec
+def on_identity_verification_started(tenant, account, verification):
+    """Called when the holder starts a strong identity verification (``IdentityVerification``).
+
+    Runs inside the transaction that records it: an implementation charges the price of SPEC §2
+    (14.40 € incl. VAT) with ``verification.id`` as idempotency key, or raises to refuse (e.g. no
+    credit) — the whole start is then rolled back. Returns nothing.
+    """
+
+
+@hookspec
 def on_tenant_synced(tenant):
     """Called after ``portal tenants sync`` created or updated ``tenant`` (a ``Tenant`` row).
 

@@ -16,6 +16,7 @@ from portal.core.plugins.types import (
     PeriodicJob,
     PluginInfo,
     PricedItem,
+    ReadinessItem,
     TaxonomyNode,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "PluginInfo",
     "PortalPlugins",
     "PricedItem",
+    "ReadinessItem",
     "TaxonomyNode",
     "current_plugins",
     "hookimpl",

@@ -61,6 +61,17 @@ class PricedItem:
 
 
 @dataclass(frozen=True)
+class ReadinessItem:
+    """One line of the "may this account send?" checklist: done or not, with where to fix it."""
+
+    code: str
+    label: str
+    done: bool
+    endpoint: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class TaxonomyNode:
     """A theme, topic or reason of the messaging taxonomy, maybe pointing to an online service."""
 

@@ -17,6 +17,7 @@ from portal.core.plugins import (
     PeriodicJob,
     PluginInfo,
     PricedItem,
+    ReadinessItem,
     TaxonomyNode,
     hookimpl,
 )
@@ -24,6 +25,7 @@ from portal.core.tenants import current_tenant
 from portal.extensions import db
 
 HERE = Path(__file__).parent
+STARTED_VERIFICATIONS = []  # what on_identity_verification_started received (tests read it)
 
 plugin_info = PluginInfo(
     name="acme_notes",
@@ -142,6 +144,16 @@ def messaging_taxonomy(tenant, category):
             ),
         )
     ]
+
+
+@hookimpl
+def account_readiness(tenant, account):
+    return [ReadinessItem("acme.notes", _l("Une note d'agence rédigée"), done=False, order=90)]
+
+
+@hookimpl
+def on_identity_verification_started(tenant, account, verification):
+    STARTED_VERIFICATIONS.append(verification)
 
 
 @hookimpl
