@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,7 +23,7 @@ class AccountStatus(enum.StrEnum):
     CLOSED = "closed"  # personal data deleted
 
 
-class Account(TenantScoped, db.Model):
+class Account(UserMixin, TenantScoped, db.Model):
     """A professional's account: one login (the holder's email) for an agency.
 
     The email is unique per tenant only: the same person may hold accounts on two tenants.
@@ -59,6 +60,14 @@ class Account(TenantScoped, db.Model):
     profiles: Mapped[list[Profile]] = relationship(
         back_populates="account", order_by="Profile.id", cascade="all, delete-orphan"
     )
+
+    def get_id(self) -> str:
+        # The session carries the version: a password change (version + 1) ends other sessions.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: may this account log in?
+        return self.status in (AccountStatus.ACTIVE, AccountStatus.CLOSING)
 
     @property
     def holder_name(self) -> str:
