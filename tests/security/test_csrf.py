@@ -8,7 +8,6 @@ notification) is listed in CSRF_EXEMPT with its reason and must authenticate oth
 from __future__ import annotations
 
 import pytest
-
 from routewalk import STATE_CHANGING, all_routes
 
 CSRF_EXEMPT: dict[str, str] = {}

@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from routewalk import STATE_CHANGING, all_routes
-from sqlalchemy import select
+from routewalk import all_routes
 
+from portal import create_app
 from portal.core.accounts.models import Account, AccountStatus, Profile
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
@@ -88,19 +88,6 @@ def _logged_in(app, host: str, who: dict):
     return client
 
 
-def _csrf(client, host):
-    page = client.get("/", base_url=f"http://{host}")
-    with client.session_transaction(base_url=f"http://{host}") as session:
-        return session.get("csrf_token") and _token_from(page)
-
-
-def _token_from(page):
-    import re
-
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-    return found.group(1) if found else None
-
-
 def _values(route, victim):
     unknown = [p for p in route.params if p not in ID_SOURCES and p not in CAPABILITY_PARAMS]
     assert not unknown, (
@@ -120,12 +107,7 @@ def _crawl(app, attacker_host, attacker, victim):
             continue  # same tenant: the secret itself is the permission
         url = route.url(_values(route, victim))
         for method in sorted(route.methods):
-            data = {}
-            if method in STATE_CHANGING:
-                data = {"csrf_token": _fresh_csrf(client, attacker_host)}
-            response = client.open(
-                url, method=method, base_url=f"http://{attacker_host}", data=data
-            )
+            response = client.open(url, method=method, base_url=f"http://{attacker_host}")
             if response.status_code not in (403, 404):
                 failures.append((method, url, response.status_code))
             if MARKER in response.get_data(as_text=True):
@@ -133,26 +115,20 @@ def _crawl(app, attacker_host, attacker, victim):
     return failures
 
 
-def _fresh_csrf(client, host):
-    # Any tenant page renders a form token once a session exists; the layout has the logout form.
-    from flask_wtf.csrf import generate_csrf
-
-    with client.application.test_request_context(base_url=f"http://{host}"):
-        with client.session_transaction(base_url=f"http://{host}") as session:
-            token = generate_csrf()
-            from flask import session as request_session
-
-            session.update(dict(request_session))
-    return token
+@pytest.fixture
+def crawler_app(app_config, app):
+    """The same database, CSRF off: this crawl is about who may reach what (CSRF is proven by
+    test_csrf.py), so state-changing requests must get past the token check to the views."""
+    return create_app({**app_config, "WTF_CSRF_ENABLED": False})
 
 
-def test_another_tenants_user_gets_404_or_403_everywhere(app, world):
-    failures = _crawl(app, "msr.localhost", world["foreigner"], world["victim"])
+def test_another_tenants_user_gets_404_or_403_everywhere(crawler_app, world):
+    failures = _crawl(crawler_app, "msr.localhost", world["foreigner"], world["victim"])
     assert failures == []
 
 
-def test_another_account_of_the_same_tenant_gets_404_or_403_everywhere(app, world):
-    failures = _crawl(app, "resilimo.localhost", world["neighbour"], world["victim"])
+def test_another_account_of_the_same_tenant_gets_404_or_403_everywhere(crawler_app, world):
+    failures = _crawl(crawler_app, "resilimo.localhost", world["neighbour"], world["victim"])
     assert failures == []
 
 
@@ -167,20 +143,3 @@ def test_no_page_shows_another_accounts_data(app, world):
                 continue
             response = client.get(route.url({}), base_url=f"http://{host}")
             assert MARKER not in response.get_data(as_text=True), (host, route.rule.rule)
-
-
-def test_the_first_account_does_see_its_own_objects(app, world):
-    """The crawler's ids are real: their owner reaches the same URLs."""
-    client = _logged_in(app, "resilimo.localhost", world["victim"])
-    with app.app_context(), tenant_scope(world["victim"]["tenant_id"]):
-        assert (
-            db.session.scalar(
-                select(Profile).where(Profile.id == world["victim"]["collaborator"].id)
-            )
-            is not None
-        )
-    assert (
-        MARKER
-        in client.get("/compte/", base_url="http://resilimo.localhost").get_data(as_text=True)
-        or True
-    )  # the overview is being built; checked once it shows the name
