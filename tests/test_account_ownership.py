@@ -1,0 +1,96 @@
+"""AccountOwned: an object is reachable only by its account, and records who manages it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.accounts.ownership import AccountOwned, get_owned_or_404
+from portal.core.tenants import tenant_scope, unscoped
+from portal.extensions import db
+
+
+class _Scratch(db.Model):
+    __abstract__ = True
+    metadata = MetaData()
+
+
+for _name in ("tenant", "account", "account_profile"):
+    Table(_name, _Scratch.metadata, Column("id", Integer, primary_key=True))
+
+
+class Letter(AccountOwned, _Scratch):
+    __tablename__ = "scratch_letter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(50))
+
+
+def _account(email, collaborator="Léa"):
+    account = Account(
+        email=email,
+        status=AccountStatus.ACTIVE,
+        first_name="A",
+        last_name="B",
+        commercial_name=f"Agence {email}",
+        address="1 rue",
+        postal_code="75001",
+        city="Paris",
+        phone="+33140000000",
+    )
+    holder = Profile(account=account, name="A B", email=email, is_holder=True)
+    other = Profile(account=account, name=collaborator, email=email)
+    db.session.add_all([account, holder, other])
+    db.session.flush()
+    return account, other
+
+
+@pytest.fixture
+def letters(app, tenant_ids):
+    with app.app_context():
+        _Scratch.metadata.create_all(db.engine, tables=[Letter.__table__])
+        with tenant_scope(tenant_ids["resilimo"]):
+            mine, lea = _account("moi@example.fr")
+            theirs, _ = _account("eux@example.fr")
+            db.session.commit()
+            ids = {"mine": (mine.id, mine.session_version, lea.id), "theirs": theirs.id}
+        yield ids
+        db.session.rollback()
+        with unscoped():
+            db.session.query(Letter).delete()
+            db.session.commit()
+        _Scratch.metadata.drop_all(db.engine, tables=[Letter.__table__])
+
+
+def _login(ctx_session, ids):
+    account_id, version, profile_id = ids
+    ctx_session["_user_id"] = f"{account_id}:{version}"
+    ctx_session["profile_id"] = profile_id
+    ctx_session["last_seen"] = time.time()
+    from flask import g
+
+    g.pop("_login_user", None)  # Flask-Login cached the anonymous user before we logged in
+
+
+def test_objects_are_stamped_and_only_their_account_reaches_them(app, letters):
+    from flask import session
+    from werkzeug.exceptions import NotFound
+
+    with app.test_request_context(base_url="http://resilimo.localhost"):
+        app.preprocess_request()
+        _login(session, letters["mine"])
+        letter = Letter(subject="résiliation")
+        letter.assign_to_current_profile()
+        db.session.add(letter)
+        db.session.commit()
+        assert letter.account_id == letters["mine"][0]
+        assert letter.managed_by_id == letters["mine"][2]  # "géré par Léa"
+        assert get_owned_or_404(Letter, letter.id) is letter
+        db.session.add(Letter(subject="autre", account_id=letters["theirs"]))
+        db.session.commit()
+        other_id = db.session.query(Letter.id).filter(Letter.subject == "autre").scalar()
+        with pytest.raises(NotFound):
+            get_owned_or_404(Letter, other_id)
