@@ -17,6 +17,7 @@ from routewalk import all_routes
 from portal import create_app
 from portal.core.accounts.models import Account, AccountStatus, Profile
 from portal.core.tenants import tenant_scope
+from portal.core.verification.models import DocumentKind, ProfessionalDocument
 from portal.extensions import db
 
 MARKER = "Zorglub Assurances Privées"  # the first account's commercial name: must never leak
@@ -24,6 +25,9 @@ MARKER = "Zorglub Assurances Privées"  # the first account's commercial name: m
 # URL parameter → how to get the first account's value for it (from the `victim` dict).
 ID_SOURCES = {
     "profile_id": lambda v: v["collaborator"].id,
+    "document_id": lambda v: v["document_id"],
+    "account_id": lambda v: v["account"].id,
+    "tenant_slug": lambda v: "resilimo",
     "message_id": lambda v: v.get("devbox_message_id", 1),
     "filename": lambda v: "logo.svg",
 }
@@ -56,12 +60,23 @@ def _account(tenant_id: int, email: str, name: str) -> dict:
         holder = Profile(account=account, name="Camille Durand", email=email, is_holder=True)
         collaborator = Profile(account=account, name=f"Collaborateur {name}", email=email)
         db.session.add_all([account, holder, collaborator])
+        db.session.flush()
+        document = ProfessionalDocument(
+            account_id=account.id,
+            kind=DocumentKind.ORIAS_CERTIFICATE,
+            storage_key=f"tenants/{tenant_id}/accounts/{account.id}/documents/x.pdf",
+            filename=f"orias {name}.pdf",
+            content_type="application/pdf",
+            size=1,
+        )
+        db.session.add(document)
         db.session.commit()
         return {
             "account": account,
             "holder": holder,
             "collaborator": collaborator,
             "tenant_id": tenant_id,
+            "document_id": document.id,
         }
 
 
@@ -110,7 +125,7 @@ def _crawl(app, attacker_host, attacker, victim):
             response = client.open(url, method=method, base_url=f"http://{attacker_host}")
             if response.status_code not in (403, 404):
                 failures.append((method, url, response.status_code))
-            if MARKER in response.get_data(as_text=True):
+            if MARKER.encode() in response.data:
                 failures.append((method, url, "shows the other account's data"))
     return failures
 
@@ -142,4 +157,4 @@ def test_no_page_shows_another_accounts_data(app, world):
             if route.params or "GET" not in route.methods or route.is_backoffice:
                 continue
             response = client.get(route.url({}), base_url=f"http://{host}")
-            assert MARKER not in response.get_data(as_text=True), (host, route.rule.rule)
+            assert MARKER.encode() not in response.data, (host, route.rule.rule)

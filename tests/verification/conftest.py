@@ -1,0 +1,16 @@
+"""Fixtures of the verification tests (helpers are in verifykit.py)."""
+
+from __future__ import annotations
+
+import pytest
+from verifykit import Agent, logged_in, make_agent
+
+
+@pytest.fixture
+def agent(app, tenant_ids) -> Agent:
+    return make_agent(app, tenant_ids)
+
+
+@pytest.fixture
+def agent_client(client_for, agent):
+    return logged_in(client_for, agent)
