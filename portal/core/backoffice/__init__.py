@@ -28,6 +28,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def init_app(app: Flask) -> None:
     """Called after every core module had the chance to ``register_page``."""
+    from portal.core.backoffice.pages import register_core_pages
+
+    register_core_pages()
     app.template_folders.append(TEMPLATES)
     app.register_blueprint(blueprint)
 

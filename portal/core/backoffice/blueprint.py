@@ -30,6 +30,11 @@ def register_page(
         MENU.sort(key=lambda entry: _MENU_ORDER[entry[0]])
 
 
+def has_page(endpoint: str) -> bool:
+    """Whether a back-office page (``backoffice.<name>``) was registered, by any module."""
+    return endpoint.removeprefix("backoffice.") in _ENDPOINTS
+
+
 def _home():
     return redirect(url_for("backoffice.dashboard"))
 

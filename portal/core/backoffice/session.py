@@ -16,6 +16,8 @@ from portal.core.tenants import unscoped
 from portal.extensions import db
 
 STAFF_IDLE_SECONDS = 30 * 60
+# Between the password and the code: the second step must follow within this delay.
+SECOND_STEP_SECONDS = 10 * 60
 
 
 def current_staff() -> StaffUser | None:
@@ -47,7 +49,9 @@ def staff_required(role: StaffRole | None = None):
         def wrapper(*args, **kwargs):
             staff = current_staff()
             if staff is None:
-                return redirect(url_for("backoffice.login", next=request.full_path))
+                # Back to the page after login; a form posted after the session ended is lost.
+                back = request.full_path if request.method == "GET" else None
+                return redirect(url_for("backoffice.login", next=back))
             if role is StaffRole.ADMIN and not staff.is_admin:
                 abort(403)
             with unscoped():
@@ -56,3 +60,50 @@ def staff_required(role: StaffRole | None = None):
         return wrapper
 
     return decorate
+
+
+def _fresh_session() -> None:
+    """Renew the session: nothing from before survives (but the chosen language)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    g.pop("staff", None)
+
+
+def begin_staff_login(staff: StaffUser) -> None:
+    """The password was right: a fresh session that still needs the second factor."""
+    _fresh_session()
+    session.permanent = True
+    session["staff_id"] = staff.id
+    session["staff_version"] = staff.session_version
+    session["staff_2fa"] = False
+    session["staff_password_at"] = time.time()
+
+
+def staff_awaiting_second_factor() -> StaffUser | None:
+    """The staff member who typed the right password moments ago and still owes a code."""
+    staff_id = session.get("staff_id")
+    if not staff_id or session.get("staff_2fa"):
+        return None
+    if time.time() - session.get("staff_password_at", 0) > SECOND_STEP_SECONDS:
+        return None
+    with unscoped():
+        staff = db.session.get(StaffUser, staff_id)
+    if staff is None or not staff.active or staff.session_version != session.get("staff_version"):
+        return None
+    return staff
+
+
+def complete_staff_login(staff: StaffUser) -> None:
+    """Both factors passed: renew the session once more and open the back office."""
+    _fresh_session()
+    session.permanent = True
+    session["staff_id"] = staff.id
+    session["staff_version"] = staff.session_version
+    session["staff_2fa"] = True
+    session["staff_seen"] = time.time()
+
+
+def end_staff_session() -> None:
+    _fresh_session()

@@ -1,0 +1,1 @@
+"""Request handlers of the back office, one module per page family."""

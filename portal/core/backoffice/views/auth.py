@@ -1,0 +1,126 @@
+"""Staff login: email and password, then a TOTP code (enrolled at first login); logout."""
+
+from __future__ import annotations
+
+from flask import flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.core.backoffice import operations, totp
+from portal.core.backoffice.forms import CodeForm, LoginForm
+from portal.core.backoffice.session import (
+    begin_staff_login,
+    complete_staff_login,
+    current_staff,
+    end_staff_session,
+    staff_awaiting_second_factor,
+)
+from portal.core.ratelimit import client_ip, limiter
+from portal.extensions import db
+
+# Per client address, failed attempts only; per email, failures are counted in the audit log
+# (``operations.recent_failures``), whatever the address.
+ATTEMPTS_PER_IP = "20 per minute"
+
+
+def _failed(response) -> bool:
+    return bool(g.get("backoffice_login_failed"))
+
+
+def _private(html: str):
+    """Login pages (the enrolment page shows the TOTP secret) stay out of every cache."""
+    response = make_response(html)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _next_page() -> str | None:
+    """Where to go after login: only a back-office path of this host (no open redirect)."""
+    target = request.args.get("next") or ""
+    if target.startswith("/backoffice/") and "\\" not in target:
+        return target
+    return None
+
+
+def _too_many_attempts() -> str:
+    return _(
+        "Trop de tentatives infructueuses pour ce compte. Réessayez dans %(minutes)d minutes.",
+        minutes=int(operations.FAILURE_WINDOW.total_seconds() // 60),
+    )
+
+
+@limiter.limit(ATTEMPTS_PER_IP, key_func=client_ip, methods=["POST"], deduct_when=_failed)
+def login():
+    if current_staff() is not None:
+        return redirect(_next_page() or url_for("backoffice.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            staff = operations.check_password(form.email.data, form.password.data)
+        except operations.TooManyAttempts:
+            form.form_errors.append(_too_many_attempts())
+        except operations.BadCredentials:
+            # The same words for an unknown email and a wrong password.
+            form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+        else:
+            db.session.commit()
+            begin_staff_login(staff)
+            return redirect(url_for("backoffice.totp", next=_next_page()))
+        db.session.commit()  # the failure is recorded (and counted)
+        g.backoffice_login_failed = True
+    return _private(render_template("backoffice/login.html", form=form))
+
+
+@limiter.limit(ATTEMPTS_PER_IP, key_func=client_ip, methods=["POST"], deduct_when=_failed)
+def second_factor():
+    staff = staff_awaiting_second_factor()
+    if staff is None:
+        if current_staff() is not None:
+            return redirect(url_for("backoffice.dashboard"))
+        flash(_("Saisissez d'abord votre adresse e-mail et votre mot de passe."), "info")
+        return redirect(url_for("backoffice.login", next=_next_page()))
+    enrolling = staff.totp_confirmed_at is None
+    if enrolling:
+        operations.enrolment_secret(staff)
+        db.session.commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            accepted = operations.check_second_factor(staff, form.code.data)
+        except operations.TooManyAttempts:
+            db.session.rollback()
+            end_staff_session()
+            flash(_too_many_attempts(), "error")
+            return redirect(url_for("backoffice.login"))
+        db.session.commit()
+        if accepted:
+            complete_staff_login(staff)
+            if enrolling:
+                flash(_("Double authentification activée."), "success")
+            return redirect(_next_page() or url_for("backoffice.dashboard"))
+        g.backoffice_login_failed = True
+        form.code.errors.append(
+            _(
+                "Ce code n'est pas valide ou a déjà servi. Attendez le code suivant de votre "
+                "application et saisissez-le."
+            )
+        )
+    return _private(
+        render_template(
+            "backoffice/totp.html",
+            form=form,
+            member=staff,
+            enrolling=enrolling,
+            secret=totp.grouped(staff.totp_secret) if enrolling else None,
+            uri=totp.provisioning_uri(staff) if enrolling else None,
+        )
+    )
+
+
+def logout():
+    staff = current_staff()
+    if staff is not None:
+        operations.record_logout(staff)
+        db.session.commit()
+    end_staff_session()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("backoffice.login"))

@@ -1,0 +1,52 @@
+"""Tenants and their validated settings (read-only: they come from tenants/<slug>/tenant.toml)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template
+from sqlalchemy import select
+
+from portal.core.backoffice.labels import SIGNUP_MODE
+from portal.core.backoffice.models import StaffRole
+from portal.core.backoffice.session import staff_required
+from portal.core.tenants import Tenant, tenant_directory
+from portal.extensions import db
+
+
+def _hosts(tenant) -> list[str]:
+    suffix = current_app.config.get("PORTAL_DEV_HOST_SUFFIX")
+    return [*tenant.config.hosts, *([f"{tenant.slug}.{suffix}"] if suffix else [])]
+
+
+@staff_required(StaffRole.ADMIN)
+def tenants():
+    rows = db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    directory = tenant_directory()
+    items = [(row, directory.get(row.id, row.revision)) for row in rows]
+    return render_template(
+        "backoffice/tenants.html",
+        items=[(row, parsed, _hosts(parsed)) for row, parsed in items if parsed is not None],
+        signup_modes=SIGNUP_MODE,
+    )
+
+
+@staff_required(StaffRole.ADMIN)
+def tenant(tenant_slug: str):
+    row = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+    if row is None:
+        abort(404)
+    parsed = tenant_directory().get(row.id, row.revision)
+    config = parsed.config.model_dump(mode="json", exclude={"plugins"})
+    plugins = {
+        name: (settings.model_dump(mode="json") if settings is not None else {})
+        for name, settings in sorted(parsed.plugin_settings.items())
+    }
+    return render_template(
+        "backoffice/tenant.html",
+        row=row,
+        parsed=parsed,
+        hosts=_hosts(parsed),
+        config=config,
+        plugins=plugins,
+        disabled_plugins=sorted(set(parsed.config.plugins) - parsed.enabled_plugins),
+        signup_modes=SIGNUP_MODE,
+    )
