@@ -60,6 +60,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "PORTAL_SMS": _env("SMS", "dev"),
         "PORTAL_SMS_HTTP_URL": _env("SMS_HTTP_URL"),
         "PORTAL_SMS_HTTP_TOKEN": _env("SMS_HTTP_TOKEN"),
+        # Strong identity verification (eIDAS): "sandbox" simulates the provider's whole lifecycle.
+        "PORTAL_IDENTITY": _env("IDENTITY", "sandbox"),
+        "PORTAL_IDENTITY_SANDBOX_DELAY_SECONDS": float(
+            _env("IDENTITY_SANDBOX_DELAY_SECONDS", "20")
+        ),
+        "PORTAL_IDENTITY_SANDBOX_SMS_CODE": _env("IDENTITY_SANDBOX_SMS_CODE", "0") == "1",
         "PORTAL_SCHEDULER_TICK_SECONDS": float(_env("SCHEDULER_TICK_SECONDS", "15")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "fr",

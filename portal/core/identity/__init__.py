@@ -58,15 +58,6 @@ PROVIDERS = {"sandbox": _sandbox}
 
 def init_app(app: Flask) -> None:
     """Choose the provider from ``PORTAL_IDENTITY``; the sandbox also serves its own pages."""
-    app.config.setdefault("PORTAL_IDENTITY", os.environ.get("PORTAL_IDENTITY") or "sandbox")
-    app.config.setdefault(
-        "PORTAL_IDENTITY_SANDBOX_DELAY_SECONDS",
-        float(os.environ.get("PORTAL_IDENTITY_SANDBOX_DELAY_SECONDS") or 20),
-    )
-    app.config.setdefault(
-        "PORTAL_IDENTITY_SANDBOX_SMS_CODE",
-        os.environ.get("PORTAL_IDENTITY_SANDBOX_SMS_CODE", "0") == "1",
-    )
     kind = app.config["PORTAL_IDENTITY"]
     if kind not in PROVIDERS:
         raise ValueError(f"PORTAL_IDENTITY must be one of {sorted(PROVIDERS)}, not {kind!r}")
