@@ -13,7 +13,6 @@ implements :class:`IdentityProvider` and is added to ``PROVIDERS``.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from flask import Flask, current_app
