@@ -161,6 +161,14 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
             "on_identity_verification_started", tenant=msr, account=None, verification="v2"
         )
         assert acme_notes.STARTED_VERIFICATIONS == ["v1"]
+        with tenant_scope(resilimo.id):
+            exported = plugins.collect("account_export_files", tenant=resilimo, account=None)
+        assert [item.path for item in exported] == ["acme/notes.csv"]
+        assert "Bienvenue chez Résilimo" in exported[0].data.decode("utf-8-sig")
+        assert plugins.collect("account_export_files", tenant=msr, account=None) == []
+        plugins.call_each("on_account_purged", tenant=msr, account="a2")
+        plugins.call_each("on_account_purged", tenant=resilimo, account="a1")
+        assert acme_notes.PURGED_ACCOUNTS == ["a1"]
 
 
 def test_its_rows_are_tenant_scoped(acme_app):

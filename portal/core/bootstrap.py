@@ -23,6 +23,7 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
     web,
 )
 from portal.core.accounts import hooks as accounts_hooks
+from portal.core.accounts.account import hooks as account_hooks
 from portal.core.backoffice import hooks as backoffice_hooks
 from portal.core.devbox import hooks as devbox_hooks
 from portal.core.mail import hooks as mail_hooks
@@ -36,6 +37,7 @@ CORE_HOOK_MODULES = {
     "devbox": devbox_hooks,
     "mail": mail_hooks,
     "accounts": accounts_hooks,
+    "accounts.account": account_hooks,
     "verification": verification_hooks,
     "backoffice": backoffice_hooks,
 }

@@ -167,6 +167,26 @@ def on_identity_verification_started(tenant, account, verification):
 
 
 @hookspec
+def account_export_files(tenant, account):
+    """Return ``ExportFile(path, data)`` entries (``portal.core.accounts.export``) to add to the
+    account's export archive: the plugin's history as CSV (``csv_bytes``) and its documents.
+
+    Called when the holder downloads the export (during the closure grace period or any time),
+    for plugins enabled on ``tenant``. Only ``account``'s data may be returned.
+    """
+
+
+@hookspec
+def on_account_purged(tenant, account):
+    """Called when a closed account's personal data is deleted for good (end of grace period).
+
+    Runs inside the purge's transaction and the tenant's scope: delete or anonymise what the
+    plugin keeps about ``account`` (stored files included). Must be safe to run twice. Returns
+    nothing; legal retention (e.g. LRE proofs kept 7 years) is the plugin's to honour.
+    """
+
+
+@hookspec
 def on_tenant_synced(tenant):
     """Called after ``portal tenants sync`` created or updated ``tenant`` (a ``Tenant`` row).
 

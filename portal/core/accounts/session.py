@@ -68,7 +68,8 @@ def active_profiles(account: Account) -> list[Profile]:
 
 def current_account() -> Account | None:
     """The logged-in account of this request, or None."""
-    return current_user if current_user.is_authenticated else None
+    # The real object, not Flask-Login's proxy (audit entries record the target's type).
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 def current_profile() -> Profile | None:

@@ -1,1 +1,2 @@
-"""The account area: details, letterhead, profiles, closure."""
+"""The account area ("Mon compte"): overview and readiness, profile choice, users of the
+account, contact details, letterhead, history export and closure."""

@@ -1,14 +1,373 @@
-"""Request handlers of the account area."""
+"""Request handlers of the account area: parse, call an operation, render."""
 
-from flask import render_template
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
+from flask import url_for as flask_url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from portal.core.accounts import letterhead as letterhead_rules
+from portal.core.accounts.account import forms, operations
+from portal.core.accounts.closure import REFUND_FEE_EUR_EXCL_VAT, grace_end, request_closure
+from portal.core.accounts.decorators import holder_required, profile_required, reauth_required
+from portal.core.accounts.export import build_export, export_filename
+from portal.core.accounts.models import AccountStatus, Profile
+from portal.core.accounts.session import active_profiles, current_profile
+from portal.core.accounts.session import (
+    choose_profile as choose_session_profile,
+)
+from portal.core.accounts.session import current_account as _current_account
+from portal.core.accounts.validators import display_phone
+from portal.core.pdf import render_pdf
+from portal.core.ratelimit import client_ip, limiter
+from portal.core.tenants import current_tenant
+from portal.core.verification.readiness import readiness
+from portal.extensions import db
 
 
-@login_required
+def current_account():
+    """The logged-in account itself, not Flask-Login's proxy (audit entries name its class)."""
+    account = _current_account()
+    return account._get_current_object() if hasattr(account, "_get_current_object") else account
+
+
+def optional_url(endpoint: str, **values) -> str | None:
+    """The URL of a page another module may or may not provide (None when it does not)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return flask_url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def safe_next(target: str | None) -> str | None:
+    """``next`` only if it is a path on this site (never another host: no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+def page_context() -> dict:
+    """What every page of the area may use (pages of other modules are linked when present)."""
+    return {
+        "optional_url": optional_url,
+        "display_phone": display_phone,
+        "format_orias": letterhead_rules.format_orias,
+        "change_password_url": optional_url("auth.change_password"),
+    }
+
+
+def _load_profile(profile_id: int) -> Profile:
+    """A profile of the logged-in account; another account's (or tenant's) is a 404."""
+    profile = db.session.scalar(
+        select(Profile).where(Profile.id == profile_id, Profile.account_id == current_account().id)
+    )
+    if profile is None:
+        abort(404)
+    return profile
+
+
+def _field_error(form, error: operations.AccountError) -> None:
+    getattr(form, error.field).errors.append(error.message)
+
+
+# --- Overview and profile choice ----------------------------------------------------------------
+
+
+@profile_required
 def overview():
-    return render_template("accounts/placeholder.html")
+    account = current_account()
+    return render_template(
+        "account/overview.html",
+        account=account,
+        readiness=readiness(account, current_tenant()),
+        deletion_at=grace_end(account, current_tenant()),
+    )
 
 
 @login_required
 def choose_profile():
-    return render_template("accounts/placeholder.html")
+    account = current_account()
+    form = forms.ChooseProfileForm()
+    next_url = safe_next(request.values.get("next"))
+    if form.validate_on_submit():
+        profile = _load_profile(form.profile_id.data)
+        if not profile.active:
+            flash(_("Ce profil est désactivé : choisissez-en un autre."), "error")
+            return redirect(flask_url_for(".choose_profile", next=next_url))
+        choose_session_profile(profile)
+        flash(_("Vous travaillez maintenant en tant que %(name)s.", name=profile.name), "success")
+        return redirect(next_url or flask_url_for("core.home"))
+    return render_template(
+        "account/choose_profile.html",
+        form=form,
+        profiles=active_profiles(account),
+        next_url=next_url,
+    )
+
+
+# --- Profiles ("utilisateurs du compte") --------------------------------------------------------
+
+
+@holder_required
+def profiles():
+    return render_template("account/profiles.html", profiles=current_account().profiles)
+
+
+@holder_required
+def new_profile():
+    form = forms.ProfileForm()
+    if form.validate_on_submit():
+        try:
+            profile = operations.create_profile(current_account(), current_profile(), form.data)
+        except operations.AccountError as error:
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("L'utilisateur %(name)s a été créé.", name=profile.name), "success")
+            return redirect(flask_url_for(".profiles"))
+    return render_template("account/profile_form.html", form=form, profile=None)
+
+
+@holder_required
+def edit_profile(profile_id: int):
+    profile = _load_profile(profile_id)
+    form = forms.ProfileForm(
+        data={
+            "name": profile.name,
+            "email": profile.email,
+            "phone": display_phone(profile.phone),
+            "mobile": display_phone(profile.mobile),
+            "active": profile.active,
+        }
+    )
+    if profile.is_holder:
+        del form.active  # the holder's profile is the account itself: always active
+    if form.validate_on_submit():
+        data = {**form.data, "active": True} if profile.is_holder else form.data
+        try:
+            operations.update_profile(profile, current_profile(), data)
+        except operations.AccountError as error:
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("L'utilisateur %(name)s a été enregistré.", name=profile.name), "success")
+            return redirect(flask_url_for(".profiles"))
+    return render_template("account/profile_form.html", form=form, profile=profile)
+
+
+# --- Contact details ------------------------------------------------------------------------------
+
+# Wrong passwords typed to change the login email, per account: a stolen session must not be a
+# way to guess the password.
+EMAIL_CHANGE_CHECKS = "5 per minute"
+
+
+def _account_key() -> str:
+    account = _current_account()
+    return f"{current_tenant().id}:account:{account.id}" if account is not None else client_ip()
+
+
+def _password_failed(response) -> bool:
+    return bool(g.get("account_password_failed"))
+
+
+@limiter.limit(
+    EMAIL_CHANGE_CHECKS,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_password_failed,
+)
+@profile_required
+def details():
+    account = current_account()
+    form = forms.DetailsForm(data={"email": account.email, "phone": display_phone(account.phone)})
+    if form.validate_on_submit():
+        try:
+            changed = operations.change_details(
+                account,
+                current_profile(),
+                email=form.email.data,
+                phone=form.phone.data,
+                password=form.current_password.data,
+            )
+        except operations.AccountError as error:
+            db.session.rollback()
+            g.account_password_failed = error.field == "current_password"
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            if "email" in changed:
+                flash(
+                    _(
+                        "Votre adresse e-mail est modifiée : connectez-vous désormais avec "
+                        "%(email)s. Un message de confirmation a été envoyé à l'ancienne adresse.",
+                        email=account.email,
+                    ),
+                    "success",
+                )
+            if "phone" in changed:
+                flash(_("Votre numéro de téléphone est modifié."), "success")
+            if not changed:
+                flash(_("Aucune modification à enregistrer."), "info")
+            return redirect(flask_url_for(".details"))
+    return render_template(
+        "account/details.html",
+        form=form,
+        account=account,
+        help_url=optional_url("messaging.new_help_request"),
+    )
+
+
+# --- Letterhead -----------------------------------------------------------------------------------
+
+
+def _letterhead_page(add_form, status: int = 200):
+    account = current_account()
+    return (
+        render_template(
+            "account/letterhead.html",
+            account=account,
+            add_form=add_form,
+            preview=letterhead_rules.letterhead_lines(account),
+            fixed=letterhead_rules.fixed_lines(account),
+            added=letterhead_rules.added_lines(account),
+            max_lines=letterhead_rules.MAX_ADDED_LINES,
+            max_line_length=letterhead_rules.MAX_LINE_LENGTH,
+        ),
+        status,
+    )
+
+
+@holder_required
+def letterhead():
+    return _letterhead_page(forms.LetterheadLineForm(formdata=None))
+
+
+@holder_required
+def letterhead_add():
+    form = forms.LetterheadLineForm()
+    if form.validate_on_submit():
+        try:
+            letterhead_rules.add_line(current_account(), form.line.data)
+        except letterhead_rules.LetterheadError as error:
+            form.line.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("La ligne a été ajoutée à l'entête."), "success")
+            return redirect(flask_url_for(".letterhead"))
+    return _letterhead_page(form, 400)
+
+
+@holder_required
+def letterhead_change():
+    form = forms.LetterheadChangeForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in ("up", "down", "remove"):
+        abort(400)
+    account = current_account()
+    try:
+        if action == "remove":
+            letterhead_rules.remove_line(account, form.index.data, form.expected.data)
+        else:
+            offset = -1 if action == "up" else 1
+            letterhead_rules.move_line(account, form.index.data, form.expected.data, offset)
+    except letterhead_rules.LetterheadError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("La ligne a été retirée de l'entête.")
+            if action == "remove"
+            else _("L'ordre des lignes a été modifié."),
+            "success",
+        )
+    return redirect(flask_url_for(".letterhead"))
+
+
+@holder_required
+def letterhead_pdf():
+    """A sample letter with the account's letterhead, as every PDF letter will show it."""
+    account = current_account()
+    pdf = render_pdf(
+        "account/letterhead_pdf.html",
+        sender_lines=letterhead_rules.letterhead_lines(account),
+        recipient=[_("Destinataire"), _("Adresse du destinataire"), "75000 PARIS"],
+        subject=_("Aperçu de l'entête de vos lettres"),
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="apercu-entete.pdf"'},
+    )
+
+
+# --- Closure and export ---------------------------------------------------------------------------
+
+
+@holder_required
+@reauth_required
+def closure():
+    account = current_account()
+    tenant = current_tenant()
+    form = forms.ClosureForm()
+    if account.status == AccountStatus.ACTIVE and form.validate_on_submit():
+        try:
+            end = request_closure(account, current_profile(), tenant)
+        except operations.AccountError as error:
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "La clôture de votre compte est demandée. Vous pouvez télécharger "
+                    "l'historique de votre compte jusqu'au %(date)s.",
+                    date=format_date(end, "long"),
+                ),
+                "success",
+            )
+            return redirect(flask_url_for(".overview"))
+    return render_template(
+        "account/closure.html",
+        form=form,
+        account=account,
+        grace_days=tenant.config.accounts.closure_grace_days,
+        deletion_at=grace_end(account, tenant),
+        refund_fee=REFUND_FEE_EUR_EXCL_VAT,
+    )
+
+
+@holder_required
+def export():
+    account = current_account()
+    operations.record("account.exported", account, current_profile())
+    archive = build_export(account)
+    db.session.commit()
+    today = datetime.now(ZoneInfo(current_tenant().config.timezone))
+    return send_file(
+        archive,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export_filename(account, today),
+        max_age=0,
+    )

@@ -26,6 +26,7 @@ from portal.extensions import db
 
 HERE = Path(__file__).parent
 STARTED_VERIFICATIONS = []  # what on_identity_verification_started received (tests read it)
+PURGED_ACCOUNTS = []
 
 plugin_info = PluginInfo(
     name="acme_notes",
@@ -154,6 +155,19 @@ def account_readiness(tenant, account):
 @hookimpl
 def on_identity_verification_started(tenant, account, verification):
     STARTED_VERIFICATIONS.append(verification)
+
+
+@hookimpl
+def account_export_files(tenant, account):
+    from portal.core.accounts.export import ExportFile, csv_bytes
+
+    rows = [(note.id, note.text) for note in db.session.scalars(select(AcmeNote))]
+    return [ExportFile("acme/notes.csv", csv_bytes(["id", "texte"], rows))]
+
+
+@hookimpl
+def on_account_purged(tenant, account):
+    PURGED_ACCOUNTS.append(account)
 
 
 @hookimpl
