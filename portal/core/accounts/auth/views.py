@@ -1,7 +1,356 @@
-"""Request handlers of sign-up, login and passwords."""
+"""Request handlers of sign-up, activation, login and passwords: parse, call an operation, render.
 
-from flask import render_template
+Pages that take an email address answer the same whatever the address, and links (activation,
+first password, reset) that are unknown, used or expired answer 404 with a page offering a new
+one. Login failures are rate limited per address and per client (``portal.core.ratelimit``).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from portal.core.accounts import operations
+from portal.core.accounts.auth.forms import (
+    PASSWORD_HINT,
+    ChangePasswordForm,
+    EmailForm,
+    LoginForm,
+    NewPasswordForm,
+    OriasStepForm,
+    ReauthForm,
+    SignupForm,
+)
+from portal.core.accounts.session import (
+    active_profiles,
+    choose_profile,
+    current_account,
+    current_profile,
+    log_in,
+    log_out,
+)
+from portal.core.ratelimit import client_ip, limiter
+from portal.core.tenants import current_tenant
+from portal.extensions import db
+
+# Failed attempts only (a successful login costs nothing): per address on this tenant, and per
+# client address, whatever the email tried.
+LOGIN_PER_EMAIL = "5 per minute"
+LOGIN_PER_IP = "20 per minute"
+CHECKS_PER_ACCOUNT = "5 per minute"  # re-authentication, change of password
+# Requests that send an email (sign-up, forgotten password, new links): per client address.
+EMAILS_PER_IP = "10 per minute"
 
 
+def _failed(response) -> bool:
+    return bool(g.get("auth_failed"))
+
+
+def _email_sent(response) -> bool:
+    return response.status_code in (302, 303)
+
+
+def _tenant_email_key() -> str:
+    return f"{current_tenant().id}:{operations.normalize_email(request.form.get('email'))}"
+
+
+def _account_key() -> str:
+    if current_user.is_authenticated:
+        return f"{current_tenant().id}:account:{current_user.id}"
+    return client_ip()
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path of this site (``/…``), else None: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+def _signup_mode() -> str:
+    return current_tenant().config.accounts.signup
+
+
+def _home_after_login(account, target: str | None):
+    target = safe_next(target)
+    if len(active_profiles(account)) > 1:
+        return redirect(url_for("account.choose_profile", next=target))
+    return redirect(target or url_for("core.home"))
+
+
+# --- Sign-up -------------------------------------------------------------------------------------
+
+
+@limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
+def signup():
+    mode = _signup_mode()
+    if mode == "invite":
+        abort(404)
+    config = current_tenant().config
+    form = SignupForm(
+        affiliations=config.accounts.affiliations,
+        terms_url=config.footer.terms,
+        with_password=mode == "self",
+    )
+    if request.method == "POST":
+        if form.validate():
+            return _register(form)
+        form.keep_valid_passwords()
+        return render_template("auth/signup.html", form=form, mode=mode, hint=PASSWORD_HINT)
+    if mode == "self" and request.args.get("etape") != "formulaire":
+        return render_template("auth/signup_start.html", step=OriasStepForm(formdata=None))
+    if mode == "self" and "sans_orias" not in request.args:
+        step = OriasStepForm(request.args)
+        if not step.validate():
+            return render_template("auth/signup_start.html", step=step)
+        form.orias.data = step.orias.data
+    return render_template("auth/signup.html", form=form, mode=mode, hint=PASSWORD_HINT)
+
+
+def _register(form: SignupForm):
+    applicant = operations.Applicant(
+        email=form.email.data,
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        commercial_name=form.commercial_name.data,
+        orias=form.orias.data or None,
+        affiliation=form.affiliation.data or None,
+        address=form.address.data,
+        address2=form.address2.data or None,
+        postal_code=form.postal_code.data,
+        city=form.city.data,
+        phone=form.phone.data,
+        mobile=form.mobile.data or None,
+    )
+    password = form.password.data if form.password is not None else None
+    try:
+        operations.sign_up(applicant, password)
+        db.session.commit()
+    except IntegrityError:
+        # The same address signed up at the same instant: answered like any known address.
+        db.session.rollback()
+    session["signup_email"] = operations.normalize_email(form.email.data)
+    return redirect(url_for("auth.signup_sent"))
+
+
+def signup_sent():
+    if _signup_mode() == "invite":
+        abort(404)
+    email = session.get("signup_email")
+    if email is None:
+        return redirect(url_for("auth.signup"))
+    return render_template("auth/signup_sent.html", email=email, mode=_signup_mode())
+
+
+# --- Activation (self sign-up) -------------------------------------------------------------------
+
+
+def activate(token: str):
+    if operations.activation_account(token) is None:
+        return _invalid_link("activation")
+    if request.method == "POST":
+        if operations.activate(token) is None:
+            return _invalid_link("activation")
+        db.session.commit()
+        flash(_("Votre compte est activé. Vous pouvez maintenant vous connecter."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/activate.html", token=token)
+
+
+def _invalid_link(kind: str):
+    """A link that is unknown, used or expired: say so, and offer a new one (404: the token
+    named in the URL does not exist, as far as anyone may know)."""
+    return render_template("auth/link_invalid.html", kind=kind, form=EmailForm()), 404
+
+
+def _email_request(kind: str, action):
+    """An anonymous "send me a link" form: always the same answer (the next page)."""
+    form = EmailForm()
+    if form.validate_on_submit():
+        action(form.email.data)
+        db.session.commit()
+        return redirect(url_for("auth.link_sent", motif=kind))
+    return render_template("auth/email_request.html", form=form, kind=kind)
+
+
+@limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
+def resend_activation():
+    return _email_request("activation", operations.resend_activation)
+
+
+def link_sent():
+    kind = request.args.get("motif")
+    if kind not in ("activation", "reinitialisation", "premiere-connexion"):
+        abort(404)
+    return render_template("auth/link_sent.html", kind=kind)
+
+
+# --- First password (approval and invite modes) --------------------------------------------------
+
+
+@limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
+def first_connection():
+    if _signup_mode() == "self":
+        abort(404)
+    return _email_request("premiere-connexion", operations.send_first_password_link)
+
+
+def set_password(token: str):
+    account = operations.first_password_account(token)
+    if account is None:
+        return _invalid_link("premiere-connexion")
+    terms_url = current_tenant().config.footer.terms if account.terms_accepted_at is None else None
+    form = NewPasswordForm(terms_url=terms_url)
+    if form.validate_on_submit():
+        account = operations.set_first_password(
+            token, form.password.data, accept_terms=terms_url is not None
+        )
+        if account is None:
+            return _invalid_link("premiere-connexion")
+        db.session.commit()
+        log_in(account)
+        flash(_("Votre mot de passe est créé. Bienvenue !"), "success")
+        return _home_after_login(account, None)
+    form.keep_valid_passwords()
+    return render_template(
+        "auth/set_password.html", form=form, account=account, hint=PASSWORD_HINT, first=True
+    )
+
+
+# --- Login, logout, re-authentication ------------------------------------------------------------
+
+
+@limiter.limit(LOGIN_PER_IP, key_func=client_ip, methods=["POST"], deduct_when=_failed)
+@limiter.limit(LOGIN_PER_EMAIL, key_func=_tenant_email_key, methods=["POST"], deduct_when=_failed)
 def login():
-    return render_template("accounts/placeholder.html")
+    if request.method == "GET" and current_account() is not None:
+        return _home_after_login(current_account(), request.args.get("next"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+    refusal = failure = None
+    if form.validate_on_submit():
+        try:
+            account = operations.authenticate(form.email.data, form.password.data)
+        except operations.LoginRefused as refused:
+            refusal = refused
+        else:
+            if account is not None:
+                db.session.commit()  # a rehashed password
+                log_in(account)
+                return _home_after_login(account, form.next.data)
+            failure = _("Adresse e-mail ou mot de passe incorrect.")
+    if request.method == "POST" and refusal is None:
+        g.auth_failed = True
+    return _render_login(form, failure=failure, refusal=refusal)
+
+
+def _render_login(form, failure=None, refusal=None, throttled=None):
+    resend = EmailForm(formdata=None, email=refusal.account.email) if refusal else None
+    return render_template(
+        "auth/login.html",
+        form=form,
+        failure=failure,
+        refusal=refusal,
+        throttled=throttled,
+        resend=resend,
+        mode=_signup_mode(),
+    )
+
+
+def logout():
+    log_out()
+    flash(_("Vous êtes déconnecté."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@limiter.limit(CHECKS_PER_ACCOUNT, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@login_required
+def reauth():
+    form = ReauthForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        if operations.check_password(current_account(), form.password.data):
+            session["reauth_at"] = time.time()
+            return redirect(safe_next(form.next.data) or url_for("account.overview"))
+        form.password.errors.append(_("Mot de passe incorrect."))
+    if request.method == "POST":
+        g.auth_failed = True
+    return render_template("auth/reauth.html", form=form)
+
+
+# --- Forgotten, reset and changed passwords ------------------------------------------------------
+
+
+@limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
+def forgot_password():
+    return _email_request("reinitialisation", operations.send_password_reset)
+
+
+def reset_password(token: str):
+    if operations.reset_account(token) is None:
+        return _invalid_link("reinitialisation")
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        account = operations.reset_password(token, form.password.data)
+        if account is None:
+            return _invalid_link("reinitialisation")
+        db.session.commit()
+        log_in(account)
+        flash(_("Votre mot de passe a été modifié."), "success")
+        return _home_after_login(account, None)
+    form.keep_valid_passwords()
+    return render_template("auth/set_password.html", form=form, hint=PASSWORD_HINT, first=False)
+
+
+@limiter.limit(CHECKS_PER_ACCOUNT, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        # The account itself, not Flask-Login's proxy: log_in() replaces what the proxy reads.
+        account, profile = current_user._get_current_object(), current_profile()
+        try:
+            operations.change_password(
+                account, form.current_password.data, form.password.data, profile
+            )
+        except operations.AccountDataError as error:
+            form[error.field].errors.append(error.message)
+            g.auth_failed = True
+        else:
+            db.session.commit()
+            # This session goes on (same profile, just re-authenticated); every other one ends.
+            log_in(account)
+            if profile is not None and profile.active:
+                choose_profile(profile)
+            session["reauth_at"] = time.time()
+            flash(_("Votre mot de passe a été modifié."), "success")
+            return redirect(url_for("account.overview"))
+    form.keep_valid_passwords()
+    return render_template("auth/change_password.html", form=form, hint=PASSWORD_HINT)
+
+
+# --- Blueprint-wide ------------------------------------------------------------------------------
+
+
+def too_many_attempts(error):
+    """429 from the rate limiter: the page the user was on, with a clear message."""
+    message = _("Trop de tentatives. Pour protéger votre compte, réessayez dans une minute.")
+    if request.endpoint == "auth.login":
+        return _render_login(LoginForm(), throttled=message), 429
+    return render_template("auth/too_many.html", message=message), 429
+
+
+def no_store(response):
+    """Pages with passwords and one-time links stay out of browser and proxy caches."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
