@@ -187,6 +187,10 @@ def run_command(host: str, port: int):
     from portal.core.jobs import start_embedded
 
     app = current_app._get_current_object()
+    suffix = app.config.get("PORTAL_DEV_HOST_SUFFIX") or "localhost"
+    # Links in emails sent by jobs (no request to take the host from) open this server.
+    if not app.config.get("PORTAL_TENANT_URL_TEMPLATE"):
+        app.config["PORTAL_TENANT_URL_TEMPLATE"] = f"http://{{slug}}.{suffix}:{port}/"
     load_demo(app)
     start_embedded(app)
     click.echo("Portail prêt / Portal ready:")

@@ -42,6 +42,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "PORTAL_DEV_HOST_SUFFIX": _env("DEV_HOST_SUFFIX", "localhost"),
         # The operators' back office answers on this host only (never on a tenant's).
         "PORTAL_BACKOFFICE_HOST": _env("BACKOFFICE_HOST", "backoffice.localhost"),
+        # Base URL of a tenant in emails sent outside a request, e.g. "https://{slug}.example.fr/".
+        "PORTAL_TENANT_URL_TEMPLATE": _env("TENANT_URL_TEMPLATE"),
         # How long a process trusts its host → tenant look-up before asking the database again.
         "PORTAL_TENANT_CACHE_SECONDS": float(_env("TENANT_CACHE_SECONDS", "2")),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{data_dir / 'portal.db'}"),

@@ -19,7 +19,11 @@ from portal.core.tenants.scoping import tenant_scope
 
 
 def tenant_base_url(tenant: CurrentTenant) -> str:
-    """The address links in emails point to: the tenant's first host, else its dev host."""
+    """The address links in emails point to: ``PORTAL_TENANT_URL_TEMPLATE`` when set (``portal
+    run`` sets it to the development server), else the tenant's first host, else its dev host."""
+    template = current_app.config.get("PORTAL_TENANT_URL_TEMPLATE")
+    if template:
+        return template.format(slug=tenant.slug)
     if tenant.config.hosts:
         return f"https://{tenant.config.hosts[0]}/"
     suffix = current_app.config.get("PORTAL_DEV_HOST_SUFFIX") or "localhost"
