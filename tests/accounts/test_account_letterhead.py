@@ -1,4 +1,4 @@
-"""The letterhead ("entête des lettres"): one rule for the preview and every PDF letter."""
+"""The letterhead ("en-tête des lettres"): one rule for the preview and every PDF letter."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_a_stale_form_does_not_touch_another_line(app, holder, csrf_token):
         data={"csrf_token": token, "index": 0, "expected": "Ligne B", "action": "remove"},
         follow_redirects=True,
     )
-    assert "L'entête a été modifiée entre-temps" in html.unescape(response.get_data(as_text=True))
+    assert "L'en-tête a été modifié entre-temps" in html.unescape(response.get_data(as_text=True))
     assert added(app, account) == ["Ligne A"]
     response = client.post(
         "/compte/entete/modifier",

@@ -24,7 +24,7 @@ from portal.extensions import db
 CHECKLIST = "/compte/verification/"
 MANDATE = "/compte/verification/mandat"
 DOCUMENT_LABEL = "Justificatif d'identité professionnelle vérifié"
-MANDATE_LABEL = "Mandat autorisant la plateforme à envoyer vos courriers signé"
+MANDATE_LABEL = "Mandat signé autorisant la plateforme à envoyer vos courriers"
 
 
 def _items(app, agent) -> dict[str, bool]:

@@ -1,4 +1,4 @@
-"""The sender block of every letter sent in an account's name ("entête des lettres").
+"""The sender block of every letter sent in an account's name ("en-tête des lettres").
 
 One rule, used by the on-screen preview and by every PDF letter a plugin renders::
 
@@ -63,7 +63,7 @@ def add_line(account: Account, text: str) -> None:
     lines = added_lines(account)
     if len(lines) >= MAX_ADDED_LINES:
         raise LetterheadError(
-            _l("L'entête compte au plus %(max)s lignes ajoutées.", max=MAX_ADDED_LINES)
+            _l("L'en-tête compte au plus %(max)s lignes ajoutées.", max=MAX_ADDED_LINES)
         )
     account.letterhead_lines = [*lines, line]
 
@@ -89,5 +89,5 @@ def _check(lines: list[str], index: int, expected: str) -> None:
     # refuse rather than remove or move the wrong line.
     if not 0 <= index < len(lines) or lines[index] != expected:
         raise LetterheadError(
-            _l("L'entête a été modifiée entre-temps : vérifiez-la et recommencez.")
+            _l("L'en-tête a été modifié entre-temps : vérifiez-le et recommencez.")
         )

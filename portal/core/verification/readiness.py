@@ -63,7 +63,7 @@ def core_items(tenant: CurrentTenant, account: Account | None) -> list[Readiness
         ),
         ReadinessItem(
             code=MANDATE,
-            label=_l("Mandat autorisant la plateforme à envoyer vos courriers signé"),
+            label=_l("Mandat signé autorisant la plateforme à envoyer vos courriers"),
             done=mandate_done,
             endpoint="verification.mandate",
             order=30,

@@ -58,7 +58,7 @@ class DetailsForm(FlaskForm):
 
 class LetterheadLineForm(FlaskForm):
     line = StringField(
-        _l("Ajouter une ligne à l'entête"),
+        _l("Ajouter une ligne à l'en-tête"),
         filters=[_strip],
         validators=[
             DataRequired(_l("Saisissez le texte de la ligne à ajouter.")),

@@ -274,7 +274,7 @@ def letterhead_add():
             form.line.errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("La ligne a été ajoutée à l'entête."), "success")
+            flash(_("La ligne a été ajoutée à l'en-tête."), "success")
             return redirect(flask_url_for(".letterhead"))
     return _letterhead_page(form, 400)
 
@@ -297,7 +297,7 @@ def letterhead_change():
     else:
         db.session.commit()
         flash(
-            _("La ligne a été retirée de l'entête.")
+            _("La ligne a été retirée de l'en-tête.")
             if action == "remove"
             else _("L'ordre des lignes a été modifié."),
             "success",
@@ -313,7 +313,7 @@ def letterhead_pdf():
         "account/letterhead_pdf.html",
         sender_lines=letterhead_rules.letterhead_lines(account),
         recipient=[_("Destinataire"), _("Adresse du destinataire"), "75000 PARIS"],
-        subject=_("Aperçu de l'entête de vos lettres"),
+        subject=_("Aperçu de l'en-tête de vos lettres"),
     )
     return Response(
         pdf,
