@@ -9,6 +9,7 @@ from flask import Flask, abort, g, request
 from portal.core import (  # noqa: F401 - database: SQLite pragmas
     accounts,
     backoffice,
+    credits,
     database,
     devbox,
     i18n,
@@ -25,6 +26,7 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
 from portal.core.accounts import hooks as accounts_hooks
 from portal.core.accounts.account import hooks as account_hooks
 from portal.core.backoffice import hooks as backoffice_hooks
+from portal.core.credits import hooks as credits_hooks
 from portal.core.devbox import hooks as devbox_hooks
 from portal.core.mail import hooks as mail_hooks
 from portal.core.plugins import PortalPlugins
@@ -40,6 +42,7 @@ CORE_HOOK_MODULES = {
     "accounts.account": account_hooks,
     "verification": verification_hooks,
     "backoffice": backoffice_hooks,
+    "credits": credits_hooks,
 }
 
 
@@ -72,6 +75,7 @@ def init_app(app: Flask) -> None:
     ratelimit.init_app(app)
     accounts.init_app(app)
     verification.init_app(app)
+    credits.init_app(app)
     storage.init_app(app)
     mail.init_app(app)
     sms.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
 
 CORE_TRANSLATIONS = Path(__file__).parent / "translations"
@@ -12,6 +12,8 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a job or a command: French, the source language
+        return "fr"
     tenant = g.get("tenant")
     allowed = tenant.config.locales if tenant else ["fr", "en"]
     asked = request.args.get("lang")

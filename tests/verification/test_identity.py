@@ -12,6 +12,7 @@ from sqlalchemy import select
 from verifykit import emails_to, form_token, logged_in, make_agent, png_bytes, text_of
 
 from portal.core.accounts.models import Account
+from portal.core.credits.ledger import adjust, balance_cents
 from portal.core.devbox.models import DevboxMessage
 from portal.core.identity.sandbox.models import SandboxIdentitySession
 from portal.core.jobs import drain, scheduler_tick
@@ -57,7 +58,27 @@ def charge(app):
 
 @pytest.fixture
 def holder(app, tenant_ids):
-    return make_agent(app, tenant_ids, email="titulaire@example.fr")
+    """An agent with 50 € of credit: the verification costs 14.40 € (credits module)."""
+    agent = make_agent(app, tenant_ids, email="titulaire@example.fr")
+    with app.app_context(), tenant_scope(agent.tenant_id):
+        account = db.session.get(Account, agent.account_id)
+        adjust(account, 5000, reason="crédit de test", idempotency_key="test", actor_label="test")
+        db.session.commit()
+    return agent
+
+
+def test_starting_a_verification_debits_its_price_once(app, client, holder):
+    assert _start(client).status_code == 302
+    with app.app_context(), tenant_scope(holder.tenant_id):
+        assert balance_cents(holder.account_id) == 5000 - 1440
+
+
+def test_without_enough_credit_nothing_starts(app, client_for, tenant_ids):
+    poor = make_agent(app, tenant_ids, email="sans-credit@example.fr")
+    client = logged_in(client_for, poor)
+    response = _start(client)
+    assert "ne couvre pas ce montant" in response.get_data(as_text=True)
+    assert _verifications(app, poor) == []
 
 
 @pytest.fixture

@@ -1,0 +1,14 @@
+"""Credits and billing: the prepaid ledger, payments, receipts and monthly invoices.
+
+Plugins charge through :mod:`portal.core.credits.ledger` inside their own transaction::
+
+    from portal.core.credits.ledger import charge, refund, record_consumption, InsufficientCredit
+"""
+
+from flask import Flask
+
+from portal.core.credits import models  # noqa: F401 - register the tables
+
+
+def init_app(app: Flask) -> None:
+    """Pages and provider come with the billing work; the ledger needs no setup."""

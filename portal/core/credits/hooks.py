@@ -1,0 +1,52 @@
+"""Hook implementations of the credits module (always on)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.plugins import PricedItem, ReadinessItem, hookimpl
+
+IDENTITY_VERIFICATION = "identity_verification"
+CLOSURE_FEE = "closure_refund_fee"
+
+
+@hookimpl
+def priced_items(tenant):
+    return [
+        PricedItem(IDENTITY_VERIFICATION, _l("Vérification d'identité forte (eIDAS)"), 1440),
+        # 25 € excl. VAT (SPEC §2), charged when remaining credit is paid back at closure.
+        PricedItem(CLOSURE_FEE, _l("Frais de restitution du crédit"), 3000),
+    ]
+
+
+@hookimpl
+def account_readiness(tenant, account):
+    from portal.core.credits.ledger import balance_cents
+
+    has_credit = account is not None and balance_cents(account.id) > 0
+    return [
+        ReadinessItem(
+            "credits.balance",
+            _l("Crédit disponible sur le compte"),
+            has_credit,
+            endpoint=None,
+            order=20,
+        )
+    ]
+
+
+@hookimpl
+def on_identity_verification_started(tenant, account, verification):
+    """Debit the verification when it starts (SPEC §2); refuse it without enough credit."""
+    from portal.core.credits.ledger import charge
+    from portal.core.pricing import price_list
+
+    item = price_list(tenant)[IDENTITY_VERIFICATION]
+    charge(
+        account,
+        item.price_cents,
+        reason=str(item.label),
+        idempotency_key=f"identity:{verification.id}",
+        vat_rate_bp=item.vat_rate_bp,
+        subject=verification,
+    )
