@@ -11,4 +11,7 @@ from portal.core.credits import models  # noqa: F401 - register the tables
 
 
 def init_app(app: Flask) -> None:
-    """Pages and provider come with the billing work; the ledger needs no setup."""
+    """Billing pages (agent and back office; before the back office registers)."""
+    from portal.core.credits import billing
+
+    billing.init_app(app)

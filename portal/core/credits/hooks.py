@@ -50,3 +50,17 @@ def on_identity_verification_started(tenant, account, verification):
         vat_rate_bp=item.vat_rate_bp,
         subject=verification,
     )
+
+
+@hookimpl
+def register_jobs():
+    from portal.core.credits import billing
+
+    return list(billing.JOBS)
+
+
+@hookimpl
+def register_periodic_jobs():
+    from portal.core.credits import billing
+
+    return list(billing.PERIODIC_JOBS)

@@ -1,0 +1,51 @@
+"""Receipts, monthly invoices, the holder's billing page and the operators' credit pages.
+
+``init_app`` runs before the back office registers (its pages join the back-office menu).
+The lead adds ``JOBS`` and ``PERIODIC_JOBS`` to the credits hooks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from portal.core.credits.billing.amounts import rate_label
+from portal.core.credits.billing.documents import issue_monthly_invoices, issue_receipt
+from portal.core.credits.billing.jobs import issue_previous_month_invoices
+from portal.core.credits.ledger import euros
+from portal.core.plugins.types import PeriodicJob
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+__all__ = ["JOBS", "PERIODIC_JOBS", "init_app", "issue_monthly_invoices", "issue_receipt"]
+
+JOBS = [issue_previous_month_invoices]
+# 06:00 on the 1st: outside the 02:00–03:00 clock-change hour.
+PERIODIC_JOBS = [PeriodicJob(job=issue_previous_month_invoices, cron="0 6 1 * *")]
+
+
+def init_app(app: Flask) -> None:
+    from portal.core.credits.billing import views
+    from portal.core.credits.billing.backoffice import register_backoffice_pages
+
+    if TEMPLATES not in [Path(folder).resolve() for folder in app.template_folders]:
+        app.template_folders.append(TEMPLATES)
+    # Endpoints ``credits.*`` straight on the app: the purchase pages may register a blueprint
+    # named "credits" of their own, and two blueprints cannot share a name.
+    app.add_url_rule("/compte/facturation", "credits.billing", views.billing)
+    app.add_url_rule(
+        "/compte/facturation/documents/<int:document_id>.pdf",
+        "credits.billing_document",
+        views.billing_document,
+    )
+    app.add_template_filter(euros, "billing_amount")
+    app.add_template_filter(_short_date, "billing_date")
+    app.add_template_filter(rate_label, "billing_rate")
+    register_backoffice_pages()
+
+
+def _short_date(value) -> str:
+    from flask_babel import format_date
+
+    return format_date(value, "short") if value else ""

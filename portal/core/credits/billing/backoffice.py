@@ -1,0 +1,131 @@
+"""Back-office credit pages: balances by account, an operator's adjustment, the closure refund.
+
+Views run unscoped (``staff_required``); each action enters the account's tenant.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.core.accounts.models import Account
+from portal.core.backoffice import current_staff, register_page, staff_required
+from portal.core.credits.billing import operations
+from portal.core.credits.billing.forms import AdjustCreditForm, ConfirmForm
+from portal.core.credits.ledger import euros
+from portal.core.credits.models import CreditBalance
+from portal.core.tenants import Tenant
+from portal.extensions import db
+
+PAGE_SIZE = 50
+
+
+def _account_or_404(account_id: int) -> Account:
+    account = db.session.get(Account, account_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _balance(account: Account) -> int:
+    value = db.session.scalar(
+        select(CreditBalance.balance_cents).where(CreditBalance.account_id == account.id)
+    )
+    return value or 0
+
+
+def accounts():
+    """Accounts and their credit, searchable by email."""
+    query = (request.args.get("q") or "").strip()
+    statement = (
+        select(Account, CreditBalance.balance_cents, Tenant.name)
+        .outerjoin(CreditBalance, CreditBalance.account_id == Account.id)
+        .join(Tenant, Tenant.id == Account.tenant_id)
+        .order_by(Account.email, Account.id)
+        .limit(PAGE_SIZE)
+    )
+    if query:
+        statement = statement.where(Account.email.ilike(f"%{query}%"))
+    rows = db.session.execute(statement).all()
+    return render_template("backoffice/credits/accounts.html", rows=rows, query=query, euros=euros)
+
+
+def adjust(account_id: int):
+    account = _account_or_404(account_id)
+    form = AdjustCreditForm()
+    if not form.key.data:
+        form.key.data = secrets.token_hex(16)
+    if form.validate_on_submit():
+        try:
+            operations.adjust_credit(
+                account, current_staff(), form.signed_cents(), form.reason.data, form.key.data
+            )
+        except operations.BillingError as exc:
+            form.amount.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                _("Crédit ajusté : nouveau solde %(balance)s.", balance=euros(_balance(account))),
+                "success",
+            )
+            return redirect(url_for("backoffice.credit_accounts", q=account.email))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "backoffice/credits/adjust.html",
+        account=account,
+        form=form,
+        balance=_balance(account),
+        euros=euros,
+    ), status
+
+
+def refund_closure(account_id: int):
+    account = _account_or_404(account_id)
+    form = ConfirmForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            fee, payout = operations.closure_refund(account, current_staff())
+        except operations.BillingError as exc:
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Crédit restitué : %(payout)s remboursés après %(fee)s de frais.",
+                    payout=euros(-payout.amount_cents),
+                    fee=euros(-fee.amount_cents),
+                ),
+                "success",
+            )
+            return redirect(url_for("backoffice.credit_accounts", q=account.email))
+    status = 422 if error else 200
+    return render_template(
+        "backoffice/credits/refund.html",
+        account=account,
+        form=form,
+        error=error,
+        balance=_balance(account),
+        euros=euros,
+    ), status
+
+
+def register_backoffice_pages() -> None:
+    staff = staff_required()
+    register_page("/credits", "credit_accounts", staff(accounts), label=_l("Crédits"), order=300)
+    register_page(
+        "/credits/comptes/<int:account_id>/ajuster",
+        "credit_adjust",
+        staff(adjust),
+        methods=("GET", "POST"),
+    )
+    register_page(
+        "/credits/comptes/<int:account_id>/restitution",
+        "credit_refund_closure",
+        staff(refund_closure),
+        methods=("GET", "POST"),
+    )
