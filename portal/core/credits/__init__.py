@@ -7,7 +7,7 @@ Plugins charge through :mod:`portal.core.credits.ledger` inside their own transa
 
 from flask import Flask
 
-from portal.core.credits import models  # noqa: F401 - register the tables
+from portal.core.credits import models, payments  # noqa: F401 - register the tables
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     from portal.core.credits import billing
 
     billing.init_app(app)
+    payments.init_app(app)

@@ -54,13 +54,13 @@ def on_identity_verification_started(tenant, account, verification):
 
 @hookimpl
 def register_jobs():
-    from portal.core.credits import billing
+    from portal.core.credits import billing, payments
 
-    return list(billing.JOBS)
+    return [*billing.JOBS, *payments.JOBS]
 
 
 @hookimpl
 def register_periodic_jobs():
-    from portal.core.credits import billing
+    from portal.core.credits import billing, payments
 
-    return list(billing.PERIODIC_JOBS)
+    return [*billing.PERIODIC_JOBS, *payments.PERIODIC_JOBS]

@@ -1,0 +1,78 @@
+"""Forms of the credit purchase and of the sandbox bank's pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, ValidationError
+from wtforms.validators import InputRequired
+
+from portal.core.credits.payments.operations import AMOUNTS_EUR, DEFAULT_AMOUNT_EUR
+from portal.core.credits.payments.sandbox import luhn_valid
+
+
+class BuyCreditForm(FlaskForm):
+    amount = SelectField(
+        _l("Montant"),
+        choices=[(value, _l("%(amount)s € TTC", amount=value)) for value in AMOUNTS_EUR],
+        coerce=int,
+        default=DEFAULT_AMOUNT_EUR,
+        validators=[InputRequired(_l("Choisissez un montant."))],
+    )
+
+
+def card_digits(value: str | None) -> str:
+    return "".join((value or "").split())
+
+
+class CardForm(FlaskForm):
+    """The sandbox bank's card page (the portal never sees these data in production)."""
+
+    card_type = RadioField(
+        _l("Type de carte"),
+        choices=[("cb", "CB"), ("visa", "Visa"), ("mastercard", "Mastercard")],
+        validators=[InputRequired(_l("Choisissez le type de votre carte."))],
+    )
+    number = StringField(
+        _l("Numéro de carte"), validators=[InputRequired(_l("Saisissez le numéro de votre carte."))]
+    )
+    month = SelectField(
+        _l("Mois d'expiration"),
+        choices=[(f"{m:02d}", f"{m:02d}") for m in range(1, 13)],
+        validate_choice=False,  # checked with the year: one clear message for the date
+    )
+    year = SelectField(_l("Année d'expiration"), validate_choice=False)
+    cvv = StringField(
+        _l("Cryptogramme visuel"),
+        validators=[InputRequired(_l("Saisissez le cryptogramme visuel."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        this_year = date.today().year
+        self.year.choices = [(str(y), str(y)) for y in range(this_year, this_year + 11)]
+
+    def validate_number(self, field):
+        if not luhn_valid(card_digits(field.data)):
+            raise ValidationError(_l("Numéro de carte invalide."))
+
+    def validate_year(self, field):
+        today = date.today()
+        try:
+            expiry = (int(field.data), int(self.month.data))
+        except (TypeError, ValueError):
+            raise ValidationError(_l("Date d'expiration invalide.")) from None
+        if expiry < (today.year, today.month):
+            raise ValidationError(_l("Cette carte a expiré."))
+
+    def validate_cvv(self, field):
+        if not (field.data.isdigit() and len(field.data) == 3):
+            raise ValidationError(_l("Le cryptogramme visuel compte 3 chiffres."))
+
+
+class SecureCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code reçu par SMS"), validators=[InputRequired(_l("Saisissez le code reçu par SMS."))]
+    )
