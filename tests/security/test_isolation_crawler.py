@@ -10,12 +10,14 @@ Parameterless pages are crawled too: none may show the first account's private m
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import pytest
 from routewalk import all_routes
 
 from portal import create_app
 from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.credits.models import BillingDocument, DocumentType
 from portal.core.tenants import tenant_scope
 from portal.core.verification.models import DocumentKind, ProfessionalDocument
 from portal.extensions import db
@@ -30,6 +32,11 @@ ID_SOURCES = {
     "tenant_slug": lambda v: "resilimo",
     "message_id": lambda v: v.get("devbox_message_id", 1),
     "filename": lambda v: "logo.svg",
+}
+
+# Where one parameter name means different objects, the endpoint says which.
+ENDPOINT_ID_SOURCES = {
+    "credits.billing_document": {"document_id": lambda v: v["billing_document_id"]},
 }
 
 # Routes that are public by design, with why; they are still crawled for the marker.
@@ -69,7 +76,15 @@ def _account(tenant_id: int, email: str, name: str) -> dict:
             content_type="application/pdf",
             size=1,
         )
-        db.session.add(document)
+        receipt = BillingDocument(
+            account_id=account.id,
+            type=DocumentType.RECEIPT,
+            number=f"R{account.id}",
+            issued_on=date(2026, 11, 2),
+            total_cents=3000,
+            vat_breakdown={},
+        )
+        db.session.add_all([document, receipt])
         db.session.commit()
         return {
             "account": account,
@@ -77,6 +92,7 @@ def _account(tenant_id: int, email: str, name: str) -> dict:
             "collaborator": collaborator,
             "tenant_id": tenant_id,
             "document_id": document.id,
+            "billing_document_id": receipt.id,
         }
 
 
@@ -109,7 +125,8 @@ def _values(route, victim):
         f"{route.rule.rule}: add the URL parameter(s) {unknown} to ID_SOURCES so the isolation "
         "crawler can try them with another account's ids"
     )
-    return {p: (ID_SOURCES[p](victim) if p in ID_SOURCES else "secret") for p in route.params}
+    sources = {**ID_SOURCES, **ENDPOINT_ID_SOURCES.get(route.endpoint, {})}
+    return {p: (sources[p](victim) if p in sources else "secret") for p in route.params}
 
 
 def _crawl(app, attacker_host, attacker, victim):
