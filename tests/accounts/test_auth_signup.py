@@ -385,7 +385,8 @@ def test_approval_request_then_approval_then_first_password_then_login(
     assert log_in(fresh, csrf_token, "paul.durant@agence-durant.fr", PASSWORD).status_code == 302
     with app.app_context():
         entry = db.session.scalar(
-            select(AuditEntry).where(
+            select(AuditEntry)
+            .where(
                 AuditEntry.action == "account.signup_approved", AuditEntry.target_id == account.id
             )
             # The audit log outlives tests and ids of deleted accounts come back: newest first.
