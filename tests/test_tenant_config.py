@@ -84,6 +84,48 @@ def test_a_bad_file_is_refused_naming_file_key_and_problem(
     assert problem in message
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"),
+    [
+        (
+            'categories = ["individual", "farmer", "employer"]',
+            'categories = ["individual", "astronaut"]',
+            "messaging.categories.1",
+            "'agent', 'client', 'individual', 'farmer' or 'employer'",
+        ),
+        (
+            'code = "aides-logement"',
+            'code = "allocations-familiales"',
+            "messaging.themes.2.topics",
+            "code listed twice: allocations-familiales",
+        ),
+        ('code = "sante"', 'code = "Santé !"', "messaging.themes.0.code", "should match pattern"),
+        (
+            'url = "https://monespace.msr.test/services/tesa"',
+            'url = "javascript:alert(1)"',
+            "messaging.themes.7.topics.1.reasons.0.service.url",
+            "should match pattern",
+        ),
+        (
+            "message_min_chars = 10",
+            "message_min_chars = 0",
+            "messaging.message_min_chars",
+            "greater than or equal to 1",
+        ),
+    ],
+)
+def test_a_bad_messaging_taxonomy_is_refused_naming_the_entry(
+    app, tenants_copy, old, new, key, problem
+):
+    path = tenants_copy / "msr" / "tenant.toml"
+    _edit(path, old, new)
+    with pytest.raises(TenantConfigError) as caught:
+        read_tenant_dir(tenants_copy / "msr", app.extensions["portal.plugins"])
+    message = str(caught.value)
+    assert f"{path}: {key}: " in message, message
+    assert problem in message, message
+
+
 def test_a_host_claimed_by_two_tenants_is_refused(app, tenants_copy):
     _edit(
         tenants_copy / "msr" / "tenant.toml",

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from portal.core.plugins import NavItem, PluginInfo, PricedItem, hookimpl
+from portal.core.plugins import NavItem, PluginInfo, PricedItem, TaxonomyNode, hookimpl
 
 plugin_info = PluginInfo(
     name="resiliation",
@@ -48,4 +48,22 @@ def priced_items(tenant):
             "resiliation.lr_esigned_mandate", _l("LR avec mandat signé électroniquement"), 418
         ),
         PricedItem("resiliation.platform_sender", _l("Envoi au nom de la plateforme (AR)"), 528),
+    ]
+
+
+@hookimpl
+def messaging_taxonomy(tenant, category):
+    """Agents ask for an insurer missing from the directory through a help request (manual §5:
+    « Demander l'ajout d'une compagnie »)."""
+    if category != "agent":
+        return None
+    return [
+        TaxonomyNode(
+            "resiliation",
+            _l("Service Résiliation"),
+            children=(
+                TaxonomyNode("ajout-compagnie", _l("Demander l'ajout d'une compagnie")),
+                TaxonomyNode("suivi-lettre", _l("Suivi d'une lettre de résiliation")),
+            ),
+        )
     ]

@@ -4,14 +4,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class SecureMessagingSettings(BaseModel):
-    """``[plugins.secure_messaging]``: message length of SPEC §8 and document types."""
+    """``[plugins.secure_messaging]``: the document types of the deposit service. (The message
+    length and the taxonomy are the core's: ``[messaging]``.)"""
 
     model_config = ConfigDict(extra="forbid")
-    message_min_chars: int = Field(10, ge=1)
-    message_max_chars: int = Field(750, ge=10)
-    document_types: list[str] = [
-        "Justificatif de domicile",
-        "Attestation",
-        "Relevé d'identité bancaire",
-        "Autre document",
-    ]
+    document_types: list[str] = Field(
+        min_length=1,
+        default=[
+            "Justificatif de domicile",
+            "Attestation",
+            "Relevé d'identité bancaire",
+            "Autre document",
+        ],
+    )

@@ -15,6 +15,7 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
     i18n,
     jobs,
     mail,
+    messaging,
     pdf,
     ratelimit,
     sms,
@@ -29,6 +30,7 @@ from portal.core.backoffice import hooks as backoffice_hooks
 from portal.core.credits import hooks as credits_hooks
 from portal.core.devbox import hooks as devbox_hooks
 from portal.core.mail import hooks as mail_hooks
+from portal.core.messaging import hooks as messaging_hooks
 from portal.core.plugins import PortalPlugins
 from portal.core.verification import hooks as verification_hooks
 from portal.extensions import migrate
@@ -43,6 +45,7 @@ CORE_HOOK_MODULES = {
     "verification": verification_hooks,
     "backoffice": backoffice_hooks,
     "credits": credits_hooks,
+    "messaging": messaging_hooks,
 }
 
 
@@ -76,6 +79,7 @@ def init_app(app: Flask) -> None:
     accounts.init_app(app)
     verification.init_app(app)
     credits.init_app(app)
+    messaging.init_app(app)
     storage.init_app(app)
     mail.init_app(app)
     sms.init_app(app)

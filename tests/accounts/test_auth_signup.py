@@ -237,7 +237,13 @@ def test_the_same_email_makes_two_accounts_on_two_tenants_but_one_per_tenant(
     msr_form = msr.get("/inscription").get_data(as_text=True)
     data = {k: v for k, v in FORM.items() if not k.startswith("password")}
     response = msr.post(
-        "/inscription", data={**data, "affiliation": "", "csrf_token": csrf_token(msr_form)}
+        "/inscription",
+        data={
+            **data,
+            "affiliation": "",
+            "category": "individual",
+            "csrf_token": csrf_token(msr_form),
+        },
     )
     assert response.status_code == 302
     first = account_of(app, tenant_ids["resilimo"], "paul.durant@agence-durant.fr")
@@ -342,11 +348,13 @@ def test_approval_request_then_approval_then_first_password_then_login(
     page = page_of(client.get("/inscription"))
     assert 'name="email"' in page and 'name="password"' not in page  # no password: a request
     assert "Centre de gestion" in page
+    # msr members are individuals, farmers or employers: their messaging themes differ (SPEC §8).
+    assert "Vous êtes" in page and ">Exploitant<" in page and ">Employeur<" in page
     data = {k: v for k, v in FORM.items() if not k.startswith("password")}
-    response = client.post(
-        "/inscription",
-        data={**data, "affiliation": "Centre de gestion", "csrf_token": csrf_token(page)},
-    )
+    data |= {"affiliation": "Centre de gestion", "csrf_token": csrf_token(page)}
+    refused = client.post("/inscription", data={**data, "category": "astronaut"})
+    assert refused.status_code == 200 and "Vous êtes" in page_of(refused)
+    response = client.post("/inscription", data={**data, "category": "farmer"})
     assert response.status_code == 302
     assert "Votre demande de création de compte a bien été enregistrée" in page_of(
         client.get(response.headers["Location"])
@@ -358,6 +366,7 @@ def test_approval_request_then_approval_then_first_password_then_login(
     with app.app_context(), tenant_scope(tenant_ids["msr"]):
         account = operations.find_account("paul.durant@agence-durant.fr")
         assert account.status == AccountStatus.PENDING_APPROVAL and account.password_hash is None
+        assert account.category == "farmer"
         account_id = account.id
     # As the back office calls it: on its own host, unscoped.
     with app.test_request_context("/", base_url="http://backoffice.localhost"), unscoped():
@@ -404,7 +413,8 @@ def test_a_rejected_request_is_told_why(app, client_for, csrf_token, sent_emails
     client = client_for("msr")
     page = client.get("/inscription").get_data(as_text=True)
     data = {k: v for k, v in FORM.items() if not k.startswith("password")}
-    client.post("/inscription", data={**data, "affiliation": "", "csrf_token": csrf_token(page)})
+    data |= {"affiliation": "", "category": "employer", "csrf_token": csrf_token(page)}
+    client.post("/inscription", data=data)
     staff = SimpleNamespace(id=8, email="operateur@portail.test")
     with app.app_context(), tenant_scope(tenant_ids["msr"]):
         account = operations.find_account("paul.durant@agence-durant.fr")

@@ -6,7 +6,8 @@ from datetime import date
 
 from verifykit import PDF_BYTES, jpeg_bytes, png_bytes
 
-from portal.core.verification.rules import add_months, sniff_document
+from portal.core.uploads import sniff_document
+from portal.core.verification.rules import add_months
 
 
 def test_the_type_comes_from_the_content():

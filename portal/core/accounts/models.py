@@ -47,6 +47,9 @@ class Account(UserMixin, TenantScoped, db.Model):
     city: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20))
     mobile: Mapped[str | None] = mapped_column(String(20))
+    # The user category of the messaging taxonomy (SPEC §8: individual, farmer, employer…);
+    # None: the tenant's first category (``[messaging] categories``).
+    category: Mapped[str | None] = mapped_column(String(32))
     # Extra letterhead lines the holder adds (email, phone, website…).
     letterhead_lines: Mapped[list] = mapped_column(JSON, default=list)
     terms_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

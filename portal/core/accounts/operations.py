@@ -69,6 +69,7 @@ class Applicant:
     affiliation: str | None = None
     address2: str | None = None
     mobile: str | None = None
+    category: str | None = None  # the messaging category, where the tenant has several
 
 
 def normalize_email(value: str | None) -> str:
@@ -147,6 +148,7 @@ def _new_account(applicant: Applicant, status: AccountStatus) -> Account:
         commercial_name=applicant.commercial_name.strip(),
         orias=normalize_orias(applicant.orias) or None,
         affiliation=applicant.affiliation or None,
+        category=applicant.category,
         address=applicant.address.strip(),
         address2=(applicant.address2 or "").strip() or None,
         postal_code=applicant.postal_code.strip(),

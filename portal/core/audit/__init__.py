@@ -43,6 +43,27 @@ def _refuse_rewrite(mapper, connection, target):
     raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")
 
 
+def by_staff(staff, tenant_id: int | None) -> dict:
+    """The actor fields of :func:`record` for an operator acting on ``tenant_id``."""
+    return {
+        "actor_type": "staff",
+        "actor_id": staff.id,
+        "actor_label": staff.email,
+        "tenant_id": tenant_id,
+    }
+
+
+def by_account(account, profile=None) -> dict:
+    """The actor fields of :func:`record` for an account (and the profile acting)."""
+    label = account.email if profile is None else f"{account.email} ({profile.name})"
+    return {
+        "actor_type": "account",
+        "actor_id": account.id,
+        "actor_label": label,
+        "tenant_id": account.tenant_id,
+    }
+
+
 def record(
     action: str,
     *,

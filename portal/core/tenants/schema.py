@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from portal.core.messaging.settings import MessagingSettings
+
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 HOST = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -120,6 +122,7 @@ class TenantConfig(Strict):
     email: EmailSender
     retention: Retention = Retention()
     accounts: Accounts = Accounts()
+    messaging: MessagingSettings = MessagingSettings()
     plugins: dict[str, PluginEntry] = Field(default_factory=dict)
     # Price overrides by priced-item code, in integer cents including VAT.
     prices: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)

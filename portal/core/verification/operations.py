@@ -10,7 +10,6 @@ commits) and writes its audit entry there.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import BinaryIO
@@ -22,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.core import audit
+from portal.core import audit, uploads
 from portal.core.accounts.models import Account, Profile
 from portal.core.accounts.passwords import verify_password
 from portal.core.backoffice.models import StaffUser
@@ -32,6 +31,7 @@ from portal.core.plugins import current_plugins
 from portal.core.storage import storage, tenant_key
 from portal.core.tenants import active_tenant_id, tenant_directory, tenant_scope
 from portal.core.tenants.config import CurrentTenant
+from portal.core.uploads import read_document
 from portal.core.verification import mandate as mandate_text_module
 from portal.core.verification.models import (
     DocumentKind,
@@ -41,7 +41,7 @@ from portal.core.verification.models import (
     ProfessionalDocument,
     VerificationStatus,
 )
-from portal.core.verification.rules import MAX_DOCUMENT_BYTES, add_months, sniff_document
+from portal.core.verification.rules import add_months
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -109,25 +109,7 @@ def _ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def _account_actor(account: Account, profile: Profile | None = None) -> dict:
-    label = account.email if profile is None else f"{account.email} ({profile.name})"
-    return {
-        "actor_type": "account",
-        "actor_id": account.id,
-        "actor_label": label,
-        "tenant_id": account.tenant_id,
-    }
-
-
 # --- Professional identity documents -------------------------------------------------------------
-
-
-def _display_name(declared: str | None, extension: str) -> str:
-    """The user's file name for display and download, with the extension of the real type."""
-    base = re.split(r"[\\/]", declared or "")[-1]
-    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip()
-    stem = base.rsplit(".", 1)[0].strip() if "." in base else base
-    return (stem[:200] or "justificatif") + extension
 
 
 def upload_document(
@@ -141,19 +123,11 @@ def upload_document(
 
     The type is judged by the content (PDF, JPEG or PNG), never by the declared name.
     """
-    data = stream.read(MAX_DOCUMENT_BYTES + 1)
-    if not data:
-        raise UploadRefused(_("Le fichier est vide."))
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise UploadRefused(_("Le fichier dépasse la taille maximale de 10 Mo."))
-    file_type = sniff_document(data)
-    if file_type is None:
-        raise UploadRefused(
-            _(
-                "Ce fichier n'est pas un PDF, une image JPEG ou PNG lisible. "
-                "Enregistrez votre justificatif dans l'un de ces formats."
-            )
-        )
+    try:
+        document_file = read_document(stream, declared_name, default_name="justificatif")
+    except uploads.UploadRefused as exc:
+        raise UploadRefused(exc.message) from None
+    data, file_type = document_file.data, document_file.file_type
     key = tenant_key(
         account.tenant_id,
         "accounts",
@@ -166,7 +140,7 @@ def upload_document(
         account_id=account.id,
         kind=kind,
         storage_key=key,
-        filename=_display_name(declared_name, file_type.extension),
+        filename=document_file.filename,
         content_type=file_type.content_type,
         size=len(data),
         status=DocumentStatus.PENDING,
@@ -179,7 +153,7 @@ def upload_document(
         target=document,
         kind=kind.value,
         size=len(data),
-        **_account_actor(account, profile),
+        **audit.by_account(account, profile),
     )
     return document
 
@@ -219,15 +193,6 @@ def _check_pending(document: ProfessionalDocument) -> None:
         raise AlreadyReviewed(_("Ce justificatif a déjà été traité."))
 
 
-def _staff_actor(staff: StaffUser, document: ProfessionalDocument) -> dict:
-    return {
-        "actor_type": "staff",
-        "actor_id": staff.id,
-        "actor_label": staff.email,
-        "tenant_id": document.tenant_id,
-    }
-
-
 def approve_document(document: ProfessionalDocument, staff: StaffUser, expires_on: date) -> None:
     """The operator accepts the document until ``expires_on`` (a future date); the holder is
     told by email. Runs in the back office (unscoped)."""
@@ -245,7 +210,7 @@ def approve_document(document: ProfessionalDocument, staff: StaffUser, expires_o
         target=document,
         account_id=document.account_id,
         expires_on=expires_on.isoformat(),
-        **_staff_actor(staff, document),
+        **audit.by_staff(staff, document.tenant_id),
     )
     _tell_holder(document, tenant, "document_approved", N_("Votre justificatif a été validé"))
 
@@ -266,7 +231,7 @@ def reject_document(document: ProfessionalDocument, staff: StaffUser, reason: st
         target=document,
         account_id=document.account_id,
         reason=document.rejection_reason,
-        **_staff_actor(staff, document),
+        **audit.by_staff(staff, document.tenant_id),
     )
     _tell_holder(document, tenant, "document_rejected", N_("Votre justificatif a été refusé"))
 
@@ -329,7 +294,7 @@ def sign_mandate(
         "verification.mandate_signed",
         target=mandate,
         text_sha256=sha256,
-        **_account_actor(account, profile),
+        **audit.by_account(account, profile),
     )
     return mandate
 
@@ -408,7 +373,7 @@ def start_identity_verification(
         "verification.identity_started",
         target=verification,
         provider=provider.name,
-        **_account_actor(account, profile),
+        **audit.by_account(account, profile),
     )
     queue_email(
         "identity_link",

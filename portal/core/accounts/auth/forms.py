@@ -75,6 +75,8 @@ class SignupForm(NewPasswordMixin, FlaskForm):
     commercial_name = StringField(_l("Nom commercial"), [REQUIRED, _at_most(200)], filters=[_strip])
     orias = StringField(_l("N° ORIAS"), [Optional(), Orias()], filters=[_strip])
     affiliation = SelectField(_l("Affiliation"), choices=[])
+    # Asked only where the tenant's messaging has several user categories (SPEC §8).
+    category = SelectField(_l("Vous êtes"), choices=[])
     address = StringField(_l("Adresse"), [REQUIRED, _at_most(200)], filters=[_strip])
     address2 = StringField(
         _l("Complément d'adresse"), [Optional(), _at_most(200)], filters=[_strip]
@@ -91,9 +93,15 @@ class SignupForm(NewPasswordMixin, FlaskForm):
         ]
     )
 
-    def __init__(self, *args, affiliations=(), terms_url="#", with_password=True, **kwargs):
+    def __init__(
+        self, *args, affiliations=(), categories=(), terms_url="#", with_password=True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.affiliation.choices = [("", _l("Pas d'affiliation"))] + [(a, a) for a in affiliations]
+        if len(categories) > 1:
+            self.category.choices = list(categories)
+        else:
+            del self.category
         self.accept_terms.label.text = escape(
             _l("Je reconnais avoir lu et compris les %(cgu)s et les %(cgv)s et je les accepte")
         ) % {"cgu": _link(terms_url, _l("CGU")), "cgv": _link(terms_url, _l("CGV"))}

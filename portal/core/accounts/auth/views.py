@@ -34,6 +34,7 @@ from portal.core.accounts.session import (
     log_in,
     log_out,
 )
+from portal.core.messaging.taxonomy import CATEGORY_LABELS
 from portal.core.ratelimit import client_ip, limiter
 from portal.core.tenants import current_tenant
 from portal.extensions import db
@@ -97,6 +98,7 @@ def signup():
     config = current_tenant().config
     form = SignupForm(
         affiliations=config.accounts.affiliations,
+        categories=[(c, CATEGORY_LABELS[c]) for c in config.messaging.categories],
         terms_url=config.footer.terms,
         with_password=mode == "self",
     )
@@ -123,6 +125,7 @@ def _register(form: SignupForm):
         commercial_name=form.commercial_name.data,
         orias=form.orias.data or None,
         affiliation=form.affiliation.data or None,
+        category=form.category.data if form.category is not None else None,
         address=form.address.data,
         address2=form.address2.data or None,
         postal_code=form.postal_code.data,

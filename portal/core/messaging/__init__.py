@@ -1,0 +1,31 @@
+"""The core inbox: conversations between users and the tenant's operators (SPEC §8, §2).
+
+* the theme → topic → reason taxonomy of each tenant (:mod:`.taxonomy`, ``[messaging]``);
+* conversations, messages, internal notes and attachments (:mod:`.models`), changed only through
+  :mod:`.operations`, which also queues the notifications (:mod:`.notifications`);
+* the agents' help requests and the visitors' contact form (blueprint ``messaging``), the
+  operators' inbox in the back office (:mod:`.backoffice`).
+
+Plugins build member-facing flows on it (``plugins/secure_messaging``)::
+
+    from portal.core.messaging import operations, taxonomy
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def init_app(app: Flask) -> None:
+    """Called before the back office, so the inbox can ``register_page``."""
+    from portal.core.messaging import models  # noqa: F401 - register the tables
+    from portal.core.messaging.backoffice import register_backoffice_pages
+    from portal.core.messaging.blueprint import blueprint
+
+    app.template_folders.append(TEMPLATES)
+    app.register_blueprint(blueprint)
+    register_backoffice_pages()

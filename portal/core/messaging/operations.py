@@ -1,0 +1,498 @@
+"""Actions of messaging. Each runs in the caller's transaction (the view or job commits); the
+notifications they need are queued as jobs in that same transaction, so they go once, only if the
+action commits.
+
+User side: :func:`start_conversation` (a secure message or a help request), :func:`start_contact`
+(a visitor), :func:`add_pending_document` / :func:`send_deposit` (document deposit),
+:func:`reply_as_user`, :func:`set_hidden`, :func:`mark_seen_by_user`.
+Operator side: :func:`reply_as_operator`, :func:`add_note`, :func:`assign`, :func:`close`,
+:func:`reopen`, :func:`mark_seen_by_staff`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select
+
+from portal.core import audit
+from portal.core.accounts.models import Account, Profile
+from portal.core.backoffice.models import StaffUser
+from portal.core.messaging import notifications
+from portal.core.messaging.models import (
+    Attachment,
+    Author,
+    Conversation,
+    ConversationKind,
+    ConversationState,
+    Message,
+)
+from portal.core.messaging.rules import OPERATOR_MAX_CHARS, length_problem, normalize_body
+from portal.core.messaging.taxonomy import Selection, account_category
+from portal.core.storage import storage, tenant_key
+from portal.core.tenants.config import CurrentTenant
+from portal.core.uploads import UploadRefused, read_document
+from portal.extensions import db
+
+
+class MessagingError(ValueError):
+    """An action refused for a reason the user can fix; ``message`` is shown to them and
+    ``field`` names the form field it belongs to."""
+
+    def __init__(self, message, field: str = "body"):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as a form received it."""
+
+    stream: BinaryIO
+    filename: str | None
+    document_type: str | None = None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- Checks ---------------------------------------------------------------------------------------
+
+
+def check_body(tenant: CurrentTenant, text: str | None) -> str:
+    """The user's message, normalized; refused outside the tenant's length (SPEC §8: 10–750)."""
+    settings = tenant.config.messaging
+    problem = length_problem(text or "", settings.message_min_chars, settings.message_max_chars)
+    if problem is None:
+        return normalize_body(text)
+    kind, length = problem
+    if kind == "short":
+        raise MessagingError(
+            ngettext(
+                "Votre message doit comporter au moins %(num)d caractère (il en compte "
+                "%(length)d).",
+                "Votre message doit comporter au moins %(num)d caractères (il en compte "
+                "%(length)d).",
+                settings.message_min_chars,
+                length=length,
+            )
+        )
+    raise MessagingError(
+        ngettext(
+            "Votre message ne peut pas dépasser %(num)d caractère (il en compte %(length)d).",
+            "Votre message ne peut pas dépasser %(num)d caractères (il en compte %(length)d).",
+            settings.message_max_chars,
+            length=length,
+        )
+    )
+
+
+def _read_uploads(tenant: CurrentTenant, uploads: Sequence[Upload], field: str = "files"):
+    """Check every file before any is stored: one bad file refuses the message, not half of it."""
+    uploads = [u for u in uploads if u.filename]
+    maximum = tenant.config.messaging.max_attachments
+    if len(uploads) > maximum:
+        raise MessagingError(
+            ngettext(
+                "Joignez au plus %(num)d fichier.", "Joignez au plus %(num)d fichiers.", maximum
+            ),
+            field,
+        )
+    accepted = []
+    for upload in uploads:
+        try:
+            accepted.append((upload, read_document(upload.stream, upload.filename)))
+        except UploadRefused as exc:
+            raise MessagingError(
+                _("« %(name)s » : %(problem)s", name=upload.filename, problem=exc.message), field
+            ) from None
+    return accepted
+
+
+def _store(tenant_id: int, upload: Upload, document) -> Attachment:
+    key = tenant_key(
+        tenant_id,
+        "messaging",
+        uuid.uuid4().hex[:2],
+        uuid.uuid4().hex + document.file_type.extension,
+    )
+    storage().put(key, document.data, document.file_type.content_type)
+    return Attachment(
+        filename=document.filename,
+        content_type=document.file_type.content_type,
+        size=len(document.data),
+        storage_key=key,
+        document_type=upload.document_type,
+    )
+
+
+def _add_message(conversation: Conversation, author: Author, body: str, **fields) -> Message:
+    message = Message(conversation=conversation, author=author, body=body, **fields)
+    message.created_at = now()
+    db.session.add(message)
+    return message
+
+
+# --- User side ------------------------------------------------------------------------------------
+
+
+def start_conversation(
+    tenant: CurrentTenant,
+    account: Account,
+    profile: Profile,
+    *,
+    kind: ConversationKind,
+    selection: Selection,
+    body: str,
+    uploads: Sequence[Upload] = (),
+    locale: str = "fr",
+) -> Conversation:
+    """A secure message (``MESSAGE``) or a help request (``HELP``) about a complete taxonomy
+    path; the user is acknowledged by email (and SMS when the profile has a mobile)."""
+    if not selection.complete:
+        raise MessagingError(_("Choisissez un motif."), "reason")
+    text = check_body(tenant, body)
+    files = _read_uploads(tenant, uploads)
+    moment = now()
+    codes = (*selection.codes, None, None, None)
+    conversation = Conversation(
+        kind=kind,
+        state=ConversationState.OPEN,
+        account_id=account.id,
+        profile_id=profile.id,
+        category=account_category(tenant, account),
+        theme_code=codes[0],
+        topic_code=codes[1],
+        reason_code=codes[2],
+        path_labels=selection.labels,
+        subject=" › ".join(selection.labels)[:300],
+        locale=locale,
+        created_at=moment,
+        last_activity_at=moment,
+        awaiting_since=moment,
+        user_seen_at=moment,
+    )
+    db.session.add(conversation)
+    message = _add_message(conversation, Author.USER, text, profile_id=profile.id)
+    for upload, document in files:
+        message.attachments.append(_store(tenant.id, upload, document))
+    db.session.flush()
+    audit.record(
+        "messaging.conversation_started",
+        target=conversation,
+        kind=kind.value,
+        **audit.by_account(account, profile),
+    )
+    notifications.acknowledge(conversation, profile)
+    return conversation
+
+
+def start_contact(
+    tenant: CurrentTenant, *, name: str, email: str, subject: str, body: str, locale: str = "fr"
+) -> Conversation:
+    """A visitor's contact form: lands in the operators' inbox; the visitor gets an
+    acknowledgement, and later the reply itself, by email."""
+    text = check_body(tenant, body)
+    moment = now()
+    conversation = Conversation(
+        kind=ConversationKind.CONTACT,
+        state=ConversationState.OPEN,
+        visitor_name=name.strip()[:200],
+        visitor_email=email.strip()[:254],
+        category="visitor",
+        path_labels=[],
+        subject=subject.strip()[:300],
+        locale=locale,
+        created_at=moment,
+        last_activity_at=moment,
+        awaiting_since=moment,
+    )
+    db.session.add(conversation)
+    _add_message(conversation, Author.USER, text)
+    db.session.flush()
+    notifications.acknowledge(conversation, None)
+    return conversation
+
+
+def reply_as_user(
+    tenant: CurrentTenant,
+    conversation: Conversation,
+    profile: Profile,
+    body: str,
+    uploads: Sequence[Upload] = (),
+) -> Message:
+    """The user writes again in their conversation (reopening it if it was closed)."""
+    text = check_body(tenant, body)
+    files = _read_uploads(tenant, uploads)
+    message = _add_message(conversation, Author.USER, text, profile_id=profile.id)
+    for upload, document in files:
+        message.attachments.append(_store(tenant.id, upload, document))
+    moment = message.created_at
+    conversation.state = ConversationState.OPEN
+    conversation.last_activity_at = moment
+    conversation.awaiting_since = conversation.awaiting_since or moment
+    conversation.user_seen_at = moment
+    conversation.hidden = False
+    db.session.flush()
+    return message
+
+
+def set_hidden(conversation: Conversation, hidden: bool) -> None:
+    """Show or hide a conversation in the user's list (« afficher / masquer »)."""
+    conversation.hidden = hidden
+
+
+def mark_seen_by_user(conversation: Conversation) -> None:
+    conversation.user_seen_at = now()
+
+
+# --- Document deposit -----------------------------------------------------------------------------
+
+
+def pending_documents(account: Account) -> list[Attachment]:
+    """Documents uploaded for a deposit not yet sent, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Attachment)
+            .where(Attachment.account_id == account.id, Attachment.message_id.is_(None))
+            .order_by(Attachment.id)
+        )
+    )
+
+
+def add_pending_document(
+    tenant: CurrentTenant, account: Account, upload: Upload, document_types: Sequence[str]
+) -> Attachment:
+    """Keep one document of a deposit: each upload is checked and stored on its own, so a refused
+    file leaves the others in place. ``upload.document_type`` must be one of ``document_types``."""
+    if upload.document_type not in document_types:
+        raise MessagingError(_("Choisissez un type de document de la liste."), "document_type")
+    if not upload.filename:
+        raise MessagingError(_("Choisissez le fichier à envoyer."), "file")
+    if len(pending_documents(account)) >= tenant.config.messaging.max_attachments:
+        raise MessagingError(
+            _("Ce dépôt contient déjà le nombre maximal de documents : envoyez-le d'abord."), "file"
+        )
+    [(_upload, document)] = _read_uploads(tenant, [upload], "file")
+    attachment = _store(tenant.id, upload, document)
+    attachment.account_id = account.id
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def remove_pending_document(account: Account, attachment_id: int) -> bool:
+    attachment = db.session.scalar(
+        select(Attachment).where(
+            Attachment.id == attachment_id,
+            Attachment.account_id == account.id,
+            Attachment.message_id.is_(None),
+        )
+    )
+    if attachment is None:
+        return False
+    storage().delete(attachment.storage_key)
+    db.session.delete(attachment)
+    return True
+
+
+def send_deposit(
+    tenant: CurrentTenant, account: Account, profile: Profile, comment: str, locale: str = "fr"
+) -> Conversation:
+    """Send the pending documents to the operators as one conversation."""
+    documents = pending_documents(account)
+    if not documents:
+        raise MessagingError(_("Ajoutez au moins un document avant d'envoyer."), "file")
+    text = normalize_body(comment)
+    if len(text) > tenant.config.messaging.message_max_chars:
+        text = check_body(tenant, text)  # the same "too long" message as everywhere
+    moment = now()
+    types = sorted({d.document_type for d in documents if d.document_type})
+    conversation = Conversation(
+        kind=ConversationKind.DEPOSIT,
+        state=ConversationState.OPEN,
+        account_id=account.id,
+        profile_id=profile.id,
+        category=account_category(tenant, account),
+        path_labels=[],
+        subject=(_("Dépôt de documents") + (" : " + ", ".join(types) if types else ""))[:300],
+        locale=locale,
+        created_at=moment,
+        last_activity_at=moment,
+        awaiting_since=moment,
+        user_seen_at=moment,
+    )
+    db.session.add(conversation)
+    body = text or ngettext(
+        "%(num)d document déposé.", "%(num)d documents déposés.", len(documents)
+    )
+    message = _add_message(conversation, Author.USER, body, profile_id=profile.id)
+    for document in documents:
+        document.account_id = None
+        message.attachments.append(document)
+    db.session.flush()
+    audit.record(
+        "messaging.documents_deposited",
+        target=conversation,
+        count=len(documents),
+        **audit.by_account(account, profile),
+    )
+    notifications.acknowledge(conversation, profile)
+    return conversation
+
+
+# --- Operator side --------------------------------------------------------------------------------
+
+
+def _operator_text(text: str | None) -> str:
+    body = normalize_body(text)
+    if not body:
+        raise MessagingError(_("Écrivez votre réponse."))
+    if len(body) > OPERATOR_MAX_CHARS:
+        raise MessagingError(
+            _("La réponse ne peut pas dépasser %(num)d caractères.", num=OPERATOR_MAX_CHARS)
+        )
+    return body
+
+
+def reply_as_operator(
+    tenant: CurrentTenant,
+    conversation: Conversation,
+    staff: StaffUser,
+    body: str,
+    uploads: Sequence[Upload] = (),
+) -> Message:
+    """An operator answers: the user is told by email; the conversation is ``answered``."""
+    text = _operator_text(body)
+    files = _read_uploads(tenant, uploads)
+    message = _add_message(conversation, Author.OPERATOR, text, staff_id=staff.id)
+    for upload, document in files:
+        message.attachments.append(_store(tenant.id, upload, document))
+    conversation.state = ConversationState.ANSWERED
+    conversation.last_activity_at = message.created_at
+    conversation.awaiting_since = None
+    conversation.staff_seen_at = message.created_at
+    conversation.hidden = False  # a hidden conversation comes back with its reply
+    if conversation.assigned_staff_id is None:
+        conversation.assigned_staff_id = staff.id
+    db.session.flush()
+    audit.record(
+        "messaging.replied", target=conversation, **audit.by_staff(staff, conversation.tenant_id)
+    )
+    notifications.reply_arrived(conversation, message)
+    return message
+
+
+def add_note(conversation: Conversation, staff: StaffUser, body: str) -> Message:
+    """An internal note: only operators see it; nobody is notified."""
+    message = _add_message(
+        conversation, Author.OPERATOR, _operator_text(body), staff_id=staff.id, internal=True
+    )
+    db.session.flush()
+    return message
+
+
+def assign(conversation: Conversation, assignee: StaffUser | None, staff: StaffUser) -> None:
+    conversation.assigned_staff_id = assignee.id if assignee else None
+    audit.record(
+        "messaging.assigned",
+        target=conversation,
+        assignee=assignee.email if assignee else None,
+        **audit.by_staff(staff, conversation.tenant_id),
+    )
+
+
+def close(conversation: Conversation, staff: StaffUser) -> None:
+    conversation.state = ConversationState.CLOSED
+    conversation.awaiting_since = None
+    audit.record(
+        "messaging.closed", target=conversation, **audit.by_staff(staff, conversation.tenant_id)
+    )
+
+
+def reopen(conversation: Conversation, staff: StaffUser) -> None:
+    conversation.state = ConversationState.OPEN
+    conversation.awaiting_since = now()
+    audit.record(
+        "messaging.reopened", target=conversation, **audit.by_staff(staff, conversation.tenant_id)
+    )
+
+
+def mark_seen_by_staff(conversation: Conversation) -> None:
+    conversation.staff_seen_at = now()
+
+
+# --- Reading --------------------------------------------------------------------------------------
+
+
+def visible_messages(conversation: Conversation, *, staff: bool) -> list[Message]:
+    """The thread, oldest first; internal notes only for operators."""
+    return [m for m in conversation.messages if staff or not m.internal]
+
+
+def unread_by_user(conversation_ids: Sequence[int]) -> dict[int, int]:
+    """Operator messages each conversation holds that its user has not seen yet."""
+    if not conversation_ids:
+        return {}
+    rows = db.session.execute(
+        select(Message.conversation_id, func.count())
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.author == Author.OPERATOR,
+            Message.internal.is_(False),
+            (Conversation.user_seen_at.is_(None))
+            | (Message.created_at > Conversation.user_seen_at),
+        )
+        .group_by(Message.conversation_id)
+    ).all()
+    return dict(rows)
+
+
+def unread_by_staff(conversation_ids: Sequence[int]) -> dict[int, int]:
+    """User messages each conversation holds that no operator has opened since."""
+    if not conversation_ids:
+        return {}
+    rows = db.session.execute(
+        select(Message.conversation_id, func.count())
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.author == Author.USER,
+            (Conversation.staff_seen_at.is_(None))
+            | (Message.created_at > Conversation.staff_seen_at),
+        )
+        .group_by(Message.conversation_id)
+    ).all()
+    return dict(rows)
+
+
+def account_conversations(
+    account: Account, *, kinds: Sequence[ConversationKind], hidden: bool = False
+):
+    """``select()`` of the account's conversations of ``kinds``, newest activity first."""
+    return (
+        select(Conversation)
+        .where(
+            Conversation.account_id == account.id,
+            Conversation.kind.in_(list(kinds)),
+            Conversation.hidden.is_(hidden),
+        )
+        .order_by(Conversation.last_activity_at.desc(), Conversation.id.desc())
+    )
+
+
+def unread_count(account: Account) -> int:
+    """Replies the account has not read yet, across its conversations (for menus and badges)."""
+    ids = db.session.scalars(
+        select(Conversation.id).where(Conversation.account_id == account.id)
+    ).all()
+    return sum(unread_by_user(ids).values())
