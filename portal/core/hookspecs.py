@@ -141,8 +141,9 @@ def messaging_taxonomy(tenant, category):
 
     Called when the secure-messaging taxonomy is built for a user ``category`` (``"agent"``,
     ``"client"``, ``"individual"``, ``"farmer"``, ``"employer"``...), for plugins enabled on
-    ``tenant``. For example, the termination service contributes "request the addition of an
-    insurer".
+    ``tenant``. A node whose code matches an existing theme (or topic below it) is merged into it;
+    others are appended. For example, the termination service contributes "request the addition of
+    an insurer".
     """
 
 
