@@ -41,7 +41,9 @@ def test_a_disabled_plugin_answers_404_and_leaves_the_menu(client_for):
         for path in every:
             response = client.get(f"/{path}/")
             if path in paths:
-                assert response.status_code == 200, (slug, path)
+                # A member's service (secure messaging) sends a visitor to the login page.
+                login = "/connexion" in response.headers.get("Location", "")
+                assert response.status_code == 200 or login, (slug, path)
                 assert f'href="/{path}/"' in home
             else:
                 assert response.status_code == 404, (slug, path)

@@ -1,13 +1,16 @@
-"""Plugin ``secure_messaging``: the member-facing secure messaging and document deposit."""
+"""Plugin ``secure_messaging``: the member-facing secure messaging and document deposit (the MSA
+guide's « Ma messagerie »). Conversations, the taxonomy and the checks are the core's
+(``portal.core.messaging``); the plugin holds the member's pages and the deposit's document types.
+"""
 
 from flask_babel import lazy_gettext as _l
 
-from portal.core.plugins import NavItem, PluginInfo, hookimpl
+from portal.core.plugins import DashboardWidget, NavItem, PluginInfo, hookimpl
 
 plugin_info = PluginInfo(
     name="secure_messaging",
     title="Ma messagerie",
-    version="0.1.0",
+    version="0.2.0",
     description="Messagerie sécurisée des adhérents : thème, sujet, motif et dépôt de documents.",
 )
 
@@ -29,3 +32,20 @@ def tenant_settings_schema():
 @hookimpl
 def main_menu_items(tenant):
     return [NavItem(label=_l("Ma messagerie"), endpoint="secure_messaging.home", order=10)]
+
+
+@hookimpl
+def dashboard_widgets(tenant):
+    """« Ma messagerie » on the home page, with the replies not read yet."""
+    from portal.core.accounts.session import current_account
+    from portal.core.messaging.operations import unread_count
+
+    account = current_account()
+    return [
+        DashboardWidget(
+            title=_l("Ma messagerie"),
+            template="secure_messaging/widget.html",
+            context={"unread": unread_count(account) if account is not None else None},
+            order=10,
+        )
+    ]

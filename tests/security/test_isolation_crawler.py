@@ -9,6 +9,7 @@ Parameterless pages are crawled too: none may show the first account's private m
 
 from __future__ import annotations
 
+import io
 import time
 from datetime import date
 
@@ -18,7 +19,9 @@ from routewalk import all_routes
 from portal import create_app
 from portal.core.accounts.models import Account, AccountStatus, Profile
 from portal.core.credits.models import BillingDocument, DocumentType
-from portal.core.tenants import tenant_scope
+from portal.core.messaging import operations, taxonomy
+from portal.core.messaging.models import ConversationKind
+from portal.core.tenants import tenant_directory, tenant_scope
 from portal.core.verification.models import DocumentKind, ProfessionalDocument
 from portal.extensions import db
 
@@ -32,6 +35,8 @@ ID_SOURCES = {
     "tenant_slug": lambda v: "resilimo",
     "message_id": lambda v: v.get("devbox_message_id", 1),
     "filename": lambda v: "logo.svg",
+    "conversation_id": lambda v: v["conversation_id"],
+    "attachment_id": lambda v: v["attachment_id"],
 }
 
 # Where one parameter name means different objects, the endpoint says which.
@@ -43,6 +48,13 @@ ENDPOINT_ID_SOURCES = {
 PUBLIC = {
     "core.theme_file": "brand assets of the tenant whose host it is",
     "core.favicon": "brand asset",
+}
+
+# Routes whose objects belong to the tenant, not to one account, by design: only the other
+# tenant's crawl applies to them (its host answers 404).
+TENANT_WIDE = {
+    "devbox.message": "development mailbox (dev only): every email of the tenant, by design",
+    "devbox.raw": "development mailbox (dev only): every email of the tenant, by design",
 }
 
 # Capability URLs: the secret in the URL is the permission (emailed links). Another tenant's
@@ -86,6 +98,7 @@ def _account(tenant_id: int, email: str, name: str) -> dict:
         )
         db.session.add_all([document, receipt])
         db.session.commit()
+        conversation = _conversation(tenant_id, account, holder)
         return {
             "account": account,
             "holder": holder,
@@ -93,7 +106,27 @@ def _account(tenant_id: int, email: str, name: str) -> dict:
             "tenant_id": tenant_id,
             "document_id": document.id,
             "billing_document_id": receipt.id,
+            "conversation_id": conversation.id,
+            "attachment_id": conversation.messages[0].attachments[0].id,
         }
+
+
+def _conversation(tenant_id: int, account, profile):
+    """A help request of the account with a file, made the way the portal makes them."""
+    tenant = tenant_directory().get(tenant_id)
+    themes = taxonomy.taxonomy(tenant, taxonomy.account_category(tenant, account))
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    conversation = operations.start_conversation(
+        tenant,
+        account,
+        profile,
+        kind=ConversationKind.HELP,
+        selection=taxonomy.leaf_paths(themes)[0],
+        body=f"Une question de {account.commercial_name}.",
+        uploads=[operations.Upload(io.BytesIO(pdf), f"{account.commercial_name}.pdf")],
+    )
+    db.session.commit()
+    return conversation
 
 
 @pytest.fixture
@@ -137,6 +170,8 @@ def _crawl(app, attacker_host, attacker, victim):
             continue
         if (set(route.params) & CAPABILITY_PARAMS) and attacker_host.startswith("resilimo"):
             continue  # same tenant: the secret itself is the permission
+        if route.endpoint in TENANT_WIDE and attacker_host.startswith("resilimo"):
+            continue
         url = route.url(_values(route, victim))
         for method in sorted(route.methods):
             response = client.open(url, method=method, base_url=f"http://{attacker_host}")

@@ -1,0 +1,85 @@
+"""What the inbox pages share: the tenant and conversation named by a URL, the labels operators
+read, the age of an unanswered conversation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort
+from flask_babel import format_datetime, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.core.messaging.models import Conversation, ConversationKind, ConversationState
+from portal.core.messaging.notifications import reference
+from portal.core.messaging.taxonomy import CATEGORY_LABELS
+from portal.core.tenants import CurrentTenant, tenant_directory
+from portal.extensions import db
+
+# Beyond this wait the inbox highlights the conversation.
+OVERDUE = timedelta(hours=48)
+
+STATE_LABELS = {
+    ConversationState.OPEN: _l("À traiter"),
+    ConversationState.ANSWERED: _l("Répondue"),
+    ConversationState.CLOSED: _l("Clôturée"),
+}
+KIND_LABELS = {
+    ConversationKind.MESSAGE: _l("Message"),
+    ConversationKind.HELP: _l("Demande d'aide"),
+    ConversationKind.DEPOSIT: _l("Dépôt de documents"),
+    ConversationKind.CONTACT: _l("Contact (visiteur)"),
+}
+
+
+def tenant_or_404(tenant_slug: str) -> CurrentTenant:
+    tenant = tenant_directory().by_slug(tenant_slug)
+    if tenant is None:
+        abort(404)
+    return tenant
+
+
+def conversation_or_404(tenant: CurrentTenant, conversation_id: int) -> Conversation:
+    """The conversation of ``tenant`` (the caller runs unscoped: the tenant is checked here)."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or conversation.tenant_id != tenant.id:
+        abort(404)
+    return conversation
+
+
+def age_label(waited: timedelta) -> str:
+    """A wait as operators read it: « 3 j 4 h », « 2 h », « 12 min »."""
+    minutes = int(waited.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)d j %(hours)d h", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d h", hours=hours)
+    return _("%(minutes)d min", minutes=minutes)
+
+
+def category_label(category: str) -> str:
+    if category == "visitor":
+        return _("Visiteur")
+    return str(CATEGORY_LABELS.get(category, category))
+
+
+def file_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return _("%(size)s Ko", size=format_decimal(max(size / 1024, 0.1), "#,##0.#"))
+    return _("%(size)s Mo", size=format_decimal(size / (1024 * 1024), "#,##0.#"))
+
+
+def page_context() -> dict:
+    """Helpers of the inbox templates."""
+    return {
+        "reference": reference,
+        "state_label": lambda state: STATE_LABELS.get(state, state),
+        "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+        "category_label": category_label,
+        "age_label": age_label,
+        "overdue": lambda waited: waited is not None and waited > OVERDUE,
+        "moment": lambda value: format_datetime(value, "short") if value else "",
+        "file_size": file_size,
+    }

@@ -1,0 +1,418 @@
+"""Request handlers of the user side of messaging: help requests (« Aide »), the thread of any
+conversation of the account, its attachments, and the visitors' contact form. Views parse, call
+:mod:`portal.core.messaging.operations`, then render or redirect; no page needs JavaScript."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from wtforms.fields.choices import SelectChoice
+
+from portal.core.accounts.decorators import profile_required
+from portal.core.accounts.models import Profile
+from portal.core.accounts.session import current_account, current_profile
+from portal.core.messaging import forms, operations, taxonomy
+from portal.core.messaging.models import (
+    Attachment,
+    Author,
+    Conversation,
+    ConversationKind,
+    ConversationState,
+    Message,
+)
+from portal.core.messaging.notifications import reference
+from portal.core.ratelimit import client_ip, limiter
+from portal.core.storage import send_stored_file
+from portal.core.tenants import current_tenant
+from portal.extensions import db
+
+PER_PAGE = 20
+# Contact messages actually sent from one address to one tenant (a refused form costs nothing).
+CONTACT_PER_IP = "5 per minute;30 per hour"
+CONTACT_SESSION_KEY = "messaging_contact_sent"
+
+STATE_LABELS = {
+    ConversationState.OPEN: _l("En attente de réponse"),
+    ConversationState.ANSWERED: _l("Réponse reçue"),
+    ConversationState.CLOSED: _l("Clôturée"),
+}
+KIND_LABELS = {
+    ConversationKind.HELP: _l("Demande d'aide"),
+    ConversationKind.MESSAGE: _l("Message"),
+    ConversationKind.DEPOSIT: _l("Dépôt de documents"),
+    ConversationKind.CONTACT: _l("Message de contact"),
+}
+# Fields named by operations.MessagingError → the field of these forms that shows the message.
+FORM_FIELDS = {"reason": "subject", "file": "files"}
+
+
+def page_context() -> dict:
+    return {
+        "reference": reference,
+        "state_label": lambda state: STATE_LABELS.get(state, state),
+        "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+        "moment": lambda value: format_datetime(value, "short") if value else "",
+        "file_size": file_size,
+    }
+
+
+def file_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return _("%(size)s Ko", size=format_decimal(max(size / 1024, 0.1), "#,##0.#"))
+    return _("%(size)s Mo", size=format_decimal(size / (1024 * 1024), "#,##0.#"))
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+def _secure_messaging_home() -> str | None:
+    """« Ma messagerie » of the secure_messaging plugin, where the tenant enables it."""
+    if "secure_messaging.home" not in current_app.view_functions:
+        return None
+    if "secure_messaging" not in current_tenant().enabled_plugins:
+        return None  # its pages answer 404 on this tenant
+    return url_for("secure_messaging.home")
+
+
+def _help_requests_closed():
+    """None where the tenant offers help requests; else where its users write instead (the
+    secure messaging), or 404."""
+    if current_tenant().config.messaging.help_requests:
+        return None
+    home = _secure_messaging_home()
+    if home is None:
+        abort(404)
+    return redirect(home)
+
+
+def _list_url(conversation: Conversation, hidden: bool = False) -> str:
+    """The list the conversation belongs to: the help requests, or « Ma messagerie »."""
+    if conversation.kind == ConversationKind.HELP:
+        return url_for(".help_requests", masquees="1" if hidden else None)
+    return _secure_messaging_home() or url_for("core.home")
+
+
+def _field_error(form, error: operations.MessagingError) -> None:
+    field = getattr(form, FORM_FIELDS.get(error.field, error.field), None)
+    if field is None:
+        form.form_errors.append(error.message)
+    else:
+        field.errors.append(error.message)
+
+
+def _body_fits(form) -> bool:
+    """The core's length rule, checked alongside the other fields so every error shows at once."""
+    try:
+        operations.check_body(current_tenant(), form.body.data)
+    except operations.MessagingError as error:
+        form.body.errors.append(error.message)
+        return False
+    return True
+
+
+def _uploads(field) -> list[operations.Upload]:
+    return [
+        operations.Upload(stream=f.stream, filename=f.filename)
+        for f in field.data or []
+        if getattr(f, "filename", None)
+    ]
+
+
+def _conversation_or_404(conversation_id: int) -> Conversation:
+    """A conversation of the logged-in account (another account's or tenant's id: 404)."""
+    conversation = db.session.scalar(
+        select(Conversation).where(
+            Conversation.id == conversation_id,
+            Conversation.account_id == current_account().id,
+        )
+    )
+    if conversation is None:
+        abort(404)
+    return conversation
+
+
+def _hidden_count(account, kinds) -> int:
+    query = operations.account_conversations(account, kinds=kinds, hidden=True).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+# --- Help requests (« Aide ») ---------------------------------------------------------------------
+
+
+def _subject_choices(paths: list[taxonomy.Selection]) -> list[SelectChoice]:
+    """One option per complete path: "Thème › Sujet › Motif", its codes joined by "/"."""
+    return [SelectChoice("", _("Choisissez le sujet de votre demande"))] + [
+        SelectChoice("/".join(path.codes), " › ".join(path.labels)) for path in paths
+    ]
+
+
+def _preselected(topic: str | None, choices: list[SelectChoice]) -> str | None:
+    """``?topic=`` names a path, or the start of one (its first complete path is chosen)."""
+    topic = (topic or "").strip("/")
+    if not topic:
+        return None
+    values = [choice.value for choice in choices if choice.value]
+    return next((v for v in values if v == topic), None) or next(
+        (v for v in values if v.startswith(topic + "/")), None
+    )
+
+
+@profile_required
+def new_help_request():
+    closed = _help_requests_closed()
+    if closed is not None:
+        return closed
+    tenant, account = current_tenant(), current_account()
+    themes = taxonomy.taxonomy(tenant, taxonomy.account_category(tenant, account))
+    form = forms.HelpRequestForm()
+    form.subject.choices = _subject_choices(taxonomy.leaf_paths(themes))
+    if request.method == "GET":
+        form.subject.data = _preselected(request.args.get("topic"), form.subject.choices)
+    elif request.method == "POST":
+        valid = form.validate()
+        selection = None
+        if form.subject.data and not form.subject.errors:
+            selection = taxonomy.select_path(themes, form.subject.data.split("/"))
+            if selection is None or not selection.complete:  # made up, or another tenant's
+                form.subject.errors.append(_("Choisissez le sujet de votre demande dans la liste."))
+                selection = None
+        if _body_fits(form) and valid and selection is not None:
+            try:
+                conversation = operations.start_conversation(
+                    tenant,
+                    account,
+                    current_profile(),
+                    kind=ConversationKind.HELP,
+                    selection=selection,
+                    body=form.body.data,
+                    uploads=_uploads(form.files),
+                    locale=str(get_locale()),
+                )
+            except operations.MessagingError as error:
+                db.session.rollback()
+                _field_error(form, error)
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "Votre demande d'aide %(ref)s a bien été envoyée. Vous recevrez un email "
+                        "dès qu'une réponse y sera apportée.",
+                        ref=reference(conversation),
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".conversation", conversation_id=conversation.id))
+    settings = tenant.config.messaging
+    return render_template(
+        "messaging/new_help_request.html",
+        form=form,
+        min_chars=settings.message_min_chars,
+        max_chars=settings.message_max_chars,
+        max_files=settings.max_attachments,
+    )
+
+
+@profile_required
+def help_requests():
+    closed = _help_requests_closed()
+    if closed is not None:
+        return closed
+    account = current_account()
+    kinds = [ConversationKind.HELP]
+    show_hidden = request.args.get("masquees") == "1"
+    pages = db.paginate(
+        operations.account_conversations(account, kinds=kinds, hidden=show_hidden),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "messaging/help_requests.html",
+        pages=pages,
+        unread=operations.unread_by_user([c.id for c in pages.items]),
+        show_hidden=show_hidden,
+        hidden_count=_hidden_count(account, kinds),
+    )
+
+
+# --- One conversation -----------------------------------------------------------------------------
+
+
+def _conversation_page(conversation: Conversation, form, seen_before=None):
+    messages = operations.visible_messages(conversation, staff=False)
+    profile_ids = {m.profile_id for m in messages if m.profile_id}
+    names = dict(
+        db.session.execute(
+            select(Profile.id, Profile.name).where(Profile.id.in_(profile_ids))
+        ).all()
+    )
+    settings = current_tenant().config.messaging
+    return render_template(
+        "messaging/conversation.html",
+        conversation=conversation,
+        messages=messages,
+        author_names=names,
+        is_new=lambda m: (
+            m.author == Author.OPERATOR and (seen_before is None or m.created_at > seen_before)
+        ),
+        form=form,
+        visibility=forms.VisibilityForm(formdata=None),
+        back_url=_list_url(conversation),
+        min_chars=settings.message_min_chars,
+        max_chars=settings.message_max_chars,
+        max_files=settings.max_attachments,
+    )
+
+
+@profile_required
+def conversation(conversation_id: int):
+    conversation = _conversation_or_404(conversation_id)
+    seen_before = conversation.user_seen_at
+    page = _conversation_page(conversation, forms.ReplyForm(formdata=None), seen_before)
+    operations.mark_seen_by_user(conversation)
+    db.session.commit()
+    return page
+
+
+@profile_required
+def reply(conversation_id: int):
+    conversation = _conversation_or_404(conversation_id)
+    form = forms.ReplyForm()
+    valid = form.validate()
+    if _body_fits(form) and valid:
+        try:
+            operations.reply_as_user(
+                current_tenant(),
+                conversation,
+                current_profile(),
+                form.body.data,
+                _uploads(form.files),
+            )
+        except operations.MessagingError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Votre message a bien été envoyé."), "success")
+            return redirect(url_for(".conversation", conversation_id=conversation.id))
+    return _conversation_page(conversation, form, conversation.user_seen_at)
+
+
+@profile_required
+def hide(conversation_id: int):
+    return _set_hidden(conversation_id, True)
+
+
+@profile_required
+def show(conversation_id: int):
+    return _set_hidden(conversation_id, False)
+
+
+def _set_hidden(conversation_id: int, hidden: bool):
+    conversation = _conversation_or_404(conversation_id)
+    back = forms.VisibilityForm().retour.data
+    operations.set_hidden(conversation, hidden)
+    db.session.commit()
+    ref = reference(conversation)
+    if hidden:
+        flash(_("%(ref)s est masquée de votre liste.", ref=ref), "success")
+    else:
+        flash(_("%(ref)s est de nouveau affichée dans votre liste.", ref=ref), "success")
+    if back in ("liste", "masquees"):
+        return redirect(_list_url(conversation, hidden=back == "masquees"))
+    return redirect(url_for(".conversation", conversation_id=conversation.id))
+
+
+@profile_required
+def attachment(attachment_id: int):
+    """A file of a message the account may read, or a document of its deposit in progress."""
+    account = current_account()
+    found = db.session.scalar(
+        select(Attachment)
+        .outerjoin(Message, Message.id == Attachment.message_id)
+        .outerjoin(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Attachment.id == attachment_id,
+            or_(
+                and_(Attachment.message_id.is_(None), Attachment.account_id == account.id),
+                and_(Message.internal.is_(False), Conversation.account_id == account.id),
+            ),
+        )
+    )
+    if found is None:
+        abort(404)
+    return send_stored_file(found.storage_key, found.filename, mimetype=found.content_type)
+
+
+# --- Contact form (« Nous contacter ») ------------------------------------------------------------
+
+
+def _contact_sent(response) -> bool:
+    return response.status_code in (302, 303)
+
+
+def _contact_key() -> str:
+    return f"{current_tenant().id}:contact:{client_ip()}"
+
+
+def _help_url() -> str | None:
+    """Where a logged-in user asks for help instead (their request is then tied to the account)."""
+    if current_account() is None:
+        return None
+    if current_tenant().config.messaging.help_requests:
+        return url_for(".new_help_request")
+    return _secure_messaging_home()
+
+
+@limiter.limit(CONTACT_PER_IP, key_func=_contact_key, methods=["POST"], deduct_when=_contact_sent)
+def contact():
+    tenant = current_tenant()
+    profile = current_profile()
+    account = current_account()
+    data = {}
+    if profile is not None:
+        data = {"name": profile.name, "email": profile.email}
+    elif account is not None:
+        data = {"name": account.holder_name, "email": account.email}
+    form = forms.ContactForm(data=data)
+    if request.method == "POST":
+        valid = form.validate()
+        if _body_fits(form) and valid:
+            conversation = operations.start_contact(
+                tenant,
+                name=form.name.data,
+                email=form.email.data,
+                subject=form.subject.data,
+                body=form.body.data,
+                locale=str(get_locale()),
+            )
+            db.session.commit()
+            session[CONTACT_SESSION_KEY] = {
+                "reference": reference(conversation),
+                "email": conversation.visitor_email,
+            }
+            return redirect(url_for(".contact_sent"))
+    settings = tenant.config.messaging
+    return render_template(
+        "messaging/contact.html",
+        form=form,
+        help_url=_help_url(),
+        min_chars=settings.message_min_chars,
+        max_chars=settings.message_max_chars,
+    )
+
+
+def contact_sent():
+    sent = session.get(CONTACT_SESSION_KEY)
+    if not sent:
+        return redirect(url_for(".contact"))
+    return render_template("messaging/contact_sent.html", sent=sent)
+
+
+def too_many_messages(error):
+    """429 from the limiter: the form stays reachable, with a clear message."""
+    message = _("Vous avez envoyé plusieurs messages en peu de temps : réessayez plus tard.")
+    return render_template("messaging/too_many.html", message=message), 429

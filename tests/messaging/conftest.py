@@ -1,0 +1,27 @@
+"""Fixtures of the messaging tests (helpers are in msgkit.py)."""
+
+from __future__ import annotations
+
+import pytest
+from msgkit import User, logged_in, make_user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Every test starts with no contact message counted by the per-address limiter."""
+    if "app" in request.fixturenames or "client_for" in request.fixturenames:
+        from portal.core.ratelimit import limiter
+
+        request.getfixturevalue("app")
+        limiter.reset()
+    yield
+
+
+@pytest.fixture
+def agent(app, tenant_ids) -> User:
+    return make_user(app, tenant_ids)
+
+
+@pytest.fixture
+def agent_client(client_for, agent):
+    return logged_in(client_for, agent)

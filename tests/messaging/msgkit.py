@@ -1,0 +1,228 @@
+"""Helpers of the messaging tests: accounts logged in without the login page, forms posted with
+their CSRF token, small real files, the development mailbox, operators' replies."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import time
+from dataclasses import dataclass
+from functools import cache
+
+from sqlalchemy import select
+
+from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.tenants import tenant_scope
+from portal.extensions import db
+
+NEW = "/messagerie/aide/nouvelle"
+LIST = "/messagerie/aide"
+CONTACT = "/messagerie/contact"
+BODY = "Bonjour, je voudrais modifier l'adresse de mon agence, merci."
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+@dataclass
+class User:
+    slug: str
+    tenant_id: int
+    account_id: int
+    profile_id: int
+    email: str
+    session_version: int = 1
+
+
+def make_user(
+    app,
+    tenant_ids,
+    email: str = "jean@agence-fournier.fr",
+    *,
+    slug: str = "resilimo",
+    mobile: str | None = None,
+    category: str | None = None,
+) -> User:
+    """An active account of ``slug`` with its holder profile (whose mobile gets the SMS)."""
+    with app.app_context(), tenant_scope(tenant_ids[slug]):
+        account = Account(
+            email=email,
+            password_hash=None,
+            status=AccountStatus.ACTIVE,
+            first_name="Jean",
+            last_name="Fournier",
+            commercial_name="Agence Fournier Assurances",
+            orias="12345678",
+            address="3 place Victor Hugo",
+            postal_code="38000",
+            city="Grenoble",
+            phone="+33476000000",
+            mobile=mobile,
+            category=category,
+        )
+        holder = Profile(
+            account=account, name="Jean Fournier", email=email, mobile=mobile, is_holder=True
+        )
+        db.session.add_all([account, holder])
+        db.session.commit()
+        return User(slug, account.tenant_id, account.id, holder.id, email, account.session_version)
+
+
+def logged_in(client_for, user: User):
+    """A client on the user's tenant host with their session (profile chosen)."""
+    client = client_for(user.slug)
+    with client.session_transaction(base_url=f"http://{client.host}") as session:
+        session["_user_id"] = f"{user.account_id}:{user.session_version}"
+        session["_fresh"] = True
+        session["profile_id"] = user.profile_id
+        session["last_seen"] = time.time()
+    return client
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def text_of(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def post(client, page_url: str, data: dict, action: str | None = None, **kwargs):
+    """Open ``page_url`` (for its CSRF token), then post ``data`` to ``action`` (or the page)."""
+    response = client.get(page_url)
+    assert response.status_code == 200, (page_url, response.status_code)
+    token = csrf_token(response.get_data(as_text=True))
+    return client.post(action or page_url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def send_help_request(
+    client, subject: str = "mon-compte/modifier-informations", body=BODY, **files
+):
+    data = {"subject": subject, "body": body, **files}
+    return post(client, NEW, data, content_type="multipart/form-data")
+
+
+def pdf_file(name: str = "kbis.pdf", data: bytes = PDF_BYTES):
+    return (io.BytesIO(data), name)
+
+
+def field_error(page: str, field: str) -> str:
+    """The error shown next to the form field ``field`` ('' when none)."""
+    match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    return html.unescape(match.group(1)) if match else ""
+
+
+def devbox(app, tenant_id: int, kind: str) -> list:
+    """The emails or SMS of the development mailbox, once every queued job has run."""
+    from portal.core.devbox.models import DevboxMessage
+    from portal.core.jobs import drain
+
+    drain(app)
+    with app.app_context(), tenant_scope(tenant_id):
+        rows = list(
+            db.session.scalars(
+                select(DevboxMessage).where(DevboxMessage.kind == kind).order_by(DevboxMessage.id)
+            )
+        )
+        db.session.expunge_all()
+        return rows
+
+
+def conversations(app, tenant_id: int, account_id: int | None) -> list[dict]:
+    """The account's conversations (the visitors' when ``account_id`` is None), oldest first."""
+    from portal.core.messaging.models import Conversation
+
+    with app.app_context(), tenant_scope(tenant_id):
+        rows = db.session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.account_id.is_(None)
+                if account_id is None
+                else Conversation.account_id == account_id
+            )
+            .order_by(Conversation.id)
+        )
+        return [
+            {
+                "id": row.id,
+                "kind": row.kind.value,
+                "state": row.state.value,
+                "codes": (row.theme_code, row.topic_code, row.reason_code),
+                "subject": row.subject,
+                "hidden": row.hidden,
+                "visitor": (row.visitor_name, row.visitor_email),
+                "bodies": [m.body for m in row.messages],
+                "attachments": [
+                    (a.id, a.filename, a.content_type, a.storage_key)
+                    for m in row.messages
+                    for a in m.attachments
+                ],
+            }
+            for row in rows
+        ]
+
+
+def start_help(app, user: User, body: str = BODY, codes=("autre",), uploads=()) -> int:
+    """A help request of ``user`` made through the core's operation; returns its id."""
+    from portal.core.messaging import operations, taxonomy
+    from portal.core.messaging.models import ConversationKind
+    from portal.core.tenants import tenant_directory
+
+    with app.app_context(), tenant_scope(user.tenant_id):
+        tenant = tenant_directory().get(user.tenant_id)
+        account = db.session.get(Account, user.account_id)
+        profile = db.session.get(Profile, user.profile_id)
+        themes = taxonomy.taxonomy(tenant, taxonomy.account_category(tenant, account))
+        conversation = operations.start_conversation(
+            tenant,
+            account,
+            profile,
+            kind=ConversationKind.HELP,
+            selection=taxonomy.select_path(themes, codes),
+            body=body,
+            uploads=[operations.Upload(io.BytesIO(data), name) for name, data in uploads],
+        )
+        db.session.commit()
+        return conversation.id
+
+
+@cache
+def _staff_hash() -> str:
+    from portal.core.accounts.passwords import hash_password
+
+    return hash_password("Bureau-Opérateur-2024")
+
+
+def make_staff(app, email: str = "operateur@portail.example.fr") -> int:
+    """A support operator (as the back-office tests make them); returns its id."""
+    from portal.core.backoffice.models import StaffRole, StaffUser
+
+    with app.app_context():
+        staff = StaffUser(
+            email=email,
+            name="Opérateur support",
+            role=StaffRole.SUPPORT,
+            password_hash=_staff_hash(),
+        )
+        db.session.add(staff)
+        db.session.commit()
+        return staff.id
+
+
+def operator_reply(app, tenant_id: int, conversation_id: int, staff_id: int, body: str) -> None:
+    from portal.core.backoffice.models import StaffUser
+    from portal.core.messaging import operations
+    from portal.core.messaging.models import Conversation
+    from portal.core.tenants import tenant_directory
+
+    with app.app_context(), tenant_scope(tenant_id):
+        conversation = db.session.get(Conversation, conversation_id)
+        staff = db.session.get(StaffUser, staff_id)
+        operations.reply_as_operator(tenant_directory().get(tenant_id), conversation, staff, body)
+        db.session.commit()

@@ -1,0 +1,193 @@
+"""« Aide » of the agent portal: « Demande d'aide » (a new request) and « Suivi des demandes »."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from msgkit import (
+    BODY,
+    LIST,
+    NEW,
+    PDF_BYTES,
+    conversations,
+    field_error,
+    logged_in,
+    make_user,
+    pdf_file,
+    post,
+    send_help_request,
+    start_help,
+    text_of,
+)
+
+
+def test_a_help_request_is_sent_then_followed(app, agent, agent_client):
+    page = text_of(agent_client.get(NEW))
+    assert "Demande d'aide" in page and 'enctype="multipart/form-data"' in page
+
+    response = send_help_request(agent_client)
+    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    assert conversation["kind"] == "help" and conversation["state"] == "open"
+    assert conversation["codes"] == ("mon-compte", "modifier-informations", None)
+    assert conversation["subject"] == "Mon compte › Modifier mes informations"
+    assert conversation["bodies"] == [BODY]
+    reference = f"M-{conversation['id']:06d}"
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/messagerie/conversations/{conversation['id']}")
+
+    thread = text_of(agent_client.get(response.headers["Location"]))
+    assert f"Votre demande d'aide {reference} a bien été envoyée" in thread
+    assert BODY in thread and "En attente de réponse" in thread
+
+    listing = text_of(agent_client.get(LIST))
+    assert "Suivi des demandes" in listing and reference in listing
+    assert "Mon compte › Modifier mes informations" in listing
+    assert "En attente de réponse" in listing
+    assert f'href="{NEW}"' in listing  # « Nouvelle demande d'aide »
+
+
+def test_the_help_menu_and_the_account_details_link_lead_there(agent_client):
+    home = text_of(agent_client.get("/"))
+    assert re.search(rf'<a href="{LIST}"[^>]*>Aide</a>', home)
+    details = text_of(agent_client.get("/compte/coordonnees"))
+    assert f'href="{NEW}"' in details
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login(client_for):
+    client = client_for("resilimo")
+    for url in (NEW, LIST):
+        response = client.get(url)
+        assert response.status_code == 302 and "/connexion" in response.headers["Location"]
+    assert ">Aide</a>" not in text_of(client.get("/"))
+
+
+def test_a_tenant_without_help_requests_sends_its_members_to_their_messaging(
+    app, tenant_ids, client_for
+):
+    member = make_user(app, tenant_ids, "claire@example.fr", slug="msr", category="individual")
+    client = logged_in(client_for, member)
+    assert ">Aide</a>" not in text_of(client.get("/"))
+    for url in (NEW, LIST):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith("/secure-messaging/")
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        ("x" * 9, False),
+        ("x" * 10, True),
+        ("x" * 750, True),
+        ("x" * 751, False),
+        ("  " + "x" * 9 + "\n\n", False),  # surrounding blanks do not count
+        ("x" * 374 + "\r\n" + "y" * 375, True),  # a line break is one character: 750
+        ("x" * 5 + "\r\n" + "y" * 3, False),  # 9 characters, though the browser sends 10 bytes
+    ],
+)
+def test_the_message_holds_10_to_750_characters(app, agent, agent_client, body, accepted):
+    response = send_help_request(agent_client, body=body)
+    created = conversations(app, agent.tenant_id, agent.account_id)
+    if accepted:
+        assert response.status_code == 302
+        assert created[0]["bodies"] == [body.replace("\r\n", "\n").strip()]
+        return
+    assert response.status_code == 200 and created == []
+    page = text_of(response)
+    error = field_error(page, "body")
+    if len(body.strip()) > 750:
+        assert "ne peut pas dépasser 750 caractères (il en compte 751)" in error
+    else:
+        assert "au moins 10 caractères (il en compte 9)" in error
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1)
+    kept = textarea.replace("\r\n", "\n").strip()
+    assert kept == body.replace("\r\n", "\n").strip()  # the text is kept
+    assert 'value="mon-compte/modifier-informations" selected' in page or (
+        'selected value="mon-compte/modifier-informations"' in page
+    )
+
+
+def test_every_problem_shows_at_once(app, agent, agent_client):
+    response = send_help_request(agent_client, subject="", body="court")
+    page = text_of(response)
+    assert field_error(page, "subject") and field_error(page, "body")
+    assert conversations(app, agent.tenant_id, agent.account_id) == []
+
+
+def test_a_pdf_is_attached_and_downloadable(app, agent, agent_client):
+    response = send_help_request(agent_client, files=[pdf_file("Kbis agence.pdf")])
+    assert response.status_code == 302
+    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    [(attachment_id, filename, content_type, _key)] = conversation["attachments"]
+    assert (filename, content_type) == ("Kbis agence.pdf", "application/pdf")
+
+    thread = text_of(agent_client.get(response.headers["Location"]))
+    link = f"/messagerie/pieces-jointes/{attachment_id}"
+    assert f'href="{link}"' in thread and "Kbis agence.pdf" in thread
+    download = agent_client.get(link)
+    assert download.status_code == 200 and download.data == PDF_BYTES
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert "attachment" in download.headers["Content-Disposition"]
+
+
+def test_a_fake_pdf_is_refused_next_to_the_files_and_nothing_is_created(app, agent, agent_client):
+    fake = pdf_file("contrat.pdf", b"<html><script>alert(1)</script></html>")
+    response = send_help_request(agent_client, files=[pdf_file(), fake])
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "« contrat.pdf »" in field_error(page, "files")
+    assert BODY in page  # the message is kept
+    assert conversations(app, agent.tenant_id, agent.account_id) == []
+
+
+def test_too_many_files_are_refused(app, agent, agent_client):
+    response = send_help_request(agent_client, files=[pdf_file(f"{n}.pdf") for n in range(6)])
+    assert "Joignez au plus 5 fichiers." in field_error(text_of(response), "files")
+    assert conversations(app, agent.tenant_id, agent.account_id) == []
+
+
+def test_a_request_is_hidden_then_shown_again(app, agent, agent_client):
+    conversation_id = start_help(app, agent)
+    reference = f"M-{conversation_id:06d}"
+    page = f"/messagerie/conversations/{conversation_id}"
+
+    response = post(agent_client, page, {}, action=f"{page}/masquer")
+    assert response.status_code == 302 and response.headers["Location"].endswith(page)
+    assert f"{reference} est masquée de votre liste." in text_of(agent_client.get(page))
+    assert reference not in text_of(agent_client.get(LIST))
+    listing = text_of(agent_client.get(LIST))
+    assert "Afficher les demandes masquées (1)" in listing
+    hidden = text_of(agent_client.get(LIST + "?masquees=1"))
+    assert "Mes demandes masquées" in hidden and reference in hidden
+
+    response = post(
+        agent_client, LIST + "?masquees=1", {"retour": "masquees"}, action=f"{page}/afficher"
+    )
+    assert response.headers["Location"].endswith(LIST + "?masquees=1")
+    assert reference in text_of(agent_client.get(LIST))
+    assert conversations(app, agent.tenant_id, agent.account_id)[0]["hidden"] is False
+
+    response = post(agent_client, LIST, {"retour": "liste"}, action=f"{page}/masquer")
+    assert response.headers["Location"].endswith(LIST)
+    assert conversations(app, agent.tenant_id, agent.account_id)[0]["hidden"] is True
+
+
+def test_requests_are_listed_newest_first_20_per_page(app, agent, agent_client):
+    ids = [start_help(app, agent, body=f"Question numéro {n:02d} pour l'équipe") for n in range(21)]
+    first = text_of(agent_client.get(LIST))
+    refs = re.findall(r'data-conversation="(M-\d+)"', first)
+    assert refs == [f"M-{i:06d}" for i in reversed(ids[1:])]
+    assert "Page 1 sur 2" in first and "Demandes plus anciennes" in first
+    second = text_of(agent_client.get(LIST + "?page=2"))
+    assert re.findall(r'data-conversation="(M-\d+)"', second) == [f"M-{ids[0]:06d}"]
+    assert "Demandes plus récentes" in second
+    assert text_of(agent_client.get(LIST + "?page=99")).count("data-conversation=") == 0
+
+
+def test_only_help_requests_are_listed(app, tenant_ids, agent, agent_client):
+    other = make_user(app, tenant_ids, "voisin@agence-voisine.fr")
+    theirs = start_help(app, other)
+    mine = start_help(app, agent)
+    listing = text_of(agent_client.get(LIST))
+    assert f"M-{mine:06d}" in listing and f"M-{theirs:06d}" not in listing

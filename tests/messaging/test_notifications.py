@@ -1,0 +1,93 @@
+"""What tells the user about their help request: an acknowledgement email (and SMS where the
+profile has a mobile) when it is sent, an email when a reply arrives — each sent once, by jobs,
+branded for the tenant."""
+
+from __future__ import annotations
+
+from msgkit import (
+    conversations,
+    devbox,
+    logged_in,
+    make_staff,
+    make_user,
+    operator_reply,
+    post,
+    send_help_request,
+)
+
+
+def test_the_acknowledgement_email_and_sms_go_once(app, tenant_ids, client_for):
+    user = make_user(app, tenant_ids, mobile="+33612345678")
+    response = send_help_request(logged_in(client_for, user))
+    assert response.status_code == 302
+    [conversation] = conversations(app, user.tenant_id, user.account_id)
+    ref = f"M-{conversation['id']:06d}"
+
+    [email] = devbox(app, user.tenant_id, "email")
+    devbox(app, user.tenant_id, "email")  # draining again sends nothing more
+    assert len(devbox(app, user.tenant_id, "email")) == 1
+    assert email.recipients == user.email
+    assert email.subject == "Nous avons bien reçu votre message"
+    assert ref in email.body_text and "Mon compte › Modifier mes informations" in email.body_text
+    assert f"/messagerie/conversations/{conversation['id']}" in email.body_text
+    assert "Résilimo" in email.sender
+
+    [sms] = devbox(app, user.tenant_id, "sms")
+    assert len(devbox(app, user.tenant_id, "sms")) == 1
+    assert "+33612345678" in sms.recipients.replace(" ", "")
+    assert ref in sms.body_text and "Résilimo" in sms.body_text
+
+
+def test_no_sms_without_a_mobile(app, agent, agent_client):
+    send_help_request(agent_client)
+    assert len(devbox(app, agent.tenant_id, "email")) == 1
+    assert devbox(app, agent.tenant_id, "sms") == []
+
+
+def test_a_refused_request_notifies_nobody(app, agent, agent_client):
+    send_help_request(agent_client, body="court")
+    assert devbox(app, agent.tenant_id, "email") == []
+
+
+def test_a_reply_is_announced_once_without_its_text(app, agent, agent_client):
+    send_help_request(agent_client)
+    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    staff_id = make_staff(app)
+    operator_reply(app, agent.tenant_id, conversation["id"], staff_id, "Réponse confidentielle")
+
+    emails = devbox(app, agent.tenant_id, "email")
+    devbox(app, agent.tenant_id, "email")
+    assert [e.subject for e in devbox(app, agent.tenant_id, "email")] == [
+        "Nous avons bien reçu votre message",
+        "Une réponse à votre message vous attend",
+    ]
+    reply = emails[-1]
+    assert reply.recipients == agent.email
+    assert "Réponse confidentielle" not in reply.body_text  # read after logging in
+    assert f"/messagerie/conversations/{conversation['id']}" in reply.body_text
+
+
+def test_the_users_own_replies_send_no_reply_email(app, agent, agent_client):
+    send_help_request(agent_client)
+    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    page = f"/messagerie/conversations/{conversation['id']}"
+    post(agent_client, page, {"body": "Un complément d'information."}, action=f"{page}/repondre")
+    subjects = [e.subject for e in devbox(app, agent.tenant_id, "email")]
+    assert "Une réponse à votre message vous attend" not in subjects
+
+
+def test_a_visitor_gets_the_reply_itself_by_email(app, tenant_ids, client_for):
+    client = client_for("resilimo")
+    data = {
+        "name": "Sophie Lemoine",
+        "email": "sophie.lemoine@example.fr",
+        "subject": "Vos tarifs",
+        "body": "Bonjour, quels sont vos tarifs ?",
+    }
+    assert post(client, "/messagerie/contact", data).status_code == 302
+    [conversation] = conversations(app, tenant_ids["resilimo"], None)
+    staff_id = make_staff(app)
+    operator_reply(app, tenant_ids["resilimo"], conversation["id"], staff_id, "Tarifs en ligne.")
+    emails = devbox(app, tenant_ids["resilimo"], "email")
+    assert [e.recipients for e in emails] == ["sophie.lemoine@example.fr"] * 2
+    assert "Tarifs en ligne." in emails[-1].body_text

@@ -1,0 +1,136 @@
+"""The document deposit service: documents added one by one (each checked on its own), removed,
+then sent together as one conversation; nobody else reaches them."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from smkit import (
+    PDF_BYTES,
+    conversations,
+    csrf_token,
+    devbox,
+    location,
+    logged_in,
+    make_member,
+    png_bytes,
+    text_of,
+)
+
+DEPOSIT = "/secure-messaging/documents"
+
+
+def add(client, document_type: str, data: bytes, filename: str):
+    token = csrf_token(client.get(DEPOSIT).get_data(as_text=True))
+    return client.post(
+        DEPOSIT,
+        data={
+            "csrf_token": token,
+            "document_type": document_type,
+            "file": (io.BytesIO(data), filename),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def listed(page: str) -> list[tuple[str, str]]:
+    """(type, file name) of each document added so far."""
+    return re.findall(r"<tr>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", page)
+
+
+def remove_url(page: str, filename: str) -> str:
+    row = re.search(rf"<td>{re.escape(filename)}</td>.*?</tr>", page, re.S).group(0)
+    return re.search(r'action="([^"]+/retirer)"', row).group(1)
+
+
+def test_add_refuse_remove_then_send_the_documents(app, member, member_client):
+    page = text_of(member_client.get(DEPOSIT))
+    assert "Ajouter un document" in page and "Envoyer les documents" in page
+    for name in ("Justificatif de domicile", "Avis d'imposition", "Autre document"):
+        assert f'<option value="{name}">{name}</option>' in page
+    assert "Aucun document pour l'instant." in page
+
+    assert location(add(member_client, "Justificatif de domicile", PDF_BYTES, "facture.pdf"))
+    assert location(add(member_client, "Relevé d'identité bancaire", png_bytes(), "rib.png"))
+    page = text_of(member_client.get(DEPOSIT))
+    assert listed(page) == [
+        ("Justificatif de domicile", "facture.pdf"),
+        ("Relevé d'identité bancaire", "rib.png"),
+    ]
+    assert "Ko</td>" in page
+
+    # A fake PDF is refused next to the file field; the two others stay.
+    response = add(member_client, "Attestation de paiement", b"%PDF-1.4 pas un vrai PDF", "x.pdf")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert re.search(r'<p class="error" id="file-error">« x.pdf » : ', page)
+    assert len(listed(page)) == 2
+
+    # A type outside the tenant's list is refused next to the type.
+    response = add(member_client, "Carte de fidélité", PDF_BYTES, "carte.pdf")
+    assert re.search(
+        r'<p class="error" id="document_type-error">Choisissez un type', text_of(response)
+    )
+
+    page = text_of(member_client.get(DEPOSIT))
+    response = member_client.post(
+        remove_url(page, "rib.png"), data={"csrf_token": csrf_token(page)}
+    )
+    assert location(response).endswith(DEPOSIT)
+    page = text_of(member_client.get(DEPOSIT))
+    assert listed(page) == [("Justificatif de domicile", "facture.pdf")]
+
+    response = member_client.post(
+        "/secure-messaging/documents/envoyer",
+        data={"csrf_token": csrf_token(page), "comment": "Mon nouveau justificatif."},
+    )
+    [conversation] = conversations(app, member.tenant_id, member.account_id)
+    assert location(response).endswith(f"/secure-messaging/envoye/{conversation['id']}")
+    assert conversation["kind"] == "deposit"
+    assert conversation["bodies"] == ["Mon nouveau justificatif."]
+    assert conversation["attachments"] == [("Justificatif de domicile", "application/pdf")]
+    page = text_of(member_client.get(location(response)))
+    assert "Vos documents ont bien été envoyés" in page and f"M-{conversation['id']:06d}" in page
+
+    # Sent: the deposit is empty again and a second post creates nothing.
+    page = text_of(member_client.get(DEPOSIT))
+    assert listed(page) == []
+    response = member_client.post(
+        "/secure-messaging/documents/envoyer", data={"csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 200
+    assert "Ajoutez au moins un document avant d'envoyer." in text_of(response)
+    assert len(conversations(app, member.tenant_id, member.account_id)) == 1
+    assert any(member.email in e.recipients for e in devbox(app, member.tenant_id, "email"))
+
+    # The home page lists the deposit among the conversations.
+    assert f"M-{conversation['id']:06d}" in text_of(member_client.get("/secure-messaging/"))
+
+
+def test_a_file_is_required(member_client):
+    page = member_client.get(DEPOSIT).get_data(as_text=True)
+    response = member_client.post(
+        DEPOSIT,
+        data={"csrf_token": csrf_token(page), "document_type": "Autre document"},
+        content_type="multipart/form-data",
+    )
+    assert re.search(r'id="file-error">Choisissez le fichier à envoyer', text_of(response))
+
+
+def test_another_account_cannot_see_or_remove_or_send_the_documents(
+    app, tenant_ids, client_for, member, member_client
+):
+    add(member_client, "Justificatif de domicile", PDF_BYTES, "facture-secrete.pdf")
+    page = text_of(member_client.get(DEPOSIT))
+    url = remove_url(page, "facture-secrete.pdf")
+
+    other = logged_in(client_for, make_member(app, tenant_ids, "voisin@example.fr"))
+    page = text_of(other.get(DEPOSIT))
+    assert "facture-secrete.pdf" not in page
+    assert other.post(url, data={"csrf_token": csrf_token(page)}).status_code == 404
+    other.post("/secure-messaging/documents/envoyer", data={"csrf_token": csrf_token(page)})
+    assert conversations(app, member.tenant_id, member.account_id) == []
+    assert listed(text_of(member_client.get(DEPOSIT))) == [
+        ("Justificatif de domicile", "facture-secrete.pdf")
+    ]
