@@ -16,8 +16,6 @@ rule = blueprint.add_url_rule
 FORM = ["GET", "POST"]
 
 rule("/", "home", views.home)
-rule("/conversations/<int:conversation_id>/masquer", "hide", views.hide, methods=["POST"])
-rule("/conversations/<int:conversation_id>/afficher", "show", views.show, methods=["POST"])
 # Writing a message: theme → topic → reason, the online service, the message, the summary.
 rule("/nouveau/theme", "theme", views.theme, methods=FORM)
 rule("/nouveau/sujet", "topic", views.topic, methods=FORM)

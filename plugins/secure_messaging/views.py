@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -20,9 +20,8 @@ from plugins.secure_messaging import forms
 from portal.core.accounts.decorators import profile_required
 from portal.core.accounts.models import Profile
 from portal.core.accounts.session import current_account, current_profile
-from portal.core.messaging import operations, taxonomy
-from portal.core.messaging.models import Conversation, ConversationKind, ConversationState
-from portal.core.messaging.notifications import reference
+from portal.core.messaging import display, operations, taxonomy
+from portal.core.messaging.models import Conversation, ConversationKind
 from portal.core.messaging.rules import normalize_body
 from portal.core.messaging.taxonomy import Selection
 from portal.core.tenants import current_tenant
@@ -35,27 +34,10 @@ LISTED_KINDS = (ConversationKind.MESSAGE, ConversationKind.DEPOSIT)
 STEP_ENDPOINTS = (".theme", ".topic", ".reason")
 STEP_LEGENDS = (_l("Mon message concerne"), _l("Sujet"), _l("Motif"))
 SUMMARY_LABELS = (_l("Thème"), _l("Sujet"), _l("Motif"))
-STATE_LABELS = {
-    ConversationState.OPEN: _l("En attente de réponse"),
-    ConversationState.ANSWERED: _l("Réponse reçue"),
-    ConversationState.CLOSED: _l("Clôturée"),
-}
 
 
 def page_context() -> dict:
-    return {
-        "reference": reference,
-        "state_label": lambda state: STATE_LABELS.get(state, state),
-        "moment": lambda value: format_datetime(value, "short") if value else "",
-        "file_size": file_size,
-        "step_legends": STEP_LEGENDS,
-    }
-
-
-def file_size(size: int) -> str:
-    if size < 1024 * 1024:
-        return _("%(size)s Ko", size=format_decimal(max(size / 1024, 0.1), "#,##0.#"))
-    return _("%(size)s Mo", size=format_decimal(size / (1024 * 1024), "#,##0.#"))
+    return {**display.helpers(), "step_legends": STEP_LEGENDS}
 
 
 def _conversation_or_404(conversation_id: int) -> Conversation:
@@ -101,29 +83,6 @@ def home():
         hidden_count=hidden_count,
         resume_url=_resume_url(draft) if drafts.in_progress(draft) else None,
     )
-
-
-@profile_required
-def hide(conversation_id: int):
-    return _set_hidden(conversation_id, True)
-
-
-@profile_required
-def show(conversation_id: int):
-    return _set_hidden(conversation_id, False)
-
-
-def _set_hidden(conversation_id: int, hidden: bool):
-    conversation = _conversation_or_404(conversation_id)
-    operations.set_hidden(conversation, hidden)
-    db.session.commit()
-    ref = reference(conversation)
-    if hidden:
-        flash(_("La conversation %(ref)s est masquée.", ref=ref), "success")
-    else:
-        flash(_("La conversation %(ref)s est de nouveau affichée.", ref=ref), "success")
-    back_to_hidden = request.form.get("masquees") == "1"
-    return redirect(url_for(".home", masquees="1") if back_to_hidden else url_for(".home"))
 
 
 # --- Writing a message: the draft and where it stands ------------------------------------------

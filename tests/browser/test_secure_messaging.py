@@ -172,3 +172,42 @@ def test_member_writes_operator_replies_member_reads(page, live_server, app, mem
     expect(row).to_contain_text("1")  # the unread badge
     row.get_by_role("link").first.click()
     expect(page.locator("main")).to_contain_text("vos allocations seront recalculées")
+
+
+def test_the_dialog_is_a_modal_escape_means_write_and_the_counter_counts_like_the_server(
+    page, live_server, member
+):
+    from playwright.sync_api import expect
+
+    base = live_server.format(host="msr.localhost")
+    page.goto(base + "/connexion")
+    login = page.locator("form", has=page.locator("input[name='password']"))
+    login.locator("input[name='email']").fill(EMAIL)
+    login.locator("input[name='password']").fill(PASSWORD)
+    login.locator("button[type='submit']").click()
+
+    page.goto(base + "/secure-messaging/nouveau/theme")
+    for label in ("Famille, logement", "Allocations familiales", "Changement de situation"):
+        page.get_by_label(label).check()
+        page.get_by_role("button", name="Valider").click()
+
+    dialog = page.locator("dialog[data-sm-dialog]")
+    expect(dialog).to_be_visible()
+    assert dialog.evaluate("d => d.matches(':modal')")
+    assert page.locator("#sm-page[inert]").count() == 0  # showModal makes the page inert
+    with page.expect_response(lambda r: r.url.endswith("/nouveau/service/fermer")) as closed:
+        page.keyboard.press("Escape")
+    assert closed.value.status == 204
+    expect(dialog).not_to_be_visible()
+    # Focus back on the page: on the message to write.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'body'")
+    page.reload()  # dismissed for good: the page shown again has no dialog
+    assert page.locator("dialog").count() == 0
+
+    counter = page.locator("#body-counter")
+    page.fill("textarea[name='body']", "Bonjour\nà vous")  # a line break is one character
+    expect(counter).to_have_text("736 caractères restants.")
+    page.fill("textarea[name='body']", "x" * 751)
+    expect(counter).to_have_text("1 caractère en trop.")
+    page.fill("textarea[name='body']", "x" * 749)
+    expect(counter).to_have_text("1 caractère restant.")

@@ -178,10 +178,10 @@ def test_requests_are_listed_newest_first_20_per_page(app, agent, agent_client):
     first = text_of(agent_client.get(LIST))
     refs = re.findall(r'data-conversation="(M-\d+)"', first)
     assert refs == [f"M-{i:06d}" for i in reversed(ids[1:])]
-    assert "Page 1 sur 2" in first and "Demandes plus anciennes" in first
+    assert "Page 1 sur 2" in first and "Plus anciennes" in first
     second = text_of(agent_client.get(LIST + "?page=2"))
     assert re.findall(r'data-conversation="(M-\d+)"', second) == [f"M-{ids[0]:06d}"]
-    assert "Demandes plus récentes" in second
+    assert "Plus récentes" in second
     assert text_of(agent_client.get(LIST + "?page=99")).count("data-conversation=") == 0
 
 

@@ -21,7 +21,7 @@ HOME = "/secure-messaging/"
 
 def rows(page: str) -> list[str]:
     """The references of the conversations listed, in order."""
-    return re.findall(r"<td>(M-\d{6})</td>", page)
+    return re.findall(r"<tr data-conversation=\"(M-\d{6})\">", page)
 
 
 def ref(conversation_id: int) -> str:
@@ -52,10 +52,10 @@ def test_past_conversations_newest_first_with_state_and_unread_replies(app, memb
     deposit = add_conversation(app, member, "Dépôt de documents", minutes_ago=5, kind="deposit")
     page = text_of(member_client.get(HOME))
     assert rows(page) == [ref(deposit), ref(answered), ref(old)]
-    row = re.search(rf"<td>{ref(answered)}</td>.*?</tr>", page, re.S).group(0)
+    row = re.search(rf"\"{ref(answered)}\">.*?</tr>", page, re.S).group(0)
     assert f'href="/messagerie/conversations/{answered}">Santé › Carte Vitale</a>' in row
     assert "2 nouveaux messages" in row and "Réponse reçue" in row
-    row = re.search(rf"<td>{ref(old)}</td>.*?</tr>", page, re.S).group(0)
+    row = re.search(rf"\"{ref(old)}\">.*?</tr>", page, re.S).group(0)
     assert "nouveau" not in row and "En attente de réponse" in row
     assert "Masquer" in row
 
@@ -74,12 +74,16 @@ def test_hide_and_show_a_conversation(app, member, member_client):
     kept = add_conversation(app, member, "Santé › Carte Vitale", minutes_ago=10)
     hidden = add_conversation(app, member, "Retraite › Départ à la retraite", minutes_ago=5)
 
+    # The core hides and shows, then comes back to « Ma messagerie ».
     response = post(
-        member_client, HOME, {}, action=f"/secure-messaging/conversations/{hidden}/masquer"
+        member_client,
+        HOME,
+        {"retour": "liste"},
+        action=f"/messagerie/conversations/{hidden}/masquer",
     )
     assert location(response).endswith(HOME)
     page = text_of(member_client.get(HOME))
-    assert f"La conversation {ref(hidden)} est masquée." in page
+    assert f"{ref(hidden)} est masquée de votre liste." in page
     assert rows(page) == [ref(kept)]
     assert 'href="/secure-messaging/?masquees=1">Afficher les conversations masquées (1)' in page
 
@@ -88,8 +92,8 @@ def test_hide_and_show_a_conversation(app, member, member_client):
     response = post(
         member_client,
         HOME + "?masquees=1",
-        {"masquees": "1"},
-        action=f"/secure-messaging/conversations/{hidden}/afficher",
+        {"retour": "masquees"},
+        action=f"/messagerie/conversations/{hidden}/afficher",
     )
     assert location(response).endswith("?masquees=1")
     assert rows(text_of(member_client.get(HOME))) == [ref(hidden), ref(kept)]
@@ -107,7 +111,7 @@ def test_another_account_can_neither_see_nor_hide_nor_open_a_confirmation(
     assert ref(theirs) not in text_of(other.get(HOME))
     token = csrf_token(other.get(HOME).get_data(as_text=True))
     for action in ("masquer", "afficher"):
-        url = f"/secure-messaging/conversations/{theirs}/{action}"
+        url = f"/messagerie/conversations/{theirs}/{action}"
         assert other.post(url, data={"csrf_token": token}).status_code == 404
     assert other.get(f"/secure-messaging/envoye/{theirs}").status_code == 404
     assert [c["hidden"] for c in conversations(app, member.tenant_id, member.account_id)] == [False]

@@ -5,22 +5,20 @@ conversation of the account, its attachments, and the visitors' contact form. Vi
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from wtforms.fields.choices import SelectChoice
 
 from portal.core.accounts.decorators import profile_required
 from portal.core.accounts.models import Profile
 from portal.core.accounts.session import current_account, current_profile
-from portal.core.messaging import forms, operations, taxonomy
+from portal.core.messaging import display, forms, operations, taxonomy
 from portal.core.messaging.models import (
     Attachment,
     Author,
     Conversation,
     ConversationKind,
-    ConversationState,
     Message,
 )
 from portal.core.messaging.notifications import reference
@@ -34,47 +32,24 @@ PER_PAGE = 20
 CONTACT_PER_IP = "5 per minute;30 per hour"
 CONTACT_SESSION_KEY = "messaging_contact_sent"
 
-STATE_LABELS = {
-    ConversationState.OPEN: _l("En attente de réponse"),
-    ConversationState.ANSWERED: _l("Réponse reçue"),
-    ConversationState.CLOSED: _l("Clôturée"),
-}
-KIND_LABELS = {
-    ConversationKind.HELP: _l("Demande d'aide"),
-    ConversationKind.MESSAGE: _l("Message"),
-    ConversationKind.DEPOSIT: _l("Dépôt de documents"),
-    ConversationKind.CONTACT: _l("Message de contact"),
-}
 # Fields named by operations.MessagingError → the field of these forms that shows the message.
 FORM_FIELDS = {"reason": "subject", "file": "files"}
 
 
 def page_context() -> dict:
-    return {
-        "reference": reference,
-        "state_label": lambda state: STATE_LABELS.get(state, state),
-        "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
-        "moment": lambda value: format_datetime(value, "short") if value else "",
-        "file_size": file_size,
-    }
-
-
-def file_size(size: int) -> str:
-    if size < 1024 * 1024:
-        return _("%(size)s Ko", size=format_decimal(max(size / 1024, 0.1), "#,##0.#"))
-    return _("%(size)s Mo", size=format_decimal(size / (1024 * 1024), "#,##0.#"))
+    return display.helpers()
 
 
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def _secure_messaging_home() -> str | None:
+def _secure_messaging_home(**args) -> str | None:
     """« Ma messagerie » of the secure_messaging plugin, where the tenant enables it."""
     if "secure_messaging.home" not in current_app.view_functions:
         return None
     if "secure_messaging" not in current_tenant().enabled_plugins:
         return None  # its pages answer 404 on this tenant
-    return url_for("secure_messaging.home")
+    return url_for("secure_messaging.home", **args)
 
 
 def _help_requests_closed():
@@ -92,7 +67,7 @@ def _list_url(conversation: Conversation, hidden: bool = False) -> str:
     """The list the conversation belongs to: the help requests, or « Ma messagerie »."""
     if conversation.kind == ConversationKind.HELP:
         return url_for(".help_requests", masquees="1" if hidden else None)
-    return _secure_messaging_home() or url_for("core.home")
+    return _secure_messaging_home(masquees="1" if hidden else None) or url_for("core.home")
 
 
 def _field_error(form, error: operations.MessagingError) -> None:

@@ -6,30 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort
-from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from portal.core.messaging.models import Conversation, ConversationKind, ConversationState
-from portal.core.messaging.notifications import reference
+from portal.core.messaging import display
+from portal.core.messaging.models import Conversation
 from portal.core.messaging.taxonomy import CATEGORY_LABELS
 from portal.core.tenants import CurrentTenant, tenant_directory
 from portal.extensions import db
 
 # Beyond this wait the inbox highlights the conversation.
 OVERDUE = timedelta(hours=48)
-
-STATE_LABELS = {
-    ConversationState.OPEN: _l("À traiter"),
-    ConversationState.ANSWERED: _l("Répondue"),
-    ConversationState.CLOSED: _l("Clôturée"),
-}
-KIND_LABELS = {
-    ConversationKind.MESSAGE: _l("Message"),
-    ConversationKind.HELP: _l("Demande d'aide"),
-    ConversationKind.DEPOSIT: _l("Dépôt de documents"),
-    ConversationKind.CONTACT: _l("Contact (visiteur)"),
-}
 
 
 def tenant_or_404(tenant_slug: str) -> CurrentTenant:
@@ -65,21 +51,11 @@ def category_label(category: str) -> str:
     return str(CATEGORY_LABELS.get(category, category))
 
 
-def file_size(size: int) -> str:
-    if size < 1024 * 1024:
-        return _("%(size)s Ko", size=format_decimal(max(size / 1024, 0.1), "#,##0.#"))
-    return _("%(size)s Mo", size=format_decimal(size / (1024 * 1024), "#,##0.#"))
-
-
 def page_context() -> dict:
     """Helpers of the inbox templates."""
     return {
-        "reference": reference,
-        "state_label": lambda state: STATE_LABELS.get(state, state),
-        "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+        **display.helpers(operator=True),
         "category_label": category_label,
         "age_label": age_label,
         "overdue": lambda waited: waited is not None and waited > OVERDUE,
-        "moment": lambda value: format_datetime(value, "short") if value else "",
-        "file_size": file_size,
     }

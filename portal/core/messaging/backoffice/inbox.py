@@ -13,11 +13,11 @@ from portal.core.backoffice.models import StaffUser
 from portal.core.backoffice.queries import all_tenants
 from portal.core.messaging import operations, rules, taxonomy
 from portal.core.messaging.backoffice.common import (
-    KIND_LABELS,
     page_context,
     tenant_or_404,
 )
 from portal.core.messaging.backoffice_forms import InboxFilterForm
+from portal.core.messaging.display import KIND_LABELS
 from portal.core.messaging.models import Conversation, ConversationKind, ConversationState
 from portal.core.plugins import TaxonomyNode
 from portal.core.tenants import CurrentTenant
