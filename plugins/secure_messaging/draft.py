@@ -19,8 +19,6 @@ from flask import session
 from portal.core.messaging.taxonomy import Selection, TaxonomyNode, select_path
 
 DRAFT_KEY = "secure_messaging.draft"
-SENT_KEY = "secure_messaging.sent"
-KEEP_SENT = 5  # tokens remembered after sending: enough for a double click or the back button
 
 
 def load(account_id: int) -> dict:
@@ -91,25 +89,3 @@ def dismiss(draft: dict, codes: Sequence[str]) -> None:
     """The user closed the online-service dialog of the node at the end of ``codes``."""
     if not is_dismissed(draft, codes):
         draft["dismissed"] = [*(draft.get("dismissed") or []), list(codes)]
-
-
-def holds_token(account_id: int, token: str | None) -> bool:
-    """Whether the session still holds the account's draft of that token (it is cleared when the
-    message is sent, so a second post of the same summary answers False)."""
-    draft = session.get(DRAFT_KEY)
-    return (
-        bool(token)
-        and isinstance(draft, dict)
-        and draft.get("account_id") == account_id
-        and draft.get("token") == token
-    )
-
-
-def remember_sent(token: str, conversation_id: int) -> None:
-    sent = [pair for pair in session.get(SENT_KEY) or [] if pair[0] != token]
-    session[SENT_KEY] = [*sent, [token, conversation_id]][-KEEP_SENT:]
-
-
-def sent_conversation(token: str | None) -> int | None:
-    """The conversation a consumed token created, if this session sent it."""
-    return next((cid for tok, cid in session.get(SENT_KEY) or [] if tok == token), None)

@@ -274,13 +274,10 @@ def summary():
 
 
 def _send(tenant, account, draft: dict, token: str | None):
-    if not drafts.holds_token(account.id, token):
-        # Posted again (double click, back button): the first post sent it.
-        sent_id = drafts.sent_conversation(token)
-        if sent_id is not None:
-            return redirect(url_for(".sent", conversation_id=sent_id))
-        flash(_("Ce message n'est plus en cours de rédaction."), "info")
-        return redirect(url_for(".home"))
+    """Send the draft once: the summary posted again (double click, back button, two tabs) finds
+    the conversation its token already started (the core keeps the key)."""
+    if not token:
+        return redirect(url_for(".summary"))
     selection = drafts.selection(_themes(), draft)
     try:
         conversation = operations.start_conversation(
@@ -291,6 +288,7 @@ def _send(tenant, account, draft: dict, token: str | None):
             selection=selection,
             body=draft.get("body", ""),
             locale=str(get_locale()),
+            request_key=f"secure_messaging:{token}",
         )
     except operations.MessagingError as exc:
         db.session.rollback()
@@ -298,7 +296,6 @@ def _send(tenant, account, draft: dict, token: str | None):
         return redirect(_next_url(selection) if not selection.complete else url_for(".message"))
     db.session.commit()
     drafts.clear()
-    drafts.remember_sent(token, conversation.id)
     return redirect(url_for(".sent", conversation_id=conversation.id))
 
 

@@ -191,3 +191,23 @@ def test_only_help_requests_are_listed(app, tenant_ids, agent, agent_client):
     mine = start_help(app, agent)
     listing = text_of(agent_client.get(LIST))
     assert f"M-{mine:06d}" in listing and f"M-{theirs:06d}" not in listing
+
+
+def test_the_same_form_posted_twice_sends_one_request(app, agent, agent_client):
+    from msgkit import csrf_token, devbox
+
+    page = text_of(agent_client.get(NEW))
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="request_key" value="([^"]+)"', page
+    )
+    data = {
+        "csrf_token": csrf_token(page),
+        "request_key": key.group(1),
+        "subject": "mon-compte/modifier-informations",
+        "body": BODY,
+    }
+    first = agent_client.post(NEW, data=data)
+    second = agent_client.post(NEW, data=data)  # a double click, or the back button
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(conversations(app, agent.tenant_id, agent.account_id)) == 1
+    assert len(devbox(app, agent.tenant_id, "email")) == 1

@@ -67,13 +67,15 @@ def test_a_reply_is_announced_once_without_its_text(app, agent, agent_client):
     assert f"/messagerie/conversations/{conversation['id']}" in reply.body_text
 
 
-def test_the_users_own_replies_send_no_reply_email(app, agent, agent_client):
+def test_the_users_own_replies_are_acknowledged_not_announced_as_replies(
+    app, agent, agent_client
+):
     send_help_request(agent_client)
     [conversation] = conversations(app, agent.tenant_id, agent.account_id)
     page = f"/messagerie/conversations/{conversation['id']}"
     post(agent_client, page, {"body": "Un complément d'information."}, action=f"{page}/repondre")
     subjects = [e.subject for e in devbox(app, agent.tenant_id, "email")]
-    assert "Une réponse à votre message vous attend" not in subjects
+    assert subjects == ["Nous avons bien reçu votre message"] * 2
 
 
 def test_a_visitor_gets_the_reply_itself_by_email(app, tenant_ids, client_for):

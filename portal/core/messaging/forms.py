@@ -3,6 +3,8 @@ tenant's taxonomy, the message length and the files are checked by :mod:`.operat
 
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -26,6 +28,8 @@ class HelpRequestForm(FlaskForm):
     )
     body = TextAreaField(_l("Mon message"))
     files = MultipleFileField(_l("Pièces jointes (facultatif)"))
+    # Names this form: posted twice (double click, back button), it starts one conversation.
+    request_key = HiddenField(default=lambda: secrets.token_urlsafe(16))
 
 
 class ReplyForm(FlaskForm):

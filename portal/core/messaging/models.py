@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.tenants import TenantScoped
@@ -39,6 +39,7 @@ class Conversation(TenantScoped, db.Model):
     __tablename__ = "messaging_conversation"
     __table_args__ = (
         Index("ix_messaging_conversation_inbox", "tenant_id", "state", "last_activity_at"),
+        UniqueConstraint("tenant_id", "request_key", name="uq_messaging_conversation_request"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +61,8 @@ class Conversation(TenantScoped, db.Model):
     # The labels of the chosen path as the user saw them: ["Famille, logement", …].
     path_labels: Mapped[list] = mapped_column(JSON, default=list)
     subject: Mapped[str] = mapped_column(String(300))
+    # The key of the form that sent it: the same form posted twice starts one conversation.
+    request_key: Mapped[str | None] = mapped_column(String(64))
     # The user's language when they wrote: their notifications are in it.
     locale: Mapped[str] = mapped_column(String(5), default="fr")
     assigned_staff_id: Mapped[int | None] = mapped_column(

@@ -20,6 +20,7 @@ from typing import BinaryIO
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
 from portal.core.accounts.models import Account, Profile
@@ -154,9 +155,16 @@ def start_conversation(
     body: str,
     uploads: Sequence[Upload] = (),
     locale: str = "fr",
+    request_key: str | None = None,
 ) -> Conversation:
     """A secure message (``MESSAGE``) or a help request (``HELP``) about a complete taxonomy
-    path; the user is acknowledged by email (and SMS when the profile has a mobile)."""
+    path; the user is acknowledged by email (and SMS when the profile has a mobile).
+
+    ``request_key`` identifies the form that sent it: posted again (double click, back button,
+    two tabs at once), the conversation it already started is returned and nothing is sent twice.
+    """
+    if request_key and (earlier := _started_by(account, request_key)) is not None:
+        return earlier
     if not selection.complete:
         raise MessagingError(_("Choisissez un motif."), "reason")
     text = check_body(tenant, body)
@@ -179,9 +187,18 @@ def start_conversation(
         last_activity_at=moment,
         awaiting_since=moment,
         user_seen_at=moment,
+        request_key=request_key,
     )
-    db.session.add(conversation)
-    message = _add_message(conversation, Author.USER, text, profile_id=profile.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(conversation)
+            message = _add_message(conversation, Author.USER, text, profile_id=profile.id)
+            db.session.flush()
+    except IntegrityError:  # the same form, posted in parallel, got there first
+        earlier = _started_by(account, request_key) if request_key else None
+        if earlier is None:
+            raise
+        return earlier
     for upload, document in files:
         message.attachments.append(_store(tenant.id, upload, document))
     db.session.flush()
@@ -193,6 +210,14 @@ def start_conversation(
     )
     notifications.acknowledge(conversation, profile)
     return conversation
+
+
+def _started_by(account: Account, request_key: str) -> Conversation | None:
+    return db.session.scalar(
+        select(Conversation).where(
+            Conversation.account_id == account.id, Conversation.request_key == request_key
+        )
+    )
 
 
 def start_contact(
@@ -229,7 +254,8 @@ def reply_as_user(
     body: str,
     uploads: Sequence[Upload] = (),
 ) -> Message:
-    """The user writes again in their conversation (reopening it if it was closed)."""
+    """The user writes again in their conversation (reopening it if it was closed); like a first
+    message, it is acknowledged by email (and SMS)."""
     text = check_body(tenant, body)
     files = _read_uploads(tenant, uploads)
     message = _add_message(conversation, Author.USER, text, profile_id=profile.id)
@@ -242,6 +268,7 @@ def reply_as_user(
     conversation.user_seen_at = moment
     conversation.hidden = False
     db.session.flush()
+    notifications.acknowledge(conversation, profile)  # every message sent is acknowledged
     return message
 
 

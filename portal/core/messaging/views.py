@@ -165,6 +165,7 @@ def new_help_request():
                     body=form.body.data,
                     uploads=_uploads(form.files),
                     locale=str(get_locale()),
+                    request_key=f"help:{form.request_key.data}" if form.request_key.data else None,
                 )
             except operations.MessagingError as error:
                 db.session.rollback()

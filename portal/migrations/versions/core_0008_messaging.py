@@ -49,6 +49,7 @@ def upgrade():
         sa.Column("reason_code", sa.String(length=48), nullable=True),
         sa.Column("path_labels", sa.JSON(), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
         sa.Column("locale", sa.String(length=5), nullable=False),
         sa.Column("assigned_staff_id", sa.Integer(), nullable=True),
         sa.Column("hidden", sa.Boolean(), nullable=False),
@@ -83,6 +84,7 @@ def upgrade():
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messaging_conversation")),
+        sa.UniqueConstraint("tenant_id", "request_key", name="uq_messaging_conversation_request"),
     )
     with op.batch_alter_table("messaging_conversation", schema=None) as batch_op:
         batch_op.create_index(
