@@ -211,3 +211,17 @@ def test_the_same_form_posted_twice_sends_one_request(app, agent, agent_client):
     assert first.headers["Location"] == second.headers["Location"]
     assert len(conversations(app, agent.tenant_id, agent.account_id)) == 1
     assert len(devbox(app, agent.tenant_id, "email")) == 1
+
+
+def test_the_termination_service_asks_for_a_missing_insurer_through_a_help_request(agent_client):
+    """The resiliation plugin adds its subject to the taxonomy and links to it (manual §5)."""
+    home = text_of(agent_client.get("/resiliation/"))
+    link = re.search(r'href="([^"]+)">Demander l&#39;ajout d&#39;une compagnie', home) or re.search(
+        r"href=\"([^\"]+)\">Demander l'ajout d'une compagnie", home
+    )
+    form = text_of(agent_client.get(link.group(1).replace("&amp;", "&")))
+    assert re.search(
+        r'<option selected value="resiliation/ajout-compagnie">'
+        r"Service Résiliation › Demander l(&#39;|')ajout d(&#39;|')une compagnie</option>",
+        form,
+    ), form

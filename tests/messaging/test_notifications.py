@@ -67,9 +67,7 @@ def test_a_reply_is_announced_once_without_its_text(app, agent, agent_client):
     assert f"/messagerie/conversations/{conversation['id']}" in reply.body_text
 
 
-def test_the_users_own_replies_are_acknowledged_not_announced_as_replies(
-    app, agent, agent_client
-):
+def test_the_users_own_replies_are_acknowledged_not_announced_as_replies(app, agent, agent_client):
     send_help_request(agent_client)
     [conversation] = conversations(app, agent.tenant_id, agent.account_id)
     page = f"/messagerie/conversations/{conversation['id']}"
