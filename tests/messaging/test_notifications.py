@@ -57,11 +57,11 @@ def test_a_reply_is_announced_once_without_its_text(app, agent, agent_client):
 
     emails = devbox(app, agent.tenant_id, "email")
     devbox(app, agent.tenant_id, "email")
-    assert [e.subject for e in devbox(app, agent.tenant_id, "email")] == [
+    assert sorted(e.subject for e in devbox(app, agent.tenant_id, "email")) == [
         "Nous avons bien reçu votre message",
         "Une réponse à votre message vous attend",
     ]
-    reply = emails[-1]
+    [reply] = [e for e in emails if e.subject.startswith("Une réponse")]
     assert reply.recipients == agent.email
     assert "Réponse confidentielle" not in reply.body_text  # read after logging in
     assert f"/messagerie/conversations/{conversation['id']}" in reply.body_text
@@ -90,4 +90,6 @@ def test_a_visitor_gets_the_reply_itself_by_email(app, tenant_ids, client_for):
     operator_reply(app, tenant_ids["resilimo"], conversation["id"], staff_id, "Tarifs en ligne.")
     emails = devbox(app, tenant_ids["resilimo"], "email")
     assert [e.recipients for e in emails] == ["sophie.lemoine@example.fr"] * 2
-    assert "Tarifs en ligne." in emails[-1].body_text
+    # Two jobs, which workers may run in either order.
+    [reply] = [e for e in emails if e.subject == "Une réponse à votre message vous attend"]
+    assert "Tarifs en ligne." in reply.body_text
