@@ -25,7 +25,9 @@ def init_app(app: Flask) -> None:
     from portal.core.messaging import models  # noqa: F401 - register the tables
     from portal.core.messaging.backoffice import register_backoffice_pages
     from portal.core.messaging.blueprint import blueprint
+    from portal.core.messaging.display import category_label
 
     app.template_folders.append(TEMPLATES)
+    app.add_template_global(category_label, "messaging_category_label")
     app.register_blueprint(blueprint)
     register_backoffice_pages()

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.core.messaging.models import ConversationKind, ConversationState
 from portal.core.messaging.notifications import reference
+from portal.core.messaging.taxonomy import CATEGORY_LABELS
 
 # The user reads where their conversation stands; an operator reads what is left to do.
 USER_STATE_LABELS = {
@@ -27,6 +28,13 @@ KIND_LABELS = {
     ConversationKind.DEPOSIT: _l("Dépôt de documents"),
     ConversationKind.CONTACT: _l("Contact (visiteur)"),
 }
+
+
+def category_label(category: str) -> str:
+    """The user category as people read it (« Exploitant »); a visitor of the contact form."""
+    if category == "visitor":
+        return _("Visiteur")
+    return str(CATEGORY_LABELS.get(category, category))
 
 
 def file_size(size: int) -> str:
@@ -49,4 +57,5 @@ def helpers(*, operator: bool = False) -> dict:
         "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
         "moment": moment,
         "file_size": file_size,
+        "category_label": category_label,
     }

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 
 from portal.core.messaging import display
 from portal.core.messaging.models import Conversation
-from portal.core.messaging.taxonomy import CATEGORY_LABELS
 from portal.core.tenants import CurrentTenant, tenant_directory
 from portal.extensions import db
 
@@ -45,17 +44,10 @@ def age_label(waited: timedelta) -> str:
     return _("%(minutes)d min", minutes=minutes)
 
 
-def category_label(category: str) -> str:
-    if category == "visitor":
-        return _("Visiteur")
-    return str(CATEGORY_LABELS.get(category, category))
-
-
 def page_context() -> dict:
     """Helpers of the inbox templates."""
     return {
         **display.helpers(operator=True),
-        "category_label": category_label,
         "age_label": age_label,
         "overdue": lambda waited: waited is not None and waited > OVERDUE,
     }
