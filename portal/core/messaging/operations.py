@@ -467,25 +467,17 @@ def visible_messages(conversation: Conversation, *, staff: bool) -> list[Message
 
 def unread_by_user(conversation_ids: Sequence[int]) -> dict[int, int]:
     """Operator messages each conversation holds that its user has not seen yet."""
-    if not conversation_ids:
-        return {}
-    rows = db.session.execute(
-        select(Message.conversation_id, func.count())
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Message.conversation_id.in_(conversation_ids),
-            Message.author == Author.OPERATOR,
-            Message.internal.is_(False),
-            (Conversation.user_seen_at.is_(None))
-            | (Message.created_at > Conversation.user_seen_at),
-        )
-        .group_by(Message.conversation_id)
-    ).all()
-    return dict(rows)
+    return _unread(conversation_ids, Author.OPERATOR, Conversation.user_seen_at)
 
 
 def unread_by_staff(conversation_ids: Sequence[int]) -> dict[int, int]:
     """User messages each conversation holds that no operator has opened since."""
+    return _unread(conversation_ids, Author.USER, Conversation.staff_seen_at)
+
+
+def _unread(conversation_ids: Sequence[int], author: Author, seen_at) -> dict[int, int]:
+    """Messages by ``author`` newer than the other side's ``seen_at``, per conversation
+    (internal notes never count: users do not see them, operators wrote them)."""
     if not conversation_ids:
         return {}
     rows = db.session.execute(
@@ -493,9 +485,9 @@ def unread_by_staff(conversation_ids: Sequence[int]) -> dict[int, int]:
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(
             Message.conversation_id.in_(conversation_ids),
-            Message.author == Author.USER,
-            (Conversation.staff_seen_at.is_(None))
-            | (Message.created_at > Conversation.staff_seen_at),
+            Message.author == author,
+            Message.internal.is_(False),
+            seen_at.is_(None) | (Message.created_at > seen_at),
         )
         .group_by(Message.conversation_id)
     ).all()
