@@ -6,11 +6,11 @@ from __future__ import annotations
 import html
 import io
 import re
-import time
 from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import select
+from webkit import PDF_BYTES, csrf_token, devbox, log_in, post, text_of  # noqa: F401 - re-exported
 
 from portal.core.accounts.models import Account, AccountStatus, Profile
 from portal.core.tenants import tenant_scope
@@ -20,12 +20,6 @@ NEW = "/messagerie/aide/nouvelle"
 LIST = "/messagerie/aide"
 CONTACT = "/messagerie/contact"
 BODY = "Bonjour, je voudrais modifier l'adresse de mon agence, merci."
-
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 @dataclass
@@ -74,31 +68,7 @@ def make_user(
 
 def logged_in(client_for, user: User):
     """A client on the user's tenant host with their session (profile chosen)."""
-    client = client_for(user.slug)
-    with client.session_transaction(base_url=f"http://{client.host}") as session:
-        session["_user_id"] = f"{user.account_id}:{user.session_version}"
-        session["_fresh"] = True
-        session["profile_id"] = user.profile_id
-        session["last_seen"] = time.time()
-    return client
-
-
-def csrf_token(page: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert match, "no csrf_token in the page"
-    return match.group(1)
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def post(client, page_url: str, data: dict, action: str | None = None, **kwargs):
-    """Open ``page_url`` (for its CSRF token), then post ``data`` to ``action`` (or the page)."""
-    response = client.get(page_url)
-    assert response.status_code == 200, (page_url, response.status_code)
-    token = csrf_token(response.get_data(as_text=True))
-    return client.post(action or page_url, data={"csrf_token": token, **data}, **kwargs)
+    return log_in(client_for, user.slug, user.account_id, user.profile_id, user.session_version)
 
 
 def send_help_request(
@@ -116,22 +86,6 @@ def field_error(page: str, field: str) -> str:
     """The error shown next to the form field ``field`` ('' when none)."""
     match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
     return html.unescape(match.group(1)) if match else ""
-
-
-def devbox(app, tenant_id: int, kind: str) -> list:
-    """The emails or SMS of the development mailbox, once every queued job has run."""
-    from portal.core.devbox.models import DevboxMessage
-    from portal.core.jobs import drain
-
-    drain(app)
-    with app.app_context(), tenant_scope(tenant_id):
-        rows = list(
-            db.session.scalars(
-                select(DevboxMessage).where(DevboxMessage.kind == kind).order_by(DevboxMessage.id)
-            )
-        )
-        db.session.expunge_all()
-        return rows
 
 
 def conversations(app, tenant_id: int, account_id: int | None) -> list[dict]:
