@@ -31,6 +31,7 @@ def test_the_menu_leads_to_every_tenant_with_its_open_and_unassigned_counts(
 
     dashboard = operator.client.get("/backoffice/tableau-de-bord")
     assert f'href="{INBOX}"' in dashboard.text and "Messagerie" in dashboard.text
+    assert 'data-count="conversations">3<' in dashboard.text  # every tenant's, to answer
 
     page = text_of(operator.client.get(INBOX))
     msr = page.split('data-tenant="msr"')[1].split("</tr>")[0]

@@ -83,6 +83,15 @@ def documents_to_review_count() -> int:
     )
 
 
+def conversations_to_handle_count() -> int:
+    """Conversations of every tenant waiting for an operator's answer."""
+    from portal.core.messaging.models import Conversation, ConversationState
+
+    return db.session.scalar(
+        select(func.count(Conversation.id)).where(Conversation.state == ConversationState.OPEN)
+    )
+
+
 def account_audit(account: Account, limit: int = 100) -> list[AuditEntry]:
     """What happened to the account, and what its users did, newest first."""
     return list(

@@ -10,6 +10,7 @@ from portal.core.backoffice.session import staff_required
 
 # The review queue of the verification module, when it is installed.
 DOCUMENTS_QUEUE = "backoffice.verification_queue"
+INBOX = "backoffice.messaging_inbox_tenants"
 
 
 @staff_required()
@@ -19,4 +20,6 @@ def dashboard():
         waiting_signups=queries.waiting_signup_count(),
         documents_to_review=queries.documents_to_review_count(),
         documents_endpoint=DOCUMENTS_QUEUE if has_page(DOCUMENTS_QUEUE) else None,
+        conversations_to_handle=queries.conversations_to_handle_count(),
+        inbox_endpoint=INBOX if has_page(INBOX) else None,
     )
