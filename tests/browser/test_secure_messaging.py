@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pyotp
 import pytest
+from browserkit import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,36 +25,21 @@ TEXT = (
 
 
 @pytest.fixture
-def member(app, tenant_ids):
-    from portal.core.accounts.models import Account, AccountStatus, Profile
-    from portal.core.accounts.passwords import hash_password
-    from portal.core.tenants import tenant_scope
-    from portal.extensions import db
-
-    with app.app_context(), tenant_scope(tenant_ids["msr"]):
-        account = Account(
-            email=EMAIL,
-            password_hash=hash_password(PASSWORD),
-            status=AccountStatus.ACTIVE,
-            category="farmer",
-            first_name="Marie",
-            last_name="Lefèvre",
-            commercial_name="EARL Lefèvre",
-            address="Lieu-dit Les Granges",
-            postal_code="45300",
-            city="Pithiviers",
-            phone="+33238000000",
-        )
-        profile = Profile(
-            account=account,
-            name="Marie Lefèvre",
-            email=EMAIL,
-            mobile="+33612345678",
-            is_holder=True,
-        )
-        db.session.add_all([account, profile])
-        db.session.commit()
-        return account.id
+def member(browser_account):
+    return browser_account(
+        "msr",
+        EMAIL,
+        PASSWORD,
+        category="farmer",
+        first_name="Marie",
+        last_name="Lefèvre",
+        commercial_name="EARL Lefèvre",
+        address="Lieu-dit Les Granges",
+        postal_code="45300",
+        city="Pithiviers",
+        phone="+33238000000",
+        mobile="+33612345678",
+    )
 
 
 @pytest.fixture
@@ -89,11 +75,7 @@ def test_member_writes_operator_replies_member_reads(page, live_server, app, mem
     from playwright.sync_api import expect
 
     base = live_server.format(host="msr.localhost")
-    page.goto(base + "/connexion")
-    login = page.locator("form", has=page.locator("input[name='password']"))
-    login.locator("input[name='email']").fill(EMAIL)
-    login.locator("input[name='password']").fill(PASSWORD)
-    login.locator("button[type='submit']").click()
+    log_in(page, base, EMAIL, PASSWORD)
 
     # Home of « Ma messagerie » → write a new message.
     page.goto(base + "/")
@@ -180,11 +162,7 @@ def test_the_dialog_is_a_modal_escape_means_write_and_the_counter_counts_like_th
     from playwright.sync_api import expect
 
     base = live_server.format(host="msr.localhost")
-    page.goto(base + "/connexion")
-    login = page.locator("form", has=page.locator("input[name='password']"))
-    login.locator("input[name='email']").fill(EMAIL)
-    login.locator("input[name='password']").fill(PASSWORD)
-    login.locator("button[type='submit']").click()
+    log_in(page, base, EMAIL, PASSWORD)
 
     page.goto(base + "/secure-messaging/nouveau/theme")
     for label in ("Famille, logement", "Allocations familiales", "Changement de situation"):
