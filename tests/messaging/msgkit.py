@@ -18,7 +18,7 @@ from portal.extensions import db
 
 NEW = "/messagerie/aide/nouvelle"
 LIST = "/messagerie/aide"
-CONTACT = "/messagerie/contact"
+CONTACT = "/contact"
 BODY = "Bonjour, je voudrais modifier l'adresse de mon agence, merci."
 
 

@@ -3,7 +3,19 @@ lands in the operators' inbox as a CONTACT conversation."""
 
 from __future__ import annotations
 
-from msgkit import CONTACT, conversations, devbox, field_error, logged_in, make_user, post, text_of
+import re
+
+from msgkit import (
+    CONTACT,
+    LIST,
+    conversations,
+    devbox,
+    field_error,
+    logged_in,
+    make_user,
+    post,
+    text_of,
+)
 
 MESSAGE = {
     "name": "Sophie Lemoine",
@@ -66,6 +78,9 @@ def test_a_logged_in_user_is_offered_their_own_space(app, tenant_ids, agent_clie
     page = text_of(agent_client.get(CONTACT))
     assert 'href="/messagerie/aide/nouvelle"' in page
     assert 'value="jean@agence-fournier.fr"' in page  # prefilled, still usable
+    # The contact form is not part of « Aide »: the menu does not mark it as the current section.
+    assert re.search(r'<a href="/messagerie/aide"\s*aria-current', page) is None
+    assert 'href="/messagerie/aide" aria-current="page"' in text_of(agent_client.get(LIST))
     assert post(agent_client, CONTACT, MESSAGE).status_code == 302
 
     member = make_user(app, tenant_ids, "claire@example.fr", slug="msr", category="individual")

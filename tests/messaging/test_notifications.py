@@ -84,7 +84,7 @@ def test_a_visitor_gets_the_reply_itself_by_email(app, tenant_ids, client_for):
         "subject": "Vos tarifs",
         "body": "Bonjour, quels sont vos tarifs ?",
     }
-    assert post(client, "/messagerie/contact", data).status_code == 302
+    assert post(client, "/contact", data).status_code == 302
     [conversation] = conversations(app, tenant_ids["resilimo"], None)
     staff_id = make_staff(app)
     operator_reply(app, tenant_ids["resilimo"], conversation["id"], staff_id, "Tarifs en ligne.")

@@ -24,10 +24,11 @@ def init_app(app: Flask) -> None:
     """Called before the back office, so the inbox can ``register_page``."""
     from portal.core.messaging import models  # noqa: F401 - register the tables
     from portal.core.messaging.backoffice import register_backoffice_pages
-    from portal.core.messaging.blueprint import blueprint
+    from portal.core.messaging.blueprint import blueprint, contact_blueprint
     from portal.core.messaging.display import category_label
 
     app.template_folders.append(TEMPLATES)
     app.add_template_global(category_label, "messaging_category_label")
     app.register_blueprint(blueprint)
+    app.register_blueprint(contact_blueprint)
     register_backoffice_pages()

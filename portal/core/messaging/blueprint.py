@@ -1,12 +1,12 @@
-"""URL rules of the user side of messaging: help requests, conversations, the contact form."""
+"""URL rules of the user side of messaging: help requests and conversations (blueprint
+``messaging``), and the visitors' contact form (blueprint ``contact``, a section of its own)."""
 
 from flask import Blueprint
 
-from portal.core.messaging import views
+from portal.core.messaging import contact, views
 
 blueprint = Blueprint("messaging", __name__, url_prefix="/messagerie")
 blueprint.context_processor(views.page_context)
-blueprint.register_error_handler(429, views.too_many_messages)
 rule = blueprint.add_url_rule
 FORM = ["GET", "POST"]
 
@@ -19,6 +19,10 @@ rule("/conversations/<int:conversation_id>/repondre", "reply", views.reply, meth
 rule("/conversations/<int:conversation_id>/masquer", "hide", views.hide, methods=["POST"])
 rule("/conversations/<int:conversation_id>/afficher", "show", views.show, methods=["POST"])
 rule("/pieces-jointes/<int:attachment_id>", "attachment", views.attachment)
+
 # « Nous contacter »: visitors, no account needed.
-rule("/contact", "contact", views.contact, methods=FORM)
-rule("/contact/envoye", "contact_sent", views.contact_sent)
+contact_blueprint = Blueprint("contact", __name__, url_prefix="/contact")
+contact_blueprint.context_processor(views.page_context)
+contact_blueprint.register_error_handler(429, contact.too_many_messages)
+contact_blueprint.add_url_rule("", "form", contact.form, methods=FORM)
+contact_blueprint.add_url_rule("/envoye", "sent", contact.sent)

@@ -4,7 +4,7 @@ conversation of the account, its attachments, and the visitors' contact form. Vi
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -22,15 +22,11 @@ from portal.core.messaging.models import (
     Message,
 )
 from portal.core.messaging.notifications import reference
-from portal.core.ratelimit import client_ip, limiter
 from portal.core.storage import send_stored_file
 from portal.core.tenants import current_tenant
 from portal.extensions import db
 
 PER_PAGE = 20
-# Contact messages actually sent from one address to one tenant (a refused form costs nothing).
-CONTACT_PER_IP = "5 per minute;30 per hour"
-CONTACT_SESSION_KEY = "messaging_contact_sent"
 
 # Fields named by operations.MessagingError → the field of these forms that shows the message.
 FORM_FIELDS = {"reason": "subject", "file": "files"}
@@ -43,7 +39,7 @@ def page_context() -> dict:
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def _secure_messaging_home(**args) -> str | None:
+def secure_messaging_home(**args) -> str | None:
     """« Ma messagerie » of the secure_messaging plugin, where the tenant enables it."""
     if "secure_messaging.home" not in current_app.view_functions:
         return None
@@ -57,7 +53,7 @@ def _help_requests_closed():
     secure messaging), or 404."""
     if current_tenant().config.messaging.help_requests:
         return None
-    home = _secure_messaging_home()
+    home = secure_messaging_home()
     if home is None:
         abort(404)
     return redirect(home)
@@ -67,7 +63,7 @@ def _list_url(conversation: Conversation, hidden: bool = False) -> str:
     """The list the conversation belongs to: the help requests, or « Ma messagerie »."""
     if conversation.kind == ConversationKind.HELP:
         return url_for(".help_requests", masquees="1" if hidden else None)
-    return _secure_messaging_home(masquees="1" if hidden else None) or url_for("core.home")
+    return secure_messaging_home(masquees="1" if hidden else None) or url_for("core.home")
 
 
 def _field_error(form, error: operations.MessagingError) -> None:
@@ -78,7 +74,7 @@ def _field_error(form, error: operations.MessagingError) -> None:
         field.errors.append(error.message)
 
 
-def _body_fits(form) -> bool:
+def body_fits(form) -> bool:
     """The core's length rule, checked alongside the other fields so every error shows at once."""
     try:
         operations.check_body(current_tenant(), form.body.data)
@@ -154,7 +150,7 @@ def new_help_request():
             if selection is None or not selection.complete:  # made up, or another tenant's
                 form.subject.errors.append(_("Choisissez le sujet de votre demande dans la liste."))
                 selection = None
-        if _body_fits(form) and valid and selection is not None:
+        if body_fits(form) and valid and selection is not None:
             try:
                 conversation = operations.start_conversation(
                     tenant,
@@ -258,7 +254,7 @@ def reply(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
     form = forms.ReplyForm()
     valid = form.validate()
-    if _body_fits(form) and valid:
+    if body_fits(form) and valid:
         try:
             operations.reply_as_user(
                 current_tenant(),
@@ -321,74 +317,3 @@ def attachment(attachment_id: int):
     if found is None:
         abort(404)
     return send_stored_file(found.storage_key, found.filename, mimetype=found.content_type)
-
-
-# --- Contact form (« Nous contacter ») ------------------------------------------------------------
-
-
-def _contact_sent(response) -> bool:
-    return response.status_code in (302, 303)
-
-
-def _contact_key() -> str:
-    return f"{current_tenant().id}:contact:{client_ip()}"
-
-
-def _help_url() -> str | None:
-    """Where a logged-in user asks for help instead (their request is then tied to the account)."""
-    if current_account() is None:
-        return None
-    if current_tenant().config.messaging.help_requests:
-        return url_for(".new_help_request")
-    return _secure_messaging_home()
-
-
-@limiter.limit(CONTACT_PER_IP, key_func=_contact_key, methods=["POST"], deduct_when=_contact_sent)
-def contact():
-    tenant = current_tenant()
-    profile = current_profile()
-    account = current_account()
-    data = {}
-    if profile is not None:
-        data = {"name": profile.name, "email": profile.email}
-    elif account is not None:
-        data = {"name": account.holder_name, "email": account.email}
-    form = forms.ContactForm(data=data)
-    if request.method == "POST":
-        valid = form.validate()
-        if _body_fits(form) and valid:
-            conversation = operations.start_contact(
-                tenant,
-                name=form.name.data,
-                email=form.email.data,
-                subject=form.subject.data,
-                body=form.body.data,
-                locale=str(get_locale()),
-            )
-            db.session.commit()
-            session[CONTACT_SESSION_KEY] = {
-                "reference": reference(conversation),
-                "email": conversation.visitor_email,
-            }
-            return redirect(url_for(".contact_sent"))
-    settings = tenant.config.messaging
-    return render_template(
-        "messaging/contact.html",
-        form=form,
-        help_url=_help_url(),
-        min_chars=settings.message_min_chars,
-        max_chars=settings.message_max_chars,
-    )
-
-
-def contact_sent():
-    sent = session.get(CONTACT_SESSION_KEY)
-    if not sent:
-        return redirect(url_for(".contact"))
-    return render_template("messaging/contact_sent.html", sent=sent)
-
-
-def too_many_messages(error):
-    """429 from the limiter: the form stays reachable, with a clear message."""
-    message = _("Vous avez envoyé plusieurs messages en peu de temps : réessayez plus tard.")
-    return render_template("messaging/too_many.html", message=message), 429
