@@ -99,38 +99,47 @@ def document_file(document_id: int):
 
 
 def approve(document_id: int):
-    document = _document_or_404(document_id)
-    form = ApproveDocumentForm(prefix="approve")
-    if not form.validate_on_submit():
-        return _detail(document, approve_form=form)
-    try:
-        operations.approve_document(document, current_staff(), form.expires_on.data)
-    except operations.AlreadyReviewed as exc:
-        flash(exc.message, "info")
-        return redirect(url_for("backoffice.verification_document", document_id=document.id))
-    except operations.VerificationError as exc:
-        form.expires_on.errors.append(exc.message)
-        return _detail(document, approve_form=form)
-    db.session.commit()
-    flash(_("Justificatif validé ; le titulaire du compte est prévenu par e-mail."), "success")
-    return redirect(url_for("backoffice.verification_queue"))
+    return _decide(
+        document_id,
+        "approve_form",
+        ApproveDocumentForm(prefix="approve"),
+        lambda document, form: operations.approve_document(
+            document, current_staff(), form.expires_on.data
+        ),
+        field="expires_on",
+        done=_("Justificatif validé ; le titulaire du compte est prévenu par e-mail."),
+    )
 
 
 def reject(document_id: int):
+    return _decide(
+        document_id,
+        "reject_form",
+        RejectDocumentForm(prefix="reject"),
+        lambda document, form: operations.reject_document(
+            document, current_staff(), form.reason.data
+        ),
+        field="reason",
+        done=_("Justificatif refusé ; le titulaire du compte est prévenu par e-mail."),
+    )
+
+
+def _decide(document_id: int, form_name: str, form, decide, *, field: str, done: str):
+    """Validate the decision's form, decide, then back to the queue; a document decided meanwhile
+    (by a colleague) is shown as it now is, a refused decision keeps the form with its error."""
     document = _document_or_404(document_id)
-    form = RejectDocumentForm(prefix="reject")
     if not form.validate_on_submit():
-        return _detail(document, reject_form=form)
+        return _detail(document, **{form_name: form})
     try:
-        operations.reject_document(document, current_staff(), form.reason.data)
+        decide(document, form)
     except operations.AlreadyReviewed as exc:
         flash(exc.message, "info")
         return redirect(url_for("backoffice.verification_document", document_id=document.id))
     except operations.VerificationError as exc:
-        form.reason.errors.append(exc.message)
-        return _detail(document, reject_form=form)
+        form[field].errors.append(exc.message)
+        return _detail(document, **{form_name: form})
     db.session.commit()
-    flash(_("Justificatif refusé ; le titulaire du compte est prévenu par e-mail."), "success")
+    flash(done, "success")
     return redirect(url_for("backoffice.verification_queue"))
 
 
