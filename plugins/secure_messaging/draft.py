@@ -1,12 +1,13 @@
-"""The message being written (« Envoyer un message »), kept in the Flask session between steps.
+"""The message being written (« Envoyer un message »), kept between steps as the account's core
+draft (:mod:`portal.core.drafts`, on the server: any text length, any web process).
 
 A half-filled wizard is never lost: going back keeps the choices and the text. The draft holds
 codes, never labels: each request resolves them again through the current tenant's taxonomy
 (``taxonomy.select_path``), so a code that is not offered any more (another category, a changed
 taxonomy, another tenant's) is dropped instead of trusted.
 
-The draft carries a token consumed on send: the same summary posted twice (a double click, the
-back button) finds it gone and is sent to the first message's confirmation instead.
+The draft carries a token, the request key of its conversation: the same summary posted twice
+(a double click, the back button) finds the conversation it already started.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from flask import session
-
+from portal.core import drafts
 from portal.core.messaging.taxonomy import Selection, TaxonomyNode, select_path
 
-DRAFT_KEY = "secure_messaging.draft"
+KIND = "secure_messaging.message"
+KEEP_AT_MOST = 20_000  # characters of a refused text kept (far beyond any message limit)
 
 
 def load(account_id: int) -> dict:
     """The account's draft, or a new empty one (not saved until :func:`save`)."""
-    draft = session.get(DRAFT_KEY)
-    if isinstance(draft, dict) and draft.get("account_id") == account_id:
+    draft = drafts.load(account_id, KIND)
+    if draft is not None:
         return draft
     return {
         "account_id": account_id,
@@ -36,11 +37,12 @@ def load(account_id: int) -> dict:
 
 
 def save(draft: dict) -> None:
-    session[DRAFT_KEY] = draft
+    """Keep the draft (the view commits)."""
+    drafts.save(draft["account_id"], KIND, draft)
 
 
-def clear() -> None:
-    session.pop(DRAFT_KEY, None)
+def clear(account_id: int) -> None:
+    drafts.discard(account_id, KIND)
 
 
 def in_progress(draft: dict) -> bool:
@@ -72,13 +74,9 @@ def choose(themes: Sequence[TaxonomyNode], draft: dict, level: int, code: str) -
     return chosen
 
 
-def keep_body(draft: dict, text: str | None, max_chars: int) -> None:
-    """Keep what the user typed, even refused. The draft lives in the session cookie (about 4 KB
-    once escaped and signed): a text far over the limit is shown back in the page but not kept,
-    rather than make the browser drop the cookie (and the login with it)."""
-    text = text or ""
-    if len(text) <= max_chars + max_chars // 10:
-        draft["body"] = text
+def keep_body(draft: dict, text: str | None) -> None:
+    """Keep what the user typed, even refused (it is shown again with the error)."""
+    draft["body"] = (text or "")[:KEEP_AT_MOST]
 
 
 def is_dismissed(draft: dict, codes: Sequence[str]) -> bool:

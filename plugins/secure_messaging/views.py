@@ -181,6 +181,7 @@ def _choose(level: int):
             form.choice.errors.append(_("Choisissez une réponse dans la liste."))
         else:
             drafts.save(draft)
+            db.session.commit()
             return redirect(_next_url(Selection(chosen.nodes[: level + 1])))
     return _wizard_page(
         "secure_messaging/step.html", draft, selection, level, form=form, level=level
@@ -198,6 +199,7 @@ def dismiss_service():
     if level >= 0 and selection.nodes[level].service_url:
         drafts.dismiss(draft, selection.codes[: level + 1])
         drafts.save(draft)
+        db.session.commit()
     if request.headers.get("X-Requested-With") == "fetch":  # the dialog's script: stay there
         return "", 204
     return redirect(_next_url(Selection(selection.nodes[: level + 1])))
@@ -205,7 +207,8 @@ def dismiss_service():
 
 @profile_required
 def cancel():
-    drafts.clear()
+    drafts.clear(current_account().id)
+    db.session.commit()
     flash(_("Votre message a été abandonné."), "info")
     return redirect(url_for(".home"))
 
@@ -228,10 +231,12 @@ def message():
             draft["body"] = operations.check_body(tenant, form.body.data)
         except operations.MessagingError as exc:
             form.body.errors.append(exc.message)
-            drafts.keep_body(draft, form.body.data, tenant.config.messaging.message_max_chars)
+            drafts.keep_body(draft, form.body.data)
             drafts.save(draft)
+            db.session.commit()
         else:
             drafts.save(draft)
+            db.session.commit()
             return redirect(url_for(".summary"))
     settings = tenant.config.messaging
     length = len(normalize_body(form.body.data))
@@ -294,8 +299,8 @@ def _send(tenant, account, draft: dict, token: str | None):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(_next_url(selection) if not selection.complete else url_for(".message"))
+    drafts.clear(account.id)  # in the same transaction as the conversation it became
     db.session.commit()
-    drafts.clear()
     return redirect(url_for(".sent", conversation_id=conversation.id))
 
 

@@ -29,6 +29,7 @@ from portal.core.accounts.account import hooks as account_hooks
 from portal.core.backoffice import hooks as backoffice_hooks
 from portal.core.credits import hooks as credits_hooks
 from portal.core.devbox import hooks as devbox_hooks
+from portal.core.drafts import hooks as drafts_hooks
 from portal.core.mail import hooks as mail_hooks
 from portal.core.messaging import hooks as messaging_hooks
 from portal.core.plugins import PortalPlugins
@@ -46,6 +47,7 @@ CORE_HOOK_MODULES = {
     "backoffice": backoffice_hooks,
     "credits": credits_hooks,
     "messaging": messaging_hooks,
+    "drafts": drafts_hooks,
 }
 
 
