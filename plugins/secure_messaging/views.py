@@ -20,6 +20,7 @@ from plugins.secure_messaging import forms
 from portal.core.accounts.decorators import profile_required
 from portal.core.accounts.models import Profile
 from portal.core.accounts.session import current_account, current_profile
+from portal.core.messaging import deposit as deposits
 from portal.core.messaging import display, operations, taxonomy
 from portal.core.messaging.models import Conversation, ConversationKind
 from portal.core.messaging.rules import normalize_body
@@ -332,7 +333,7 @@ def _deposit_page(add_form, send_form):
         "secure_messaging/deposit.html",
         add_form=add_form,
         send_form=send_form,
-        documents=operations.pending_documents(current_account()),
+        documents=deposits.pending_documents(current_account()),
         max_documents=current_tenant().config.messaging.max_attachments,
     )
 
@@ -351,7 +352,7 @@ def deposit():
             document_type=form.document_type.data or None,
         )
         try:
-            document = operations.add_pending_document(
+            document = deposits.add_pending_document(
                 tenant, current_account(), upload, _document_types()
             )
         except operations.MessagingError as exc:
@@ -370,7 +371,7 @@ def deposit_send():
     form = forms.DepositForm()
     if form.validate_on_submit():
         try:
-            conversation = operations.send_deposit(
+            conversation = deposits.send_deposit(
                 current_tenant(),
                 current_account(),
                 current_profile(),
@@ -388,7 +389,7 @@ def deposit_send():
 
 @profile_required
 def remove_document(attachment_id: int):
-    if not operations.remove_pending_document(current_account(), attachment_id):
+    if not deposits.remove_pending_document(current_account(), attachment_id):
         abort(404)
     db.session.commit()
     flash(_("Le document est retiré de votre envoi."), "success")

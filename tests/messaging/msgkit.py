@@ -171,12 +171,12 @@ def make_staff(app, email: str = "operateur@portail.example.fr") -> int:
 
 def operator_reply(app, tenant_id: int, conversation_id: int, staff_id: int, body: str) -> None:
     from portal.core.backoffice.models import StaffUser
-    from portal.core.messaging import operations
+    from portal.core.messaging import answers
     from portal.core.messaging.models import Conversation
     from portal.core.tenants import tenant_directory
 
     with app.app_context(), tenant_scope(tenant_id):
         conversation = db.session.get(Conversation, conversation_id)
         staff = db.session.get(StaffUser, staff_id)
-        operations.reply_as_operator(tenant_directory().get(tenant_id), conversation, staff, body)
+        answers.reply_as_operator(tenant_directory().get(tenant_id), conversation, staff, body)
         db.session.commit()

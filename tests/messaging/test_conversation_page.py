@@ -62,7 +62,7 @@ def test_an_operator_reply_shows_as_unread_until_opened(app, agent, agent_client
 
 def test_internal_notes_and_their_files_never_reach_the_user(app, agent, agent_client):
     from portal.core.backoffice.models import StaffUser
-    from portal.core.messaging import operations
+    from portal.core.messaging import answers
     from portal.core.messaging.models import Attachment
 
     conversation_id = start_help(app, agent)
@@ -70,7 +70,7 @@ def test_internal_notes_and_their_files_never_reach_the_user(app, agent, agent_c
 
     def note(tenant, conversation):
         staff = db.session.get(StaffUser, staff_id)
-        message = operations.add_note(conversation, staff, "Note interne : client à rappeler")
+        message = answers.add_note(conversation, staff, "Note interne : client à rappeler")
         message.attachments.append(
             Attachment(
                 filename="interne.pdf",
@@ -121,7 +121,7 @@ def test_a_short_reply_is_refused_and_kept(app, agent, agent_client):
 
 def test_replying_to_a_closed_conversation_reopens_it(app, agent, agent_client):
     from portal.core.backoffice.models import StaffUser
-    from portal.core.messaging import operations
+    from portal.core.messaging import answers
 
     conversation_id = start_help(app, agent)
     staff_id = make_staff(app)
@@ -129,7 +129,7 @@ def test_replying_to_a_closed_conversation_reopens_it(app, agent, agent_client):
         app,
         agent.tenant_id,
         conversation_id,
-        lambda tenant, c: operations.close(c, db.session.get(StaffUser, staff_id)),
+        lambda tenant, c: answers.close(c, db.session.get(StaffUser, staff_id)),
     )
     page = thread_url(conversation_id)
     html = text_of(agent_client.get(page))
@@ -167,12 +167,12 @@ def test_a_secure_message_leads_back_to_the_members_messaging(app, tenant_ids, c
 def test_a_pending_deposit_document_is_downloadable_by_its_account_only(
     app, tenant_ids, client_for
 ):
-    from portal.core.messaging import operations
+    from portal.core.messaging import deposit, operations
 
     member = make_user(app, tenant_ids, "claire@example.fr", slug="msr", category="individual")
     other = make_user(app, tenant_ids, "paul@example.fr", slug="msr", category="individual")
     with app.app_context(), tenant_scope(member.tenant_id):
-        attachment = operations.add_pending_document(
+        attachment = deposit.add_pending_document(
             tenant_directory().get(member.tenant_id),
             db.session.get(Account, member.account_id),
             operations.Upload(io.BytesIO(PDF_BYTES), "rib.pdf", "Relevé d'identité bancaire"),

@@ -23,13 +23,13 @@ def read_csv(archive: zipfile.ZipFile, name: str) -> list[list[str]]:
 
 def add_note(app, tenant_id: int, conversation_id: int, text: str) -> None:
     from portal.core.backoffice.models import StaffUser
-    from portal.core.messaging import operations
+    from portal.core.messaging import answers
     from portal.core.messaging.models import Conversation
 
     staff_id = make_staff(app)
     with app.app_context(), tenant_scope(tenant_id):
         staff = db.session.get(StaffUser, staff_id)
-        operations.add_note(db.session.get(Conversation, conversation_id), staff, text)
+        answers.add_note(db.session.get(Conversation, conversation_id), staff, text)
         db.session.commit()
 
 

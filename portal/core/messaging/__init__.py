@@ -2,7 +2,8 @@
 
 * the theme → topic → reason taxonomy of each tenant (:mod:`.taxonomy`, ``[messaging]``);
 * conversations, messages, internal notes and attachments (:mod:`.models`), changed only through
-  :mod:`.operations`, which also queues the notifications (:mod:`.notifications`);
+  :mod:`.operations` (the user side), :mod:`.deposit` (documents) and :mod:`.answers` (operators),
+  which also queue the notifications (:mod:`.notifications`);
 * the agents' help requests and the visitors' contact form (blueprint ``messaging``), the
   operators' inbox in the back office (:mod:`.backoffice`).
 

@@ -2,11 +2,11 @@
 notifications they need are queued as jobs in that same transaction, so they go once, only if the
 action commits.
 
-User side: :func:`start_conversation` (a secure message or a help request), :func:`start_contact`
-(a visitor), :func:`add_pending_document` / :func:`send_deposit` (document deposit),
-:func:`reply_as_user`, :func:`set_hidden`, :func:`mark_seen_by_user`.
-Operator side: :func:`reply_as_operator`, :func:`add_note`, :func:`assign`, :func:`close`,
-:func:`reopen`, :func:`mark_seen_by_staff`.
+Here: the checks every message goes through (:func:`check_body`, :func:`read_uploads`), the
+user side (:func:`start_conversation` — a secure message or a help request —, :func:`start_contact`
+for a visitor, :func:`reply_as_user`, :func:`set_hidden`, :func:`mark_seen_by_user`) and reading
+(:func:`visible_messages`, unread counts). The document deposit is :mod:`.deposit`; what operators
+do is :mod:`.answers`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
 from portal.core.accounts.models import Account, Profile
-from portal.core.backoffice.models import StaffUser
 from portal.core.messaging import notifications
 from portal.core.messaging.models import (
     Attachment,
@@ -34,7 +33,7 @@ from portal.core.messaging.models import (
     ConversationState,
     Message,
 )
-from portal.core.messaging.rules import OPERATOR_MAX_CHARS, length_problem, normalize_body
+from portal.core.messaging.rules import length_problem, normalize_body
 from portal.core.messaging.taxonomy import Selection, account_category
 from portal.core.storage import storage, tenant_key
 from portal.core.tenants.config import CurrentTenant
@@ -96,7 +95,7 @@ def check_body(tenant: CurrentTenant, text: str | None) -> str:
     )
 
 
-def _read_uploads(tenant: CurrentTenant, uploads: Sequence[Upload], field: str = "files"):
+def read_uploads(tenant: CurrentTenant, uploads: Sequence[Upload], field: str = "files"):
     """Check every file before any is stored: one bad file refuses the message, not half of it."""
     uploads = [u for u in uploads if u.filename]
     maximum = tenant.config.messaging.max_attachments
@@ -118,7 +117,7 @@ def _read_uploads(tenant: CurrentTenant, uploads: Sequence[Upload], field: str =
     return accepted
 
 
-def _store(tenant_id: int, upload: Upload, document) -> Attachment:
+def store_attachment(tenant_id: int, upload: Upload, document) -> Attachment:
     key = tenant_key(
         tenant_id,
         "messaging",
@@ -135,7 +134,7 @@ def _store(tenant_id: int, upload: Upload, document) -> Attachment:
     )
 
 
-def _add_message(conversation: Conversation, author: Author, body: str, **fields) -> Message:
+def add_message(conversation: Conversation, author: Author, body: str, **fields) -> Message:
     message = Message(conversation=conversation, author=author, body=body, **fields)
     message.created_at = now()
     db.session.add(message)
@@ -168,7 +167,7 @@ def start_conversation(
     if not selection.complete:
         raise MessagingError(_("Choisissez un motif."), "reason")
     text = check_body(tenant, body)
-    files = _read_uploads(tenant, uploads)
+    files = read_uploads(tenant, uploads)
     moment = now()
     codes = (*selection.codes, None, None, None)
     conversation = Conversation(
@@ -192,7 +191,7 @@ def start_conversation(
     try:
         with db.session.begin_nested():
             db.session.add(conversation)
-            message = _add_message(conversation, Author.USER, text, profile_id=profile.id)
+            message = add_message(conversation, Author.USER, text, profile_id=profile.id)
             db.session.flush()
     except IntegrityError:  # the same form, posted in parallel, got there first
         earlier = _started_by(account, request_key) if request_key else None
@@ -200,7 +199,7 @@ def start_conversation(
             raise
         return earlier
     for upload, document in files:
-        message.attachments.append(_store(tenant.id, upload, document))
+        message.attachments.append(store_attachment(tenant.id, upload, document))
     db.session.flush()
     audit.record(
         "messaging.conversation_started",
@@ -241,7 +240,7 @@ def start_contact(
         awaiting_since=moment,
     )
     db.session.add(conversation)
-    _add_message(conversation, Author.USER, text)
+    add_message(conversation, Author.USER, text)
     db.session.flush()
     notifications.acknowledge(conversation, None)
     return conversation
@@ -257,10 +256,10 @@ def reply_as_user(
     """The user writes again in their conversation (reopening it if it was closed); like a first
     message, it is acknowledged by email (and SMS)."""
     text = check_body(tenant, body)
-    files = _read_uploads(tenant, uploads)
-    message = _add_message(conversation, Author.USER, text, profile_id=profile.id)
+    files = read_uploads(tenant, uploads)
+    message = add_message(conversation, Author.USER, text, profile_id=profile.id)
     for upload, document in files:
-        message.attachments.append(_store(tenant.id, upload, document))
+        message.attachments.append(store_attachment(tenant.id, upload, document))
     moment = message.created_at
     conversation.state = ConversationState.OPEN
     conversation.last_activity_at = moment
@@ -279,182 +278,6 @@ def set_hidden(conversation: Conversation, hidden: bool) -> None:
 
 def mark_seen_by_user(conversation: Conversation) -> None:
     conversation.user_seen_at = now()
-
-
-# --- Document deposit -----------------------------------------------------------------------------
-
-
-def pending_documents(account: Account) -> list[Attachment]:
-    """Documents uploaded for a deposit not yet sent, oldest first."""
-    return list(
-        db.session.scalars(
-            select(Attachment)
-            .where(Attachment.account_id == account.id, Attachment.message_id.is_(None))
-            .order_by(Attachment.id)
-        )
-    )
-
-
-def add_pending_document(
-    tenant: CurrentTenant, account: Account, upload: Upload, document_types: Sequence[str]
-) -> Attachment:
-    """Keep one document of a deposit: each upload is checked and stored on its own, so a refused
-    file leaves the others in place. ``upload.document_type`` must be one of ``document_types``."""
-    if upload.document_type not in document_types:
-        raise MessagingError(_("Choisissez un type de document de la liste."), "document_type")
-    if not upload.filename:
-        raise MessagingError(_("Choisissez le fichier à envoyer."), "file")
-    if len(pending_documents(account)) >= tenant.config.messaging.max_attachments:
-        raise MessagingError(
-            _("Ce dépôt contient déjà le nombre maximal de documents : envoyez-le d'abord."), "file"
-        )
-    [(_upload, document)] = _read_uploads(tenant, [upload], "file")
-    attachment = _store(tenant.id, upload, document)
-    attachment.account_id = account.id
-    db.session.add(attachment)
-    db.session.flush()
-    return attachment
-
-
-def remove_pending_document(account: Account, attachment_id: int) -> bool:
-    attachment = db.session.scalar(
-        select(Attachment).where(
-            Attachment.id == attachment_id,
-            Attachment.account_id == account.id,
-            Attachment.message_id.is_(None),
-        )
-    )
-    if attachment is None:
-        return False
-    storage().delete(attachment.storage_key)
-    db.session.delete(attachment)
-    return True
-
-
-def send_deposit(
-    tenant: CurrentTenant, account: Account, profile: Profile, comment: str, locale: str = "fr"
-) -> Conversation:
-    """Send the pending documents to the operators as one conversation."""
-    documents = pending_documents(account)
-    if not documents:
-        raise MessagingError(_("Ajoutez au moins un document avant d'envoyer."), "file")
-    text = normalize_body(comment)
-    if len(text) > tenant.config.messaging.message_max_chars:
-        text = check_body(tenant, text)  # the same "too long" message as everywhere
-    moment = now()
-    types = sorted({d.document_type for d in documents if d.document_type})
-    conversation = Conversation(
-        kind=ConversationKind.DEPOSIT,
-        state=ConversationState.OPEN,
-        account_id=account.id,
-        profile_id=profile.id,
-        category=account_category(tenant, account),
-        path_labels=[],
-        subject=(_("Dépôt de documents") + (" : " + ", ".join(types) if types else ""))[:300],
-        locale=locale,
-        created_at=moment,
-        last_activity_at=moment,
-        awaiting_since=moment,
-        user_seen_at=moment,
-    )
-    db.session.add(conversation)
-    body = text or ngettext(
-        "%(num)d document déposé.", "%(num)d documents déposés.", len(documents)
-    )
-    message = _add_message(conversation, Author.USER, body, profile_id=profile.id)
-    for document in documents:
-        document.account_id = None
-        message.attachments.append(document)
-    db.session.flush()
-    audit.record(
-        "messaging.documents_deposited",
-        target=conversation,
-        count=len(documents),
-        **audit.by_account(account, profile),
-    )
-    notifications.acknowledge(conversation, profile)
-    return conversation
-
-
-# --- Operator side --------------------------------------------------------------------------------
-
-
-def _operator_text(text: str | None) -> str:
-    body = normalize_body(text)
-    if not body:
-        raise MessagingError(_("Écrivez votre réponse."))
-    if len(body) > OPERATOR_MAX_CHARS:
-        raise MessagingError(
-            _("La réponse ne peut pas dépasser %(num)d caractères.", num=OPERATOR_MAX_CHARS)
-        )
-    return body
-
-
-def reply_as_operator(
-    tenant: CurrentTenant,
-    conversation: Conversation,
-    staff: StaffUser,
-    body: str,
-    uploads: Sequence[Upload] = (),
-) -> Message:
-    """An operator answers: the user is told by email; the conversation is ``answered``."""
-    text = _operator_text(body)
-    files = _read_uploads(tenant, uploads)
-    message = _add_message(conversation, Author.OPERATOR, text, staff_id=staff.id)
-    for upload, document in files:
-        message.attachments.append(_store(tenant.id, upload, document))
-    conversation.state = ConversationState.ANSWERED
-    conversation.last_activity_at = message.created_at
-    conversation.awaiting_since = None
-    conversation.staff_seen_at = message.created_at
-    conversation.hidden = False  # a hidden conversation comes back with its reply
-    if conversation.assigned_staff_id is None:
-        conversation.assigned_staff_id = staff.id
-    db.session.flush()
-    audit.record(
-        "messaging.replied", target=conversation, **audit.by_staff(staff, conversation.tenant_id)
-    )
-    notifications.reply_arrived(conversation, message)
-    return message
-
-
-def add_note(conversation: Conversation, staff: StaffUser, body: str) -> Message:
-    """An internal note: only operators see it; nobody is notified."""
-    message = _add_message(
-        conversation, Author.OPERATOR, _operator_text(body), staff_id=staff.id, internal=True
-    )
-    db.session.flush()
-    return message
-
-
-def assign(conversation: Conversation, assignee: StaffUser | None, staff: StaffUser) -> None:
-    conversation.assigned_staff_id = assignee.id if assignee else None
-    audit.record(
-        "messaging.assigned",
-        target=conversation,
-        assignee=assignee.email if assignee else None,
-        **audit.by_staff(staff, conversation.tenant_id),
-    )
-
-
-def close(conversation: Conversation, staff: StaffUser) -> None:
-    conversation.state = ConversationState.CLOSED
-    conversation.awaiting_since = None
-    audit.record(
-        "messaging.closed", target=conversation, **audit.by_staff(staff, conversation.tenant_id)
-    )
-
-
-def reopen(conversation: Conversation, staff: StaffUser) -> None:
-    conversation.state = ConversationState.OPEN
-    conversation.awaiting_since = now()
-    audit.record(
-        "messaging.reopened", target=conversation, **audit.by_staff(staff, conversation.tenant_id)
-    )
-
-
-def mark_seen_by_staff(conversation: Conversation) -> None:
-    conversation.staff_seen_at = now()
 
 
 # --- Reading --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.core.accounts.models import Account, Profile
 from portal.core.backoffice import current_staff
 from portal.core.backoffice.models import StaffUser
-from portal.core.messaging import operations, rules
+from portal.core.messaging import answers, operations, rules
 from portal.core.messaging.backoffice.common import (
     conversation_or_404,
     page_context,
@@ -101,7 +101,7 @@ def show(tenant_slug: str, conversation_id: int):
     tenant, conversation = _load(tenant_slug, conversation_id)
     page = _page(tenant, conversation)  # before: the page marks what is new since last time
     with tenant_scope(tenant.id):
-        operations.mark_seen_by_staff(conversation)
+        answers.mark_seen_by_staff(conversation)
         db.session.commit()
     return page
 
@@ -121,7 +121,7 @@ def reply(tenant_slug: str, conversation_id: int):
     uploads = [operations.Upload(f.stream, f.filename) for f in files if f and f.filename]
     try:
         with tenant_scope(tenant.id):
-            operations.reply_as_operator(
+            answers.reply_as_operator(
                 tenant, conversation, current_staff(), form.body.data, uploads
             )
             db.session.commit()
@@ -138,7 +138,7 @@ def note(tenant_slug: str, conversation_id: int):
     form = NoteForm(prefix="note")
     try:
         with tenant_scope(tenant.id):
-            operations.add_note(conversation, current_staff(), form.body.data)
+            answers.add_note(conversation, current_staff(), form.body.data)
             db.session.commit()
     except operations.MessagingError as exc:
         db.session.rollback()
@@ -162,7 +162,7 @@ def assign(tenant_slug: str, conversation_id: int):
     else:
         assignee = None
     with tenant_scope(tenant.id):
-        operations.assign(conversation, assignee, staff)
+        answers.assign(conversation, assignee, staff)
         db.session.commit()
     if assignee is None:
         flash(_("La conversation n'est plus attribuée."), "success")
@@ -177,7 +177,7 @@ def close(tenant_slug: str, conversation_id: int):
         flash(_("Cette conversation est déjà clôturée."), "info")
         return _back(tenant, conversation)
     with tenant_scope(tenant.id):
-        operations.close(conversation, current_staff())
+        answers.close(conversation, current_staff())
         db.session.commit()
     flash(_("Conversation clôturée."), "success")
     return _back(tenant, conversation)
@@ -189,7 +189,7 @@ def reopen(tenant_slug: str, conversation_id: int):
         flash(_("Cette conversation est déjà ouverte."), "info")
         return _back(tenant, conversation)
     with tenant_scope(tenant.id):
-        operations.reopen(conversation, current_staff())
+        answers.reopen(conversation, current_staff())
         db.session.commit()
     flash(_("Conversation rouverte : elle est de nouveau à traiter."), "success")
     return _back(tenant, conversation)
