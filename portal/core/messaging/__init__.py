@@ -4,8 +4,9 @@
 * conversations, messages, internal notes and attachments (:mod:`.models`), changed only through
   :mod:`.operations` (the user side), :mod:`.deposit` (documents) and :mod:`.answers` (operators),
   which also queue the notifications (:mod:`.notifications`);
-* the agents' help requests and the visitors' contact form (blueprint ``messaging``), the
-  operators' inbox in the back office (:mod:`.backoffice`).
+* the agents' help requests and the conversation pages (blueprint ``messaging``), the visitors'
+  contact form (blueprint ``contact``), the operators' inbox in the back office
+  (:mod:`.backoffice`).
 
 Plugins build member-facing flows on it (``plugins/secure_messaging``)::
 
