@@ -49,6 +49,9 @@ def test_search_finds_accounts_of_every_tenant_by_email_name_commercial_name_or_
     assert found(q="12 345 678") == {resilimo}  # ORIAS, typed with spaces
     assert found(q="bocage") == {msr}
     assert found(q="Lefèvre Assurances") == {resilimo}
+    # Accents and case aside, on SQLite as on PostgreSQL.
+    assert found(q="LEFÈVRE") == {resilimo, msr}
+    assert found(q="cabinet lefevre") == {resilimo}
     assert found(q="lefev", tenant=tenant_ids["msr"]) == {msr}
     assert found(q="lefev", status="pending_approval") == set()
     assert other in found()

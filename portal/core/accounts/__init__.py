@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from portal.core.accounts import search  # noqa: F401 - keeps Account.search_text current
 from portal.core.accounts.decorators import holder_required, profile_required, reauth_required
 from portal.core.accounts.models import Account, AccountStatus, AccountToken, Profile
 from portal.core.accounts.session import (

@@ -50,6 +50,9 @@ class Account(UserMixin, TenantScoped, db.Model):
     # The user category of the messaging taxonomy (SPEC §8: individual, farmer, employer…);
     # None: the tenant's first category (``[messaging] categories``).
     category: Mapped[str | None] = mapped_column(String(32))
+    # Email, names, commercial name and ORIAS without accents or case, for the back-office
+    # search (kept up to date by ``portal.core.accounts.search``).
+    search_text: Mapped[str | None] = mapped_column(String(800))
     # Extra letterhead lines the holder adds (email, phone, website…).
     letterhead_lines: Mapped[list] = mapped_column(JSON, default=list)
     terms_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, func, or_, select
 
 from portal.core.accounts.models import Account, AccountStatus
+from portal.core.accounts.search import fold
 from portal.core.accounts.validators import normalize_orias
 from portal.core.audit import AuditEntry
 from portal.core.tenants import Tenant
@@ -34,18 +35,12 @@ def tenant_names() -> dict[int, str]:
 def account_search(
     text: str = "", tenant_id: int | None = None, status: str | None = None
 ) -> Select:
-    """Accounts whose email, holder name, commercial name or ORIAS number contains ``text``."""
+    """Accounts whose email, holder name, commercial name or ORIAS number contains ``text``,
+    accents and case aside."""
     query = select(Account).order_by(Account.created_at.desc(), Account.id.desc())
     text = (text or "").strip()
     if text:
-        full_name = Account.first_name + " " + Account.last_name
-        matches = [
-            Account.email.icontains(text, autoescape=True),
-            Account.first_name.icontains(text, autoescape=True),
-            Account.last_name.icontains(text, autoescape=True),
-            full_name.icontains(text, autoescape=True),
-            Account.commercial_name.icontains(text, autoescape=True),
-        ]
+        matches = [Account.search_text.contains(fold(text), autoescape=True)]
         orias = normalize_orias(text)
         if orias.isdigit():
             matches.append(Account.orias.contains(orias, autoescape=True))
