@@ -165,3 +165,15 @@ def fresh_database_url(tmp_path, backend) -> Iterator[str]:
     url = _postgres_database(base)
     yield url
     _drop_postgres_database(url)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Every test starts with no attempt counted by the per-address limiter (it outlives a
+    test): failed logins, emails sent, contact messages."""
+    if "app" in request.fixturenames or "client_for" in request.fixturenames:
+        from portal.core.ratelimit import limiter
+
+        request.getfixturevalue("app")
+        limiter.reset()
+    yield

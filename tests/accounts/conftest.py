@@ -147,17 +147,6 @@ def sent_emails(app):
     return read
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(request):
-    """Every test starts with no failed attempts counted (the limiter outlives a test)."""
-    if "app" in request.fixturenames or "client_for" in request.fixturenames:
-        from portal.core.ratelimit import limiter
-
-        request.getfixturevalue("app")
-        limiter.reset()
-    yield
-
-
 @pytest.fixture
 def login():
     """``login(client, email, password)``: through the login page (``/connexion``)."""

@@ -67,14 +67,3 @@ def staff_client(make_staff, client_for):
         return client, staff
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(request):
-    """Every test starts with no attempt counted by the per-address limiter."""
-    if "app" in request.fixturenames or "client_for" in request.fixturenames:
-        from portal.core.ratelimit import limiter
-
-        request.getfixturevalue("app")
-        limiter.reset()
-    yield

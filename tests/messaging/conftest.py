@@ -6,17 +6,6 @@ import pytest
 from msgkit import User, logged_in, make_user
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(request):
-    """Every test starts with no contact message counted by the per-address limiter."""
-    if "app" in request.fixturenames or "client_for" in request.fixturenames:
-        from portal.core.ratelimit import limiter
-
-        request.getfixturevalue("app")
-        limiter.reset()
-    yield
-
-
 @pytest.fixture
 def agent(app, tenant_ids) -> User:
     return make_user(app, tenant_ids)

@@ -14,17 +14,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backoffice"))
 from mbokit import Operator, log_in  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(request):
-    """Every test starts with no login attempt counted by the per-address limiter."""
-    if "app" in request.fixturenames or "client_for" in request.fixturenames:
-        from portal.core.ratelimit import limiter
-
-        request.getfixturevalue("app")
-        limiter.reset()
-    yield
-
-
 @pytest.fixture
 def operator(app, client_for) -> Operator:
     """A support operator logged in to the back office (password and TOTP code)."""
