@@ -160,10 +160,7 @@ def purge(account: Account) -> bool:
     account.closed_at = datetime.now(UTC)
     audit.record(
         "account.purged",
-        actor_type="system",
-        actor_id=None,
-        actor_label="purge_account",
-        tenant_id=account.tenant_id,
+        **audit.by_system("purge_account", account.tenant_id),
         target=account,
         documents_deleted=len(documents),
     )

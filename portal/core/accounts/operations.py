@@ -548,10 +548,7 @@ def _mail(account: Account, template: str, subject: str, **context) -> None:
 def _record(account: Account, action: str, **details) -> None:
     audit.record(
         action,
-        actor_type="account",
-        actor_id=account.id,
-        actor_label=account.email,
-        tenant_id=account.tenant_id,
+        **audit.by_account(account),
         target=account,
         **details,
     )
@@ -560,10 +557,7 @@ def _record(account: Account, action: str, **details) -> None:
 def _staff_record(account: Account, staff, action: str, **details) -> None:
     audit.record(
         action,
-        actor_type="staff",
-        actor_id=staff.id,
-        actor_label=staff.email,
-        tenant_id=account.tenant_id,
+        **audit.by_staff(staff, account.tenant_id),
         target=account,
         **details,
     )

@@ -64,6 +64,11 @@ def by_account(account, profile=None) -> dict:
     }
 
 
+def by_system(label: str, tenant_id: int | None = None) -> dict:
+    """The actor fields of :func:`record` for the platform itself (a job, a provider, the CLI)."""
+    return {"actor_type": "system", "actor_id": None, "actor_label": label, "tenant_id": tenant_id}
+
+
 def record(
     action: str,
     *,

@@ -78,9 +78,7 @@ def create_staff(email: str, name: str, role: StaffRole, password: str) -> Staff
     db.session.flush()
     audit.record(
         "staff.created",
-        actor_type="system",
-        actor_id=None,
-        actor_label=CLI_ACTOR,
+        **audit.by_system(CLI_ACTOR),
         target=staff,
         email=email,
         role=staff.role.value,
@@ -95,9 +93,7 @@ def deactivate_staff(email: str) -> StaffUser:
     staff.session_version += 1
     audit.record(
         "staff.deactivated",
-        actor_type="system",
-        actor_id=None,
-        actor_label=CLI_ACTOR,
+        **audit.by_system(CLI_ACTOR),
         target=staff,
         email=staff.email,
     )
@@ -113,9 +109,7 @@ def reset_second_factor(email: str) -> StaffUser:
     staff.session_version += 1
     audit.record(
         "staff.totp_reset",
-        actor_type="system",
-        actor_id=None,
-        actor_label=CLI_ACTOR,
+        **audit.by_system(CLI_ACTOR),
         target=staff,
         email=staff.email,
     )
@@ -218,17 +212,13 @@ def check_second_factor(staff: StaffUser, code: str) -> bool:
         staff.totp_confirmed_at = now
         audit.record(
             "backoffice.totp_enrolled",
-            actor_type="staff",
-            actor_id=staff.id,
-            actor_label=staff.email,
+            **audit.by_staff(staff, None),
             target=staff,
         )
     staff.last_login_at = now
     audit.record(
         "backoffice.login",
-        actor_type="staff",
-        actor_id=staff.id,
-        actor_label=staff.email,
+        **audit.by_staff(staff, None),
         target=staff,
         role=staff.role.value,
     )
@@ -238,8 +228,6 @@ def check_second_factor(staff: StaffUser, code: str) -> bool:
 def record_logout(staff: StaffUser) -> None:
     audit.record(
         "backoffice.logout",
-        actor_type="staff",
-        actor_id=staff.id,
-        actor_label=staff.email,
+        **audit.by_staff(staff, None),
         target=staff,
     )

@@ -415,10 +415,7 @@ def refresh_identity_verification(verification: IdentityVerification) -> bool:
     account = verification.account
     audit.record(
         f"verification.identity_{new_status.value}",
-        actor_type="system",
-        actor_id=None,
-        actor_label=verification.provider,
-        tenant_id=verification.tenant_id,
+        **audit.by_system(verification.provider, verification.tenant_id),
         target=verification,
         account_id=account.id,
         reason=verification.failure_reason,

@@ -55,10 +55,7 @@ def adjust_credit(account: Account, staff, amount_cents: int, reason: str, key: 
             raise BillingError(str(exc)) from exc
         audit.record(
             "credits.adjusted",
-            actor_type="staff",
-            actor_id=staff.id,
-            actor_label=staff.email,
-            tenant_id=account.tenant_id,
+            **audit.by_staff(staff, account.tenant_id),
             target=account,
             amount_cents=amount_cents,
             reason=reason.strip(),
@@ -110,10 +107,7 @@ def closure_refund(account: Account, staff) -> tuple[LedgerEntry, LedgerEntry]:
         )
         audit.record(
             "credits.closure_refunded",
-            actor_type="staff",
-            actor_id=staff.id,
-            actor_label=staff.email,
-            tenant_id=account.tenant_id,
+            **audit.by_staff(staff, account.tenant_id),
             target=account,
             fee_cents=item.price_cents,
             refunded_cents=balance - item.price_cents,

@@ -88,10 +88,7 @@ def settle_payment(payment_id: int, outcome: Outcome) -> Payment:
         payment.failure_reason = (outcome.reason or str(_l("Paiement refusé.")))[:300]
     audit.record(
         f"credits.payment_{payment.status.value}",
-        actor_type="system",
-        actor_id=None,
-        actor_label=payment.provider,
-        tenant_id=payment.tenant_id,
+        **audit.by_system(payment.provider, payment.tenant_id),
         target=payment,
         amount_cents=payment.amount_cents,
         reason=payment.failure_reason,
