@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, g, request
+from flask import Flask
 
 from portal.core import (  # noqa: F401 - database: SQLite pragmas
     accounts,
@@ -34,6 +34,7 @@ from portal.core.mail import hooks as mail_hooks
 from portal.core.messaging import hooks as messaging_hooks
 from portal.core.plugins import PortalPlugins
 from portal.core.verification import hooks as verification_hooks
+from portal.core.web import pipeline
 from portal.extensions import migrate
 
 # Core modules that implement hooks; they are registered as always-on plugins named core.<name>.
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
     backoffice.init_app(app)  # last: other modules have registered their back-office pages
     migrate.init_app(app, directory=str(Path(__file__).parent.parent / "migrations"))
     _register_plugin_blueprints(app, plugins)
+    pipeline.install(app)  # last: orders the before_request functions of every module
 
 
 def _register_plugin_blueprints(app: Flask, plugins: PortalPlugins) -> None:
@@ -101,11 +103,3 @@ def _register_plugin_blueprints(app: Flask, plugins: PortalPlugins) -> None:
             app.register_blueprint(blueprint)
             owners[blueprint.name] = plugin_name
     app.extensions["portal.blueprint_owners"] = owners
-
-    @app.before_request
-    def plugin_gate():
-        tenant = g.get("tenant")
-        for name in request.blueprints:  # nested blueprints: "parent.child", then "parent"
-            owner = owners.get(name)
-            if owner is not None and not plugins.is_enabled(owner, tenant):
-                abort(404)
