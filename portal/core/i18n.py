@@ -11,6 +11,11 @@ CORE_TRANSLATIONS = Path(__file__).parent / "translations"
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 
+def N_(message: str) -> str:  # noqa: N802 - Babel's keyword for "translate later"
+    """Mark ``message`` for extraction; it is translated where it is shown (``_(message)``)."""
+    return message
+
+
 def select_locale() -> str:
     if not has_request_context():  # a job or a command: French, the source language
         return "fr"

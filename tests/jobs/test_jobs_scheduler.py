@@ -10,6 +10,7 @@ import pytest
 from jobkit import count, record
 from sqlalchemy import select
 
+from portal.core.clock import now as utcnow
 from portal.core.jobs import (
     Job,
     PeriodicRun,
@@ -20,7 +21,6 @@ from portal.core.jobs import (
     shutdown,
     start_embedded,
 )
-from portal.core.jobs.models import utcnow
 from portal.core.jobs.scheduler import PeriodicEntry
 from portal.core.tenants import tenant_scope
 from portal.extensions import db

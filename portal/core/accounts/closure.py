@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from portal.core import audit
 from portal.core.accounts.account.operations import N_, AccountError, record
 from portal.core.accounts.models import Account, AccountStatus, AccountToken, Profile
+from portal.core.clock import now
 from portal.core.jobs import job, schedule_at
 from portal.core.mail.jobs import queue_email
 from portal.core.plugins import current_plugins
@@ -54,7 +55,7 @@ def request_closure(account: Account, actor: Profile, tenant: CurrentTenant) -> 
     if account.status != AccountStatus.ACTIVE:
         raise AccountError("understood", _("La clôture de ce compte est déjà demandée."))
     account.status = AccountStatus.CLOSING
-    account.closure_requested_at = datetime.now(UTC)
+    account.closure_requested_at = now()
     end = grace_end(account, tenant)
     record("account.closure_requested", account, actor, deletion_at=end.isoformat())
     schedule_at(end, purge_account, account.id)
@@ -100,7 +101,7 @@ def purge_account(tenant_id: int, account_id: int) -> None:
     if account is None or account.status != AccountStatus.CLOSING:
         return
     end = grace_end(account, tenant)
-    if end is None or end > datetime.now(UTC) + timedelta(minutes=1):
+    if end is None or end > now() + timedelta(minutes=1):
         return
     address, name = account.email, account.commercial_name
     purge(account)
@@ -157,7 +158,7 @@ def purge(account: Account) -> bool:
     account.address2 = account.mobile = account.orias = account.affiliation = None
     account.letterhead_lines = []
     account.status = AccountStatus.CLOSED
-    account.closed_at = datetime.now(UTC)
+    account.closed_at = now()
     audit.record(
         "account.purged",
         **audit.by_system("purge_account", account.tenant_id),

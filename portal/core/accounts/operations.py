@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import g, has_request_context, url_for
@@ -30,6 +30,8 @@ from portal.core.accounts.passwords import hash_password, needs_rehash, verify_p
 from portal.core.accounts.session import LOGIN_STATUSES
 from portal.core.accounts.tokens import consume_token, issue_token, peek_token
 from portal.core.accounts.validators import normalize_orias, normalize_phone
+from portal.core.clock import now
+from portal.core.i18n import N_
 from portal.core.mail import tenant_rendering
 from portal.core.mail.jobs import queue_email
 from portal.core.tenants import active_tenant_id, tenant_directory, tenant_scope
@@ -37,11 +39,6 @@ from portal.core.tenants.config import CurrentTenant
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
-
-
-def N_(message: str) -> str:  # noqa: N802 - Babel's keyword for "translate later"
-    """Mark a French source string for extraction; it is translated where it is used."""
-    return message
 
 
 class AccountDataError(ValueError):
@@ -105,7 +102,7 @@ def sign_up(applicant: Applicant, password: str | None = None) -> Account | None
     status = AccountStatus.PENDING_ACTIVATION if mode == "self" else AccountStatus.PENDING_APPROVAL
     account = _new_account(applicant, status)
     account.password_hash = hash_password(password) if password else None
-    account.terms_accepted_at = datetime.now(UTC)
+    account.terms_accepted_at = now()
     db.session.flush()
     _record(account, "account.signup", mode=mode, orias=account.orias)
     if mode == "self":
@@ -209,7 +206,7 @@ def activate(raw_token: str) -> Account | None:
     if account is None or account.status != AccountStatus.PENDING_ACTIVATION:
         return None
     account.status = AccountStatus.ACTIVE
-    account.activated_at = datetime.now(UTC)
+    account.activated_at = now()
     _record(account, "account.activated")
     return account
 
@@ -375,9 +372,9 @@ def set_first_password(raw_token: str, password: str, *, accept_terms: bool) -> 
         return None
     account.password_hash = hash_password(password)
     account.status = AccountStatus.ACTIVE
-    account.activated_at = datetime.now(UTC)
+    account.activated_at = now()
     if accept_terms and account.terms_accepted_at is None:
-        account.terms_accepted_at = datetime.now(UTC)
+        account.terms_accepted_at = now()
     _record(account, "account.first_password_set")
     return account
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from portal.core.accounts.models import Account, AccountToken, TokenPurpose
+from portal.core.clock import now
 from portal.extensions import db
 
 
@@ -21,7 +22,7 @@ def issue_token(account: Account, purpose: TokenPurpose, valid_for: timedelta) -
 
     Earlier unused tokens of the same purpose are voided: only the newest link works.
     """
-    now = datetime.now(UTC)
+    moment = now()
     db.session.execute(
         update(AccountToken)
         .where(
@@ -29,12 +30,12 @@ def issue_token(account: Account, purpose: TokenPurpose, valid_for: timedelta) -
             AccountToken.purpose == purpose,
             AccountToken.used_at.is_(None),
         )
-        .values(used_at=now)
+        .values(used_at=moment)
     )
     raw = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(
-            account=account, purpose=purpose, token_hash=_digest(raw), expires_at=now + valid_for
+            account=account, purpose=purpose, token_hash=_digest(raw), expires_at=moment + valid_for
         )
     )
     return raw
@@ -49,7 +50,7 @@ def peek_token(raw: str, purpose: TokenPurpose) -> AccountToken | None:
     )
     if token is None or token.used_at is not None:
         return None
-    if _aware(token.expires_at) <= datetime.now(UTC):
+    if _aware(token.expires_at) <= now():
         return None
     return token
 
@@ -65,7 +66,7 @@ def consume_token(raw: str, purpose: TokenPurpose) -> Account | None:
     used = db.session.execute(
         update(AccountToken)
         .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
-        .values(used_at=datetime.now(UTC))
+        .values(used_at=now())
     ).rowcount
     return token.account if used == 1 else None
 

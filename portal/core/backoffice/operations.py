@@ -21,6 +21,7 @@ from portal.core.accounts.passwords import (
 from portal.core.audit import AuditEntry
 from portal.core.backoffice import totp
 from portal.core.backoffice.models import StaffRole, StaffUser
+from portal.core.clock import now
 from portal.extensions import db
 
 MAX_FAILURES = 5
@@ -128,7 +129,7 @@ def _existing(email: str) -> StaffUser:
 
 def recent_failures(email: str) -> int:
     """Failed passwords and codes for ``email`` in the window, since its last full login."""
-    since = datetime.now(UTC) - FAILURE_WINDOW
+    since = now() - FAILURE_WINDOW
     staff = staff_by_email(email or "")
     if staff is not None and staff.last_login_at is not None:
         since = max(since, _aware(staff.last_login_at))
@@ -207,15 +208,15 @@ def check_second_factor(staff: StaffUser, code: str) -> bool:
             "backoffice.totp_failed", staff.email, staff, enrolment=True if enrolling else None
         )
         return False
-    now = datetime.now(UTC)
+    moment = now()
     if enrolling:
-        staff.totp_confirmed_at = now
+        staff.totp_confirmed_at = moment
         audit.record(
             "backoffice.totp_enrolled",
             **audit.by_staff(staff, None),
             target=staff,
         )
-    staff.last_login_at = now
+    staff.last_login_at = moment
     audit.record(
         "backoffice.login",
         **audit.by_staff(staff, None),

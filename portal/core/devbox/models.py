@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.clock import now
 from portal.core.tenants.scoping import TenantScoped
 from portal.extensions import db
 
 KINDS = ("email", "sms")
-
-
-def _now() -> datetime:
-    # Set in Python for microsecond precision: SQLite's CURRENT_TIMESTAMP has whole seconds.
-    return datetime.now(UTC)
 
 
 class DevboxMessage(TenantScoped, db.Model):
@@ -26,7 +22,7 @@ class DevboxMessage(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     sender: Mapped[str] = mapped_column(String(998))
     recipients: Mapped[str] = mapped_column(Text)  # comma-separated, as displayed
     subject: Mapped[str] = mapped_column(String(998), default="")

@@ -14,11 +14,12 @@ its ``data`` is any JSON object. It is kept ``[retention] drafts_days`` after it
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.core.clock import now
 from portal.core.drafts.models import Draft
 from portal.core.jobs import job
 from portal.core.plugins.types import PeriodicJob
@@ -42,17 +43,19 @@ def load(account_id: int, kind: str) -> dict | None:
 
 def save(account_id: int, kind: str, data: dict) -> None:
     """Keep ``data`` as the account's draft of ``kind`` (the caller commits)."""
-    now = datetime.now(UTC)
+    moment = now()
     draft = _find(account_id, kind)
     if draft is not None:
-        draft.data, draft.updated_at = dict(data), now
+        draft.data, draft.updated_at = dict(data), moment
         return
     try:
         with db.session.begin_nested():  # another tab may create it at the same moment
-            db.session.add(Draft(account_id=account_id, kind=kind, data=dict(data), updated_at=now))
+            db.session.add(
+                Draft(account_id=account_id, kind=kind, data=dict(data), updated_at=moment)
+            )
     except IntegrityError:
         draft = _find(account_id, kind)
-        draft.data, draft.updated_at = dict(data), now
+        draft.data, draft.updated_at = dict(data), moment
 
 
 def discard(account_id: int, kind: str) -> None:
@@ -68,7 +71,7 @@ def purge_expired_drafts(tenant_id=None) -> None:
         tenant = tenant_directory().get(each)
         if tenant is None:
             continue
-        cutoff = datetime.now(UTC) - timedelta(days=tenant.config.retention.drafts_days)
+        cutoff = now() - timedelta(days=tenant.config.retention.drafts_days)
         with tenant_scope(each):
             db.session.execute(
                 delete(Draft).where(Draft.tenant_id == each, Draft.updated_at < cutoff)

@@ -6,17 +6,14 @@ A job row still records the tenant it runs for, and the worker re-enters that te
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.clock import now
 from portal.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Job(db.Model):
@@ -38,7 +35,7 @@ class Job(db.Model):
     not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set from Python (UTC) so the scheduler's ``now`` and the rows share one clock.
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        DateTime(timezone=True), default=now, server_default=func.now()
     )
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -62,5 +59,5 @@ class PeriodicRun(db.Model):
     period_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     job_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        DateTime(timezone=True), default=now, server_default=func.now()
     )

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, delete, event, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
-from portal.core.jobs.models import Job, PeriodicRun, utcnow
+from portal.core.clock import now as clock_now
+from portal.core.jobs.models import Job, PeriodicRun
 from portal.core.jobs.runtime import JobsRuntime, get_runtime, job
 from portal.core.tenants.scoping import TenantScopeError, active_tenant_id
 from portal.extensions import db
@@ -69,7 +70,7 @@ def add_job(
         json.dumps(args)
     except TypeError as exc:
         raise TypeError(f"job {definition.name}: arguments must be JSON values ({exc})") from None
-    now = utcnow()
+    now = clock_now()
     row = Job(
         actor_name=definition.name,
         queue=definition.spec.queue,
@@ -153,7 +154,7 @@ def _mark_dispatched(ids: list[int]) -> None:
         .with_for_update(skip_locked=True)
     )
     with db.engine.begin() as conn:
-        conn.execute(update(Job).where(Job.id.in_(lockable)).values(dispatched_at=utcnow()))
+        conn.execute(update(Job).where(Job.id.in_(lockable)).values(dispatched_at=clock_now()))
 
 
 # --- Sweep ---------------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def sweep(runtime: JobsRuntime, now: datetime) -> int:
 @job(global_job=True)
 def purge_job_history(tenant_id: int | None) -> None:
     """Delete completed outbox rows and old periodic claims after ``PORTAL_JOBS_KEEP_DAYS``."""
-    cutoff = utcnow() - timedelta(days=get_runtime().settings.keep_days)
+    cutoff = clock_now() - timedelta(days=get_runtime().settings.keep_days)
     db.session.execute(delete(Job).where(Job.completed_at < cutoff))
     # Each job's newest claim stays: it is what stops its current period from running again.
     newest = select(func.max(PeriodicRun.id)).group_by(PeriodicRun.job_name)

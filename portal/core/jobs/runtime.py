@@ -34,7 +34,8 @@ from dramatiq.middleware import (
 from flask import Flask, current_app
 from sqlalchemy import func, update
 
-from portal.core.jobs.models import Job, utcnow
+from portal.core.clock import now as clock_now
+from portal.core.jobs.models import Job
 from portal.core.tenants.scoping import tenant_scope, unscoped
 from portal.extensions import db
 
@@ -296,7 +297,7 @@ class JobsRuntime:
 
 def _execute(definition: JobDefinition, job_id: int) -> None:
     session = db.session
-    now = utcnow()
+    now = clock_now()
     # The claim is a conditional UPDATE held until commit. On PostgreSQL it takes the row lock
     # (as SELECT ... FOR UPDATE would): a second delivery waits, then re-reads the row, sees
     # completed_at and updates nothing. On SQLite it takes the database write lock, which
@@ -316,7 +317,7 @@ def _execute(definition: JobDefinition, job_id: int) -> None:
     try:
         with _job_scope(tenant_id, definition.may_run_unscoped):
             definition.fn(tenant_id, *args)
-            row.completed_at = utcnow()
+            row.completed_at = clock_now()
             row.attempts = row.attempts + 1
             row.last_error = None
             session.commit()  # the job's work and its "completed" mark, atomically

@@ -18,7 +18,8 @@ from flask import Flask
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal.core.jobs.models import PeriodicRun, utcnow
+from portal.core.clock import now as clock_now
+from portal.core.jobs.models import PeriodicRun
 from portal.core.jobs.outbox import add_job, sweep
 from portal.core.jobs.runtime import JobsRuntime, get_runtime, wait_for_shutdown_signal
 from portal.extensions import db
@@ -126,7 +127,7 @@ def scheduler_tick(app: Flask, now: datetime | None = None) -> TickResult:
     """
     if now is not None and now.tzinfo is None:
         raise ValueError("scheduler_tick needs a timezone-aware now")
-    now = (now or utcnow()).astimezone(UTC)
+    now = (now or clock_now()).astimezone(UTC)
     runtime = get_runtime(app)
     result = TickResult()
     with runtime.app.app_context():  # its own session, whatever context the caller is in

@@ -9,15 +9,12 @@ import logging
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from portal.core.i18n import N_
 from portal.core.jobs import enqueue, job
 from portal.core.mail.jobs import queue_email
 from portal.core.tenants import tenant_scope
 
 log = logging.getLogger(__name__)
-
-
-def N_(message: str) -> str:  # noqa: N802 - Babel's keyword for "translate later"
-    return message
 
 
 def _recipient(conversation, profile=None) -> tuple[str | None, str]:

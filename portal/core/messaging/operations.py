@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import BinaryIO
 
 from flask_babel import gettext as _
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
 from portal.core.accounts.models import Account, Profile
+from portal.core.clock import now
 from portal.core.messaging import notifications
 from portal.core.messaging.models import (
     Attachment,
@@ -58,10 +58,6 @@ class Upload:
     stream: BinaryIO
     filename: str | None
     document_type: str | None = None
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- Checks ---------------------------------------------------------------------------------------

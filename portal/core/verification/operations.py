@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,8 @@ from portal.core import audit, uploads
 from portal.core.accounts.models import Account, Profile
 from portal.core.accounts.passwords import verify_password
 from portal.core.backoffice.models import StaffUser
+from portal.core.clock import now
+from portal.core.i18n import N_
 from portal.core.identity import FINAL, identity_provider
 from portal.core.mail.jobs import queue_email
 from portal.core.plugins import current_plugins
@@ -45,11 +47,6 @@ from portal.core.verification.rules import add_months
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
-
-
-def N_(message: str) -> str:  # noqa: N802 - Babel's keyword for "translate later"
-    """Mark a French source string for extraction; it is translated where it is used."""
-    return message
 
 
 class VerificationError(ValueError):
@@ -204,7 +201,7 @@ def approve_document(document: ProfessionalDocument, staff: StaffUser, expires_o
     document.expires_on = expires_on
     document.rejection_reason = None
     document.reviewed_by_id = staff.id
-    document.reviewed_at = datetime.now(UTC)
+    document.reviewed_at = now()
     audit.record(
         "verification.document_approved",
         target=document,
@@ -225,7 +222,7 @@ def reject_document(document: ProfessionalDocument, staff: StaffUser, reason: st
     document.status = DocumentStatus.REJECTED
     document.rejection_reason = reason[:500]
     document.reviewed_by_id = staff.id
-    document.reviewed_at = datetime.now(UTC)
+    document.reviewed_at = now()
     audit.record(
         "verification.document_rejected",
         target=document,
@@ -285,7 +282,7 @@ def sign_mandate(
         signer_name=account.holder_name,
         text=text,
         text_sha256=sha256,
-        signed_at=datetime.now(UTC),
+        signed_at=now(),
         ip=_ip(),
     )
     db.session.add(mandate)
@@ -353,7 +350,7 @@ def start_identity_verification(
         account_id=account.id,
         provider=provider.name,
         status=VerificationStatus.STARTED,
-        started_at=datetime.now(UTC),
+        started_at=now(),
     )
     db.session.add(verification)
     db.session.flush()
@@ -410,7 +407,7 @@ def refresh_identity_verification(verification: IdentityVerification) -> bool:
         return False
     verification.status = new_status
     if answer.status in FINAL:
-        verification.completed_at = datetime.now(UTC)
+        verification.completed_at = now()
         verification.failure_reason = answer.reason if new_status == "failed" else None
     account = verification.account
     audit.record(

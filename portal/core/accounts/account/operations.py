@@ -11,13 +11,9 @@ from portal.core import audit
 from portal.core.accounts.models import Account, Profile
 from portal.core.accounts.passwords import verify_password
 from portal.core.accounts.validators import normalize_phone
+from portal.core.i18n import N_
 from portal.core.mail.jobs import queue_email
 from portal.extensions import db
-
-
-def N_(message: str) -> str:  # noqa: N802 - Babel's keyword for "translate later"
-    """Mark a French source string for extraction; it is translated where it is used."""
-    return message
 
 
 class AccountError(ValueError):

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core.accounts.letterhead import letterhead_lines
 from portal.core.accounts.models import Account
+from portal.core.clock import now
 from portal.core.credits.billing.amounts import split_vat, vat_breakdown
 from portal.core.credits.billing.numbering import next_number
 from portal.core.credits.models import BillingDocument, Consumption, DocumentType, Payment
@@ -64,7 +65,7 @@ def issue_receipt(payment: Payment) -> BillingDocument:
     if existing is not None:
         return existing
     tenant = _tenant()
-    paid_at = _aware(payment.completed_at or payment.created_at or datetime.now(UTC))
+    paid_at = _aware(payment.completed_at or payment.created_at or now())
     try:
         with db.session.begin_nested():  # a parallel call for the same payment gives way
             document = BillingDocument(

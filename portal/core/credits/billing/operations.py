@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core import audit
 from portal.core.accounts.models import Account, AccountStatus
+from portal.core.clock import now
 from portal.core.credits import ledger
 from portal.core.credits.hooks import CLOSURE_FEE
 from portal.core.credits.models import EntryKind, LedgerEntry
@@ -97,7 +97,7 @@ def closure_refund(account: Account, staff) -> tuple[LedgerEntry, LedgerEntry]:
             actor_label=staff.email,
         )
         # The fee is a service: it goes on the monthly invoice like any consumption.
-        ledger.record_consumption(fee, label=str(item.label), consumed_at=datetime.now(UTC))
+        ledger.record_consumption(fee, label=str(item.label), consumed_at=now())
         payout = ledger.payout(
             account,
             balance - item.price_cents,

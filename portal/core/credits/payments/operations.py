@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.core import audit
+from portal.core import audit, clock
 from portal.core.credits import ledger
 from portal.core.credits.models import BillingDocument, Payment, PaymentStatus
 from portal.core.credits.payments.provider import Outcome, get_provider, outcome_from
@@ -78,7 +78,7 @@ def settle_payment(payment_id: int, outcome: Outcome) -> Payment:
         raise UnknownPayment(payment_id)
     if payment.status not in OPEN:
         return payment
-    payment.completed_at = datetime.now(UTC)
+    payment.completed_at = clock.now()
     if outcome.succeeded:
         payment.status = PaymentStatus.SUCCEEDED
         ledger.purchase(payment.account_id, payment.amount_cents, payment=payment)
@@ -137,7 +137,7 @@ def handle_notification(fields) -> Payment:
 
 def reconcile_tenant_payments(now: datetime | None = None) -> int:
     """Ask the bank about the active tenant's payments left open too long; settle the final ones."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     provider = get_provider()
     settled = 0
     open_payments = db.session.scalars(select(Payment).where(Payment.status.in_(OPEN))).all()

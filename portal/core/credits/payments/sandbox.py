@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import BigInteger, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.clock import now
 from portal.core.credits.payments.provider import Outcome, outcome_from
 from portal.extensions import db, str_enum
 
@@ -80,7 +81,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def expire_if_abandoned(bank: SandboxTransaction) -> None:
-    if not bank.final and datetime.now(UTC) - _aware(bank.created_at) > SESSION_LIFETIME:
+    if not bank.final and now() - _aware(bank.created_at) > SESSION_LIFETIME:
         bank.status = BankStatus.DECLINED
         bank.reason = _("Délai de paiement dépassé.")
 
@@ -126,7 +127,7 @@ class SandboxProvider:
                 amount_cents=payment.amount_cents,
                 merchant=current_tenant().name,
                 status=BankStatus.PENDING,
-                created_at=datetime.now(UTC),
+                created_at=now(),
             )
         )
         db.session.flush()

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from portal.core.clock import now
 from portal.core.identity.sandbox.models import SandboxIdentitySession, SandboxState
 from portal.core.jobs import enqueue, schedule_at
 
@@ -70,7 +71,7 @@ def submit_photo(
     )
     delay = float(current_app.config.get("PORTAL_IDENTITY_SANDBOX_DELAY_SECONDS", 20))
     session.state = SandboxState.PENDING
-    session.decide_at = datetime.now(UTC) + timedelta(seconds=max(0.0, delay))
+    session.decide_at = now() + timedelta(seconds=max(0.0, delay))
     from portal.core.identity.sandbox.jobs import sandbox_decide
 
     schedule_at(session.decide_at, sandbox_decide, session.ref)
@@ -128,4 +129,4 @@ def check_code(session: SandboxIdentitySession, code: str) -> bool:
 def _finish(session: SandboxIdentitySession, state: SandboxState, reason: str | None = None):
     session.state = state
     session.failure_reason = reason
-    session.completed_at = datetime.now(UTC)
+    session.completed_at = now()
