@@ -39,8 +39,14 @@ def priced_items(tenant):
             "resiliation.lrar",
             _l("Lettre recommandée électronique avec accusé de réception (LRAR)"),
             378,
+            shown_with_balance=True,
         ),
-        PricedItem("resiliation.lr", _l("Lettre recommandée électronique (LR)"), 297),
+        PricedItem(
+            "resiliation.lr",
+            _l("Lettre recommandée électronique (LR)"),
+            297,
+            shown_with_balance=True,
+        ),
         PricedItem(
             "resiliation.lrar_esigned_mandate", _l("LRAR avec mandat signé électroniquement"), 491
         ),

@@ -48,12 +48,17 @@ class DashboardWidget:
 
 @dataclass(frozen=True)
 class PricedItem:
-    """Something a plugin bills for, priced in integer cents including VAT."""
+    """Something a plugin bills for, priced in integer cents including VAT.
+
+    ``shown_with_balance``: the credit pages show its tariff, and how many of it the balance
+    pays for, next to the balance (on tenants where its plugin is enabled).
+    """
 
     code: str
     label: str
     price_cents: int
     vat_rate_bp: int = 2000  # basis points: 2000 = 20 %
+    shown_with_balance: bool = False
 
     def __post_init__(self):
         if not isinstance(self.price_cents, int) or self.price_cents < 0:
