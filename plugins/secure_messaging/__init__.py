@@ -35,6 +35,12 @@ def main_menu_items(tenant):
 
 
 @hookimpl
+def messaging_conversations_page(tenant, kind):
+    """Messages and deposits are listed on « Ma messagerie »."""
+    return "secure_messaging.home" if kind in ("message", "deposit") else None
+
+
+@hookimpl
 def dashboard_widgets(tenant):
     """« Ma messagerie » on the home page, with the replies not read yet."""
     from portal.core.accounts.session import current_account

@@ -3,7 +3,6 @@ from the user, attachments, and the walls between accounts and tenants."""
 
 from __future__ import annotations
 
-import io
 import re
 
 from msgkit import (
@@ -86,7 +85,8 @@ def test_internal_notes_and_their_files_never_reach_the_user(app, agent, agent_c
     with_conversation(app, agent.tenant_id, conversation_id, note)
     thread = text_of(agent_client.get(thread_url(conversation_id)))
     assert "Note interne" not in thread and "interne.pdf" not in thread
-    assert agent_client.get(f"/messagerie/pieces-jointes/{notes[0]}").status_code == 404
+    url = f"{thread_url(conversation_id)}/pieces-jointes/{notes[0]}"
+    assert agent_client.get(url).status_code == 404
 
 
 def test_the_user_replies_with_a_file(app, agent, agent_client):
@@ -105,7 +105,7 @@ def test_the_user_replies_with_a_file(app, agent, agent_client):
     [(attachment_id, *_)] = conversation["attachments"]
     thread = text_of(agent_client.get(page))
     assert "Votre message a bien été envoyé." in thread and "statuts.pdf" in thread
-    assert agent_client.get(f"/messagerie/pieces-jointes/{attachment_id}").data == PDF_BYTES
+    assert agent_client.get(f"{page}/pieces-jointes/{attachment_id}").data == PDF_BYTES
 
 
 def test_a_short_reply_is_refused_and_kept(app, agent, agent_client):
@@ -164,24 +164,17 @@ def test_a_secure_message_leads_back_to_the_members_messaging(app, tenant_ids, c
     assert '<a href="/secure-messaging/">Retour à la liste</a>' in html
 
 
-def test_a_pending_deposit_document_is_downloadable_by_its_account_only(
-    app, tenant_ids, client_for
-):
-    from portal.core.messaging import deposit, operations
-
-    member = make_user(app, tenant_ids, "claire@example.fr", slug="msr", category="individual")
-    other = make_user(app, tenant_ids, "paul@example.fr", slug="msr", category="individual")
-    with app.app_context(), tenant_scope(member.tenant_id):
-        attachment = deposit.add_pending_document(
-            tenant_directory().get(member.tenant_id),
-            db.session.get(Account, member.account_id),
-            operations.Upload(io.BytesIO(PDF_BYTES), "rib.pdf", "Relevé d'identité bancaire"),
-            ["Relevé d'identité bancaire"],
-        )
-        db.session.commit()
-        url = f"/messagerie/pieces-jointes/{attachment.id}"
-    assert logged_in(client_for, member).get(url).data == PDF_BYTES
-    assert logged_in(client_for, other).get(url).status_code == 404
+def test_an_attachment_is_reached_only_through_its_own_conversation(app, agent, agent_client):
+    with_file = start_help(app, agent, uploads=[("kbis.pdf", PDF_BYTES)])
+    other = start_help(app, agent)
+    [first, _] = conversations(app, agent.tenant_id, agent.account_id)
+    [(attachment_id, *_)] = first["attachments"]
+    assert agent_client.get(f"{thread_url(with_file)}/pieces-jointes/{attachment_id}").data == (
+        PDF_BYTES
+    )
+    assert agent_client.get(f"{thread_url(other)}/pieces-jointes/{attachment_id}").status_code == (
+        404
+    )
 
 
 def test_other_accounts_and_tenants_get_404_everywhere(app, tenant_ids, agent, client_for):
@@ -197,7 +190,7 @@ def test_other_accounts_and_tenants_get_404_everywhere(app, tenant_ids, agent, c
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text_of(client.get(LIST)))
         data = {"csrf_token": token.group(1), "body": "Je lis la demande d'un autre."}
         assert client.get(page).status_code == 404
-        assert client.get(f"/messagerie/pieces-jointes/{attachment_id}").status_code == 404
+        assert client.get(f"{page}/pieces-jointes/{attachment_id}").status_code == 404
         for action in ("repondre", "masquer", "afficher"):
             assert client.post(f"{page}/{action}", data=data).status_code == 404, action
     [after] = conversations(app, agent.tenant_id, agent.account_id)

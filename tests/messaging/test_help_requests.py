@@ -123,7 +123,7 @@ def test_a_pdf_is_attached_and_downloadable(app, agent, agent_client):
     assert (filename, content_type) == ("Kbis agence.pdf", "application/pdf")
 
     thread = text_of(agent_client.get(response.headers["Location"]))
-    link = f"/messagerie/pieces-jointes/{attachment_id}"
+    link = f"/messagerie/conversations/{conversation['id']}/pieces-jointes/{attachment_id}"
     assert f'href="{link}"' in thread and "Kbis agence.pdf" in thread
     download = agent_client.get(link)
     assert download.status_code == 200 and download.data == PDF_BYTES

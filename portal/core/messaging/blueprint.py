@@ -18,7 +18,11 @@ rule("/conversations/<int:conversation_id>", "conversation", views.conversation)
 rule("/conversations/<int:conversation_id>/repondre", "reply", views.reply, methods=["POST"])
 rule("/conversations/<int:conversation_id>/masquer", "hide", views.hide, methods=["POST"])
 rule("/conversations/<int:conversation_id>/afficher", "show", views.show, methods=["POST"])
-rule("/pieces-jointes/<int:attachment_id>", "attachment", views.attachment)
+rule(
+    "/conversations/<int:conversation_id>/pieces-jointes/<int:attachment_id>",
+    "attachment",
+    views.attachment,
+)
 
 # « Nous contacter »: visitors, no account needed.
 contact_blueprint = Blueprint("contact", __name__, url_prefix="/contact")

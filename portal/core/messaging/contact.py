@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from portal.core.accounts.session import current_account, current_profile
 from portal.core.messaging import operations, views
 from portal.core.messaging.forms import ContactForm
+from portal.core.messaging.models import ConversationKind
 from portal.core.messaging.notifications import reference
+from portal.core.messaging.pages import conversations_page
 from portal.core.ratelimit import client_ip, limiter
 from portal.core.tenants import current_tenant
-from portal.extensions import db
+from portal.core.web.pipeline import Access, handler
 
 # Contact messages actually sent from one address to one tenant (a refused form costs nothing).
 CONTACT_PER_IP = "5 per minute;30 per hour"
@@ -34,9 +36,10 @@ def _help_url() -> str | None:
         return None
     if current_tenant().config.messaging.help_requests:
         return url_for("messaging.new_help_request")
-    return views.secure_messaging_home()
+    return conversations_page(ConversationKind.MESSAGE)
 
 
+@handler(Access.ANONYMOUS)
 @limiter.limit(CONTACT_PER_IP, key_func=_contact_key, methods=["POST"], deduct_when=_contact_sent)
 def form():
     tenant = current_tenant()
@@ -59,7 +62,6 @@ def form():
                 body=form.body.data,
                 locale=str(get_locale()),
             )
-            db.session.commit()
             session[CONTACT_SESSION_KEY] = {
                 "reference": reference(conversation),
                 "email": conversation.visitor_email,
@@ -75,6 +77,7 @@ def form():
     )
 
 
+@handler(Access.ANONYMOUS)
 def sent():
     sent = session.get(CONTACT_SESSION_KEY)
     if not sent:

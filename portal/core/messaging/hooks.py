@@ -31,6 +31,14 @@ def main_menu_items(tenant):
     return [NavItem(label=_l("Aide"), endpoint="messaging.help_requests", order=900)]
 
 
+@hookimpl
+def messaging_conversations_page(tenant, kind):
+    """The help requests are listed on « Aide », where the tenant offers them."""
+    if kind == "help" and tenant.config.messaging.help_requests:
+        return "messaging.help_requests"
+    return None
+
+
 def _is_account(account) -> bool:
     """Hook callers may pass no account (tests of other plugins' hooks): nothing to do then."""
     from portal.core.accounts.models import Account

@@ -4,26 +4,21 @@ conversation of the account, its attachments, and the visitors' contact form. Vi
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from portal.core.accounts.decorators import profile_required
 from portal.core.accounts.models import Profile
 from portal.core.accounts.session import current_account, current_profile
 from portal.core.messaging import display, forms, operations, taxonomy
-from portal.core.messaging.models import (
-    Attachment,
-    Author,
-    Conversation,
-    ConversationKind,
-    Message,
-)
+from portal.core.messaging.models import Attachment, Author, Conversation, ConversationKind
 from portal.core.messaging.notifications import reference
+from portal.core.messaging.pages import conversations_page
 from portal.core.storage import send_stored_file
 from portal.core.tenants import current_tenant
+from portal.core.web.pipeline import Access, Load, handler
 from portal.extensions import db
 
 PER_PAGE = 20
@@ -39,31 +34,21 @@ def page_context() -> dict:
 # --- Helpers --------------------------------------------------------------------------------------
 
 
-def secure_messaging_home(**args) -> str | None:
-    """« Ma messagerie » of the secure_messaging plugin, where the tenant enables it."""
-    if "secure_messaging.home" not in current_app.view_functions:
-        return None
-    if "secure_messaging" not in current_tenant().enabled_plugins:
-        return None  # its pages answer 404 on this tenant
-    return url_for("secure_messaging.home", **args)
-
-
 def _help_requests_closed():
-    """None where the tenant offers help requests; else where its users write instead (the
-    secure messaging), or 404."""
+    """None where the tenant offers help requests; else the page where its users write instead
+    (the list of their messages, offered by a plugin), or 404."""
     if current_tenant().config.messaging.help_requests:
         return None
-    home = secure_messaging_home()
+    home = conversations_page(ConversationKind.MESSAGE)
     if home is None:
         abort(404)
     return redirect(home)
 
 
 def _list_url(conversation: Conversation, hidden: bool = False) -> str:
-    """The list the conversation belongs to: the help requests, or « Ma messagerie »."""
-    if conversation.kind == ConversationKind.HELP:
-        return url_for(".help_requests", masquees="1" if hidden else None)
-    return secure_messaging_home(masquees="1" if hidden else None) or url_for("core.home")
+    """The list the conversation belongs to (the help requests, a plugin's), else the home page."""
+    listed = conversations_page(conversation.kind, masquees="1" if hidden else None)
+    return listed or url_for("core.home")
 
 
 def _field_error(form, error: operations.MessagingError) -> None:
@@ -92,19 +77,6 @@ def _uploads(field) -> list[operations.Upload]:
     ]
 
 
-def _conversation_or_404(conversation_id: int) -> Conversation:
-    """A conversation of the logged-in account (another account's or tenant's id: 404)."""
-    conversation = db.session.scalar(
-        select(Conversation).where(
-            Conversation.id == conversation_id,
-            Conversation.account_id == current_account().id,
-        )
-    )
-    if conversation is None:
-        abort(404)
-    return conversation
-
-
 def _hidden_count(account, kinds) -> int:
     query = operations.account_conversations(account, kinds=kinds, hidden=True).order_by(None)
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -131,7 +103,7 @@ def _preselected(topic: str | None, choices: list[SelectChoice]) -> str | None:
     )
 
 
-@profile_required
+@handler(Access.PROFILE)
 def new_help_request():
     closed = _help_requests_closed()
     if closed is not None:
@@ -163,11 +135,9 @@ def new_help_request():
                     locale=str(get_locale()),
                     request_key=f"help:{form.request_key.data}" if form.request_key.data else None,
                 )
-            except operations.MessagingError as error:
-                db.session.rollback()
+            except operations.MessagingError as error:  # raised before anything is written
                 _field_error(form, error)
             else:
-                db.session.commit()
                 flash(
                     _(
                         "Votre demande d'aide %(ref)s a bien été envoyée. Vous recevrez un email "
@@ -187,7 +157,7 @@ def new_help_request():
     )
 
 
-@profile_required
+@handler(Access.PROFILE)
 def help_requests():
     closed = _help_requests_closed()
     if closed is not None:
@@ -239,19 +209,20 @@ def _conversation_page(conversation: Conversation, form, seen_before=None):
     )
 
 
-@profile_required
-def conversation(conversation_id: int):
-    conversation = _conversation_or_404(conversation_id)
+# The URL's conversation, loaded for the logged-in account (another's, another tenant's: 404).
+OWN_CONVERSATION = {"conversation_id": Conversation}
+
+
+@handler(Access.PROFILE, load=OWN_CONVERSATION)
+def conversation(conversation: Conversation):
     seen_before = conversation.user_seen_at
     page = _conversation_page(conversation, forms.ReplyForm(formdata=None), seen_before)
     operations.mark_seen_by_user(conversation)
-    db.session.commit()
     return page
 
 
-@profile_required
-def reply(conversation_id: int):
-    conversation = _conversation_or_404(conversation_id)
+@handler(Access.PROFILE, load=OWN_CONVERSATION)
+def reply(conversation: Conversation):
     form = forms.ReplyForm()
     valid = form.validate()
     if body_fits(form) and valid:
@@ -263,31 +234,27 @@ def reply(conversation_id: int):
                 form.body.data,
                 _uploads(form.files),
             )
-        except operations.MessagingError as error:
-            db.session.rollback()
+        except operations.MessagingError as error:  # raised before anything is written
             _field_error(form, error)
         else:
-            db.session.commit()
             flash(_("Votre message a bien été envoyé."), "success")
             return redirect(url_for(".conversation", conversation_id=conversation.id))
     return _conversation_page(conversation, form, conversation.user_seen_at)
 
 
-@profile_required
-def hide(conversation_id: int):
-    return _set_hidden(conversation_id, True)
+@handler(Access.PROFILE, load=OWN_CONVERSATION)
+def hide(conversation: Conversation):
+    return _set_hidden(conversation, True)
 
 
-@profile_required
-def show(conversation_id: int):
-    return _set_hidden(conversation_id, False)
+@handler(Access.PROFILE, load=OWN_CONVERSATION)
+def show(conversation: Conversation):
+    return _set_hidden(conversation, False)
 
 
-def _set_hidden(conversation_id: int, hidden: bool):
-    conversation = _conversation_or_404(conversation_id)
+def _set_hidden(conversation: Conversation, hidden: bool):
     back = forms.VisibilityForm().retour.data
     operations.set_hidden(conversation, hidden)
-    db.session.commit()
     ref = reference(conversation)
     if hidden:
         flash(_("%(ref)s est masquée de votre liste.", ref=ref), "success")
@@ -298,22 +265,15 @@ def _set_hidden(conversation_id: int, hidden: bool):
     return redirect(url_for(".conversation", conversation_id=conversation.id))
 
 
-@profile_required
-def attachment(attachment_id: int):
-    """A file of a message the account may read, or a document of its deposit in progress."""
-    account = current_account()
-    found = db.session.scalar(
-        select(Attachment)
-        .outerjoin(Message, Message.id == Attachment.message_id)
-        .outerjoin(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            Attachment.id == attachment_id,
-            or_(
-                and_(Attachment.message_id.is_(None), Attachment.account_id == account.id),
-                and_(Message.internal.is_(False), Conversation.account_id == account.id),
-            ),
-        )
-    )
-    if found is None:
+@handler(
+    Access.PROFILE,
+    load={"conversation_id": Conversation, "attachment_id": Load(Attachment, owned=False)},
+)
+def attachment(conversation: Conversation, attachment: Attachment):
+    """A file of a message of the account's conversation (never of an operators' note)."""
+    message = attachment.message
+    if message is None or message.conversation_id != conversation.id or message.internal:
         abort(404)
-    return send_stored_file(found.storage_key, found.filename, mimetype=found.content_type)
+    return send_stored_file(
+        attachment.storage_key, attachment.filename, mimetype=attachment.content_type
+    )
