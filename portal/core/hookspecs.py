@@ -194,3 +194,15 @@ def on_tenant_synced(tenant):
     Runs inside the sync transaction, in the tenant's scope, for plugins enabled on it: the place
     to seed per-tenant data. Returns nothing.
     """
+
+
+@hookspec
+def messaging_conversations_page(tenant, kind):
+    """Return the endpoint of the page listing the account's conversations of ``kind``, or None.
+
+    ``kind`` is a ``ConversationKind`` value (``"message"``, ``"deposit"``, ``"help"``...). Called
+    when the core links to such a list — "back to my list" from a conversation, where users write
+    instead when the tenant has no help requests (``"message"``) — for plugins enabled on
+    ``tenant`` and the core (``"help"``: « Aide »). The first answer wins. The endpoint takes no
+    URL value (the core may add ``masquees=1`` to show the hidden conversations).
+    """

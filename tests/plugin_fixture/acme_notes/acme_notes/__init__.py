@@ -148,6 +148,11 @@ def messaging_taxonomy(tenant, category):
 
 
 @hookimpl
+def messaging_conversations_page(tenant, kind):
+    return "acme_notes.index" if kind == "message" else None
+
+
+@hookimpl
 def account_readiness(tenant, account):
     return [ReadinessItem("acme.notes", _l("Une note d'agence rédigée"), done=False, order=90)]
 
