@@ -1,112 +1,14 @@
-"""Small helpers shared by the accounts tests (account area and authentication)."""
+"""Fixtures of the accounts tests (account area and authentication); accounts, sessions and
+forms come from ``portal.testing``."""
 
 from __future__ import annotations
 
-import re
-import time
-from functools import cache
-from types import SimpleNamespace
+from functools import partial
 
 import pytest
+from webkit import devbox
 
-PASSWORD = "Fournier-2024!ok"  # noqa: S105 - a test account's password, it meets the policy
-
-
-def _csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html
-    )
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
-@pytest.fixture
-def csrf_token():
-    """``csrf_token(html)`` → the value of the first ``csrf_token`` field of a page."""
-    return _csrf_token
-
-
-@pytest.fixture
-def post_form(csrf_token):
-    """``post_form(client, path, data)``: open the form page, then post ``data`` with its token."""
-
-    def post(client, path: str, data: dict, **kwargs):
-        token = csrf_token(client.get(path).get_data(as_text=True))
-        return client.post(path, data={"csrf_token": token, **data}, **kwargs)
-
-    return post
-
-
-@cache
-def _password_hash(password: str) -> str:
-    from portal.core.accounts.passwords import hash_password
-
-    return hash_password(password)  # argon2 is slow: hash each test password once per run
-
-
-@pytest.fixture
-def make_account(app, tenant_ids):
-    """``make_account(slug="resilimo", email=…, **fields)`` → an active account with its holder
-    profile "Jean Fournier", as a plain object: id, email, password, tenant_id,
-    holder_profile_id, session_version."""
-    from portal.core.accounts.models import Account, AccountStatus, Profile
-    from portal.core.tenants import tenant_scope
-    from portal.extensions import db
-
-    def make(slug: str = "resilimo", email: str = "jean@agence-fournier.fr", **fields):
-        password = fields.pop("password", PASSWORD)
-        values = {
-            "status": AccountStatus.ACTIVE,
-            "first_name": "Jean",
-            "last_name": "Fournier",
-            "commercial_name": "Agence Fournier Assurances",
-            "orias": "12345678",
-            "address": "3 place Victor Hugo",
-            "postal_code": "38000",
-            "city": "Grenoble",
-            "phone": "+33476000000",
-            **fields,
-        }
-        with app.app_context(), tenant_scope(tenant_ids[slug]):
-            account = Account(email=email, password_hash=_password_hash(password), **values)
-            holder = Profile(
-                account=account,
-                name=account.holder_name,
-                email=email,
-                phone=values["phone"],
-                is_holder=True,
-            )
-            db.session.add_all([account, holder])
-            db.session.commit()
-            return SimpleNamespace(
-                id=account.id,
-                email=email,
-                password=password,
-                tenant_id=account.tenant_id,
-                holder_profile_id=holder.id,
-                session_version=account.session_version,
-            )
-
-    return make
-
-
-@pytest.fixture
-def sign_in():
-    """``sign_in(client, account, profile_id=None, reauth=False)``: a logged-in session without
-    typing the password (argon2 is slow); ``profile_id`` already chosen, password re-typed."""
-
-    def sign(client, account, profile_id=None, reauth=False):
-        with client.session_transaction(base_url=f"http://{client.host}") as session:
-            session["_user_id"] = f"{account.id}:{account.session_version}"
-            session["_fresh"] = True
-            session["last_seen"] = time.time()
-            if profile_id is not None:
-                session["profile_id"] = profile_id
-            if reauth:
-                session["reauth_at"] = time.time()
-        return client
-
-    return sign
+from portal.testing.web import csrf_token
 
 
 @pytest.fixture
@@ -126,25 +28,7 @@ def fast_passwords(monkeypatch):
 def sent_emails(app):
     """``sent_emails(tenant_id)`` → the emails of the development mailbox, oldest first, once
     every queued job has run."""
-    from sqlalchemy import select
-
-    from portal.core.devbox.models import DevboxMessage
-    from portal.core.jobs import drain
-    from portal.core.tenants import tenant_scope
-    from portal.extensions import db
-
-    def read(tenant_id: int) -> list:
-        drain(app)
-        with app.app_context(), tenant_scope(tenant_id):
-            rows = db.session.scalars(
-                select(DevboxMessage)
-                .where(DevboxMessage.kind == "email")
-                .order_by(DevboxMessage.id)
-            ).all()
-            db.session.expunge_all()
-            return rows
-
-    return read
+    return partial(devbox, app, kind="email")
 
 
 @pytest.fixture
@@ -153,7 +37,7 @@ def login():
 
     def post(client, email, password, **extra):
         page = client.get("/connexion").get_data(as_text=True)
-        data = {"csrf_token": _csrf_token(page), "email": email, "password": password}
+        data = {"csrf_token": csrf_token(page), "email": email, "password": password}
         return client.post("/connexion", data={**data, **extra})
 
     return post

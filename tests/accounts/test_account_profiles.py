@@ -10,14 +10,11 @@ from sqlalchemy import select
 from portal.core.accounts.models import Profile
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
+from portal.testing.accounts import create_profile
 
 
 def add_profile(app, account, name, active=True, email="collab@agence-fournier.fr"):
-    with app.app_context(), tenant_scope(account.tenant_id):
-        profile = Profile(account_id=account.id, name=name, email=email, active=active)
-        db.session.add(profile)
-        db.session.commit()
-        return profile.id
+    return create_profile(app, account, name, active=active, email=email)
 
 
 def profile_row(app, account, profile_id):
