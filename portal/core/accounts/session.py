@@ -8,6 +8,7 @@ account of the request's tenant, so a session never crosses tenants.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -39,6 +40,26 @@ def _load_account(user_id: str) -> Account | None:
     if account is None or account.session_version != version:
         return None
     return account if account.status in LOGIN_STATUSES else None
+
+
+def account_limit_key() -> str:
+    """Rate-limit key of checks a session may repeat (passwords typed again): per logged-in
+    account, else per client address."""
+    from portal.core.ratelimit import client_ip
+    from portal.core.tenants import current_tenant
+
+    account = current_account()
+    return f"{current_tenant().id}:account:{account.id}" if account is not None else client_ip()
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path of this site (``/…``), else None: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
 
 
 def log_in(account: Account) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from portal.core.devbox.models import DevboxMessage
+from portal.core.web.pipeline import Access, Load, handler
 from portal.extensions import db
 
 PER_PAGE = 20
@@ -29,6 +30,7 @@ SHOWN_HEADERS = {
 _CID = re.compile(r"cid:([^\"'\s)>]+)")
 
 
+@handler(Access.ANONYMOUS)
 def mailbox():
     page = request.args.get("page", 1, type=int)
     if page < 1:
@@ -51,15 +53,8 @@ def mailbox():
     )
 
 
-def _load(message_id: int) -> DevboxMessage:
-    row = db.session.scalar(select(DevboxMessage).where(DevboxMessage.id == message_id))
-    if row is None:  # missing, or another tenant's: the scope hides it
-        abort(404)
-    return row
-
-
-def message(message_id: int):
-    row = _load(message_id)
+@handler(Access.ANONYMOUS, load={"message_id": Load(DevboxMessage, name="row")})
+def message(row: DevboxMessage):
     if row.kind == "sms":
         return render_template("devbox/message.html", message=row, email=None)
     email = message_from_bytes(row.raw, policy=policy.default)
@@ -83,8 +78,8 @@ def message(message_id: int):
     )
 
 
-def raw(message_id: int):
-    row = _load(message_id)
+@handler(Access.ANONYMOUS, load={"message_id": Load(DevboxMessage, name="row")})
+def raw(row: DevboxMessage):
     if row.kind != "email":
         abort(404)
     return Response(

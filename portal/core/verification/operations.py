@@ -334,9 +334,17 @@ def start_identity_verification(
     """Record a verification, let the hooks charge it, open the provider's session and email
     the link. Returns the verification and the link.
 
-    Raises :class:`IdentityStartRefused` (the caller rolls back) when a hook refuses — e.g. the
-    credits module with "not enough credit": its message is shown to the holder.
+    Raises :class:`IdentityStartRefused` when a hook refuses — e.g. the credits module with "not
+    enough credit": its message is shown to the holder. A refused start leaves nothing behind
+    (nothing started, nothing charged); the caller's other writes stay.
     """
+    with db.session.begin_nested():
+        return _start_identity_verification(account, profile, tenant)
+
+
+def _start_identity_verification(
+    account: Account, profile: Profile, tenant: CurrentTenant
+) -> tuple[IdentityVerification, str]:
     # One start at a time per account: two clicks must not charge twice.
     db.session.execute(select(Account.id).where(Account.id == account.id).with_for_update())
     if not may_start_identity_verification(account):

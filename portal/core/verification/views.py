@@ -5,14 +5,8 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from portal.core.accounts import (
-    current_account,
-    current_profile,
-    holder_required,
-    profile_required,
-)
+from portal.core.accounts import current_account, current_profile
 from portal.core.accounts.validators import display_phone
 from portal.core.identity import identity_provider
 from portal.core.pdf import render_pdf
@@ -32,14 +26,14 @@ from portal.core.verification.models import (
     VerificationStatus,
 )
 from portal.core.verification.readiness import readiness
-from portal.extensions import db
+from portal.core.web.pipeline import Access, handler
 
-# SPEC §2 / manual §7: 14.40 € incl. VAT, unless the credits module prices it otherwise.
+# The strong identity verification costs 14.40 € incl. VAT unless the tenant prices it otherwise.
 IDENTITY_PRICE_CODE = "identity_verification"
 IDENTITY_DEFAULT_PRICE_CENTS = 1440
 
 
-@profile_required
+@handler(Access.PROFILE)
 def checklist():
     account = current_account()
     return render_template(
@@ -49,7 +43,7 @@ def checklist():
     )
 
 
-@profile_required
+@handler(Access.PROFILE)
 def documents():
     account = current_account()
     default_kind = DocumentKind.ORIAS_CERTIFICATE if account.orias else DocumentKind.STATUTES
@@ -67,7 +61,6 @@ def documents():
         except operations.UploadRefused as exc:
             form.file.errors.append(exc.message)
         else:
-            db.session.commit()
             flash(_("Justificatif reçu : notre équipe va le vérifier."), "success")
             return redirect(url_for(".documents"))
     return render_template(
@@ -78,22 +71,14 @@ def documents():
     )
 
 
-@profile_required
-def document_file(document_id: int):
-    document = db.session.scalar(
-        select(ProfessionalDocument).where(
-            ProfessionalDocument.id == document_id,
-            ProfessionalDocument.account_id == current_account().id,
-        )
-    )
-    if document is None:
-        abort(404)
+@handler(Access.PROFILE, load={"document_id": ProfessionalDocument})
+def document_file(document: ProfessionalDocument):
     return send_stored_file(
         document.storage_key, download_name=document.filename, mimetype=document.content_type
     )
 
 
-@holder_required
+@handler(Access.HOLDER)
 def mandate():
     account, tenant = current_account(), current_tenant()
     signed = operations.account_mandate(account)
@@ -112,14 +97,12 @@ def mandate():
         except operations.WrongPassword as exc:
             form.password.errors.append(exc.message)
         except operations.MandateAlreadySigned as exc:
-            db.session.rollback()
             flash(exc.message, "info")
             return redirect(url_for(".mandate"))
         except operations.MandateChanged as exc:
             form.form_errors.append(exc.message)
             form.text_sha256.data = mandate_module.fingerprint(text)
         else:
-            db.session.commit()
             flash(_("Mandat signé. Merci !"), "success")
             return redirect(url_for(".mandate"))
     return render_template(
@@ -127,7 +110,7 @@ def mandate():
     )
 
 
-@holder_required
+@handler(Access.HOLDER)
 def mandate_pdf():
     signed = operations.account_mandate(current_account())
     if signed is None:
@@ -149,22 +132,20 @@ def _identity_price_cents() -> int:
     return item.price_cents if item is not None else IDENTITY_DEFAULT_PRICE_CENTS
 
 
-@holder_required
+@handler(Access.HOLDER)
 def identity():
     account = current_account()
     latest = operations.latest_identity_verification(account)
-    if latest is not None and operations.refresh_identity_verification(latest):
-        db.session.commit()  # the provider's answer arrived before its notification
+    if latest is not None:
+        operations.refresh_identity_verification(latest)  # its answer may precede its notice
     form = IdentityStartForm()
     if form.validate_on_submit():
         try:
             operations.start_identity_verification(account, current_profile(), current_tenant())
         except operations.IdentityStartRefused as exc:
-            db.session.rollback()  # nothing started, nothing charged
             form.form_errors.append(exc.message)
             latest = operations.latest_identity_verification(account)
         else:
-            db.session.commit()
             flash(
                 _(
                     "Un e-mail contenant le lien de vérification a été envoyé à %(email)s.",

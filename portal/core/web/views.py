@@ -6,8 +6,10 @@ from flask import Response, abort, render_template, send_from_directory
 
 from portal.core.plugins import current_plugins
 from portal.core.tenants import current_tenant
+from portal.core.web.pipeline import Access, handler
 
 
+@handler(Access.ANONYMOUS)
 def home():
     tenant = current_tenant()
     widgets = sorted(
@@ -16,6 +18,7 @@ def home():
     return render_template("core/home.html", widgets=widgets)
 
 
+@handler(Access.ANONYMOUS)
 def brand_css():
     """The tenant's brand as CSS variables; cached by the browser until the config changes."""
     brand = current_tenant().config.brand
@@ -26,6 +29,7 @@ def brand_css():
     return response
 
 
+@handler(Access.ANONYMOUS)
 def theme_file(filename: str):
     static_dir = current_tenant().theme_dir / "static"
     if not static_dir.is_dir():
@@ -33,6 +37,7 @@ def theme_file(filename: str):
     return send_from_directory(static_dir, filename, max_age=86400)
 
 
+@handler(Access.ANONYMOUS)
 def favicon():
     tenant = current_tenant()
     return send_from_directory(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -20,33 +19,27 @@ from flask import (
 from flask import url_for as flask_url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import login_required
-from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from portal.core.accounts import letterhead as letterhead_rules
 from portal.core.accounts.account import forms, operations
 from portal.core.accounts.closure import REFUND_FEE_EUR_EXCL_VAT, grace_end, request_closure
-from portal.core.accounts.decorators import holder_required, profile_required, reauth_required
 from portal.core.accounts.export import build_export, export_filename
 from portal.core.accounts.models import AccountStatus, Profile
-from portal.core.accounts.session import active_profiles, current_profile
 from portal.core.accounts.session import (
-    choose_profile as choose_session_profile,
+    account_limit_key,
+    active_profiles,
+    current_account,
+    current_profile,
+    safe_next,
 )
-from portal.core.accounts.session import current_account as _current_account
+from portal.core.accounts.session import choose_profile as choose_session_profile
 from portal.core.accounts.validators import display_phone
 from portal.core.pdf import render_pdf
-from portal.core.ratelimit import client_ip, limiter
+from portal.core.ratelimit import limiter
 from portal.core.tenants import current_tenant
 from portal.core.verification.readiness import readiness
-from portal.extensions import db
-
-
-def current_account():
-    """The logged-in account itself, not Flask-Login's proxy (audit entries name its class)."""
-    account = _current_account()
-    return account._get_current_object() if hasattr(account, "_get_current_object") else account
+from portal.core.web.pipeline import Access, handler
 
 
 def optional_url(endpoint: str, **values) -> str | None:
@@ -59,14 +52,6 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
-def safe_next(target: str | None) -> str | None:
-    """``next`` only if it is a path on this site (never another host: no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
-
-
 def page_context() -> dict:
     """What every page of the area may use (pages of other modules are linked when present)."""
     return {
@@ -77,16 +62,6 @@ def page_context() -> dict:
     }
 
 
-def _load_profile(profile_id: int) -> Profile:
-    """A profile of the logged-in account; another account's (or tenant's) is a 404."""
-    profile = db.session.scalar(
-        select(Profile).where(Profile.id == profile_id, Profile.account_id == current_account().id)
-    )
-    if profile is None:
-        abort(404)
-    return profile
-
-
 def _field_error(form, error: operations.AccountError) -> None:
     getattr(form, error.field).errors.append(error.message)
 
@@ -94,7 +69,7 @@ def _field_error(form, error: operations.AccountError) -> None:
 # --- Overview and profile choice ----------------------------------------------------------------
 
 
-@profile_required
+@handler(Access.PROFILE)
 def overview():
     account = current_account()
     return render_template(
@@ -105,13 +80,15 @@ def overview():
     )
 
 
-@login_required
+@handler(Access.ACCOUNT)
 def choose_profile():
     account = current_account()
     form = forms.ChooseProfileForm()
     next_url = safe_next(request.values.get("next"))
     if form.validate_on_submit():
-        profile = _load_profile(form.profile_id.data)
+        profile = next((p for p in account.profiles if p.id == form.profile_id.data), None)
+        if profile is None:
+            abort(404)
         if not profile.active:
             flash(_("Ce profil est désactivé : choisissez-en un autre."), "error")
             return redirect(flask_url_for(".choose_profile", next=next_url))
@@ -129,12 +106,12 @@ def choose_profile():
 # --- Profiles ("utilisateurs du compte") --------------------------------------------------------
 
 
-@holder_required
+@handler(Access.HOLDER)
 def profiles():
     return render_template("account/profiles.html", profiles=current_account().profiles)
 
 
-@holder_required
+@handler(Access.HOLDER)
 def new_profile():
     form = forms.ProfileForm()
     if form.validate_on_submit():
@@ -143,15 +120,13 @@ def new_profile():
         except operations.AccountError as error:
             _field_error(form, error)
         else:
-            db.session.commit()
             flash(_("L'utilisateur %(name)s a été créé.", name=profile.name), "success")
             return redirect(flask_url_for(".profiles"))
     return render_template("account/profile_form.html", form=form, profile=None)
 
 
-@holder_required
-def edit_profile(profile_id: int):
-    profile = _load_profile(profile_id)
+@handler(Access.HOLDER, load={"profile_id": Profile})
+def edit_profile(profile: Profile):
     form = forms.ProfileForm(
         data={
             "name": profile.name,
@@ -170,7 +145,6 @@ def edit_profile(profile_id: int):
         except operations.AccountError as error:
             _field_error(form, error)
         else:
-            db.session.commit()
             flash(_("L'utilisateur %(name)s a été enregistré.", name=profile.name), "success")
             return redirect(flask_url_for(".profiles"))
     return render_template("account/profile_form.html", form=form, profile=profile)
@@ -183,22 +157,17 @@ def edit_profile(profile_id: int):
 EMAIL_CHANGE_CHECKS = "5 per minute"
 
 
-def _account_key() -> str:
-    account = _current_account()
-    return f"{current_tenant().id}:account:{account.id}" if account is not None else client_ip()
-
-
 def _password_failed(response) -> bool:
     return bool(g.get("account_password_failed"))
 
 
+@handler(Access.PROFILE)
 @limiter.limit(
     EMAIL_CHANGE_CHECKS,
-    key_func=_account_key,
+    key_func=account_limit_key,
     methods=["POST"],
     deduct_when=_password_failed,
 )
-@profile_required
 def details():
     account = current_account()
     form = forms.DetailsForm(data={"email": account.email, "phone": display_phone(account.phone)})
@@ -212,11 +181,9 @@ def details():
                 password=form.current_password.data,
             )
         except operations.AccountError as error:
-            db.session.rollback()
             g.account_password_failed = error.field == "current_password"
             _field_error(form, error)
         else:
-            db.session.commit()
             if "email" in changed:
                 flash(
                     _(
@@ -259,12 +226,12 @@ def _letterhead_page(add_form, status: int = 200):
     )
 
 
-@holder_required
+@handler(Access.HOLDER)
 def letterhead():
     return _letterhead_page(forms.LetterheadLineForm(formdata=None))
 
 
-@holder_required
+@handler(Access.HOLDER)
 def letterhead_add():
     form = forms.LetterheadLineForm()
     if form.validate_on_submit():
@@ -273,13 +240,12 @@ def letterhead_add():
         except letterhead_rules.LetterheadError as error:
             form.line.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("La ligne a été ajoutée à l'en-tête."), "success")
             return redirect(flask_url_for(".letterhead"))
     return _letterhead_page(form, 400)
 
 
-@holder_required
+@handler(Access.HOLDER)
 def letterhead_change():
     form = forms.LetterheadChangeForm()
     action = request.form.get("action")
@@ -295,7 +261,6 @@ def letterhead_change():
     except letterhead_rules.LetterheadError as error:
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(
             _("La ligne a été retirée de l'en-tête.")
             if action == "remove"
@@ -305,7 +270,7 @@ def letterhead_change():
     return redirect(flask_url_for(".letterhead"))
 
 
-@holder_required
+@handler(Access.HOLDER)
 def letterhead_pdf():
     """A sample letter with the account's letterhead, as every PDF letter will show it."""
     account = current_account()
@@ -325,8 +290,7 @@ def letterhead_pdf():
 # --- Closure and export ---------------------------------------------------------------------------
 
 
-@holder_required
-@reauth_required
+@handler(Access.HOLDER, reauth=True)
 def closure():
     account = current_account()
     tenant = current_tenant()
@@ -337,7 +301,6 @@ def closure():
         except operations.AccountError as error:
             _field_error(form, error)
         else:
-            db.session.commit()
             flash(
                 _(
                     "La clôture de votre compte est demandée. Vous pouvez télécharger "
@@ -357,12 +320,11 @@ def closure():
     )
 
 
-@holder_required
+@handler(Access.HOLDER)
 def export():
     account = current_account()
     operations.record("account.exported", account, current_profile())
     archive = build_export(account)
-    db.session.commit()
     today = datetime.now(ZoneInfo(current_tenant().config.timezone))
     return send_file(
         archive,

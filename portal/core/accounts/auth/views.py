@@ -8,11 +8,9 @@ one. Login failures are rate limited per address and per client (``portal.core.r
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.accounts import operations
@@ -27,16 +25,19 @@ from portal.core.accounts.auth.forms import (
     SignupForm,
 )
 from portal.core.accounts.session import (
+    account_limit_key,
     active_profiles,
     choose_profile,
     current_account,
     current_profile,
     log_in,
     log_out,
+    safe_next,
 )
 from portal.core.messaging.taxonomy import CATEGORY_LABELS
 from portal.core.ratelimit import client_ip, limiter
 from portal.core.tenants import current_tenant
+from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
 # Failed attempts only (a successful login costs nothing): per address on this tenant, and per
@@ -60,22 +61,6 @@ def _tenant_email_key() -> str:
     return f"{current_tenant().id}:{operations.normalize_email(request.form.get('email'))}"
 
 
-def _account_key() -> str:
-    if current_user.is_authenticated:
-        return f"{current_tenant().id}:account:{current_user.id}"
-    return client_ip()
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path of this site (``/…``), else None: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
-
-
 def _signup_mode() -> str:
     return current_tenant().config.accounts.signup
 
@@ -90,6 +75,7 @@ def _home_after_login(account, target: str | None):
 # --- Sign-up -------------------------------------------------------------------------------------
 
 
+@handler(Access.ANONYMOUS)
 @limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
 def signup():
     mode = _signup_mode()
@@ -135,15 +121,15 @@ def _register(form: SignupForm):
     )
     password = form.password.data if form.password is not None else None
     try:
-        operations.sign_up(applicant, password)
-        db.session.commit()
+        with db.session.begin_nested():
+            operations.sign_up(applicant, password)
     except IntegrityError:
-        # The same address signed up at the same instant: answered like any known address.
-        db.session.rollback()
+        pass  # the same address signed up at the same instant: answered like any known address
     session["signup_email"] = operations.normalize_email(form.email.data)
     return redirect(url_for("auth.signup_sent"))
 
 
+@handler(Access.ANONYMOUS)
 def signup_sent():
     if _signup_mode() == "invite":
         abort(404)
@@ -156,13 +142,13 @@ def signup_sent():
 # --- Activation (self sign-up) -------------------------------------------------------------------
 
 
+@handler(Access.ANONYMOUS)
 def activate(token: str):
     if operations.activation_account(token) is None:
         return _invalid_link("activation")
     if request.method == "POST":
         if operations.activate(token) is None:
             return _invalid_link("activation")
-        db.session.commit()
         flash(_("Votre compte est activé. Vous pouvez maintenant vous connecter."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/activate.html", token=token)
@@ -179,16 +165,17 @@ def _email_request(kind: str, action):
     form = EmailForm()
     if form.validate_on_submit():
         action(form.email.data)
-        db.session.commit()
         return redirect(url_for("auth.link_sent", motif=kind))
     return render_template("auth/email_request.html", form=form, kind=kind)
 
 
+@handler(Access.ANONYMOUS)
 @limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
 def resend_activation():
     return _email_request("activation", operations.resend_activation)
 
 
+@handler(Access.ANONYMOUS)
 def link_sent():
     kind = request.args.get("motif")
     if kind not in ("activation", "reinitialisation", "premiere-connexion"):
@@ -199,6 +186,7 @@ def link_sent():
 # --- First password (approval and invite modes) --------------------------------------------------
 
 
+@handler(Access.ANONYMOUS)
 @limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
 def first_connection():
     if _signup_mode() == "self":
@@ -206,6 +194,7 @@ def first_connection():
     return _email_request("premiere-connexion", operations.send_first_password_link)
 
 
+@handler(Access.ANONYMOUS)
 def set_password(token: str):
     account = operations.first_password_account(token)
     if account is None:
@@ -218,7 +207,6 @@ def set_password(token: str):
         )
         if account is None:
             return _invalid_link("premiere-connexion")
-        db.session.commit()
         log_in(account)
         flash(_("Votre mot de passe est créé. Bienvenue !"), "success")
         return _home_after_login(account, None)
@@ -231,6 +219,7 @@ def set_password(token: str):
 # --- Login, logout, re-authentication ------------------------------------------------------------
 
 
+@handler(Access.ANONYMOUS)
 @limiter.limit(LOGIN_PER_IP, key_func=client_ip, methods=["POST"], deduct_when=_failed)
 @limiter.limit(LOGIN_PER_EMAIL, key_func=_tenant_email_key, methods=["POST"], deduct_when=_failed)
 def login():
@@ -247,7 +236,6 @@ def login():
             refusal = refused
         else:
             if account is not None:
-                db.session.commit()  # a rehashed password
                 log_in(account)
                 return _home_after_login(account, form.next.data)
             failure = _("Adresse e-mail ou mot de passe incorrect.")
@@ -269,14 +257,17 @@ def _render_login(form, failure=None, refusal=None, throttled=None):
     )
 
 
+@handler(Access.ANONYMOUS)
 def logout():
     log_out()
     flash(_("Vous êtes déconnecté."), "success")
     return redirect(url_for("auth.login"))
 
 
-@limiter.limit(CHECKS_PER_ACCOUNT, key_func=_account_key, methods=["POST"], deduct_when=_failed)
-@login_required
+@handler(Access.ACCOUNT)
+@limiter.limit(
+    CHECKS_PER_ACCOUNT, key_func=account_limit_key, methods=["POST"], deduct_when=_failed
+)
 def reauth():
     form = ReauthForm()
     if request.method == "GET":
@@ -294,11 +285,13 @@ def reauth():
 # --- Forgotten, reset and changed passwords ------------------------------------------------------
 
 
+@handler(Access.ANONYMOUS)
 @limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
 def forgot_password():
     return _email_request("reinitialisation", operations.send_password_reset)
 
 
+@handler(Access.ANONYMOUS)
 def reset_password(token: str):
     if operations.reset_account(token) is None:
         return _invalid_link("reinitialisation")
@@ -307,7 +300,6 @@ def reset_password(token: str):
         account = operations.reset_password(token, form.password.data)
         if account is None:
             return _invalid_link("reinitialisation")
-        db.session.commit()
         log_in(account)
         flash(_("Votre mot de passe a été modifié."), "success")
         return _home_after_login(account, None)
@@ -315,13 +307,14 @@ def reset_password(token: str):
     return render_template("auth/set_password.html", form=form, hint=PASSWORD_HINT, first=False)
 
 
-@limiter.limit(CHECKS_PER_ACCOUNT, key_func=_account_key, methods=["POST"], deduct_when=_failed)
-@login_required
+@handler(Access.ACCOUNT)
+@limiter.limit(
+    CHECKS_PER_ACCOUNT, key_func=account_limit_key, methods=["POST"], deduct_when=_failed
+)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        # The account itself, not Flask-Login's proxy: log_in() replaces what the proxy reads.
-        account, profile = current_user._get_current_object(), current_profile()
+        account, profile = current_account(), current_profile()
         try:
             operations.change_password(
                 account, form.current_password.data, form.password.data, profile
@@ -330,7 +323,6 @@ def change_password():
             form[error.field].errors.append(error.message)
             g.auth_failed = True
         else:
-            db.session.commit()
             # This session goes on (same profile, just re-authenticated); every other one ends.
             log_in(account)
             if profile is not None and profile.active:

@@ -1,11 +1,13 @@
-"""Request handlers of the sandbox provider's pages (imitating IDnow's)."""
+"""Request handlers of the sandbox provider's pages (imitating IDnow's).
+
+No login: the link's secret ``ref`` is the key, and it is only found on its tenant's host.
+"""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from portal.core.identity.sandbox import find_session
 from portal.core.identity.sandbox.forms import PhotoForm, SmsCodeForm
 from portal.core.identity.sandbox.models import SandboxIdentitySession, SandboxState
 from portal.core.identity.sandbox.operations import (
@@ -14,14 +16,9 @@ from portal.core.identity.sandbox.operations import (
     check_code,
     submit_photo,
 )
-from portal.extensions import db
+from portal.core.web.pipeline import Access, Load, handler
 
-
-def _session_or_404(ref: str) -> SandboxIdentitySession:
-    session = find_session(ref)  # tenant-scoped: another tenant's link is not found
-    if session is None:
-        abort(404)
-    return session
+BY_REF = {"ref": Load(SandboxIdentitySession, column="ref", name="session")}
 
 
 def _render(template: str, session: SandboxIdentitySession, **context):
@@ -30,17 +27,17 @@ def _render(template: str, session: SandboxIdentitySession, **context):
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-def welcome(ref: str):
-    session = _session_or_404(ref)
+@handler(Access.ANONYMOUS, load=BY_REF)
+def welcome(session: SandboxIdentitySession):
     if session.state != SandboxState.CREATED:
-        return redirect(url_for(".waiting", ref=ref))
+        return redirect(url_for(".waiting", ref=session.ref))
     return _render("identity/sandbox/welcome.html", session)
 
 
-def photo(ref: str):
-    session = _session_or_404(ref)
+@handler(Access.ANONYMOUS, load=BY_REF)
+def photo(session: SandboxIdentitySession):
     if session.state != SandboxState.CREATED:
-        return redirect(url_for(".waiting", ref=ref))
+        return redirect(url_for(".waiting", ref=session.ref))
     form = PhotoForm()
     if form.validate_on_submit():
         upload = form.photo.data
@@ -54,29 +51,27 @@ def photo(ref: str):
         except SandboxRefused as exc:
             form.photo.errors.append(exc.message)
         else:
-            db.session.commit()
-            return redirect(url_for(".waiting", ref=ref))
+            return redirect(url_for(".waiting", ref=session.ref))
     return _render("identity/sandbox/photo.html", session, form=form)
 
 
-def waiting(ref: str):
-    session = _session_or_404(ref)
+@handler(Access.ANONYMOUS, load=BY_REF)
+def waiting(session: SandboxIdentitySession):
     if session.state == SandboxState.CREATED:
-        return redirect(url_for(".welcome", ref=ref))
+        return redirect(url_for(".welcome", ref=session.ref))
     return _render("identity/sandbox/waiting.html", session, form=SmsCodeForm())
 
 
-def code(ref: str):
-    session = _session_or_404(ref)
+@handler(Access.ANONYMOUS, load=BY_REF)
+def code(session: SandboxIdentitySession):
     form = SmsCodeForm()
     if form.validate_on_submit():
         try:
             right = check_code(session, form.code.data)
         except SandboxRefused as exc:
             flash(exc.message, "error")
-            return redirect(url_for(".waiting", ref=ref))
-        db.session.commit()
+            return redirect(url_for(".waiting", ref=session.ref))
         if right or session.state == SandboxState.FAILED:
-            return redirect(url_for(".waiting", ref=ref))
+            return redirect(url_for(".waiting", ref=session.ref))
         form.code.errors.append(_("Code incorrect."))
     return _render("identity/sandbox/waiting.html", session, form=form)
