@@ -134,6 +134,44 @@ def tenant_urls(app, port: int | None) -> list[tuple[str, str]]:
     return urls
 
 
+@cli.group("plugin")
+def plugin_group():
+    """Plugins: generate a new one."""
+
+
+@plugin_group.command("new", with_appcontext=False)
+@click.argument("name")
+@click.option(
+    "--path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to create it (default: the current folder; plugins/ with --builtin).",
+)
+@click.option("--builtin", is_flag=True, help="A plugin of this repository (plugins.<name>).")
+@click.option("--title", help="Its French title (default: from the name).")
+def plugin_new(name: str, path: Path | None, builtin: bool, title: str | None):
+    """Generate a plugin with the anatomy of every module (docs/plugins.md)."""
+    from portal.config import PROJECT_ROOT
+    from portal.core.scaffold import ScaffoldError, new_plugin
+
+    folder = path or (PROJECT_ROOT / "plugins" if builtin else Path.cwd())
+    try:
+        new_plugin(name, folder, builtin=builtin, title=title)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Plugin {name} created in {folder / name}")
+    if builtin:
+        first = f'add `{name} = "plugins.{name}"` to [project.entry-points."portal.plugins"] '
+        first += "in pyproject.toml, then `pip install -e .`"
+    else:
+        first = f"pip install -e {folder / name}"
+    for step in (
+        first,
+        f"enable it in a tenant: [plugins.{name}] enabled = true, then `portal tenants sync`",
+        "portal db upgrade && portal i18n compile",
+    ):
+        click.echo(f"  - {step}")
+
+
 @cli.command("upgrade")
 @with_appcontext
 def upgrade_command():
