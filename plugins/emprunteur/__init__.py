@@ -1,7 +1,6 @@
 """Plugin ``emprunteur``: borrower-insurance substitution letters to banks."""
 
-from flask_babel import lazy_gettext as _l
-
+from plugins.emprunteur.i18n import _l
 from portal.core.plugins import NavItem, PluginInfo, hookimpl
 
 plugin_info = PluginInfo(

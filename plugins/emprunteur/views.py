@@ -1,10 +1,12 @@
-"""Request handlers of the emprunteur plugin."""
+"""Request handlers of the emprunteur plugin (every view goes through the pipeline)."""
 
 from flask import render_template
 
 from portal.core.tenants import current_tenant
+from portal.core.web.pipeline import Access, handler
 
 
+@handler(Access.ANONYMOUS)
 def home():
     settings = current_tenant().settings_for("emprunteur")
     return render_template("emprunteur/home.html", settings=settings)

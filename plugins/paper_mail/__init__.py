@@ -1,7 +1,6 @@
 """Plugin ``paper_mail``: documents printed, enveloped and posted."""
 
-from flask_babel import lazy_gettext as _l
-
+from plugins.paper_mail.i18n import _l
 from portal.core.plugins import NavItem, PluginInfo, PricedItem, hookimpl
 
 plugin_info = PluginInfo(
@@ -33,7 +32,7 @@ def main_menu_items(tenant):
 
 @hookimpl
 def priced_items(tenant):
-    """Default prices of SPEC (cents, VAT included)."""
+    """Default prices in cents, VAT included; a tenant overrides them in ``[prices]``."""
     return [
         PricedItem("paper_mail.lettre_verte_1", _l("Lettre verte, 1 feuille"), 114),
         PricedItem("paper_mail.typed_address", _l("Saisie de l'adresse du destinataire"), 16),

@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class PaperMailSettings(BaseModel):
-    """``[plugins.paper_mail]``: hand-over cut-off of SPEC §5 and file limits."""
+    """``[plugins.paper_mail]``: documents handed over before ``cutoff`` (Europe/Paris) leave the
+    same day; the largest file and envelope; colour and two-sided printing by default."""
 
     model_config = ConfigDict(extra="forbid")
     cutoff: time = time(10, 30)

@@ -1,10 +1,12 @@
-"""Request handlers of the paper_mail plugin."""
+"""Request handlers of the paper_mail plugin (every view goes through the pipeline)."""
 
 from flask import render_template
 
 from portal.core.tenants import current_tenant
+from portal.core.web.pipeline import Access, handler
 
 
+@handler(Access.ANONYMOUS)
 def home():
     settings = current_tenant().settings_for("paper_mail")
     return render_template("paper_mail/home.html", settings=settings)

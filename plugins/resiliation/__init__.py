@@ -1,7 +1,6 @@
 """Plugin ``resiliation``: termination letters sent as electronic registered letters."""
 
-from flask_babel import lazy_gettext as _l
-
+from plugins.resiliation.i18n import _l
 from portal.core.plugins import NavItem, PluginInfo, PricedItem, TaxonomyNode, hookimpl
 
 plugin_info = PluginInfo(
@@ -33,7 +32,7 @@ def main_menu_items(tenant):
 
 @hookimpl
 def priced_items(tenant):
-    """Default prices of SPEC (cents, VAT included)."""
+    """Default prices in cents, VAT included; a tenant overrides them in ``[prices]``."""
     return [
         PricedItem(
             "resiliation.lrar",
@@ -59,8 +58,8 @@ def priced_items(tenant):
 
 @hookimpl
 def messaging_taxonomy(tenant, category):
-    """Agents ask for an insurer missing from the directory through a help request (manual §5:
-    « Demander l'ajout d'une compagnie »)."""
+    """Agents ask for an insurer missing from the directory, or about a letter, through a help
+    request."""
     if category != "agent":
         return None
     return [

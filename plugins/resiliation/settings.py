@@ -6,7 +6,9 @@ from pydantic import BaseModel, ConfigDict
 
 
 class ResiliationSettings(BaseModel):
-    """``[plugins.resiliation]``: send hours of SPEC §4 (Europe/Paris)."""
+    """``[plugins.resiliation]``: the day's last send times (Europe/Paris) of a letter in the
+    agency's name, of a first letter and of a letter signed by the platform; whether letters may
+    go in the platform's name."""
 
     model_config = ConfigDict(extra="forbid")
     agency_cutoff: time = time(20, 0)

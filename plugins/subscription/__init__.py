@@ -1,7 +1,6 @@
 """Plugin ``subscription``: quote to online subscription with e-signature."""
 
-from flask_babel import lazy_gettext as _l
-
+from plugins.subscription.i18n import _l
 from portal.core.plugins import NavItem, PluginInfo, hookimpl
 
 plugin_info = PluginInfo(

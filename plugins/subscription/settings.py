@@ -4,7 +4,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class SubscriptionSettings(BaseModel):
-    """``[plugins.subscription]``: quote validity and numbering of SPEC §7."""
+    """``[plugins.subscription]``: a quote is valid ``quote_validity_days`` days; its number starts
+    with ``quote_prefix``."""
 
     model_config = ConfigDict(extra="forbid")
     quote_validity_days: int = Field(30, ge=1)

@@ -1,10 +1,12 @@
-"""Request handlers of the subscription plugin."""
+"""Request handlers of the subscription plugin (every view goes through the pipeline)."""
 
 from flask import render_template
 
 from portal.core.tenants import current_tenant
+from portal.core.web.pipeline import Access, handler
 
 
+@handler(Access.ANONYMOUS)
 def home():
     settings = current_tenant().settings_for("subscription")
     return render_template("subscription/home.html", settings=settings)

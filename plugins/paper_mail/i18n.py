@@ -1,0 +1,9 @@
+"""The paper_mail plugin's strings, from its own catalog (``translations/<locale>/LC_MESSAGES/
+paper_mail.po``), so they never change another plugin's or the core's."""
+
+from portal.core.i18n import plugin_domain
+
+domain = plugin_domain("paper_mail")
+_ = domain.gettext
+_l = domain.lazy_gettext
+ngettext = domain.ngettext
