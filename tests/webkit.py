@@ -1,12 +1,10 @@
-"""Helpers shared by the tests that drive tenant pages: a session without the login page, forms
-posted with their CSRF token, small real files, the development mailbox."""
+"""Helpers shared by the tests that drive tenant pages: small real files, page text, the
+development mailbox (sessions and forms: ``portal.testing.web``)."""
 
 from __future__ import annotations
 
 import html
 import io
-import re
-import time
 
 from sqlalchemy import select
 
@@ -28,37 +26,12 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
-def log_in(client_for, slug: str, account_id: int, profile_id: int, session_version: int = 1):
-    """A client on ``slug``'s host, logged in to the account with the profile chosen."""
-    client = client_for(slug)
-    with client.session_transaction(base_url=f"http://{client.host}") as session:
-        session["_user_id"] = f"{account_id}:{session_version}"
-        session["_fresh"] = True
-        session["profile_id"] = profile_id
-        session["last_seen"] = time.time()
-    return client
-
-
-def csrf_token(page: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert match, "no csrf_token in the page"
-    return match.group(1)
-
-
 def text_of(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
 def location(response) -> str:
     return response.headers["Location"]
-
-
-def post(client, page_url: str, data: dict, action: str | None = None, **kwargs):
-    """Open ``page_url`` (for its CSRF token), then post ``data`` to ``action`` (or the page)."""
-    response = client.get(page_url)
-    assert response.status_code == 200, (page_url, response.status_code)
-    token = csrf_token(response.get_data(as_text=True))
-    return client.post(action or page_url, data={"csrf_token": token, **data}, **kwargs)
 
 
 def devbox(app, tenant_id: int, kind: str) -> list:

@@ -222,12 +222,7 @@ def sign_in():
 def logged_in(client_for):
     """``logged_in(account, profile_id=None, reauth=False)`` → a client on the account's tenant,
     logged in with that profile chosen (the holder's by default)."""
-
-    def make(account: accounts.AccountRef, profile_id: int | None = None, reauth: bool = False):
-        client = client_for(account.slug)
-        return web.sign_in(client, account, profile_id or account.holder_profile_id, reauth)
-
-    return make
+    return partial(web.logged_in, client_for)
 
 
 # -- back office --------------------------------------------------------------------------------

@@ -62,6 +62,13 @@ def sign_in(client, account, profile_id: int | None = None, reauth: bool = False
     return client
 
 
+def logged_in(client_for, account, profile_id: int | None = None, reauth: bool = False):
+    """A client on ``account``'s tenant host (``client_for``: the fixture), logged in with
+    ``profile_id`` chosen (the holder's by default)."""
+    client = client_for(account.slug)
+    return sign_in(client, account, profile_id or account.holder_profile_id, reauth)
+
+
 def sign_in_staff(client, staff):
     """Log the operator ``staff`` in on a back-office client (both login steps done)."""
     with client.session_transaction(base_url=f"http://{client.host}") as session:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from msgkit import User, logged_in, make_user
+from msgkit import create_account, logged_in
 
 
 @pytest.fixture
-def agent(app, tenant_ids) -> User:
-    return make_user(app, tenant_ids)
+def agent(app):
+    return create_account(app)
 
 
 @pytest.fixture

@@ -1,20 +1,20 @@
-"""Helpers of the messaging tests: accounts logged in without the login page, forms posted with
-their CSRF token, small real files, the development mailbox, operators' replies."""
+"""Helpers of the messaging tests: help requests, conversations as plain data, operators'
+replies; accounts, sessions and forms come from ``portal.testing``."""
 
 from __future__ import annotations
 
 import html
 import io
 import re
-from dataclasses import dataclass
-from functools import cache
 
 from sqlalchemy import select
-from webkit import PDF_BYTES, csrf_token, devbox, log_in, post, text_of  # noqa: F401 - re-exported
+from webkit import PDF_BYTES, devbox, text_of  # noqa: F401 - re-exported
 
-from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.accounts.models import Account, Profile
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
+from portal.testing.accounts import AccountRef, create_account, create_staff  # noqa: F401
+from portal.testing.web import csrf_token, logged_in, post_form  # noqa: F401 - re-exported
 
 NEW = "/messagerie/aide/nouvelle"
 LIST = "/messagerie/aide"
@@ -22,60 +22,11 @@ CONTACT = "/contact"
 BODY = "Bonjour, je voudrais modifier l'adresse de mon agence, merci."
 
 
-@dataclass
-class User:
-    slug: str
-    tenant_id: int
-    account_id: int
-    profile_id: int
-    email: str
-    session_version: int = 1
-
-
-def make_user(
-    app,
-    tenant_ids,
-    email: str = "jean@agence-fournier.fr",
-    *,
-    slug: str = "resilimo",
-    mobile: str | None = None,
-    category: str | None = None,
-) -> User:
-    """An active account of ``slug`` with its holder profile (whose mobile gets the SMS)."""
-    with app.app_context(), tenant_scope(tenant_ids[slug]):
-        account = Account(
-            email=email,
-            password_hash=None,
-            status=AccountStatus.ACTIVE,
-            first_name="Jean",
-            last_name="Fournier",
-            commercial_name="Agence Fournier Assurances",
-            orias="12345678",
-            address="3 place Victor Hugo",
-            postal_code="38000",
-            city="Grenoble",
-            phone="+33476000000",
-            mobile=mobile,
-            category=category,
-        )
-        holder = Profile(
-            account=account, name="Jean Fournier", email=email, mobile=mobile, is_holder=True
-        )
-        db.session.add_all([account, holder])
-        db.session.commit()
-        return User(slug, account.tenant_id, account.id, holder.id, email, account.session_version)
-
-
-def logged_in(client_for, user: User):
-    """A client on the user's tenant host with their session (profile chosen)."""
-    return log_in(client_for, user.slug, user.account_id, user.profile_id, user.session_version)
-
-
 def send_help_request(
     client, subject: str = "mon-compte/modifier-informations", body=BODY, **files
 ):
     data = {"subject": subject, "body": body, **files}
-    return post(client, NEW, data, content_type="multipart/form-data")
+    return post_form(client, NEW, data, content_type="multipart/form-data")
 
 
 def pdf_file(name: str = "kbis.pdf", data: bytes = PDF_BYTES):
@@ -122,7 +73,7 @@ def conversations(app, tenant_id: int, account_id: int | None) -> list[dict]:
         ]
 
 
-def start_help(app, user: User, body: str = BODY, codes=("autre",), uploads=()) -> int:
+def start_help(app, user: AccountRef, body: str = BODY, codes=("autre",), uploads=()) -> int:
     """A help request of ``user`` made through the core's operation; returns its id."""
     from portal.core.messaging import operations, taxonomy
     from portal.core.messaging.models import ConversationKind
@@ -130,8 +81,8 @@ def start_help(app, user: User, body: str = BODY, codes=("autre",), uploads=()) 
 
     with app.app_context(), tenant_scope(user.tenant_id):
         tenant = tenant_directory().get(user.tenant_id)
-        account = db.session.get(Account, user.account_id)
-        profile = db.session.get(Profile, user.profile_id)
+        account = db.session.get(Account, user.id)
+        profile = db.session.get(Profile, user.holder_profile_id)
         themes = taxonomy.taxonomy(tenant, taxonomy.account_category(tenant, account))
         conversation = operations.start_conversation(
             tenant,
@@ -144,29 +95,6 @@ def start_help(app, user: User, body: str = BODY, codes=("autre",), uploads=()) 
         )
         db.session.commit()
         return conversation.id
-
-
-@cache
-def _staff_hash() -> str:
-    from portal.core.accounts.passwords import hash_password
-
-    return hash_password("Bureau-Opérateur-2024")
-
-
-def make_staff(app, email: str = "operateur@portail.example.fr") -> int:
-    """A support operator (as the back-office tests make them); returns its id."""
-    from portal.core.backoffice.models import StaffRole, StaffUser
-
-    with app.app_context():
-        staff = StaffUser(
-            email=email,
-            name="Opérateur support",
-            role=StaffRole.SUPPORT,
-            password_hash=_staff_hash(),
-        )
-        db.session.add(staff)
-        db.session.commit()
-        return staff.id
 
 
 def operator_reply(app, tenant_id: int, conversation_id: int, staff_id: int, body: str) -> None:

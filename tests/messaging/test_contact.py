@@ -9,11 +9,11 @@ from msgkit import (
     CONTACT,
     LIST,
     conversations,
+    create_account,
     devbox,
     field_error,
     logged_in,
-    make_user,
-    post,
+    post_form,
     text_of,
 )
 
@@ -33,7 +33,7 @@ def test_every_page_links_to_the_contact_form(client_for):
 
 def test_a_visitor_writes_and_gets_a_reference(app, tenant_ids, client_for):
     client = client_for("resilimo")
-    response = post(client, CONTACT, MESSAGE)
+    response = post_form(client, CONTACT, MESSAGE)
     assert response.status_code == 302
     [conversation] = conversations(app, tenant_ids["resilimo"], None)
     assert conversation["kind"] == "contact" and conversation["state"] == "open"
@@ -57,13 +57,13 @@ def test_a_visitor_writes_and_gets_a_reference(app, tenant_ids, client_for):
 
 def test_a_bad_email_and_a_short_message_are_refused_together(app, tenant_ids, client_for):
     client = client_for("resilimo")
-    response = post(client, CONTACT, {**MESSAGE, "email": "sophie@", "body": "Bonjour"})
+    response = post_form(client, CONTACT, {**MESSAGE, "email": "sophie@", "body": "Bonjour"})
     assert response.status_code == 200
     page = text_of(response)
     assert "adresse e-mail valide" in field_error(page, "email")
     assert "au moins 10 caractères (il en compte 7)" in field_error(page, "body")
     assert 'value="Sophie Lemoine"' in page and "Bonjour</textarea>" in page
-    response = post(client, CONTACT, {**MESSAGE, "name": "", "subject": ""})
+    response = post_form(client, CONTACT, {**MESSAGE, "name": "", "subject": ""})
     page = text_of(response)
     assert field_error(page, "name") and field_error(page, "subject")
     assert conversations(app, tenant_ids["resilimo"], None) == []
@@ -81,9 +81,9 @@ def test_a_logged_in_user_is_offered_their_own_space(app, tenant_ids, agent_clie
     # The contact form is not part of « Aide »: the menu does not mark it as the current section.
     assert re.search(r'<a href="/messagerie/aide"\s*aria-current', page) is None
     assert 'href="/messagerie/aide" aria-current="page"' in text_of(agent_client.get(LIST))
-    assert post(agent_client, CONTACT, MESSAGE).status_code == 302
+    assert post_form(agent_client, CONTACT, MESSAGE).status_code == 302
 
-    member = make_user(app, tenant_ids, "claire@example.fr", slug="msr", category="individual")
+    member = create_account(app, email="claire@example.fr", slug="msr", category="individual")
     page = text_of(logged_in(client_for, member).get(CONTACT))
     assert 'href="/secure-messaging/"' in page
     assert "/messagerie/aide/nouvelle" not in text_of(client_for("resilimo").get(CONTACT))
@@ -93,12 +93,12 @@ def test_messages_sent_from_one_address_are_limited(app, tenant_ids, client_for)
     client = client_for("horizon")
     # Refused forms cost nothing: a visitor correcting mistakes is never locked out.
     for _ in range(8):
-        assert post(client, CONTACT, {**MESSAGE, "email": "x"}).status_code == 200
+        assert post_form(client, CONTACT, {**MESSAGE, "email": "x"}).status_code == 200
     for _ in range(5):
-        assert post(client, CONTACT, MESSAGE).status_code == 302
-    refused = post(client, CONTACT, MESSAGE)
+        assert post_form(client, CONTACT, MESSAGE).status_code == 302
+    refused = post_form(client, CONTACT, MESSAGE)
     assert refused.status_code == 429
     assert "try again later" in text_of(refused)  # horizon speaks English by default
     assert len(conversations(app, tenant_ids["horizon"], None)) == 5
     # Each tenant's inbox counts on its own.
-    assert post(client_for("msr"), CONTACT, MESSAGE).status_code == 302
+    assert post_form(client_for("msr"), CONTACT, MESSAGE).status_code == 302

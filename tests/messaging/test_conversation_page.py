@@ -9,13 +9,13 @@ from msgkit import (
     LIST,
     PDF_BYTES,
     conversations,
+    create_account,
+    create_staff,
     field_error,
     logged_in,
-    make_staff,
-    make_user,
     operator_reply,
     pdf_file,
-    post,
+    post_form,
     start_help,
     text_of,
 )
@@ -43,7 +43,7 @@ def test_an_operator_reply_shows_as_unread_until_opened(app, agent, agent_client
     ref = f"M-{conversation_id:06d}"
     assert "nouveau message" not in text_of(agent_client.get(LIST))
 
-    staff_id = make_staff(app)
+    staff_id = create_staff(app).id
     operator_reply(app, agent.tenant_id, conversation_id, staff_id, "Voici la marche à suivre.")
     listing = text_of(agent_client.get(LIST))
     row = re.search(rf'<tr data-conversation="{ref}">(.*?)</tr>', listing, re.S).group(1)
@@ -65,7 +65,7 @@ def test_internal_notes_and_their_files_never_reach_the_user(app, agent, agent_c
     from portal.core.messaging.models import Attachment
 
     conversation_id = start_help(app, agent)
-    staff_id = make_staff(app)
+    staff_id = create_staff(app).id
 
     def note(tenant, conversation):
         staff = db.session.get(StaffUser, staff_id)
@@ -92,7 +92,7 @@ def test_internal_notes_and_their_files_never_reach_the_user(app, agent, agent_c
 def test_the_user_replies_with_a_file(app, agent, agent_client):
     conversation_id = start_help(app, agent)
     page = thread_url(conversation_id)
-    response = post(
+    response = post_form(
         agent_client,
         page,
         {"body": "Voici le document demandé.", "files": [pdf_file("statuts.pdf")]},
@@ -100,7 +100,7 @@ def test_the_user_replies_with_a_file(app, agent, agent_client):
         content_type="multipart/form-data",
     )
     assert response.status_code == 302 and response.headers["Location"].endswith(page)
-    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    [conversation] = conversations(app, agent.tenant_id, agent.id)
     assert conversation["bodies"][-1] == "Voici le document demandé."
     [(attachment_id, *_)] = conversation["attachments"]
     thread = text_of(agent_client.get(page))
@@ -111,12 +111,12 @@ def test_the_user_replies_with_a_file(app, agent, agent_client):
 def test_a_short_reply_is_refused_and_kept(app, agent, agent_client):
     conversation_id = start_help(app, agent)
     page = thread_url(conversation_id)
-    response = post(agent_client, page, {"body": "Merci !"}, action=f"{page}/repondre")
+    response = post_form(agent_client, page, {"body": "Merci !"}, action=f"{page}/repondre")
     assert response.status_code == 200
     html = text_of(response)
     assert "au moins 10 caractères (il en compte 7)" in field_error(html, "body")
     assert "Merci !</textarea>" in html
-    assert len(conversations(app, agent.tenant_id, agent.account_id)[0]["bodies"]) == 1
+    assert len(conversations(app, agent.tenant_id, agent.id)[0]["bodies"]) == 1
 
 
 def test_replying_to_a_closed_conversation_reopens_it(app, agent, agent_client):
@@ -124,7 +124,7 @@ def test_replying_to_a_closed_conversation_reopens_it(app, agent, agent_client):
     from portal.core.messaging import answers
 
     conversation_id = start_help(app, agent)
-    staff_id = make_staff(app)
+    staff_id = create_staff(app).id
     with_conversation(
         app,
         agent.tenant_id,
@@ -134,24 +134,24 @@ def test_replying_to_a_closed_conversation_reopens_it(app, agent, agent_client):
     page = thread_url(conversation_id)
     html = text_of(agent_client.get(page))
     assert "Clôturée" in html and "elle sera alors rouverte" in html
-    post(
+    post_form(
         agent_client, page, {"body": "Finalement, encore une question."}, action=f"{page}/repondre"
     )
-    assert conversations(app, agent.tenant_id, agent.account_id)[0]["state"] == "open"
+    assert conversations(app, agent.tenant_id, agent.id)[0]["state"] == "open"
 
 
 def test_a_secure_message_leads_back_to_the_members_messaging(app, tenant_ids, client_for):
     from portal.core.messaging import operations, taxonomy
     from portal.core.messaging.models import ConversationKind
 
-    member = make_user(app, tenant_ids, "claire@example.fr", slug="msr", category="individual")
+    member = create_account(app, email="claire@example.fr", slug="msr", category="individual")
     with app.app_context(), tenant_scope(member.tenant_id):
         tenant = tenant_directory().get(member.tenant_id)
         themes = taxonomy.taxonomy(tenant, "individual")
         conversation = operations.start_conversation(
             tenant,
-            db.session.get(Account, member.account_id),
-            db.session.get(Profile, member.profile_id),
+            db.session.get(Account, member.id),
+            db.session.get(Profile, member.holder_profile_id),
             kind=ConversationKind.MESSAGE,
             selection=taxonomy.select_path(themes, ["sante", "carte-vitale", "perte"]),
             body="J'ai perdu ma carte Vitale hier.",
@@ -167,7 +167,7 @@ def test_a_secure_message_leads_back_to_the_members_messaging(app, tenant_ids, c
 def test_an_attachment_is_reached_only_through_its_own_conversation(app, agent, agent_client):
     with_file = start_help(app, agent, uploads=[("kbis.pdf", PDF_BYTES)])
     other = start_help(app, agent)
-    [first, _] = conversations(app, agent.tenant_id, agent.account_id)
+    [first, _] = conversations(app, agent.tenant_id, agent.id)
     [(attachment_id, *_)] = first["attachments"]
     assert agent_client.get(f"{thread_url(with_file)}/pieces-jointes/{attachment_id}").data == (
         PDF_BYTES
@@ -179,12 +179,12 @@ def test_an_attachment_is_reached_only_through_its_own_conversation(app, agent, 
 
 def test_other_accounts_and_tenants_get_404_everywhere(app, tenant_ids, agent, client_for):
     conversation_id = start_help(app, agent, uploads=[("kbis.pdf", PDF_BYTES)])
-    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    [conversation] = conversations(app, agent.tenant_id, agent.id)
     [(attachment_id, *_)] = conversation["attachments"]
     page = thread_url(conversation_id)
-    neighbour = logged_in(client_for, make_user(app, tenant_ids, "voisin@agence-voisine.fr"))
+    neighbour = logged_in(client_for, create_account(app, email="voisin@agence-voisine.fr"))
     foreigner = logged_in(
-        client_for, make_user(app, tenant_ids, "ailleurs@example.fr", slug="horizon")
+        client_for, create_account(app, email="ailleurs@example.fr", slug="horizon")
     )
     for client in (neighbour, foreigner):
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text_of(client.get(LIST)))
@@ -193,5 +193,5 @@ def test_other_accounts_and_tenants_get_404_everywhere(app, tenant_ids, agent, c
         assert client.get(f"{page}/pieces-jointes/{attachment_id}").status_code == 404
         for action in ("repondre", "masquer", "afficher"):
             assert client.post(f"{page}/{action}", data=data).status_code == 404, action
-    [after] = conversations(app, agent.tenant_id, agent.account_id)
+    [after] = conversations(app, agent.tenant_id, agent.id)
     assert after["bodies"] == conversation["bodies"] and after["hidden"] is False

@@ -11,11 +11,11 @@ from msgkit import (
     NEW,
     PDF_BYTES,
     conversations,
+    create_account,
     field_error,
     logged_in,
-    make_user,
     pdf_file,
-    post,
+    post_form,
     send_help_request,
     start_help,
     text_of,
@@ -27,7 +27,7 @@ def test_a_help_request_is_sent_then_followed(app, agent, agent_client):
     assert "Demande d'aide" in page and 'enctype="multipart/form-data"' in page
 
     response = send_help_request(agent_client)
-    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    [conversation] = conversations(app, agent.tenant_id, agent.id)
     assert conversation["kind"] == "help" and conversation["state"] == "open"
     assert conversation["codes"] == ("mon-compte", "modifier-informations", None)
     assert conversation["subject"] == "Mon compte › Modifier mes informations"
@@ -65,7 +65,7 @@ def test_an_anonymous_visitor_is_sent_to_the_login(client_for):
 def test_a_tenant_without_help_requests_sends_its_members_to_their_messaging(
     app, tenant_ids, client_for
 ):
-    member = make_user(app, tenant_ids, "claire@example.fr", slug="msr", category="individual")
+    member = create_account(app, email="claire@example.fr", slug="msr", category="individual")
     client = logged_in(client_for, member)
     assert ">Aide</a>" not in text_of(client.get("/"))
     for url in (NEW, LIST):
@@ -88,7 +88,7 @@ def test_a_tenant_without_help_requests_sends_its_members_to_their_messaging(
 )
 def test_the_message_holds_10_to_750_characters(app, agent, agent_client, body, accepted):
     response = send_help_request(agent_client, body=body)
-    created = conversations(app, agent.tenant_id, agent.account_id)
+    created = conversations(app, agent.tenant_id, agent.id)
     if accepted:
         assert response.status_code == 302
         assert created[0]["bodies"] == [body.replace("\r\n", "\n").strip()]
@@ -112,13 +112,13 @@ def test_every_problem_shows_at_once(app, agent, agent_client):
     response = send_help_request(agent_client, subject="", body="court")
     page = text_of(response)
     assert field_error(page, "subject") and field_error(page, "body")
-    assert conversations(app, agent.tenant_id, agent.account_id) == []
+    assert conversations(app, agent.tenant_id, agent.id) == []
 
 
 def test_a_pdf_is_attached_and_downloadable(app, agent, agent_client):
     response = send_help_request(agent_client, files=[pdf_file("Kbis agence.pdf")])
     assert response.status_code == 302
-    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    [conversation] = conversations(app, agent.tenant_id, agent.id)
     [(attachment_id, filename, content_type, _key)] = conversation["attachments"]
     assert (filename, content_type) == ("Kbis agence.pdf", "application/pdf")
 
@@ -138,13 +138,13 @@ def test_a_fake_pdf_is_refused_next_to_the_files_and_nothing_is_created(app, age
     page = text_of(response)
     assert "« contrat.pdf »" in field_error(page, "files")
     assert BODY in page  # the message is kept
-    assert conversations(app, agent.tenant_id, agent.account_id) == []
+    assert conversations(app, agent.tenant_id, agent.id) == []
 
 
 def test_too_many_files_are_refused(app, agent, agent_client):
     response = send_help_request(agent_client, files=[pdf_file(f"{n}.pdf") for n in range(6)])
     assert "Joignez au plus 5 fichiers." in field_error(text_of(response), "files")
-    assert conversations(app, agent.tenant_id, agent.account_id) == []
+    assert conversations(app, agent.tenant_id, agent.id) == []
 
 
 def test_a_request_is_hidden_then_shown_again(app, agent, agent_client):
@@ -152,7 +152,7 @@ def test_a_request_is_hidden_then_shown_again(app, agent, agent_client):
     reference = f"M-{conversation_id:06d}"
     page = f"/messagerie/conversations/{conversation_id}"
 
-    response = post(agent_client, page, {}, action=f"{page}/masquer")
+    response = post_form(agent_client, page, {}, action=f"{page}/masquer")
     assert response.status_code == 302 and response.headers["Location"].endswith(page)
     assert f"{reference} est masquée de votre liste." in text_of(agent_client.get(page))
     assert reference not in text_of(agent_client.get(LIST))
@@ -161,16 +161,16 @@ def test_a_request_is_hidden_then_shown_again(app, agent, agent_client):
     hidden = text_of(agent_client.get(LIST + "?masquees=1"))
     assert "Mes demandes masquées" in hidden and reference in hidden
 
-    response = post(
+    response = post_form(
         agent_client, LIST + "?masquees=1", {"retour": "masquees"}, action=f"{page}/afficher"
     )
     assert response.headers["Location"].endswith(LIST + "?masquees=1")
     assert reference in text_of(agent_client.get(LIST))
-    assert conversations(app, agent.tenant_id, agent.account_id)[0]["hidden"] is False
+    assert conversations(app, agent.tenant_id, agent.id)[0]["hidden"] is False
 
-    response = post(agent_client, LIST, {"retour": "liste"}, action=f"{page}/masquer")
+    response = post_form(agent_client, LIST, {"retour": "liste"}, action=f"{page}/masquer")
     assert response.headers["Location"].endswith(LIST)
-    assert conversations(app, agent.tenant_id, agent.account_id)[0]["hidden"] is True
+    assert conversations(app, agent.tenant_id, agent.id)[0]["hidden"] is True
 
 
 def test_requests_are_listed_newest_first_20_per_page(app, agent, agent_client):
@@ -186,7 +186,7 @@ def test_requests_are_listed_newest_first_20_per_page(app, agent, agent_client):
 
 
 def test_only_help_requests_are_listed(app, tenant_ids, agent, agent_client):
-    other = make_user(app, tenant_ids, "voisin@agence-voisine.fr")
+    other = create_account(app, email="voisin@agence-voisine.fr")
     theirs = start_help(app, other)
     mine = start_help(app, agent)
     listing = text_of(agent_client.get(LIST))
@@ -209,7 +209,7 @@ def test_the_same_form_posted_twice_sends_one_request(app, agent, agent_client):
     first = agent_client.post(NEW, data=data)
     second = agent_client.post(NEW, data=data)  # a double click, or the back button
     assert first.headers["Location"] == second.headers["Location"]
-    assert len(conversations(app, agent.tenant_id, agent.account_id)) == 1
+    assert len(conversations(app, agent.tenant_id, agent.id)) == 1
     assert len(devbox(app, agent.tenant_id, "email")) == 1
 
 

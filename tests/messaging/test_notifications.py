@@ -6,21 +6,21 @@ from __future__ import annotations
 
 from msgkit import (
     conversations,
+    create_account,
+    create_staff,
     devbox,
     logged_in,
-    make_staff,
-    make_user,
     operator_reply,
-    post,
+    post_form,
     send_help_request,
 )
 
 
 def test_the_acknowledgement_email_and_sms_go_once(app, tenant_ids, client_for):
-    user = make_user(app, tenant_ids, mobile="+33612345678")
+    user = create_account(app, mobile="+33612345678")
     response = send_help_request(logged_in(client_for, user))
     assert response.status_code == 302
-    [conversation] = conversations(app, user.tenant_id, user.account_id)
+    [conversation] = conversations(app, user.tenant_id, user.id)
     ref = f"M-{conversation['id']:06d}"
 
     [email] = devbox(app, user.tenant_id, "email")
@@ -51,8 +51,8 @@ def test_a_refused_request_notifies_nobody(app, agent, agent_client):
 
 def test_a_reply_is_announced_once_without_its_text(app, agent, agent_client):
     send_help_request(agent_client)
-    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
-    staff_id = make_staff(app)
+    [conversation] = conversations(app, agent.tenant_id, agent.id)
+    staff_id = create_staff(app).id
     operator_reply(app, agent.tenant_id, conversation["id"], staff_id, "Réponse confidentielle")
 
     emails = devbox(app, agent.tenant_id, "email")
@@ -69,9 +69,11 @@ def test_a_reply_is_announced_once_without_its_text(app, agent, agent_client):
 
 def test_the_users_own_replies_are_acknowledged_not_announced_as_replies(app, agent, agent_client):
     send_help_request(agent_client)
-    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    [conversation] = conversations(app, agent.tenant_id, agent.id)
     page = f"/messagerie/conversations/{conversation['id']}"
-    post(agent_client, page, {"body": "Un complément d'information."}, action=f"{page}/repondre")
+    post_form(
+        agent_client, page, {"body": "Un complément d'information."}, action=f"{page}/repondre"
+    )
     subjects = [e.subject for e in devbox(app, agent.tenant_id, "email")]
     assert subjects == ["Nous avons bien reçu votre message"] * 2
 
@@ -84,9 +86,9 @@ def test_a_visitor_gets_the_reply_itself_by_email(app, tenant_ids, client_for):
         "subject": "Vos tarifs",
         "body": "Bonjour, quels sont vos tarifs ?",
     }
-    assert post(client, "/contact", data).status_code == 302
+    assert post_form(client, "/contact", data).status_code == 302
     [conversation] = conversations(app, tenant_ids["resilimo"], None)
-    staff_id = make_staff(app)
+    staff_id = create_staff(app).id
     operator_reply(app, tenant_ids["resilimo"], conversation["id"], staff_id, "Tarifs en ligne.")
     emails = devbox(app, tenant_ids["resilimo"], "email")
     assert [e.recipients for e in emails] == ["sophie.lemoine@example.fr"] * 2

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import zipfile
 
-from msgkit import BODY, PDF_BYTES, conversations, make_staff, make_user, start_help
+from msgkit import (
+    BODY,
+    PDF_BYTES,
+    conversations,
+    create_account,
+    create_staff,
+    logged_in,
+    start_help,
+)
 
 from portal.core.accounts.closure import purge
 from portal.core.accounts.models import Account
@@ -26,30 +33,20 @@ def add_note(app, tenant_id: int, conversation_id: int, text: str) -> None:
     from portal.core.messaging import answers
     from portal.core.messaging.models import Conversation
 
-    staff_id = make_staff(app)
+    staff_id = create_staff(app).id
     with app.app_context(), tenant_scope(tenant_id):
         staff = db.session.get(StaffUser, staff_id)
         answers.add_note(db.session.get(Conversation, conversation_id), staff, text)
         db.session.commit()
 
 
-def holder_client(client_for, user):
-    client = client_for(user.slug)
-    with client.session_transaction(base_url=f"http://{client.host}") as session:
-        session["_user_id"] = f"{user.account_id}:{user.session_version}"
-        session["_fresh"] = True
-        session["profile_id"] = user.profile_id
-        session["last_seen"] = time.time()
-    return client
-
-
 def test_the_export_holds_the_conversations_and_their_files(app, tenant_ids, client_for, agent):
     mine = start_help(app, agent, uploads=[("kbis agence.pdf", PDF_BYTES)])
     add_note(app, agent.tenant_id, mine, "Note interne à ne pas exporter")
-    neighbour = make_user(app, tenant_ids, "voisin@agence-voisine.fr")
+    neighbour = create_account(app, email="voisin@agence-voisine.fr")
     theirs = start_help(app, neighbour, body="La question de mon voisin, privée.")
 
-    response = holder_client(client_for, agent).get("/compte/export.zip")
+    response = logged_in(client_for, agent).get("/compte/export.zip")
     assert response.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     rows = read_csv(archive, "messagerie/conversations.csv")
@@ -68,24 +65,24 @@ def test_the_export_holds_the_conversations_and_their_files(app, tenant_ids, cli
 def test_the_purge_deletes_the_conversations_and_their_files(app, tenant_ids, agent):
     mine = start_help(app, agent, uploads=[("kbis.pdf", PDF_BYTES)])
     add_note(app, agent.tenant_id, mine, "Note interne")
-    neighbour = make_user(app, tenant_ids, "voisin@agence-voisine.fr")
+    neighbour = create_account(app, email="voisin@agence-voisine.fr")
     start_help(app, neighbour, uploads=[("statuts.pdf", PDF_BYTES)])
-    [conversation] = conversations(app, agent.tenant_id, agent.account_id)
+    [conversation] = conversations(app, agent.tenant_id, agent.id)
     [(_id, _name, _type, key)] = conversation["attachments"]
-    [kept] = conversations(app, neighbour.tenant_id, neighbour.account_id)
+    [kept] = conversations(app, neighbour.tenant_id, neighbour.id)
     kept_key = kept["attachments"][0][3]
 
     from portal.core.messaging.models import Attachment, Message
 
     with app.app_context(), tenant_scope(agent.tenant_id):
-        assert purge(db.session.get(Account, agent.account_id)) is True
+        assert purge(db.session.get(Account, agent.id)) is True
         db.session.commit()
         assert storage().exists(kept_key) and not storage().exists(key)
         # The neighbour's message and file are all that is left.
         assert db.session.query(Message).count() == 1
         assert db.session.query(Attachment).count() == 1
-    assert conversations(app, agent.tenant_id, agent.account_id) == []
-    assert conversations(app, neighbour.tenant_id, neighbour.account_id) == [kept]
+    assert conversations(app, agent.tenant_id, agent.id) == []
+    assert conversations(app, neighbour.tenant_id, neighbour.id) == [kept]
 
 
 def test_the_purge_hook_is_harmless_twice(app, tenant_ids, agent):
@@ -95,8 +92,8 @@ def test_the_purge_hook_is_harmless_twice(app, tenant_ids, agent):
     start_help(app, agent, uploads=[("kbis.pdf", PDF_BYTES)])
     with app.app_context(), tenant_scope(agent.tenant_id):
         tenant = tenant_directory().get(agent.tenant_id)
-        account = db.session.get(Account, agent.account_id)
+        account = db.session.get(Account, agent.id)
         hooks.on_account_purged(tenant, account)
         hooks.on_account_purged(tenant, account)
         db.session.commit()
-    assert conversations(app, agent.tenant_id, agent.account_id) == []
+    assert conversations(app, agent.tenant_id, agent.id) == []

@@ -103,7 +103,7 @@ def test_the_form_lists_every_complete_path_and_refuses_any_other(app, agent, ag
         response = send_help_request(agent_client, subject=posted)
         assert response.status_code == 200, posted
         assert "Choisissez le sujet de votre demande" in field_error(text_of(response), "subject")
-    assert conversations(app, agent.tenant_id, agent.account_id) == []
+    assert conversations(app, agent.tenant_id, agent.id) == []
 
 
 def test_a_link_may_preselect_the_subject(agent_client):

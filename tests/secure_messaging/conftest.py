@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from smkit import Member, logged_in, make_member
+from smkit import logged_in, make_member
 
 
 @pytest.fixture
-def member(app, tenant_ids) -> Member:
-    return make_member(app, tenant_ids)
+def member(app):
+    return make_member(app)
 
 
 @pytest.fixture

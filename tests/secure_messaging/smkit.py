@@ -1,69 +1,36 @@
-"""Helpers of the secure_messaging tests: msr members logged in without the login page, CSRF
-tokens, small real files, the development mailbox."""
+"""Helpers of the secure_messaging tests: msr members (``portal.testing``'s account factory),
+their conversations, small real files, the development mailbox."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
-from webkit import PDF_BYTES, csrf_token, devbox, location, log_in, png_bytes, post, text_of  # noqa: F401 - re-exported
+from webkit import PDF_BYTES, devbox, location, png_bytes, text_of  # noqa: F401 - re-exported
 
-from portal.core.accounts.models import Account, AccountStatus, Profile
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
-
-HOST = "msr.localhost"
-
-
-@dataclass
-class Member:
-    tenant_id: int
-    account_id: int
-    profile_id: int
-    email: str
-    session_version: int = 1
+from portal.testing.accounts import AccountRef, create_account
+from portal.testing.web import csrf_token, logged_in, post_form  # noqa: F401 - re-exported
 
 
 def make_member(
-    app,
-    tenant_ids,
-    email: str = "claire.martin@example.fr",
-    *,
-    category: str | None = "individual",
-    mobile: str | None = "+33612345678",
-    slug: str = "msr",
-    password: str | None = None,
-) -> Member:
-    """An active member account of ``slug`` with its holder profile (the profile's mobile gets the
+    app, email: str = "claire.martin@example.fr", *, slug: str = "msr", **fields
+) -> AccountRef:
+    """A member of ``slug``, Claire Martin, an individual with a mobile (which gets the
     acknowledgement SMS)."""
-    from portal.core.accounts.passwords import hash_password
-
-    with app.app_context(), tenant_scope(tenant_ids[slug]):
-        account = Account(
-            email=email,
-            password_hash=hash_password(password) if password else None,
-            status=AccountStatus.ACTIVE,
-            first_name="Claire",
-            last_name="Martin",
-            commercial_name="",
-            address="4 chemin des Vignes",
-            postal_code="45000",
-            city="Orléans",
-            phone="+33238000000",
-            mobile=mobile,
-            category=category,
-        )
-        holder = Profile(
-            account=account, name="Claire Martin", email=email, mobile=mobile, is_holder=True
-        )
-        db.session.add_all([account, holder])
-        db.session.commit()
-        return Member(account.tenant_id, account.id, holder.id, email, account.session_version)
-
-
-def logged_in(client_for, member: Member, slug: str = "msr"):
-    """A client on ``slug``'s host with the member's session (profile chosen)."""
-    return log_in(client_for, slug, member.account_id, member.profile_id, member.session_version)
+    values = {
+        "first_name": "Claire",
+        "last_name": "Martin",
+        "commercial_name": "",
+        "orias": None,
+        "address": "4 chemin des Vignes",
+        "postal_code": "45000",
+        "city": "Orléans",
+        "phone": "+33238000000",
+        "mobile": "+33612345678",
+        "category": "individual",
+        **fields,
+    }
+    return create_account(app, slug, email, **values)
 
 
 def conversations(app, tenant_id: int, account_id: int) -> list[dict]:
@@ -93,7 +60,7 @@ def conversations(app, tenant_id: int, account_id: int) -> list[dict]:
 
 
 def add_conversation(
-    app, member: Member, subject: str, *, minutes_ago: int = 0, replies: int = 0, kind="message"
+    app, member: AccountRef, subject: str, *, minutes_ago: int = 0, replies: int = 0, kind="message"
 ) -> int:
     """A conversation of the member as if written ``minutes_ago`` (with ``replies`` operator
     messages not read yet); returns its id."""
@@ -112,8 +79,8 @@ def add_conversation(
         conversation = Conversation(
             kind=ConversationKind(kind),
             state=ConversationState.ANSWERED if replies else ConversationState.OPEN,
-            account_id=member.account_id,
-            profile_id=member.profile_id,
+            account_id=member.id,
+            profile_id=member.holder_profile_id,
             category="individual",
             path_labels=[subject],
             subject=subject,
@@ -127,7 +94,7 @@ def add_conversation(
                 conversation=conversation,
                 author=Author.USER,
                 body="Bonjour, voici ma question.",
-                profile_id=member.profile_id,
+                profile_id=member.holder_profile_id,
                 created_at=moment,
             )
         )

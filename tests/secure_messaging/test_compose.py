@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import re
 
-from smkit import conversations, csrf_token, devbox, location, logged_in, make_member, post, text_of
+from smkit import (
+    conversations,
+    csrf_token,
+    devbox,
+    location,
+    logged_in,
+    make_member,
+    post_form,
+    text_of,
+)
 
 THEME, TOPIC, REASON = (
     "/secure-messaging/nouveau/theme",
@@ -20,7 +29,7 @@ TEXT = "Bonjour, nous avons eu un troisième enfant le 2 mars : que dois-je déc
 
 
 def choose(client, step: str, code: str):
-    return post(client, step, {"choice": code})
+    return post_form(client, step, {"choice": code})
 
 
 def choose_path(client, *codes):
@@ -32,7 +41,7 @@ def choose_path(client, *codes):
 
 
 def write(client, body: str):
-    return post(client, MESSAGE, {"body": body})
+    return post_form(client, MESSAGE, {"body": body})
 
 
 def textarea(page: str) -> str:
@@ -80,7 +89,7 @@ def test_the_full_path_offers_the_online_service_then_the_message(member_client)
     assert "Fermer et modifier ma sélection" in dialog and f'href="{REASON}"' in dialog
     assert '<div id="sm-page" inert>' in page
 
-    response = post(member_client, MESSAGE, {"level": "2"}, action=DISMISS)
+    response = post_form(member_client, MESSAGE, {"level": "2"}, action=DISMISS)
     assert location(response).endswith(MESSAGE)
     page = text_of(member_client.get(MESSAGE))
     assert "<dialog" not in page and "inert" not in page
@@ -177,7 +186,7 @@ def test_the_message_length_is_checked_and_a_refused_text_is_kept(member_client)
 
 def test_the_summary_then_one_conversation_even_when_sent_twice(app, member, member_client):
     choose_path(member_client, "famille", "allocations-familiales", "changement-situation")
-    post(member_client, MESSAGE, {"level": "2"}, action=DISMISS)
+    post_form(member_client, MESSAGE, {"level": "2"}, action=DISMISS)
     assert location(write(member_client, TEXT)).endswith(SUMMARY)
 
     page = text_of(member_client.get(SUMMARY))
@@ -200,7 +209,7 @@ def test_the_summary_then_one_conversation_even_when_sent_twice(app, member, mem
     second = member_client.post(SUMMARY, data=data)  # a double click, or back then send again
     assert first.status_code == second.status_code == 302
     assert location(first) == location(second)
-    [conversation] = conversations(app, member.tenant_id, member.account_id)
+    [conversation] = conversations(app, member.tenant_id, member.id)
     assert conversation["kind"] == "message"
     assert conversation["codes"] == ("famille", "allocations-familiales", "changement-situation")
     assert conversation["subject"] == (
@@ -228,11 +237,11 @@ def test_the_summary_then_one_conversation_even_when_sent_twice(app, member, mem
 
 
 def test_without_a_mobile_the_confirmation_mentions_no_sms(app, tenant_ids, client_for):
-    member = make_member(app, tenant_ids, "sans.mobile@example.fr", mobile=None)
+    member = make_member(app, "sans.mobile@example.fr", mobile=None)
     client = logged_in(client_for, member)
     choose_path(client, "retraite", "depart", "demande-retraite")
     write(client, TEXT)
-    response = post(client, SUMMARY, {"draft_token": _draft_token(client)})
+    response = post_form(client, SUMMARY, {"draft_token": _draft_token(client)})
     page = text_of(client.get(location(response)))
     assert "Votre message a bien été envoyé" in page
     assert "SMS" not in page and "Vous recevrez un email de notification." in page
@@ -248,7 +257,7 @@ def _draft_token(client) -> str:
 def test_cancel_forgets_the_draft(member_client):
     choose_path(member_client, "famille", "allocations-familiales", "autre-question")
     write(member_client, TEXT)
-    response = post(member_client, SUMMARY, {}, action="/secure-messaging/nouveau/annuler")
+    response = post_form(member_client, SUMMARY, {}, action="/secure-messaging/nouveau/annuler")
     assert location(response).endswith("/secure-messaging/")
     assert "Votre message a été abandonné." in text_of(member_client.get("/secure-messaging/"))
     assert location(member_client.get(MESSAGE)).endswith(THEME)
@@ -275,20 +284,18 @@ def test_codes_of_another_tenant_or_category_are_refused_and_never_stored(
     assert location(member_client.get(REASON)).endswith(TOPIC)
 
     # Each category sees its own themes.
-    farmer = logged_in(client_for, make_member(app, tenant_ids, "f@example.fr", category="farmer"))
+    farmer = logged_in(client_for, make_member(app, "f@example.fr", category="farmer"))
     page = text_of(farmer.get(THEME))
     assert (
         "Exploitants, cotisations" in page and "Cotisations et déclarations employeur" not in page
     )
     assert location(choose(farmer, THEME, "cotisations-exploitants")).endswith(TOPIC)
-    employer = logged_in(
-        client_for, make_member(app, tenant_ids, "e@example.fr", category="employer")
-    )
+    employer = logged_in(client_for, make_member(app, "e@example.fr", category="employer"))
     page = text_of(employer.get(THEME))
     assert "Cotisations et déclarations employeur" in page and "Santé" not in page
     assert choose(employer, THEME, "famille").status_code == 200
     # No category: the tenant's first one (individual).
-    nobody = logged_in(client_for, make_member(app, tenant_ids, "n@example.fr", category=None))
+    nobody = logged_in(client_for, make_member(app, "n@example.fr", category=None))
     page = text_of(nobody.get(THEME))
     assert "Famille, logement" in page and "Exploitants, cotisations" not in page
 
@@ -318,8 +325,8 @@ def test_any_depth_a_leaf_theme_is_complete_and_a_theme_service_shows_on_the_nex
     page = text_of(member_client.get(SUMMARY))
     assert re.search(r"<dt>Thème</dt>\s*<dd>Question générale</dd>", page)
     assert "<dt>Sujet</dt>" not in page
-    post(member_client, SUMMARY, {"draft_token": _draft_token(member_client)})
-    [sent] = conversations(app, member.tenant_id, member.account_id)
+    post_form(member_client, SUMMARY, {"draft_token": _draft_token(member_client)})
+    [sent] = conversations(app, member.tenant_id, member.id)
     assert sent["codes"] == ("question", None, None)
 
     # A theme with a service: the dialog opens on the topic step, and leads back to the theme.
@@ -328,7 +335,7 @@ def test_any_depth_a_leaf_theme_is_complete_and_a_theme_service_shows_on_the_nex
     dialog = re.search(r"<dialog.*?</dialog>", page, re.S).group(0)
     assert "Payer en ligne" in dialog and f'href="{THEME}"' in dialog
     assert 'name="level" value="0"' in dialog
-    response = post(member_client, TOPIC, {"level": "0"}, action=DISMISS)
+    response = post_form(member_client, TOPIC, {"level": "0"}, action=DISMISS)
     assert location(response).endswith(TOPIC)
     assert "<dialog" not in text_of(member_client.get(TOPIC))
     assert location(choose(member_client, TOPIC, "echeance")).endswith(MESSAGE)

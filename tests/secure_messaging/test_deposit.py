@@ -85,7 +85,7 @@ def test_add_refuse_remove_then_send_the_documents(app, member, member_client):
         "/secure-messaging/documents/envoyer",
         data={"csrf_token": csrf_token(page), "comment": "Mon nouveau justificatif."},
     )
-    [conversation] = conversations(app, member.tenant_id, member.account_id)
+    [conversation] = conversations(app, member.tenant_id, member.id)
     assert location(response).endswith(f"/secure-messaging/envoye/{conversation['id']}")
     assert conversation["kind"] == "deposit"
     assert conversation["bodies"] == ["Mon nouveau justificatif."]
@@ -101,7 +101,7 @@ def test_add_refuse_remove_then_send_the_documents(app, member, member_client):
     )
     assert response.status_code == 200
     assert "Ajoutez au moins un document avant d'envoyer." in text_of(response)
-    assert len(conversations(app, member.tenant_id, member.account_id)) == 1
+    assert len(conversations(app, member.tenant_id, member.id)) == 1
     assert any(member.email in e.recipients for e in devbox(app, member.tenant_id, "email"))
 
     # The home page lists the deposit among the conversations.
@@ -125,12 +125,12 @@ def test_another_account_cannot_see_or_remove_or_send_the_documents(
     page = text_of(member_client.get(DEPOSIT))
     url = remove_url(page, "facture-secrete.pdf")
 
-    other = logged_in(client_for, make_member(app, tenant_ids, "voisin@example.fr"))
+    other = logged_in(client_for, make_member(app, "voisin@example.fr"))
     page = text_of(other.get(DEPOSIT))
     assert "facture-secrete.pdf" not in page
     assert other.post(url, data={"csrf_token": csrf_token(page)}).status_code == 404
     other.post("/secure-messaging/documents/envoyer", data={"csrf_token": csrf_token(page)})
-    assert conversations(app, member.tenant_id, member.account_id) == []
+    assert conversations(app, member.tenant_id, member.id) == []
     assert listed(text_of(member_client.get(DEPOSIT))) == [
         ("Justificatif de domicile", "facture-secrete.pdf")
     ]

@@ -12,7 +12,7 @@ from smkit import (
     location,
     logged_in,
     make_member,
-    post,
+    post_form,
     text_of,
 )
 
@@ -41,7 +41,7 @@ def test_the_home_page_leads_to_writing_depositing_and_past_conversations(member
 
 def test_a_draft_in_progress_can_be_resumed_from_home(member_client):
     assert "Reprendre le message" not in text_of(member_client.get(HOME))
-    post(member_client, "/secure-messaging/nouveau/theme", {"choice": "famille"})
+    post_form(member_client, "/secure-messaging/nouveau/theme", {"choice": "famille"})
     page = text_of(member_client.get(HOME))
     assert 'href="/secure-messaging/nouveau/sujet">Reprendre le message en cours' in page
 
@@ -75,7 +75,7 @@ def test_hide_and_show_a_conversation(app, member, member_client):
     hidden = add_conversation(app, member, "Retraite › Départ à la retraite", minutes_ago=5)
 
     # The core hides and shows, then comes back to « Ma messagerie ».
-    response = post(
+    response = post_form(
         member_client,
         HOME,
         {"retour": "liste"},
@@ -89,7 +89,7 @@ def test_hide_and_show_a_conversation(app, member, member_client):
 
     page = text_of(member_client.get(HOME + "?masquees=1"))
     assert rows(page) == [ref(hidden)] and "Afficher" in page
-    response = post(
+    response = post_form(
         member_client,
         HOME + "?masquees=1",
         {"retour": "masquees"},
@@ -97,7 +97,7 @@ def test_hide_and_show_a_conversation(app, member, member_client):
     )
     assert location(response).endswith("?masquees=1")
     assert rows(text_of(member_client.get(HOME))) == [ref(hidden), ref(kept)]
-    assert [c["hidden"] for c in conversations(app, member.tenant_id, member.account_id)] == [
+    assert [c["hidden"] for c in conversations(app, member.tenant_id, member.id)] == [
         False,
         False,
     ]
@@ -107,14 +107,14 @@ def test_another_account_can_neither_see_nor_hide_nor_open_a_confirmation(
     app, tenant_ids, client_for, member
 ):
     theirs = add_conversation(app, member, "Santé › Carte Vitale")
-    other = logged_in(client_for, make_member(app, tenant_ids, "voisine@example.fr"))
+    other = logged_in(client_for, make_member(app, "voisine@example.fr"))
     assert ref(theirs) not in text_of(other.get(HOME))
     token = csrf_token(other.get(HOME).get_data(as_text=True))
     for action in ("masquer", "afficher"):
         url = f"/messagerie/conversations/{theirs}/{action}"
         assert other.post(url, data={"csrf_token": token}).status_code == 404
     assert other.get(f"/secure-messaging/envoye/{theirs}").status_code == 404
-    assert [c["hidden"] for c in conversations(app, member.tenant_id, member.account_id)] == [False]
+    assert [c["hidden"] for c in conversations(app, member.tenant_id, member.id)] == [False]
 
 
 def test_pages_need_a_login(client_for):
@@ -123,8 +123,8 @@ def test_pages_need_a_login(client_for):
 
 
 def test_the_plugin_pages_are_404_where_it_is_disabled(app, tenant_ids, client_for):
-    agent = make_member(app, tenant_ids, "agent@example.fr", category=None, slug="resilimo")
-    client = logged_in(client_for, agent, slug="resilimo")
+    agent = make_member(app, "agent@example.fr", category=None, slug="resilimo")
+    client = logged_in(client_for, agent)
     for url in (
         HOME,
         "/secure-messaging/nouveau/theme",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from verifykit import Agent, logged_in, make_agent
+from verifykit import logged_in, make_agent
 
 
 @pytest.fixture
-def agent(app, tenant_ids) -> Agent:
-    return make_agent(app, tenant_ids)
+def agent(app):
+    return make_agent(app)
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def _upload(client, data: bytes, filename: str, kind: str = "orias_certificate")
 def _documents(app, agent) -> list[ProfessionalDocument]:
     with app.app_context(), tenant_scope(agent.tenant_id):
         rows = db.session.scalars(
-            select(ProfessionalDocument).where(ProfessionalDocument.account_id == agent.account_id)
+            select(ProfessionalDocument).where(ProfessionalDocument.account_id == agent.id)
         ).all()
         db.session.expunge_all()
         return rows
@@ -61,7 +61,7 @@ def test_a_pdf_is_stored_pending_and_listed(app, agent, agent_client):
     assert document.kind == DocumentKind.ORIAS_CERTIFICATE
     assert document.content_type == "application/pdf"
     assert document.storage_key.startswith(
-        f"tenants/{agent.tenant_id}/accounts/{agent.account_id}/documents/"
+        f"tenants/{agent.tenant_id}/accounts/{agent.id}/documents/"
     )
     assert document.storage_key.endswith(".pdf")
     with app.app_context():
@@ -135,18 +135,19 @@ def test_a_missing_file_is_asked_for(agent_client):
     assert "Choisissez le fichier à envoyer." in text_of(response)
 
 
-def test_a_collaborator_may_upload_too(app, client_for, agent):
-    client = logged_in(client_for, agent, holder=False)
+def test_a_collaborator_may_upload_too(app, client_for, agent, make_profile):
+    collaborator_id = make_profile(agent, name="Dominique Martin")
+    client = logged_in(client_for, agent, collaborator_id)
     assert _upload(client, PDF_BYTES, "orias.pdf").status_code == 302
     (document,) = _documents(app, agent)
-    assert document.uploaded_by_profile_id == agent.collaborator_id
+    assert document.uploaded_by_profile_id == collaborator_id
 
 
 def test_another_accounts_document_is_not_found(app, tenant_ids, client_for, agent, agent_client):
     assert _upload(agent_client, PDF_BYTES, "orias.pdf").status_code == 302
     (document,) = _documents(app, agent)
-    neighbour = make_agent(app, tenant_ids, email="voisin@example.fr")
-    foreigner = make_agent(app, tenant_ids, slug="msr", email="ailleurs@example.fr")
+    neighbour = make_agent(app, email="voisin@example.fr")
+    foreigner = make_agent(app, slug="msr", email="ailleurs@example.fr")
     for other in (neighbour, foreigner):
         client = logged_in(client_for, other)
         assert client.get(f"{URL}/{document.id}").status_code == 404

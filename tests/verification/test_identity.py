@@ -59,9 +59,9 @@ def charge(app):
 @pytest.fixture
 def holder(app, tenant_ids):
     """An agent with 50 € of credit: the verification costs 14.40 € (credits module)."""
-    agent = make_agent(app, tenant_ids, email="titulaire@example.fr")
+    agent = make_agent(app, email="titulaire@example.fr")
     with app.app_context(), tenant_scope(agent.tenant_id):
-        account = db.session.get(Account, agent.account_id)
+        account = db.session.get(Account, agent.id)
         adjust(account, 5000, reason="crédit de test", idempotency_key="test", actor_label="test")
         db.session.commit()
     return agent
@@ -70,11 +70,11 @@ def holder(app, tenant_ids):
 def test_starting_a_verification_debits_its_price_once(app, client, holder):
     assert _start(client).status_code == 302
     with app.app_context(), tenant_scope(holder.tenant_id):
-        assert balance_cents(holder.account_id) == 5000 - 1440
+        assert balance_cents(holder.id) == 5000 - 1440
 
 
 def test_without_enough_credit_nothing_starts(app, client_for, tenant_ids):
-    poor = make_agent(app, tenant_ids, email="sans-credit@example.fr")
+    poor = make_agent(app, email="sans-credit@example.fr")
     client = logged_in(client_for, poor)
     response = _start(client)
     assert "ne couvre pas ce montant" in response.get_data(as_text=True)
@@ -96,7 +96,7 @@ def _verifications(app, agent) -> list[IdentityVerification]:
         rows = list(
             db.session.scalars(
                 select(IdentityVerification)
-                .where(IdentityVerification.account_id == agent.account_id)
+                .where(IdentityVerification.account_id == agent.id)
                 .order_by(IdentityVerification.id)
             )
         )
@@ -106,7 +106,7 @@ def _verifications(app, agent) -> list[IdentityVerification]:
 
 def _identified(app, agent) -> bool:
     with app.app_context(), tenant_scope(agent.tenant_id):
-        return is_strongly_identified(db.session.get(Account, agent.account_id))
+        return is_strongly_identified(db.session.get(Account, agent.id))
 
 
 def _emailed_link(app, agent) -> str:
@@ -257,9 +257,10 @@ def test_the_link_is_not_found_on_another_tenants_host(app, client_for, client, 
     assert client_for("resilimo").get("/_sandbox/identite/inconnu").status_code == 404
 
 
-def test_only_the_holder_with_a_mobile_may_start(app, tenant_ids, client_for, holder):
-    assert logged_in(client_for, holder, holder=False).get(PAGE).status_code == 403
-    no_mobile = make_agent(app, tenant_ids, email="sansmobile@example.fr", mobile=None)
+def test_only_the_holder_with_a_mobile_may_start(app, tenant_ids, client_for, holder, make_profile):
+    collaborator_id = make_profile(holder, name="Dominique Martin")
+    assert logged_in(client_for, holder, collaborator_id).get(PAGE).status_code == 403
+    no_mobile = make_agent(app, email="sansmobile@example.fr", mobile=None)
     client = logged_in(client_for, no_mobile)
     page = text_of(client.get(PAGE))
     assert "Ajoutez votre téléphone portable à votre compte" in page

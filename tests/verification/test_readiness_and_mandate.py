@@ -32,7 +32,7 @@ def _items(app, agent) -> dict[str, bool]:
         tenant = tenant_directory().get(agent.tenant_id)
         from portal.core.accounts.models import Account
 
-        account = db.session.get(Account, agent.account_id)
+        account = db.session.get(Account, agent.id)
         items = {item.code: item.done for item in readiness(account, tenant)}
         # Other modules (credits) add their own items: the answer is "all done".
         assert may_send(account, tenant) is all(items.values())
@@ -43,7 +43,7 @@ def _add_document(app, agent, status, expires_on=None) -> None:
     with app.app_context(), tenant_scope(agent.tenant_id):
         db.session.add(
             ProfessionalDocument(
-                account_id=agent.account_id,
+                account_id=agent.id,
                 kind=DocumentKind.ORIAS_CERTIFICATE,
                 storage_key=f"tenants/{agent.tenant_id}/x.pdf",
                 filename="x.pdf",
@@ -60,7 +60,7 @@ def _sign(app, agent) -> None:
     with app.app_context(), tenant_scope(agent.tenant_id):
         db.session.add(
             PlatformMandate(
-                account_id=agent.account_id,
+                account_id=agent.id,
                 signer_name="Camille Durand",
                 text="…",
                 text_sha256=fingerprint("…"),
@@ -95,7 +95,7 @@ def test_an_expired_or_rejected_document_does_not_count(app, agent):
 
 def test_readiness_is_per_account(app, tenant_ids, agent):
     _sign(app, agent)
-    other = make_agent(app, tenant_ids, email="autre@example.fr")
+    other = make_agent(app, email="autre@example.fr")
     assert _items(app, other)["verification.mandate"] is False
 
 
@@ -104,7 +104,7 @@ def test_readiness_is_per_account(app, tenant_ids, agent):
 
 @pytest.fixture
 def holder(app, tenant_ids):
-    return make_agent(app, tenant_ids, email="titulaire@example.fr", with_password=True)
+    return make_agent(app, email="titulaire@example.fr")
 
 
 def _post_mandate(client, password=PASSWORD, accept="y"):
@@ -123,7 +123,7 @@ def _mandates(app, agent) -> list[PlatformMandate]:
     with app.app_context(), tenant_scope(agent.tenant_id):
         rows = list(
             db.session.scalars(
-                select(PlatformMandate).where(PlatformMandate.account_id == agent.account_id)
+                select(PlatformMandate).where(PlatformMandate.account_id == agent.id)
             )
         )
         db.session.expunge_all()
@@ -195,8 +195,8 @@ def test_a_text_changed_since_display_is_not_signed(app, client_for, holder):
     assert _mandates(app, holder) == []
 
 
-def test_only_the_holder_signs(client_for, holder):
-    collaborator = logged_in(client_for, holder, holder=False)
+def test_only_the_holder_signs(client_for, holder, make_profile):
+    collaborator = logged_in(client_for, holder, make_profile(holder, name="Dominique Martin"))
     assert collaborator.get(MANDATE).status_code == 403
     assert collaborator.get("/compte/verification/mandat.pdf").status_code == 403
 

@@ -17,7 +17,6 @@ from verifykit import (
     logged_in,
     make_agent,
     png_bytes,
-    staff_client,
     text_of,
 )
 
@@ -69,17 +68,19 @@ def _audit(app, action: str, document_id: int) -> list[AuditEntry]:
 @pytest.fixture
 def two_uploads(app, tenant_ids, client_for):
     """A resilimo agent's PDF first, then an msr agent's PNG."""
-    first = make_agent(app, tenant_ids, email="premier@example.fr")
+    first = make_agent(app, email="premier@example.fr")
     _upload(logged_in(client_for, first))
-    second = make_agent(app, tenant_ids, slug="msr", email="second@example.fr", orias=None)
+    second = make_agent(app, slug="msr", email="second@example.fr", orias=None)
     _upload(logged_in(client_for, second), png_bytes(), "statuts.png", "statutes")
     first_id, second_id = _document_ids(app)
     return {"first": (first, first_id), "second": (second, second_id)}
 
 
 @pytest.fixture
-def staff(app, client_for):
-    return staff_client(app, client_for)
+def staff(staff_client):
+    client, operator = staff_client()
+    client.staff_id = operator.id
+    return client
 
 
 def test_the_queue_lists_pending_documents_of_every_tenant_oldest_first(staff, two_uploads):
