@@ -12,8 +12,10 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, update
 
-from portal.core.accounts import operations
+from portal.core.accounts.authentication import find_account
+from portal.core.accounts.invitations import approve_signup, invite_account, reject_signup
 from portal.core.accounts.models import Account, AccountStatus, AccountToken
+from portal.core.accounts.validators import AccountDataError
 from portal.core.audit import AuditEntry
 from portal.core.tenants import tenant_scope, unscoped
 from portal.extensions import db
@@ -364,13 +366,13 @@ def test_approval_request_then_approval_then_first_password_then_login(
 
     staff = SimpleNamespace(id=7, email="operatrice@portail.test")
     with app.app_context(), tenant_scope(tenant_ids["msr"]):
-        account = operations.find_account("paul.durant@agence-durant.fr")
+        account = find_account("paul.durant@agence-durant.fr")
         assert account.status == AccountStatus.PENDING_APPROVAL and account.password_hash is None
         assert account.category == "farmer"
         account_id = account.id
     # As the back office calls it: on its own host, unscoped.
     with app.test_request_context("/", base_url="http://backoffice.localhost"), unscoped():
-        operations.approve_signup(db.session.get(Account, account_id), staff)
+        approve_signup(db.session.get(Account, account_id), staff)
         db.session.commit()
     approved = sent_emails(tenant_ids["msr"])[-1]
     assert approved.subject == "Votre compte est validé : créez votre mot de passe"
@@ -417,14 +419,14 @@ def test_a_rejected_request_is_told_why(app, client_for, csrf_token, sent_emails
     client.post("/inscription", data=data)
     staff = SimpleNamespace(id=8, email="operateur@portail.test")
     with app.app_context(), tenant_scope(tenant_ids["msr"]):
-        account = operations.find_account("paul.durant@agence-durant.fr")
-        with pytest.raises(operations.AccountDataError):
-            operations.reject_signup(account, staff, "  ")
-        operations.reject_signup(account, staff, "Centre de gestion inconnu.")
+        account = find_account("paul.durant@agence-durant.fr")
+        with pytest.raises(AccountDataError):
+            reject_signup(account, staff, "  ")
+        reject_signup(account, staff, "Centre de gestion inconnu.")
         db.session.commit()
         assert account.status == AccountStatus.REJECTED
         with pytest.raises(ValueError):
-            operations.approve_signup(account, staff)
+            approve_signup(account, staff)
     [rejected] = [
         m
         for m in sent_emails(tenant_ids["msr"])
@@ -462,7 +464,7 @@ def invite(app, tenant_id, **changes):
         **changes,
     }
     with app.app_context(), tenant_scope(tenant_id):
-        account = operations.invite_account(**values, staff=staff)
+        account = invite_account(**values, staff=staff)
         db.session.commit()
         return account.id
 
@@ -543,7 +545,7 @@ def test_invite_refuses_a_taken_address_and_bad_data(app, tenant_ids):
         ({"email": "x@courtage-martin.fr", "postal_code": "330"}, "postal_code"),
         ({"email": "x@courtage-martin.fr", "phone": "12"}, "phone"),
     ):
-        with pytest.raises(operations.AccountDataError) as error:
+        with pytest.raises(AccountDataError) as error:
             invite(app, tenant_ids["horizon"], **changes)
         assert error.value.field == field
     invite(app, tenant_ids["resilimo"])  # another tenant: no clash

@@ -16,9 +16,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from portal.core import audit
-from portal.core.accounts.account.operations import N_, AccountError, record
+from portal.core.accounts.account.operations import record
 from portal.core.accounts.models import Account, AccountStatus, AccountToken, Profile
+from portal.core.accounts.validators import AccountDataError
 from portal.core.clock import now
+from portal.core.i18n import N_
 from portal.core.jobs import job, schedule_at
 from portal.core.mail.jobs import queue_email
 from portal.core.plugins import current_plugins
@@ -53,7 +55,7 @@ def grace_end(account: Account, tenant: CurrentTenant) -> datetime | None:
 def request_closure(account: Account, actor: Profile, tenant: CurrentTenant) -> datetime:
     """Start the grace period; returns the date the data will be deleted. Inside a request."""
     if account.status != AccountStatus.ACTIVE:
-        raise AccountError("understood", _("La clôture de ce compte est déjà demandée."))
+        raise AccountDataError("understood", _("La clôture de ce compte est déjà demandée."))
     account.status = AccountStatus.CLOSING
     account.closure_requested_at = now()
     end = grace_end(account, tenant)

@@ -1,4 +1,4 @@
-"""WTForms validators for French professional data, with translated messages.
+"""Validators and normalisers of accounts' data, with translated messages.
 
 ORIAS numbers (8 digits) and postal codes (5 digits) are plain patterns; SIRET uses
 python-stdnum's Luhn check; phone numbers use phonenumbers with the overseas regions.
@@ -18,6 +18,25 @@ from portal.core.accounts.passwords import policy_failures
 
 # Metropolitan France and the overseas departments and territories.
 PHONE_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+
+
+class AccountDataError(ValueError):
+    """Data the caller must correct; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message):
+        super().__init__(field)  # the message may be lazy: translated where it is shown
+        self.field = field
+        self.message = message
+
+
+def normalize_email(value: str | None) -> str:
+    """An email address as accounts are looked up by: trimmed, lowercase."""
+    return (value or "").strip().lower()
+
+
+def strip(value):
+    """WTForms filter: surrounding spaces removed from a typed text."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def normalize_orias(value: str) -> str:

@@ -8,14 +8,10 @@ from wtforms import BooleanField, EmailField, HiddenField, IntegerField, Passwor
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from portal.core.accounts.letterhead import MAX_LINE_LENGTH
-from portal.core.accounts.validators import PhoneNumber
+from portal.core.accounts.validators import PhoneNumber, strip
 
 REQUIRED = _l("Ce champ est obligatoire.")
 EMAIL = _l("Saisissez une adresse e-mail valide (ex. : nom@agence.fr).")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class ProfileForm(FlaskForm):
@@ -23,16 +19,16 @@ class ProfileForm(FlaskForm):
 
     name = StringField(
         _l("Nom"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=200)],
     )
     email = EmailField(
-        _l("Email"), filters=[_strip], validators=[DataRequired(REQUIRED), Email(EMAIL)]
+        _l("Email"), filters=[strip], validators=[DataRequired(REQUIRED), Email(EMAIL)]
     )
-    phone = StringField(_l("Téléphone"), filters=[_strip], validators=[Optional(), PhoneNumber()])
+    phone = StringField(_l("Téléphone"), filters=[strip], validators=[Optional(), PhoneNumber()])
     mobile = StringField(
         _l("Téléphone portable"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), PhoneNumber(mobile=True)],
     )
     active = BooleanField(_l("Actif (ce profil peut être choisi à la connexion)"), default=True)
@@ -47,11 +43,11 @@ class DetailsForm(FlaskForm):
 
     email = EmailField(
         _l("Adresse e-mail"),
-        filters=[_strip],
+        filters=[strip],
         validators=[DataRequired(REQUIRED), Email(EMAIL), Length(max=254)],
     )
     phone = StringField(
-        _l("Téléphone"), filters=[_strip], validators=[DataRequired(REQUIRED), PhoneNumber()]
+        _l("Téléphone"), filters=[strip], validators=[DataRequired(REQUIRED), PhoneNumber()]
     )
     current_password = PasswordField(_l("Mot de passe actuel"))
 
@@ -59,7 +55,7 @@ class DetailsForm(FlaskForm):
 class LetterheadLineForm(FlaskForm):
     line = StringField(
         _l("Ajouter une ligne à l'en-tête"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Saisissez le texte de la ligne à ajouter.")),
             Length(max=MAX_LINE_LENGTH),

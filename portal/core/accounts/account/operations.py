@@ -1,39 +1,26 @@
 """Actions of the account area: profiles, contact details. Each runs in the caller's
-transaction (the view commits) and writes its audit entry there."""
+transaction (the request pipeline commits) and writes its audit entry there."""
 
 from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from portal.core import audit
+from portal.core.accounts.authentication import find_account
 from portal.core.accounts.models import Account, Profile
 from portal.core.accounts.passwords import verify_password
-from portal.core.accounts.validators import normalize_phone
+from portal.core.accounts.validators import AccountDataError, normalize_email, normalize_phone
 from portal.core.i18n import N_
 from portal.core.mail.jobs import queue_email
 from portal.extensions import db
 
 
-class AccountError(ValueError):
-    """A change refused for a reason the user can fix: ``field`` names the form field."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
-
-
 def record(action: str, account: Account, actor: Profile | None, target=None, **details):
     """An audit entry by the logged-in account (the profile at work is named in the label)."""
-    label = account.email if actor is None else f"{account.email} ({actor.name})"
     return audit.record(
         action,
-        actor_type="account",
-        actor_id=account.id,
-        actor_label=label,
-        tenant_id=account.tenant_id,
+        **audit.by_account(account, actor),
         target=target if target is not None else account,
         profile_id=actor.id if actor is not None else None,
         **details,
@@ -54,7 +41,7 @@ def _check_unique_name(account: Account, name: str, profile: Profile | None = No
         None,
     )
     if clash is not None:
-        raise AccountError("name", _("Un utilisateur de ce compte porte déjà ce nom."))
+        raise AccountDataError("name", _("Un utilisateur de ce compte porte déjà ce nom."))
 
 
 def create_profile(account: Account, actor: Profile, data: dict) -> Profile:
@@ -62,7 +49,7 @@ def create_profile(account: Account, actor: Profile, data: dict) -> Profile:
     profile = Profile(
         account=account,
         name=data["name"],
-        email=data["email"].lower(),
+        email=normalize_email(data["email"]),
         phone=normalize_phone(data["phone"]) if data.get("phone") else None,
         mobile=normalize_phone(data["mobile"]) if data.get("mobile") else None,
         active=bool(data.get("active", True)),
@@ -80,12 +67,12 @@ def update_profile(profile: Profile, actor: Profile, data: dict) -> None:
     _check_unique_name(account, data["name"], profile)
     active = bool(data.get("active", True))
     if profile.is_holder and not active:
-        raise AccountError(
+        raise AccountDataError(
             "active", _("Le profil du titulaire du compte ne peut pas être désactivé.")
         )
     was_active = profile.active
     profile.name = data["name"]
-    profile.email = data["email"].lower()
+    profile.email = normalize_email(data["email"])
     profile.phone = normalize_phone(data["phone"]) if data.get("phone") else None
     profile.mobile = normalize_phone(data["mobile"]) if data.get("mobile") else None
     profile.active = active
@@ -101,14 +88,8 @@ def update_profile(profile: Profile, actor: Profile, data: dict) -> None:
 
 def email_taken(account: Account, email: str) -> bool:
     """Another account of this tenant logs in with ``email`` (the query is tenant-scoped)."""
-    return (
-        db.session.scalar(
-            select(Account.id).where(
-                func.lower(Account.email) == email.lower(), Account.id != account.id
-            )
-        )
-        is not None
-    )
+    owner = find_account(email)
+    return owner is not None and owner.id != account.id
 
 
 def change_details(
@@ -120,15 +101,15 @@ def change_details(
     over) and a notice goes to the old address, so the holder learns of a change they did not make.
     """
     changed = []
-    email = email.strip().lower()
-    if email != account.email.lower():
+    email = normalize_email(email)
+    if email != normalize_email(account.email):
         if not password or not verify_password(account.password_hash, password):
-            raise AccountError(
+            raise AccountDataError(
                 "current_password",
                 _("Saisissez votre mot de passe actuel pour changer l'adresse e-mail."),
             )
         if email_taken(account, email):
-            raise AccountError("email", _("Un autre compte utilise déjà cette adresse e-mail."))
+            raise AccountDataError("email", _("Un autre compte utilise déjà cette adresse e-mail."))
         old = account.email
         account.email = email
         record("account.email_changed", account, actor, old=old, new=email)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -34,7 +33,8 @@ from portal.core.accounts.session import (
     safe_next,
 )
 from portal.core.accounts.session import choose_profile as choose_session_profile
-from portal.core.accounts.validators import display_phone
+from portal.core.accounts.validators import AccountDataError, display_phone
+from portal.core.clock import now
 from portal.core.pdf import render_pdf
 from portal.core.ratelimit import limiter
 from portal.core.tenants import current_tenant
@@ -62,7 +62,7 @@ def page_context() -> dict:
     }
 
 
-def _field_error(form, error: operations.AccountError) -> None:
+def _field_error(form, error: AccountDataError) -> None:
     getattr(form, error.field).errors.append(error.message)
 
 
@@ -117,7 +117,7 @@ def new_profile():
     if form.validate_on_submit():
         try:
             profile = operations.create_profile(current_account(), current_profile(), form.data)
-        except operations.AccountError as error:
+        except AccountDataError as error:
             _field_error(form, error)
         else:
             flash(_("L'utilisateur %(name)s a été créé.", name=profile.name), "success")
@@ -142,7 +142,7 @@ def edit_profile(profile: Profile):
         data = {**form.data, "active": True} if profile.is_holder else form.data
         try:
             operations.update_profile(profile, current_profile(), data)
-        except operations.AccountError as error:
+        except AccountDataError as error:
             _field_error(form, error)
         else:
             flash(_("L'utilisateur %(name)s a été enregistré.", name=profile.name), "success")
@@ -180,7 +180,7 @@ def details():
                 phone=form.phone.data,
                 password=form.current_password.data,
             )
-        except operations.AccountError as error:
+        except AccountDataError as error:
             g.account_password_failed = error.field == "current_password"
             _field_error(form, error)
         else:
@@ -298,7 +298,7 @@ def closure():
     if account.status == AccountStatus.ACTIVE and form.validate_on_submit():
         try:
             end = request_closure(account, current_profile(), tenant)
-        except operations.AccountError as error:
+        except AccountDataError as error:
             _field_error(form, error)
         else:
             flash(
@@ -325,7 +325,7 @@ def export():
     account = current_account()
     operations.record("account.exported", account, current_profile())
     archive = build_export(account)
-    today = datetime.now(ZoneInfo(current_tenant().config.timezone))
+    today = now().astimezone(ZoneInfo(current_tenant().config.timezone))
     return send_file(
         archive,
         mimetype="application/zip",

@@ -9,7 +9,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import PasswordInput
 
-from portal.core.accounts.validators import Orias, PasswordPolicy, PhoneNumber, PostalCode
+from portal.core.accounts.validators import Orias, PasswordPolicy, PhoneNumber, PostalCode, strip
 
 REQUIRED = InputRequired(message=_l("Ce champ est obligatoire."))
 EMAIL = Email(message=_l("Cette adresse e-mail n'est pas valide (ex. : nom@agence.fr)."))
@@ -17,10 +17,6 @@ SAME_PASSWORD = EqualTo("password", message=_l("Les deux mots de passe ne sont p
 PASSWORD_HINT = _l(
     "Au moins 12 caractères, dont une majuscule, une minuscule, un chiffre et un caractère spécial."
 )
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _link(url: str, text) -> Markup:
@@ -62,30 +58,28 @@ class OriasStepForm(FlaskForm):
             ),
             Orias(),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
 
 
 class SignupForm(NewPasswordMixin, FlaskForm):
     """The sign-up form of JRMC (manual §2); without password fields in approval mode."""
 
-    email = EmailField(_l("Adresse e-mail"), [REQUIRED, EMAIL, _at_most(254)], filters=[_strip])
-    last_name = StringField(_l("Nom"), [REQUIRED, _at_most(100)], filters=[_strip])
-    first_name = StringField(_l("Prénom"), [REQUIRED, _at_most(100)], filters=[_strip])
-    commercial_name = StringField(_l("Nom commercial"), [REQUIRED, _at_most(200)], filters=[_strip])
-    orias = StringField(_l("N° ORIAS"), [Optional(), Orias()], filters=[_strip])
+    email = EmailField(_l("Adresse e-mail"), [REQUIRED, EMAIL, _at_most(254)], filters=[strip])
+    last_name = StringField(_l("Nom"), [REQUIRED, _at_most(100)], filters=[strip])
+    first_name = StringField(_l("Prénom"), [REQUIRED, _at_most(100)], filters=[strip])
+    commercial_name = StringField(_l("Nom commercial"), [REQUIRED, _at_most(200)], filters=[strip])
+    orias = StringField(_l("N° ORIAS"), [Optional(), Orias()], filters=[strip])
     affiliation = SelectField(_l("Affiliation"), choices=[])
     # Asked only where the tenant's messaging has several user categories (SPEC §8).
     category = SelectField(_l("Vous êtes"), choices=[])
-    address = StringField(_l("Adresse"), [REQUIRED, _at_most(200)], filters=[_strip])
-    address2 = StringField(
-        _l("Complément d'adresse"), [Optional(), _at_most(200)], filters=[_strip]
-    )
-    postal_code = StringField(_l("Code postal"), [REQUIRED, PostalCode()], filters=[_strip])
-    city = StringField(_l("Ville"), [REQUIRED, _at_most(100)], filters=[_strip])
-    phone = StringField(_l("Téléphone"), [REQUIRED, PhoneNumber()], filters=[_strip])
+    address = StringField(_l("Adresse"), [REQUIRED, _at_most(200)], filters=[strip])
+    address2 = StringField(_l("Complément d'adresse"), [Optional(), _at_most(200)], filters=[strip])
+    postal_code = StringField(_l("Code postal"), [REQUIRED, PostalCode()], filters=[strip])
+    city = StringField(_l("Ville"), [REQUIRED, _at_most(100)], filters=[strip])
+    phone = StringField(_l("Téléphone"), [REQUIRED, PhoneNumber()], filters=[strip])
     mobile = StringField(
-        _l("Téléphone portable"), [Optional(), PhoneNumber(mobile=True)], filters=[_strip]
+        _l("Téléphone portable"), [Optional(), PhoneNumber(mobile=True)], filters=[strip]
     )
     accept_terms = BooleanField(
         validators=[
@@ -115,7 +109,7 @@ class SignupForm(NewPasswordMixin, FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Adresse e-mail"), [REQUIRED], filters=[_strip])
+    email = EmailField(_l("Adresse e-mail"), [REQUIRED], filters=[strip])
     password = PasswordField(_l("Mot de passe"), [REQUIRED])
     next = HiddenField()
 
@@ -123,7 +117,7 @@ class LoginForm(FlaskForm):
 class EmailForm(FlaskForm):
     """One address: forgotten password, new activation link, first connection."""
 
-    email = EmailField(_l("Adresse e-mail"), [REQUIRED, EMAIL], filters=[_strip])
+    email = EmailField(_l("Adresse e-mail"), [REQUIRED, EMAIL], filters=[strip])
 
 
 class NewPasswordForm(NewPasswordMixin, FlaskForm):

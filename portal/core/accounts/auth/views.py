@@ -13,7 +13,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from portal.core.accounts import operations
+from portal.core.accounts import authentication, invitations, password_changes, registration
 from portal.core.accounts.auth.forms import (
     PASSWORD_HINT,
     ChangePasswordForm,
@@ -34,6 +34,7 @@ from portal.core.accounts.session import (
     log_out,
     safe_next,
 )
+from portal.core.accounts.validators import AccountDataError, normalize_email
 from portal.core.messaging.taxonomy import CATEGORY_LABELS
 from portal.core.ratelimit import client_ip, limiter
 from portal.core.tenants import current_tenant
@@ -58,7 +59,7 @@ def _email_sent(response) -> bool:
 
 
 def _tenant_email_key() -> str:
-    return f"{current_tenant().id}:{operations.normalize_email(request.form.get('email'))}"
+    return f"{current_tenant().id}:{normalize_email(request.form.get('email'))}"
 
 
 def _signup_mode() -> str:
@@ -104,7 +105,7 @@ def signup():
 
 
 def _register(form: SignupForm):
-    applicant = operations.Applicant(
+    applicant = registration.Applicant(
         email=form.email.data,
         first_name=form.first_name.data,
         last_name=form.last_name.data,
@@ -122,10 +123,10 @@ def _register(form: SignupForm):
     password = form.password.data if form.password is not None else None
     try:
         with db.session.begin_nested():
-            operations.sign_up(applicant, password)
+            registration.sign_up(applicant, password)
     except IntegrityError:
         pass  # the same address signed up at the same instant: answered like any known address
-    session["signup_email"] = operations.normalize_email(form.email.data)
+    session["signup_email"] = normalize_email(form.email.data)
     return redirect(url_for("auth.signup_sent"))
 
 
@@ -144,10 +145,10 @@ def signup_sent():
 
 @handler(Access.ANONYMOUS)
 def activate(token: str):
-    if operations.activation_account(token) is None:
+    if registration.activation_account(token) is None:
         return _invalid_link("activation")
     if request.method == "POST":
-        if operations.activate(token) is None:
+        if registration.activate(token) is None:
             return _invalid_link("activation")
         flash(_("Votre compte est activé. Vous pouvez maintenant vous connecter."), "success")
         return redirect(url_for("auth.login"))
@@ -172,7 +173,7 @@ def _email_request(kind: str, action):
 @handler(Access.ANONYMOUS)
 @limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
 def resend_activation():
-    return _email_request("activation", operations.resend_activation)
+    return _email_request("activation", registration.resend_activation)
 
 
 @handler(Access.ANONYMOUS)
@@ -191,18 +192,18 @@ def link_sent():
 def first_connection():
     if _signup_mode() == "self":
         abort(404)
-    return _email_request("premiere-connexion", operations.send_first_password_link)
+    return _email_request("premiere-connexion", invitations.request_first_password_link)
 
 
 @handler(Access.ANONYMOUS)
 def set_password(token: str):
-    account = operations.first_password_account(token)
+    account = invitations.first_password_account(token)
     if account is None:
         return _invalid_link("premiere-connexion")
     terms_url = current_tenant().config.footer.terms if account.terms_accepted_at is None else None
     form = NewPasswordForm(terms_url=terms_url)
     if form.validate_on_submit():
-        account = operations.set_first_password(
+        account = invitations.set_first_password(
             token, form.password.data, accept_terms=terms_url is not None
         )
         if account is None:
@@ -231,8 +232,8 @@ def login():
     refusal = failure = None
     if form.validate_on_submit():
         try:
-            account = operations.authenticate(form.email.data, form.password.data)
-        except operations.LoginRefused as refused:
+            account = authentication.authenticate(form.email.data, form.password.data)
+        except authentication.LoginRefused as refused:
             refusal = refused
         else:
             if account is not None:
@@ -273,7 +274,7 @@ def reauth():
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"))
     if form.validate_on_submit():
-        if operations.check_password(current_account(), form.password.data):
+        if authentication.check_password(current_account(), form.password.data):
             session["reauth_at"] = time.time()
             return redirect(safe_next(form.next.data) or url_for("account.overview"))
         form.password.errors.append(_("Mot de passe incorrect."))
@@ -288,16 +289,16 @@ def reauth():
 @handler(Access.ANONYMOUS)
 @limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
 def forgot_password():
-    return _email_request("reinitialisation", operations.send_password_reset)
+    return _email_request("reinitialisation", password_changes.send_password_reset)
 
 
 @handler(Access.ANONYMOUS)
 def reset_password(token: str):
-    if operations.reset_account(token) is None:
+    if password_changes.reset_account(token) is None:
         return _invalid_link("reinitialisation")
     form = NewPasswordForm()
     if form.validate_on_submit():
-        account = operations.reset_password(token, form.password.data)
+        account = password_changes.reset_password(token, form.password.data)
         if account is None:
             return _invalid_link("reinitialisation")
         log_in(account)
@@ -316,10 +317,10 @@ def change_password():
     if form.validate_on_submit():
         account, profile = current_account(), current_profile()
         try:
-            operations.change_password(
+            password_changes.change_password(
                 account, form.current_password.data, form.password.data, profile
             )
-        except operations.AccountDataError as error:
+        except AccountDataError as error:
             form[error.field].errors.append(error.message)
             g.auth_failed = True
         else:

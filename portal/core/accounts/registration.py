@@ -1,0 +1,184 @@
+"""A visitor signs up (``self`` and ``approval`` modes) and activates the account (``self``).
+
+The answer never tells whether an address already has an account: a known address gets an email
+instead of a new account, and the visitor sees the same page either way. Each action runs in the
+caller's transaction and records its audit entry there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core import audit
+from portal.core.accounts.authentication import find_account
+from portal.core.accounts.emails import (
+    mail,
+    portal_link,
+    send_activation_link,
+    send_first_password_link,
+)
+from portal.core.accounts.models import Account, AccountStatus, Profile, TokenPurpose
+from portal.core.accounts.passwords import hash_password
+from portal.core.accounts.tokens import consume_token, peek_token
+from portal.core.accounts.validators import (
+    AccountDataError,
+    normalize_email,
+    normalize_orias,
+    normalize_phone,
+)
+from portal.core.clock import now
+from portal.core.i18n import N_
+from portal.core.tenants import current_tenant
+from portal.extensions import db
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What the sign-up form (or the operator's invitation) says about the agency and its holder."""
+
+    email: str
+    first_name: str
+    last_name: str
+    commercial_name: str
+    address: str
+    postal_code: str
+    city: str
+    phone: str
+    orias: str | None = None
+    affiliation: str | None = None
+    address2: str | None = None
+    mobile: str | None = None
+    category: str | None = None  # the messaging category, where the tenant has several
+
+
+def sign_up(applicant: Applicant, password: str | None = None) -> Account | None:
+    """A visitor's sign-up on the current tenant, as its ``[accounts] signup`` mode says.
+
+    ``self``: the account waits for its activation link (emailed). ``approval``: a request waits
+    for an operator (a "request received" email). An address that already has an account gets
+    an email saying so (or, not yet activated, a fresh activation link) and None is returned: the
+    visitor sees the same answer, so the form never tells who has an account.
+    """
+    mode = current_tenant().config.accounts.signup
+    if mode == "invite":
+        raise PermissionError("this tenant has no self sign-up")
+    existing = find_account(applicant.email)
+    if existing is not None:
+        _answer_signup_of_known_address(existing)
+        return None
+    status = AccountStatus.PENDING_ACTIVATION if mode == "self" else AccountStatus.PENDING_APPROVAL
+    account = new_account(applicant, status)
+    account.password_hash = hash_password(password) if password else None
+    account.terms_accepted_at = now()
+    db.session.flush()
+    audit.record(
+        "account.signup",
+        **audit.by_account(account),
+        target=account,
+        mode=mode,
+        orias=account.orias,
+    )
+    if mode == "self":
+        send_activation_link(account)
+    else:
+        mail(
+            account,
+            "account_signup_received",
+            N_("Votre demande d'inscription a bien été reçue"),
+            name=account.holder_name,
+        )
+    return account
+
+
+def _answer_signup_of_known_address(account: Account) -> None:
+    if account.status == AccountStatus.PENDING_ACTIVATION:
+        send_activation_link(account)  # signed up twice: the first email was probably lost
+        return
+    if account.status == AccountStatus.INVITED:
+        send_first_password_link(account)  # approved, but the password link was lost
+        return
+    mail(
+        account,
+        "account_signup_existing",
+        N_("Une inscription a été tentée avec votre adresse e-mail"),
+        name=account.holder_name,
+        login_url=portal_link(account, "auth.login"),
+        forgot_url=portal_link(account, "auth.forgot_password"),
+    )
+
+
+def new_account(applicant: Applicant, status: AccountStatus) -> Account:
+    """The account and its holder's profile, added to the session (a sign-up, an invitation).
+
+    ``AccountDataError`` (field ``phone``/``mobile``) if a number is not a French one.
+    """
+    phone = _phone(applicant.phone, "phone")
+    mobile = _phone(applicant.mobile, "mobile") if applicant.mobile else None
+    account = Account(
+        email=normalize_email(applicant.email),
+        status=status,
+        first_name=applicant.first_name.strip(),
+        last_name=applicant.last_name.strip(),
+        commercial_name=applicant.commercial_name.strip(),
+        orias=normalize_orias(applicant.orias) or None,
+        affiliation=applicant.affiliation or None,
+        category=applicant.category,
+        address=applicant.address.strip(),
+        address2=(applicant.address2 or "").strip() or None,
+        postal_code=applicant.postal_code.strip(),
+        city=applicant.city.strip(),
+        phone=phone,
+        mobile=mobile,
+        letterhead_lines=[],
+    )
+    db.session.add(account)
+    db.session.add(
+        Profile(
+            account=account,
+            name=account.holder_name,
+            email=account.email,
+            phone=phone,
+            mobile=mobile,
+            is_holder=True,
+            active=True,
+        )
+    )
+    return account
+
+
+def _phone(value: str, field: str) -> str:
+    e164 = normalize_phone(value)
+    if e164 is None:
+        raise AccountDataError(field, _l("Ce numéro de téléphone n'est pas valide."))
+    return e164
+
+
+# --- Activation (self sign-up) -------------------------------------------------------------------
+
+
+def activation_account(raw_token: str) -> Account | None:
+    """The account a still valid activation link is for (to show the activation button)."""
+    token = peek_token(raw_token, TokenPurpose.ACTIVATION)
+    if token is None or token.account.status != AccountStatus.PENDING_ACTIVATION:
+        return None
+    return token.account
+
+
+def activate(raw_token: str) -> Account | None:
+    """Use an activation link once: the account becomes active. None if unknown, used, expired."""
+    account = consume_token(raw_token, TokenPurpose.ACTIVATION)
+    if account is None or account.status != AccountStatus.PENDING_ACTIVATION:
+        return None
+    account.status = AccountStatus.ACTIVE
+    account.activated_at = now()
+    audit.record("account.activated", **audit.by_account(account), target=account)
+    return account
+
+
+def resend_activation(email: str) -> None:
+    """A new activation link, if ``email`` has an account waiting for one (silent otherwise)."""
+    account = find_account(email)
+    if account is not None and account.status == AccountStatus.PENDING_ACTIVATION:
+        send_activation_link(account)
