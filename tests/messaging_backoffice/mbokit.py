@@ -10,25 +10,21 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bokit import BACKOFFICE, PASSWORD, csrf_token, make_account, unique_email
+from bokit import BACKOFFICE, PASSWORD, csrf_token, make_account, post_form, unique_email
 from sqlalchemy import select
+from webkit import PDF_BYTES, text_of
 
 from portal.core.accounts.models import Account, Profile
-from portal.core.tenants import tenant_scope, unscoped
+from portal.core.tenants import tenant_scope
 from portal.extensions import db
+from portal.testing.accounts import create_staff
 
-__all__ = ["BACKOFFICE", "csrf_token"]
+__all__ = ["BACKOFFICE", "PDF_BYTES", "csrf_token", "post_form", "text_of"]
 
 INBOX = "/backoffice/messagerie"
 FAMILY_PATH = ("famille", "allocations-familiales", "changement-situation")
 BODY = "Bonjour, ma situation familiale a changé le mois dernier : que dois-je faire ?"
 REPLY_SUBJECT = "Une réponse à votre message vous attend"
-
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 @dataclass
@@ -141,74 +137,25 @@ class Operator:
     name: str
 
 
-def make_staff(app, name: str = "Opératrice Support") -> tuple[int, str]:
-    """An active support operator enrolled with an authenticator; returns (id, TOTP secret)."""
-    from datetime import UTC, datetime
-
-    import pyotp
-
-    from portal.core.backoffice.models import StaffRole, StaffUser
-
-    secret = pyotp.random_base32()
-    with app.app_context(), unscoped():
-        staff = StaffUser(
-            email=unique_email("operatrice"),
-            name=name,
-            role=StaffRole.SUPPORT,
-            password_hash=_password_hash(),
-            totp_secret=secret,
-            totp_confirmed_at=datetime.now(UTC),
-        )
-        db.session.add(staff)
-        db.session.commit()
-        return staff.id, secret
-
-
-_HASH: list[str] = []
-
-
-def _password_hash() -> str:
-    from portal.core.accounts.passwords import hash_password
-
-    if not _HASH:  # argon2 is slow on purpose: once per run
-        _HASH.append(hash_password(PASSWORD))
-    return _HASH[0]
-
-
 def log_in(app, client_for, name: str = "Opératrice Support") -> Operator:
     """An operator through the real login: password, then the code of their authenticator."""
     import pyotp
 
-    from portal.core.backoffice.models import StaffUser
-
-    staff_id, secret = make_staff(app, name)
-    with app.app_context():
-        email = db.session.get(StaffUser, staff_id).email
+    staff = create_staff(app, name=name, email=unique_email("operatrice"))
     client = client_for(BACKOFFICE)
     page = client.get("/backoffice/connexion")
     response = client.post(
         "/backoffice/connexion",
-        data={"csrf_token": csrf_token(page.text), "email": email, "password": PASSWORD},
+        data={"csrf_token": csrf_token(page.text), "email": staff.email, "password": PASSWORD},
     )
     assert response.status_code == 302, response.text
     page = client.get("/backoffice/connexion/code")
     response = client.post(
         "/backoffice/connexion/code",
-        data={"csrf_token": csrf_token(page.text), "code": pyotp.TOTP(secret).now()},
+        data={"csrf_token": csrf_token(page.text), "code": pyotp.TOTP(staff.totp_secret).now()},
     )
     assert response.status_code == 302, response.text
-    return Operator(client, staff_id, name)
-
-
-def post(client, page_url: str, action: str, data: dict, **kwargs):
-    """Open ``page_url`` (for its CSRF token), then post ``data`` to ``action``."""
-    page = client.get(page_url)
-    assert page.status_code == 200, (page_url, page.status_code)
-    return client.post(action, data={"csrf_token": csrf_token(page.text), **data}, **kwargs)
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
+    return Operator(client, staff.id, name)
 
 
 def field_error(page: str, field_id: str) -> str:

@@ -15,7 +15,7 @@ from mbokit import (
     field_error,
     listed,
     log_in,
-    post,
+    post_form,
     start,
     start_contact,
     text_of,
@@ -41,14 +41,14 @@ def test_a_reply_with_a_pdf_answers_the_conversation_and_emails_the_user_once(
     app, tenant_ids, operator
 ):
     started = start(app, tenant_ids, "msr")
-    response = post(
+    response = post_form(
         operator.client,
         started.url,
-        f"{started.url}/repondre",
         {
             "reply-body": "Bonjour, votre changement est bien enregistré.",
             "reply-files": (io.BytesIO(PDF_BYTES), "attestation.pdf"),
         },
+        f"{started.url}/repondre",
         content_type="multipart/form-data",
     )
     assert response.status_code == 302 and response.location.endswith(started.url)
@@ -73,11 +73,11 @@ def test_a_reply_with_a_pdf_answers_the_conversation_and_emails_the_user_once(
 def test_a_fake_pdf_is_refused_next_to_the_field_and_the_text_is_kept(app, tenant_ids, operator):
     started = start(app, tenant_ids, "msr")
     text = "Voici le formulaire à remplir."
-    response = post(
+    response = post_form(
         operator.client,
         started.url,
-        f"{started.url}/repondre",
         {"reply-body": text, "reply-files": (io.BytesIO(b"MZ not a pdf"), "formulaire.pdf")},
+        f"{started.url}/repondre",
         content_type="multipart/form-data",
     )
     assert response.status_code == 200
@@ -91,7 +91,9 @@ def test_a_fake_pdf_is_refused_next_to_the_field_and_the_text_is_kept(app, tenan
 
 def test_an_empty_reply_is_refused_next_to_the_field(app, tenant_ids, operator):
     started = start(app, tenant_ids, "msr")
-    response = post(operator.client, started.url, f"{started.url}/repondre", {"reply-body": "   "})
+    response = post_form(
+        operator.client, started.url, {"reply-body": "   "}, f"{started.url}/repondre"
+    )
     assert response.status_code == 200
     assert field_error(response.get_data(as_text=True), "reply-body")
     assert conversation_state(app, started)["state"] == "open"
@@ -100,7 +102,7 @@ def test_an_empty_reply_is_refused_next_to_the_field(app, tenant_ids, operator):
 def test_an_internal_note_is_for_operators_only(app, tenant_ids, operator):
     started = start(app, tenant_ids, "msr")
     note = "Dossier déjà vu par le service famille, rappeler lundi."
-    response = post(operator.client, started.url, f"{started.url}/note", {"note-body": note})
+    response = post_form(operator.client, started.url, {"note-body": note}, f"{started.url}/note")
     assert response.status_code == 302
 
     page = text_of(operator.client.get(started.url))
@@ -119,14 +121,14 @@ def test_assign_to_a_colleague_to_nobody_and_refuse_an_unknown_operator(
     colleague = log_in(app, client_for, "Collègue Support")
     action = f"{started.url}/attribuer"
 
-    post(operator.client, started.url, action, {"assign-assignee": str(colleague.staff_id)})
+    post_form(operator.client, started.url, {"assign-assignee": str(colleague.staff_id)}, action)
     assert conversation_state(app, started)["assigned"] == colleague.staff_id
     assert "Conversation attribuée à Collègue Support" in text_of(operator.client.get(started.url))
 
-    post(operator.client, started.url, action, {"assign-assignee": ""})
+    post_form(operator.client, started.url, {"assign-assignee": ""}, action)
     assert conversation_state(app, started)["assigned"] is None
 
-    refused = post(operator.client, started.url, action, {"assign-assignee": "999999"})
+    refused = post_form(operator.client, started.url, {"assign-assignee": "999999"}, action)
     assert refused.status_code == 200
     assert field_error(refused.get_data(as_text=True), "assign-assignee")
 
@@ -137,13 +139,13 @@ def test_close_then_reopen_moves_the_conversation_out_of_and_back_into_the_inbox
     started = start(app, tenant_ids, "msr")
     client = operator.client
 
-    assert post(client, started.url, f"{started.url}/cloturer", {}).status_code == 302
+    assert post_form(client, started.url, {}, f"{started.url}/cloturer").status_code == 302
     assert conversation_state(app, started)["state"] == "closed"
     assert listed(client, "msr") == []
     assert listed(client, "msr", state="closed") == [started.id]
     assert "Rouvrir la conversation" in client.get(started.url).text
 
-    assert post(client, started.url, f"{started.url}/rouvrir", {}).status_code == 302
+    assert post_form(client, started.url, {}, f"{started.url}/rouvrir").status_code == 302
     assert conversation_state(app, started)["state"] == "open"
     assert listed(client, "msr") == [started.id]
 
@@ -153,11 +155,11 @@ def test_a_visitor_gets_the_reply_by_email_without_attachments(app, tenant_ids, 
     page = text_of(operator.client.get(contact.url))
     assert "Claire Visiteuse" in page and 'name="reply-files"' not in page
 
-    response = post(
+    response = post_form(
         operator.client,
         contact.url,
-        f"{contact.url}/repondre",
         {"reply-body": "Nous sommes ouverts du lundi au vendredi, de 9 h à 17 h."},
+        f"{contact.url}/repondre",
     )
     assert response.status_code == 302
     [email] = emails_to(app, contact.tenant_id, contact.email, REPLY_SUBJECT)
@@ -182,8 +184,8 @@ def test_another_tenants_conversation_or_file_answers_404(app, tenant_ids, opera
     assert client.get(f"{INBOX}/msr/pieces-jointes/{attachment_id}").status_code == 404
     assert client.get(f"{INBOX}/resilimo/pieces-jointes/{attachment_id}").status_code == 200
     for action in ("repondre", "note", "attribuer", "cloturer", "rouvrir"):
-        response = post(
-            client, msr.url, f"{INBOX}/msr/{resilimo.id}/{action}", {"reply-body": "Bonjour !"}
+        response = post_form(
+            client, msr.url, {"reply-body": "Bonjour !"}, f"{INBOX}/msr/{resilimo.id}/{action}"
         )
         assert response.status_code == 404, action
     assert conversation_state(app, resilimo)["state"] == "open"

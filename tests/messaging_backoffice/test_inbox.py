@@ -11,7 +11,7 @@ from mbokit import (
     conversation_state,
     listed,
     log_in,
-    post,
+    post_form,
     start,
     start_contact,
     text_of,
@@ -100,7 +100,7 @@ def test_filters_by_theme_topic_reason_kind_and_state_narrow_the_list(app, tenan
     assert '<option value="famille">Family, housing</option>' in english
 
     # « À traiter » (open) by default; a reply moves the conversation to « answered ».
-    response = post(client, health.url, f"{health.url}/repondre", {"reply-body": "Bien reçu."})
+    response = post_form(client, health.url, {"reply-body": "Bien reçu."}, f"{health.url}/repondre")
     assert response.status_code == 302
     assert health.id not in listed(client, "msr")
     assert listed(client, "msr", state="answered") == [health.id]
@@ -159,13 +159,13 @@ def test_assignment_filters_me_and_unassigned(app, tenant_ids, operator, client_
     colleague = log_in(app, client_for, "Collègue Support")
     client = operator.client
 
-    response = post(client, mine.url, f"{mine.url}/attribuer", {"me": "1"})
+    response = post_form(client, mine.url, {"me": "1"}, f"{mine.url}/attribuer")
     assert response.status_code == 302
-    response = post(
+    response = post_form(
         client,
         colleagues.url,
-        f"{colleagues.url}/attribuer",
         {"assign-assignee": colleague.staff_id},
+        f"{colleagues.url}/attribuer",
     )
     assert response.status_code == 302
 
