@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, g, has_request_context
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
 
 from portal.config import load_config
 
@@ -16,13 +17,17 @@ CORE_TEMPLATES = Path(__file__).parent / "core" / "web" / "templates"
 class PortalFlask(Flask):
     """Flask with a template environment per tenant.
 
-    Template search order is the tenant's ``theme/templates/``, then the plugins' folders, then the
-    core's. Each tenant gets an *overlay* environment (same filters and globals, its own loader and
-    cache) so one tenant's override is never served to another from Jinja's cache.
+    Template search order: the tenant's ``theme/templates/``, then the core's folders, then the
+    plugins the tenant enables, each serving only the names under its own ``<plugin>/`` folder
+    (a plugin's ``templates/core/home.html`` is never served: the core's names are the core's).
+    Each tenant gets an *overlay* environment (same filters and globals, its own loader and cache)
+    so one tenant's override or plugin is never served to another from Jinja's cache. Without a
+    tenant (back office, commands) every installed plugin's own names are found.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The core modules' template folders (each module appends its own at start-up).
         self.template_folders: list[Path] = []
         self._tenant_envs: dict[tuple[str, str], Environment] = {}
         self._tenant_envs_lock = threading.Lock()
@@ -44,24 +49,51 @@ class PortalFlask(Flask):
             with self._tenant_envs_lock:
                 env = base.overlay(
                     loader=ChoiceLoader(
-                        [FileSystemLoader(str(tenant.theme_dir / "templates")), base.loader]
+                        [
+                            FileSystemLoader(str(tenant.theme_dir / "templates")),
+                            base.loader.core,
+                            self.plugin_template_loader(tenant.enabled_plugins),
+                        ]
                     )
                 )
                 self._tenant_envs[key] = env
         return env
 
+    def plugin_template_loader(self, names: Iterable[str]) -> BaseLoader:
+        """The templates of plugins ``names``: ``<plugin>/…`` from that plugin's folders only."""
+        folders = self.extensions["portal.plugins"].package_folders("templates")
+        return _PluginTemplates(
+            {
+                name: FileSystemLoader([str(folder / name) for folder in folders[name]])
+                for name in names
+                if name in folders
+            }
+        )
+
+
+class _PluginTemplates(PrefixLoader):
+    """``<plugin>/<name>`` from that plugin's loader, keeping the full name on the template
+    (Jinja's PrefixLoader names it ``<name>``): the name picks the plugin's gettext domain."""
+
+    def load(self, environment, name, globals=None):
+        return BaseLoader.load(self, environment, name, globals)
+
 
 class _AppTemplateLoader(ChoiceLoader):
-    """Plugins' template folders, then the core's; read lazily because plugins load after
-    extensions have already touched the Jinja environment."""
+    """The core's template folders, then every installed plugin's own names; read lazily because
+    plugins and core modules load after extensions have already touched the Jinja environment."""
 
     def __init__(self, app: PortalFlask):
         self.app = app
-        self._core = FileSystemLoader(str(CORE_TEMPLATES))
+
+    @property
+    def core(self) -> BaseLoader:
+        return FileSystemLoader([*(str(p) for p in self.app.template_folders), str(CORE_TEMPLATES)])
 
     @property
     def loaders(self):  # type: ignore[override]
-        return [*(FileSystemLoader(str(p)) for p in self.app.template_folders), self._core]
+        plugins = self.app.extensions["portal.plugins"]
+        return [self.core, self.app.plugin_template_loader(plugins.names)]
 
 
 def create_app(config: dict | None = None) -> PortalFlask:

@@ -74,9 +74,9 @@ def test_tenant_templates_win_over_core_templates(client_for):
         assert "Mon espace privé" in client_for("msr").get("/").get_data(as_text=True)
 
 
-def test_a_tenant_overrides_a_plugin_template_which_overrides_the_core(
-    app_config, tmp_path, fresh_database_url
-):
+def test_a_tenant_overrides_a_plugin_template(app_config, tmp_path, fresh_database_url):
+    """A plugin never overrides the core (tests/test_plugin_room.py); a tenant's theme may
+    override both."""
     import shutil
 
     tenants = tmp_path / "tenants"
@@ -84,11 +84,6 @@ def test_a_tenant_overrides_a_plugin_template_which_overrides_the_core(
     override = tenants / "resilimo" / "theme" / "templates" / "resiliation" / "home.html"
     override.parent.mkdir(parents=True)
     override.write_text('{% extends "layout.html" %}{% block content %}OVERRIDDEN{% endblock %}')
-    plugin_templates = tmp_path / "plugin_templates" / "core"
-    plugin_templates.mkdir(parents=True)
-    (plugin_templates / "home.html").write_text(
-        '{% extends "layout.html" %}{% block content %}FROM A PLUGIN{% endblock %}'
-    )
 
     app = create_app(
         {
@@ -97,13 +92,10 @@ def test_a_tenant_overrides_a_plugin_template_which_overrides_the_core(
             "PORTAL_TENANTS_DIR": str(tenants),
         }
     )
-    app.template_folders.insert(0, tmp_path / "plugin_templates")
     with app.app_context():
         load_demo(app)
     client = app.test_client()
     assert "OVERRIDDEN" in client.get("/resiliation/", base_url="http://resilimo.localhost").text
-    assert "FROM A PLUGIN" in client.get("/", base_url="http://resilimo.localhost").text
-    # ...but the tenant's own override still wins over the plugin's.
     assert "Mon espace privé" in client.get("/", base_url="http://msr.localhost").text
 
 

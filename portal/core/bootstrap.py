@@ -35,7 +35,7 @@ from portal.core.messaging import hooks as messaging_hooks
 from portal.core.plugins import PortalPlugins
 from portal.core.verification import hooks as verification_hooks
 from portal.core.web import pipeline
-from portal.extensions import migrate
+from portal.extensions import db, migrate
 
 # Core modules that implement hooks; they are registered as always-on plugins named core.<name>.
 CORE_HOOK_MODULES = {
@@ -56,7 +56,10 @@ def init_app(app: Flask) -> None:
     plugins = PortalPlugins()
     for name, module in CORE_HOOK_MODULES.items():
         plugins.register_core(name, module)
-    plugins.load_entry_points(app.config.get("PORTAL_PLUGIN_GROUP", "portal.plugins"))
+    plugins.load_entry_points(
+        app.config.get("PORTAL_PLUGIN_GROUP", "portal.plugins"), app.config.get("PORTAL_PLUGINS")
+    )
+    plugins.check_pending()
     app.extensions["portal.plugins"] = plugins
 
     plugins.collect("register_models")  # import every model before metadata is used
@@ -64,19 +67,10 @@ def init_app(app: Flask) -> None:
     import portal.core.backoffice.models  # noqa: F401
     import portal.core.verification.models  # noqa: F401
 
-    app.template_folders = [
-        *plugins.package_folders("templates"),
-        *(Path(p) for p in plugins.collect("template_folders")),
-    ]
+    plugins.check_tables(mapper.class_ for mapper in db.Model.registry.mappers)
 
     tenants.init_app(app)
-    i18n.init_app(
-        app,
-        [
-            *plugins.package_folders("translations"),
-            *(Path(p) for p in plugins.collect("translation_folders")),
-        ],
-    )
+    i18n.init_app(app)
     web.init_app(app)
     ratelimit.init_app(app)
     accounts.init_app(app)

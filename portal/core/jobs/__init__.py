@@ -112,7 +112,7 @@ def init_app(app: Flask, plugins) -> None:
 def _register(runtime: JobsRuntime, owner: str, fn: Callable):
     if not callable(fn) or not hasattr(fn, "__name__"):
         raise TypeError(f"{owner}: {fn!r} is not a job function")
-    return runtime.register(f"{owner}.{fn.__name__}", fn)
+    return runtime.register(f"{owner}.{fn.__name__}", fn, owner)
 
 
 def _as_list(answer: Any) -> list:

@@ -32,10 +32,11 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 from flask import Flask, current_app
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 
 from portal.core.clock import now as clock_now
-from portal.core.jobs.models import Job
+from portal.core.jobs.models import SKIPPED, Job
+from portal.core.tenants.resolver import tenant_directory
 from portal.core.tenants.scoping import tenant_scope, unscoped
 from portal.extensions import db
 
@@ -168,6 +169,7 @@ class JobDefinition:
     fn: Callable
     spec: JobSpec
     actor: dramatiq.Actor
+    owner: str  # the plugin (or core module) that declared it
     periodic: bool = False  # the scheduler enqueues it with no tenant
 
     @property
@@ -201,7 +203,7 @@ class JobsRuntime:
 
     # -- registration ---------------------------------------------------------------------------
 
-    def register(self, name: str, fn: Callable) -> JobDefinition:
+    def register(self, name: str, fn: Callable, owner: str) -> JobDefinition:
         """Create the dramatiq actor for a ``@job`` function (idempotent for the same function)."""
         spec = spec_of(fn)
         existing = self._names.get(fn)
@@ -226,7 +228,7 @@ class JobsRuntime:
             priority=0,
             options=options,
         )
-        definition = JobDefinition(name, fn, spec, actor)
+        definition = JobDefinition(name, fn, spec, actor, owner)
         self.definitions[name] = definition
         self._names[fn] = name
         return definition
@@ -290,9 +292,33 @@ class JobsRuntime:
         definition = self.definitions[name]
         with self.app.app_context():
             try:
-                _execute(definition, job_id)
+                if not _skipped_where_disabled(definition, job_id):
+                    _execute(definition, job_id)
             finally:
                 db.session.remove()
+
+
+def _skipped_where_disabled(definition: JobDefinition, job_id: int) -> bool:
+    """A plugin's job for a tenant that no longer enables the plugin does not run: the row is
+    closed as skipped (completed, never started, the reason in ``last_error``), not retried."""
+    plugins = current_app.extensions["portal.plugins"]
+    tenant_id = db.session.scalar(select(Job.tenant_id).where(Job.id == job_id))
+    if definition.owner not in plugins.infos or tenant_id is None:
+        return False
+    tenant = tenant_directory().by_id(tenant_id)
+    if tenant is not None and plugins.is_enabled(definition.owner, tenant):
+        return False
+    reason = f"{SKIPPED}: plugin {definition.owner!r} is disabled on tenant {tenant_id}"
+    closed = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.completed_at.is_(None))
+        .values(completed_at=clock_now(), last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if closed.rowcount:
+        log.warning("job %s (%s) %s", job_id, definition.name, reason)
+    return True
 
 
 def _execute(definition: JobDefinition, job_id: int) -> None:

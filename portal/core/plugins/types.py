@@ -14,7 +14,10 @@ class PluginInfo:
     """Metadata every plugin module exposes as ``plugin_info``.
 
     ``core_api`` is the version of the hook contract the plugin was written for; a plugin written
-    for another version is refused at start-up with a clear message.
+    for another version is refused at start-up with a clear message. ``requires`` names what must
+    be on for a tenant that enables the plugin: other plugins, and core modules as
+    ``core.<module>`` (``core.help_requests`` is the tenant's help requests); a tenant file
+    enabling the plugin without them is refused.
     """
 
     name: str
@@ -24,6 +27,7 @@ class PluginInfo:
     category: str = "service"
     author: str = ""
     core_api: int = CORE_API
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from portal.core.plugins.manager import PortalPlugins
+from portal.core.plugins.manager import CORE_PREFIX, PortalPlugins
 from portal.core.tenants.schema import TenantConfig, TenantConfigError, problems_from
+
+# Core modules a tenant file can switch off, and how to read the switch; the other core modules
+# are always on.
+CORE_SWITCHES = {"core.help_requests": lambda config: config.messaging.help_requests}
 
 
 def validate_config(raw: dict, plugins: PortalPlugins, source: str) -> TenantConfig:
@@ -27,6 +31,8 @@ def validate_config(raw: dict, plugins: PortalPlugins, source: str) -> TenantCon
         if name not in plugins.infos:
             problems.append((f"plugins.{name}", "no such plugin is installed"))
             continue
+        if name in config.enabled_plugins():
+            problems.extend(_missing_requirements(name, config, plugins))
         schema = schemas.get(name)
         settings = config.plugin_settings(name)
         if schema is None:
@@ -40,6 +46,28 @@ def validate_config(raw: dict, plugins: PortalPlugins, source: str) -> TenantCon
     if problems:
         raise TenantConfigError(source, problems)
     return config
+
+
+def _missing_requirements(
+    name: str, config: TenantConfig, plugins: PortalPlugins
+) -> list[tuple[str, str]]:
+    """What plugin ``name`` requires (``PluginInfo.requires``) and this tenant has off."""
+    problems = []
+    for required in plugins.infos[name].requires:
+        if required.startswith(CORE_PREFIX):
+            switch = CORE_SWITCHES.get(required)
+            if switch is None and required not in plugins.core_names:
+                problem = f"requires {required!r}, which is not a core module"
+            elif switch is not None and not switch(config):
+                problem = f"requires the core module {required!r}, which is off in this file"
+            else:
+                continue
+        elif required not in config.enabled_plugins():
+            problem = f"requires the plugin {required!r}, which is not enabled in this file"
+        else:
+            continue
+        problems.append((f"plugins.{name}", problem))
+    return problems
 
 
 def read_tenant_dir(path: Path, plugins: PortalPlugins) -> TenantConfig:

@@ -75,6 +75,13 @@ class TenantDirectory:
             self._parsed[tenant_id] = parsed
         return parsed
 
+    def by_id(self, tenant_id: int) -> CurrentTenant | None:
+        """The tenant as the database has it now (a job's, whose process may be long-lived)."""
+        row = db.session.execute(
+            select(Tenant.id, Tenant.revision).where(Tenant.id == tenant_id)
+        ).first()
+        return None if row is None else self.get(row.id, row.revision)
+
     def by_slug(self, slug: str) -> CurrentTenant | None:
         row = db.session.execute(
             select(Tenant.id, Tenant.revision).where(Tenant.slug == slug)
