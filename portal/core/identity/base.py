@@ -40,8 +40,8 @@ class IdentityProvider(ABC):
     ``start`` opens a session and runs inside the portal's transaction (a provider that keeps its
     state elsewhere makes its call there; if the transaction then fails, the session is simply
     never used). The provider tells the portal that a session changed by calling
-    ``portal.core.verification.operations.provider_session_changed(provider_ref)`` (directly, from
-    a webhook view, or from a job); the portal then asks ``status``.
+    ``portal.core.verification.identification.provider_session_changed(provider_ref)``
+    (directly, from a webhook view, or from a job); the portal then asks ``status``.
     """
 
     name: ClassVar[str]

@@ -8,6 +8,6 @@ from portal.core.jobs import job
 @job(queue="default")
 def identity_session_changed(tenant_id, provider_ref):
     """A provider said one of its sessions changed: record where it stands (idempotent)."""
-    from portal.core.verification.operations import provider_session_changed
+    from portal.core.verification.identification import provider_session_changed
 
     provider_session_changed(provider_ref)

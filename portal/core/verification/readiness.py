@@ -43,11 +43,8 @@ def may_send(account: Account, tenant: CurrentTenant | None = None) -> bool:
 
 def core_items(tenant: CurrentTenant, account: Account | None) -> list[ReadinessItem]:
     """This module's items: a valid professional document, the signed platform mandate."""
-    from portal.core.verification.operations import (
-        account_mandate,
-        has_valid_document,
-        tenant_today,
-    )
+    from portal.core.verification.documents import has_valid_document, tenant_today
+    from portal.core.verification.mandate_signature import account_mandate
 
     document_done = mandate_done = False
     if account is not None:

@@ -13,13 +13,22 @@ from portal.core.pdf import render_pdf
 from portal.core.pricing import price_list
 from portal.core.storage import send_stored_file
 from portal.core.tenants import current_tenant
+from portal.core.verification import identification
 from portal.core.verification import mandate as mandate_module
-from portal.core.verification import operations
+from portal.core.verification.documents import account_documents, tenant_today, upload_document
+from portal.core.verification.errors import (
+    IdentityStartRefused,
+    MandateAlreadySigned,
+    MandateChanged,
+    UploadRefused,
+    WrongPassword,
+)
 from portal.core.verification.forms import (
     DocumentUploadForm,
     IdentityStartForm,
     MandateSignForm,
 )
+from portal.core.verification.mandate_signature import account_mandate, sign_mandate
 from portal.core.verification.models import (
     DocumentKind,
     ProfessionalDocument,
@@ -39,7 +48,7 @@ def checklist():
     return render_template(
         "verification/checklist.html",
         items=readiness(account),
-        identified=operations.is_strongly_identified(account),
+        identified=identification.is_strongly_identified(account),
     )
 
 
@@ -51,14 +60,14 @@ def documents():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            operations.upload_document(
+            upload_document(
                 account,
                 current_profile(),
                 DocumentKind(form.kind.data),
                 upload.stream,
                 upload.filename,
             )
-        except operations.UploadRefused as exc:
+        except UploadRefused as exc:
             form.file.errors.append(exc.message)
         else:
             flash(_("Justificatif reçu : notre équipe va le vérifier."), "success")
@@ -66,8 +75,8 @@ def documents():
     return render_template(
         "verification/documents.html",
         form=form,
-        documents=operations.account_documents(account),
-        today=operations.tenant_today(current_tenant()),
+        documents=account_documents(account),
+        today=tenant_today(current_tenant()),
     )
 
 
@@ -81,7 +90,7 @@ def document_file(document: ProfessionalDocument):
 @handler(Access.HOLDER)
 def mandate():
     account, tenant = current_account(), current_tenant()
-    signed = operations.account_mandate(account)
+    signed = account_mandate(account)
     if signed is not None:
         if request.method == "POST":  # signed once: a second signature is never recorded
             flash(_("Le mandat a déjà été signé."), "info")
@@ -91,15 +100,15 @@ def mandate():
     form = MandateSignForm(data={"text_sha256": mandate_module.fingerprint(text)})
     if form.validate_on_submit():
         try:
-            operations.sign_mandate(
+            sign_mandate(
                 account, current_profile(), tenant, form.password.data, form.text_sha256.data
             )
-        except operations.WrongPassword as exc:
+        except WrongPassword as exc:
             form.password.errors.append(exc.message)
-        except operations.MandateAlreadySigned as exc:
+        except MandateAlreadySigned as exc:
             flash(exc.message, "info")
             return redirect(url_for(".mandate"))
-        except operations.MandateChanged as exc:
+        except MandateChanged as exc:
             form.form_errors.append(exc.message)
             form.text_sha256.data = mandate_module.fingerprint(text)
         else:
@@ -112,7 +121,7 @@ def mandate():
 
 @handler(Access.HOLDER)
 def mandate_pdf():
-    signed = operations.account_mandate(current_account())
+    signed = account_mandate(current_account())
     if signed is None:
         abort(404)
     pdf = render_pdf(
@@ -135,16 +144,16 @@ def _identity_price_cents() -> int:
 @handler(Access.HOLDER)
 def identity():
     account = current_account()
-    latest = operations.latest_identity_verification(account)
+    latest = identification.latest_identity_verification(account)
     if latest is not None:
-        operations.refresh_identity_verification(latest)  # its answer may precede its notice
+        identification.refresh_identity_verification(latest)  # its answer may precede its notice
     form = IdentityStartForm()
     if form.validate_on_submit():
         try:
-            operations.start_identity_verification(account, current_profile(), current_tenant())
-        except operations.IdentityStartRefused as exc:
+            identification.start_identity_verification(account, current_profile(), current_tenant())
+        except IdentityStartRefused as exc:
             form.form_errors.append(exc.message)
-            latest = operations.latest_identity_verification(account)
+            latest = identification.latest_identity_verification(account)
         else:
             flash(
                 _(
@@ -164,6 +173,6 @@ def identity():
         mobile=display_phone(account.mobile) if account.mobile else None,
         latest=latest,
         link=link,
-        may_start=operations.may_start_identity_verification(account),
+        may_start=identification.may_start_identity_verification(account),
         price=format_currency(_identity_price_cents() / 100, "EUR"),
     )
