@@ -194,3 +194,34 @@ def test_a_synced_change_reaches_a_running_app_without_restart(
     assert "Nouvelle accroche" in client.get("/", base_url="http://resilimo.localhost").get_data(
         as_text=True
     )
+
+
+def test_a_plugin_whose_requirements_are_off_is_refused_naming_both(tenants_copy):
+    import types
+
+    from portal.core.plugins import PluginInfo, PortalPlugins
+
+    plugins = PortalPlugins()
+    plugins.register_core("messaging", types.SimpleNamespace())
+    plugins.load_entry_points(
+        only=["resiliation", "paper_mail", "emprunteur", "subscription", "secure_messaging"]
+    )
+    tracking = types.ModuleType("tracking")
+    tracking.plugin_info = PluginInfo(
+        name="tracking",
+        title="Suivi",
+        version="1",
+        description="Suivi des lettres.",
+        requires=("resiliation", "core.help_requests"),
+    )
+    plugins.register_plugin("tracking", tracking)
+    for slug in ("resilimo", "msr"):
+        with (tenants_copy / slug / "tenant.toml").open("a", encoding="utf-8") as toml:
+            toml.write("\n[plugins.tracking]\nenabled = true\n")
+    assert "tracking" in read_tenant_dir(tenants_copy / "resilimo", plugins).enabled_plugins()
+    with pytest.raises(TenantConfigError) as refused:
+        read_tenant_dir(tenants_copy / "msr", plugins)
+    message = str(refused.value)
+    assert str(tenants_copy / "msr" / "tenant.toml") in message
+    assert "plugins.tracking: requires the plugin 'resiliation'" in message
+    assert "plugins.tracking: requires the core module 'core.help_requests'" in message
