@@ -19,16 +19,19 @@ from portal.core.i18n_commands import (
     extract_catalogs,
     extract_template,
     i18n,
+    installed_plugins,
     targets,
     update_catalogs,
 )
 
 
 def _reset_translation_cache(app) -> None:
-    """Flask-Babel caches the catalogs it loaded; forget them once the .mo files are fresh."""
+    """Flask-Babel and the plugin domains cache the catalogs they loaded; forget them once the
+    .mo files are fresh."""
     domain = app.extensions["babel"].instance.__dict__.get("domain_instance")
     if domain is not None:
         domain.cache.clear()
+    app.extensions.get("portal.translations", {}).clear()
 
 
 @pytest.fixture(scope="session")
@@ -228,9 +231,8 @@ def test_mo_files_are_git_ignored():
 # -- the tooling --------------------------------------------------------------------------------
 
 
-def _mini_project(root: Path) -> None:
-    repo = Path(__file__).resolve().parent.parent
-    (root / "babel.cfg").write_text((repo / "babel.cfg").read_text())
+def _mini_project(root: Path) -> dict[str, Path]:
+    """A core and one plugin, ``demo``; returns the plugins (name → package folder)."""
     (root / "portal" / "core" / "web" / "templates").mkdir(parents=True)
     (root / "portal" / "__init__.py").write_text("")
     (root / "portal" / "core" / "hooks.py").write_text(
@@ -247,17 +249,21 @@ def _mini_project(root: Path) -> None:
     )
     (plugin / "tests" / "test_x.py").write_text("_('Jamais extrait')\n")
     (plugin / "templates" / "demo" / "home.html").write_text("{{ _('Bonjour') }}\n")
+    return {"demo": plugin}
 
 
 def test_extract_update_compile_round_trip(tmp_path):
-    _mini_project(tmp_path)
-    extract_catalogs(tmp_path)
-    core, demo = targets(tmp_path)
+    plugins = _mini_project(tmp_path)
+    extract_catalogs(tmp_path, plugins=plugins)
+    core, demo = targets(tmp_path, plugins=plugins)
     assert {m.id for m in extract_template(core) if m.id} == {"Accueil", "Bienvenue sur %(name)s"}
     assert {m.id for m in extract_template(demo) if m.id} == {"Démonstration", "Bonjour"}
     assert core.template.is_file() and demo.template.is_file()
 
-    created = update_catalogs(tmp_path)  # init
+    assert demo.template == tmp_path / "plugins/demo/translations/demo.pot"  # its own domain
+    assert demo.po_file("en") == tmp_path / "plugins/demo/translations/en/LC_MESSAGES/demo.po"
+
+    created = update_catalogs(tmp_path, plugins=plugins)  # init
     assert set(created) == {core.po_file("en"), demo.po_file("en")}
     po_file = demo.po_file("en")
     catalog = _read(po_file)
@@ -269,34 +275,34 @@ def test_extract_update_compile_round_trip(tmp_path):
     (tmp_path / "plugins" / "demo" / "__init__.py").write_text(
         "from flask_babel import gettext as _\nTITLE = _('Nouveau texte')\n"
     )
-    assert extract_catalogs(tmp_path) == [demo.template]
-    assert extract_catalogs(tmp_path) == []  # unchanged: not rewritten
-    update_catalogs(tmp_path, names=["demo"], fuzzy_matching=False)
+    assert extract_catalogs(tmp_path, plugins=plugins) == [demo.template]
+    assert extract_catalogs(tmp_path, plugins=plugins) == []  # unchanged: not rewritten
+    update_catalogs(tmp_path, names=["demo"], fuzzy_matching=False, plugins=plugins)
     catalog = _read(po_file)
     assert catalog["Bonjour"].string == "Hello"
     assert catalog["Nouveau texte"].string == ""
     assert "Démonstration" not in catalog
     assert b"#~" not in po_file.read_bytes()
 
-    report = compile_catalogs(tmp_path)
+    report = compile_catalogs(tmp_path, plugins=plugins)
     assert report.errors == []
     mo_files = {core.po_file("en").with_suffix(".mo"), po_file.with_suffix(".mo")}
     assert set(report.compiled) == mo_files
-    assert compile_catalogs(tmp_path).compiled == []  # up to date
-    translations = Translations.load(str(demo.translations), ["en"])
+    assert compile_catalogs(tmp_path, plugins=plugins).compiled == []  # up to date
+    translations = Translations.load(str(demo.translations), ["en"], "demo")
     assert translations.gettext("Bonjour") == "Hello"
 
 
 def test_compile_reports_a_broken_placeholder(tmp_path):
-    _mini_project(tmp_path)
-    extract_catalogs(tmp_path, names=["core"])
-    update_catalogs(tmp_path, names=["core"])
-    core = targets(tmp_path, names=["core"])[0]
+    plugins = _mini_project(tmp_path)
+    extract_catalogs(tmp_path, names=["core"], plugins=plugins)
+    update_catalogs(tmp_path, names=["core"], plugins=plugins)
+    core = targets(tmp_path, names=["core"], plugins=plugins)[0]
     po_file = core.po_file("en")
     catalog = _read(po_file)
     catalog["Bienvenue sur %(name)s"].string = "Welcome to %(nom)s"
     _write_catalog(catalog, po_file)
-    report = compile_catalogs(tmp_path, names=["core"])
+    report = compile_catalogs(tmp_path, names=["core"], plugins=plugins)
     assert report.compiled == []
     assert any("nom" in line for line in report.errors)
 
@@ -308,3 +314,25 @@ def test_compile_command():
     result = CliRunner().invoke(i18n, ["compile", "no-such-plugin"])
     assert result.exit_code != 0
     assert "unknown catalog" in result.output
+
+
+def test_installed_third_party_plugins_get_their_own_catalog(tmp_path, monkeypatch):
+    """``portal i18n`` covers every installed plugin, found through its entry point."""
+    site = tmp_path / "site"
+    package = site / "acme_tiles"
+    (package / "templates" / "acme_tiles").mkdir(parents=True)
+    (package / "__init__.py").write_text("from acme_tiles.i18n import _\nTITLE = _('Carreaux')\n")
+    (package / "templates" / "acme_tiles" / "page.html").write_text("{{ _('Un carreau') }}\n")
+    dist = site / "acme_tiles-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-tiles\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[portal.plugins]\nacme_tiles = acme_tiles\n")
+    monkeypatch.syspath_prepend(str(site))
+
+    assert installed_plugins()["acme_tiles"] == package
+    [target] = targets(names=["acme_tiles"])
+    assert {m.id for m in extract_template(target) if m.id} == {"Carreaux", "Un carreau"}
+    assert extract_catalogs(names=["acme_tiles"]) == [package / "translations" / "acme_tiles.pot"]
+    update_catalogs(names=["acme_tiles"])
+    assert (package / "translations" / "en" / "LC_MESSAGES" / "acme_tiles.po").is_file()
+    assert "acme_tiles/__init__.py" in target.template.read_text()  # located from its parent

@@ -2,13 +2,17 @@
 
 One catalog per package, each holding only its own strings:
 
-* core: ``portal/`` and the tenants' theme templates (``tenants/*/theme/templates``), the only
-  catalog a tenant override can use → ``portal/core/translations/``;
-* each built-in plugin: ``plugins/<name>/`` → ``plugins/<name>/translations/``.
+* core (domain ``messages``): ``portal/`` and the tenants' theme templates
+  (``tenants/*/theme/templates``), the only catalog a tenant override can use →
+  ``portal/core/translations/``;
+* each installed plugin (the ``portal.plugins`` entry points: built-in or third-party), in its own
+  domain named after it: its package folder → ``<package>/translations/<plugin>.pot`` and
+  ``<package>/translations/<locale>/LC_MESSAGES/<plugin>.po``.
 
 Source strings are French; ``en`` is the translated locale. ``.po`` files are committed, ``.mo``
 files are build products (git-ignored) made by ``compile``, which needs no network and only
-recompiles what changed. Extraction rules live in ``babel.cfg`` at the repository root.
+recompiles what changed. The extraction rules are :data:`METHOD_MAP` and :data:`OPTIONS_MAP`
+(by hand: ``pybabel extract -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2``).
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib.metadata import entry_points
+from importlib.util import find_spec
 from io import BytesIO
 from pathlib import Path
 
@@ -26,22 +32,38 @@ import click
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_keywords, parse_mapping_cfg
+from babel.messages.frontend import parse_keywords
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from portal.config import PROJECT_ROOT
+from portal.core.i18n import CORE_DOMAIN
+from portal.core.plugins.manager import ENTRY_POINT_GROUP
 
-DOMAIN = "messages"
 SOURCE_LOCALE = "fr"
 TARGET_LOCALES = ("en",)
 PO_WIDTH = 100
-# Also declared in babel.cfg; repeated here for Babel versions without per-section keywords.
+# Lazy strings (menu labels, prices) are ``_l``; ``_``, ``gettext`` and ``ngettext`` are Babel's.
 LAZY_KEYWORDS = parse_keywords(["_l", "lazy_gettext", "lazy_ngettext:1,2", "lazy_pgettext:1c,2"])
 COMMENT_TAGS = ("TRANSLATORS:",)
+# Paths are relative to the extracted folder; the first matching pattern wins.
+METHOD_MAP = [
+    ("**/tests/**", "ignore"),
+    ("**/migrations/**", "ignore"),
+    ("**.py", "python"),
+    ("**/templates/**.html", "jinja2"),
+]
+OPTIONS_MAP = {
+    # Flask-Babel's Jinja gettext is new-style: _("Bonjour %(name)s", name=...).
+    "**/templates/**.html": {
+        "extensions": "jinja2.ext.i18n",
+        "newstyle_gettext": "true",
+        "silent": "false",
+    },
+}
 HEADER_COMMENT = """\
 # Translations template for PROJECT. Source language: French.
-# Made by `portal i18n extract` then `portal i18n update` (rules in babel.cfg).
+# Made by `portal i18n extract` then `portal i18n update`.
 #"""
 
 
@@ -51,19 +73,20 @@ class CatalogError(click.ClickException):
 
 @dataclass(frozen=True)
 class Target:
-    """A package whose strings form one catalog."""
+    """A package whose strings form one catalog (one gettext domain)."""
 
     name: str
-    root: Path  # the repository; locations in the catalog are relative to it
+    root: Path  # locations in the catalog are relative to it
     sources: tuple[Path, ...]
     translations: Path
+    domain: str
 
     @property
     def template(self) -> Path:
-        return self.translations / f"{DOMAIN}.pot"
+        return self.translations / f"{self.domain}.pot"
 
     def po_file(self, locale: str) -> Path:
-        return self.translations / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        return self.translations / locale / "LC_MESSAGES" / f"{self.domain}.po"
 
 
 @dataclass
@@ -73,21 +96,36 @@ class CompileReport:
     errors: list[str] = field(default_factory=list)
 
 
-def targets(root: Path = PROJECT_ROOT, names: Iterable[str] = ()) -> list[Target]:
-    """The core, then every plugin package under ``plugins/`` (optionally only ``names``)."""
+def installed_plugins() -> dict[str, Path]:
+    """``{plugin: package folder}`` of every installed plugin (entry points), not imported."""
+    found = {}
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        spec = find_spec(ep.module)
+        if spec is not None and spec.origin:
+            found.setdefault(ep.name, Path(spec.origin).parent)
+    return found
+
+
+def targets(
+    root: Path = PROJECT_ROOT,
+    names: Iterable[str] = (),
+    plugins: Mapping[str, Path] | None = None,
+) -> list[Target]:
+    """The core of the project in ``root``, then each plugin (by default every installed one;
+    ``plugins`` maps names to package folders), optionally only ``names``."""
     found = [
         Target(
             "core",
             root,
             tuple(p for p in (root / "portal", root / "tenants") if p.is_dir()),
             root / "portal" / "core" / "translations",
+            CORE_DOMAIN,
         )
     ]
-    plugins_dir = root / "plugins"
-    if plugins_dir.is_dir():
-        for package in sorted(plugins_dir.iterdir()):
-            if (package / "__init__.py").is_file():
-                found.append(Target(package.name, root, (package,), package / "translations"))
+    for name, package in (installed_plugins() if plugins is None else plugins).items():
+        # A plugin of the project is located from the project; a third-party one from its parent.
+        base = root if package.is_relative_to(root) else package.parent
+        found.append(Target(name, base, (package,), package / "translations", name))
     wanted = set(names)
     if wanted:
         unknown = wanted - {t.name for t in found}
@@ -100,17 +138,8 @@ def targets(root: Path = PROJECT_ROOT, names: Iterable[str] = ()) -> list[Target
 # -- extract ------------------------------------------------------------------------------------
 
 
-def _read_mapping(root: Path):
-    config = root / "babel.cfg"
-    if not config.is_file():
-        raise CatalogError(f"{config} is missing")
-    with config.open(encoding="utf-8") as fileobj:
-        return parse_mapping_cfg(fileobj, str(config))
-
-
 def extract_template(target: Target) -> Catalog:
     """Collect the target's messages into a template catalog (not written)."""
-    method_map, options_map = _read_mapping(target.root)
     catalog = Catalog(
         project="portal",
         version="0.1.0",
@@ -122,8 +151,8 @@ def extract_template(target: Target) -> Catalog:
     for source in target.sources:
         for filename, lineno, message, comments, context in extract_from_dir(
             source,
-            method_map,
-            options_map,
+            METHOD_MAP,
+            OPTIONS_MAP,
             keywords={**DEFAULT_KEYWORDS, **LAZY_KEYWORDS},
             comment_tags=COMMENT_TAGS,
             strip_comment_tags=True,
@@ -139,10 +168,12 @@ def extract_template(target: Target) -> Catalog:
     return catalog
 
 
-def extract_catalogs(root: Path = PROJECT_ROOT, names: Iterable[str] = ()) -> list[Path]:
-    """Write each target's ``messages.pot``; return the files that changed."""
+def extract_catalogs(
+    root: Path = PROJECT_ROOT, names: Iterable[str] = (), plugins: Mapping[str, Path] | None = None
+) -> list[Path]:
+    """Write each target's ``.pot``; return the files that changed."""
     changed = []
-    for target in targets(root, names):
+    for target in targets(root, names, plugins):
         if _write_catalog(extract_template(target), target.template):
             changed.append(target.template)
     return changed
@@ -156,14 +187,15 @@ def update_catalogs(
     names: Iterable[str] = (),
     locales: Sequence[str] = TARGET_LOCALES,
     fuzzy_matching: bool = True,
+    plugins: Mapping[str, Path] | None = None,
 ) -> list[Path]:
-    """Merge each ``messages.pot`` into its locale catalogs, creating missing ones.
+    """Merge each ``.pot`` into its locale catalogs, creating missing ones.
 
     New or changed strings come in untranslated (or fuzzy, when a similar string existed);
     strings gone from the code are dropped. Returns the ``.po`` files that changed.
     """
     changed = []
-    for target in targets(root, names):
+    for target in targets(root, names, plugins):
         if not target.template.is_file():
             raise CatalogError(f"{target.template} is missing: run `portal i18n extract` first")
         with target.template.open("rb") as fileobj:
@@ -197,17 +229,22 @@ def _new_catalog(template_file: Path, locale: str) -> Catalog:
 # -- compile ------------------------------------------------------------------------------------
 
 
-def po_files(root: Path = PROJECT_ROOT, names: Iterable[str] = ()) -> list[Path]:
+def po_files(
+    root: Path = PROJECT_ROOT, names: Iterable[str] = (), plugins: Mapping[str, Path] | None = None
+) -> list[Path]:
     """Every committed ``.po`` of the core and plugins."""
     return [
         po
-        for target in targets(root, names)
-        for po in sorted(target.translations.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+        for target in targets(root, names, plugins)
+        for po in sorted(target.translations.glob(f"*/LC_MESSAGES/{target.domain}.po"))
     ]
 
 
 def compile_catalogs(
-    root: Path = PROJECT_ROOT, names: Iterable[str] = (), force: bool = False
+    root: Path = PROJECT_ROOT,
+    names: Iterable[str] = (),
+    force: bool = False,
+    plugins: Mapping[str, Path] | None = None,
 ) -> CompileReport:
     """Compile every ``.po`` into the ``.mo`` next to it (skipped when already newer).
 
@@ -215,7 +252,7 @@ def compile_catalogs(
     unreadable file) are collected in the report; the other catalogs are still compiled.
     """
     report = CompileReport()
-    for po_file in po_files(root, names):
+    for po_file in po_files(root, names, plugins):
         mo_file = po_file.with_suffix(".mo")
         if (
             not force
@@ -307,7 +344,7 @@ def i18n():
 @i18n.command("extract")
 @catalog_names
 def extract_command(names: tuple[str, ...]):
-    """Extract the strings of the core and of each plugin into their messages.pot."""
+    """Extract the strings of the core and of each installed plugin into their .pot."""
     _show(extract_catalogs(names=names), "written")
 
 
@@ -326,7 +363,7 @@ def extract_command(names: tuple[str, ...]):
     "--no-fuzzy-matching", is_flag=True, help="Do not guess translations of changed strings."
 )
 def update_command(names: tuple[str, ...], locales: tuple[str, ...], no_fuzzy_matching: bool):
-    """Merge each messages.pot into its locale catalogs (created when missing)."""
+    """Merge each .pot into its locale catalogs (created when missing)."""
     _show(
         update_catalogs(names=names, locales=locales, fuzzy_matching=not no_fuzzy_matching),
         "written",
