@@ -2,9 +2,12 @@
 
 Each hook is an empty function whose signature is the API. A plugin implements any subset with
 ``@hookimpl`` and may accept fewer arguments than the spec offers (pluggy passes only the names it
-asks for). Hooks are called through :mod:`portal.core.plugins` helpers, never ``pm.hook`` directly:
-those helpers skip plugins that are disabled for the tenant at hand. Unless said otherwise, every
-implementation's answer is collected into a list (``None`` answers are dropped).
+asks for). Hooks are called through :mod:`portal.core.plugins` helpers (``call``, ``collect``,
+``call_each``), never ``pm.hook`` directly: those helpers call pluggy on a hook caller without the
+plugins disabled for the tenant at hand, so ``pm.trace`` and hook wrappers
+(``@hookimpl(wrapper=True)``) work as pluggy documents. Unless said otherwise, every
+implementation's answer is collected into a list (``None`` answers are dropped). A misspelt
+implementation (a hook name not here) stops the start-up with an error naming the plugin.
 
 A test (``tests/test_hookspecs.py``) fails when a hook here lacks a docstring, is missing from
 ``docs/plugins.md`` or has no test exercising it.
@@ -35,7 +38,8 @@ def register_models():
     """Return the SQLAlchemy model classes the plugin defines (a list).
 
     Called once at start-up, before migrations or ``create_all`` look at the metadata. Tables are
-    prefixed with the plugin's name; tenant-owned models inherit ``TenantScoped``.
+    named ``<plugin>_…`` (these models and every model defined in the plugin's package): the
+    start-up is refused otherwise, naming the table. Tenant-owned models inherit ``TenantScoped``.
     """
 
 
@@ -54,8 +58,11 @@ def template_folders():
     """Return extra folders holding the plugin's Jinja templates (a list of paths).
 
     Called once at start-up. A plugin package's own ``templates/`` folder is used without this
-    hook. Templates live under ``templates/<plugin>/`` to avoid clashes.
-    Search order: the tenant's ``theme/templates/``, then plugins, then the core.
+    hook. Only the plugin's own names are served, ``<folder>/<plugin>/…``, and only on tenants
+    that enable it (without a tenant, e.g. the back office, every plugin's own names): a plugin
+    never replaces a core template. Search order: the tenant's ``theme/templates/`` (which may
+    override a plugin's template), the core's, then the plugin's. A template under
+    ``<plugin>/`` is translated through the plugin's gettext domain, then the core's.
     """
 
 
@@ -64,8 +71,9 @@ def translation_folders():
     """Return extra folders holding the plugin's gettext catalogs (a list of paths).
 
     Called once at start-up. A plugin package's own ``translations/`` folder is used without this
-    hook. Each folder has the usual ``<locale>/LC_MESSAGES/messages.po`` layout;
-    catalogs are merged with the core's (domain ``messages``) and compiled by the build.
+    hook. Each folder has the layout ``<locale>/LC_MESSAGES/<plugin>.po``: the plugin's own
+    gettext domain (``portal.core.i18n.plugin_domain("<plugin>")``), so its strings never change
+    the core's or another plugin's. ``portal i18n compile`` builds the ``.mo`` files.
     """
 
 
@@ -82,7 +90,9 @@ def register_jobs():
     """Return the plugin's background jobs (a list of functions decorated with ``@job``).
 
     Called once at start-up; each becomes a dramatiq actor named ``<plugin>.<function>``. Jobs
-    receive the tenant id first, run inside that tenant's scope and must be safe to run twice.
+    receive the tenant id first, run inside that tenant's scope and must be safe to run twice. A
+    job for a tenant that does not enable the plugin (any more) does not run: its row is closed
+    as skipped (``Job.skipped``), not retried.
     """
 
 
