@@ -45,7 +45,7 @@ def _pip_install(source: Path, target: Path) -> None:
 
 
 def _compile_catalogs(package_dir: Path) -> None:
-    for po_path in package_dir.glob("translations/*/LC_MESSAGES/messages.po"):
+    for po_path in package_dir.glob("translations/*/LC_MESSAGES/*.po"):
         with po_path.open("rb") as po, po_path.with_suffix(".mo").open("wb") as mo:
             write_mo(mo, read_po(po))
 
@@ -89,6 +89,7 @@ def acme_app(installed_plugin, tenants_dir, app_config, fresh_database_url):
             **app_config,
             "SQLALCHEMY_DATABASE_URI": fresh_database_url,
             "PORTAL_TENANTS_DIR": str(tenants_dir),
+            "PORTAL_PLUGINS": [*app_config["PORTAL_PLUGINS"], "acme_notes"],
         }
     )
     with app.app_context():
@@ -168,14 +169,35 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
             "on_identity_verification_started", tenant=msr, account=None, verification="v2"
         )
         assert acme_notes.STARTED_VERIFICATIONS == ["v1"]
-        with tenant_scope(resilimo.id):
-            exported = plugins.collect("account_export_files", tenant=resilimo, account=None)
-        assert [item.path for item in exported] == ["acme/notes.csv"]
-        assert "Bienvenue chez Résilimo" in exported[0].data.decode("utf-8-sig")
-        assert plugins.collect("account_export_files", tenant=msr, account=None) == []
         plugins.call_each("on_account_purged", tenant=msr, account="a2")
         plugins.call_each("on_account_purged", tenant=resilimo, account="a1")
         assert acme_notes.PURGED_ACCOUNTS == ["a1"]
+
+
+def test_an_agent_writes_notes_and_exports_only_its_own(acme_app):
+    from portal.core.accounts.models import Account
+    from portal.testing.accounts import create_account
+    from portal.testing.web import post_form, sign_in, tenant_client
+
+    plugins = acme_app.extensions["portal.plugins"]
+    writers = []
+    for email, text in (("lea@agence.fr", "Rappeler M. Durand"), ("max@agence.fr", "Devis Martin")):
+        account = create_account(acme_app, "resilimo", email=email)
+        client = sign_in(tenant_client(acme_app, "resilimo"), account, account.holder_profile_id)
+        written = post_form(client, "/acme-notes/mes-notes", {"text": text}, follow_redirects=True)
+        assert "Note enregistrée." in written.get_data(as_text=True)
+        writers.append(account)
+    refused = post_form(client, "/acme-notes/mes-notes", {"text": ""})
+    assert "Écrivez la note." in refused.get_data(as_text=True)
+    with acme_app.app_context():
+        resilimo = tenant_directory().by_slug("resilimo")
+        with tenant_scope(resilimo.id):
+            lea = db.session.get(Account, writers[0].id)
+            exported = plugins.collect("account_export_files", tenant=resilimo, account=lea)
+        [notes] = [item for item in exported if item.path == "acme/notes.csv"]
+        csv = notes.data.decode("utf-8-sig")
+        assert "Rappeler M. Durand" in csv
+        assert "Devis Martin" not in csv and "Bienvenue" not in csv
 
 
 def test_its_rows_are_tenant_scoped(acme_app):
@@ -190,7 +212,7 @@ def test_its_rows_are_tenant_scoped(acme_app):
 def test_its_jobs_run_in_the_tenant_and_its_periodic_job_is_scheduled(acme_app):
     from datetime import UTC, datetime
 
-    from acme_notes import stamp_note
+    from acme_notes.jobs import stamp_note
     from acme_notes.models import AcmeNote
 
     from portal.core.jobs import drain, enqueue, scheduler_tick
@@ -214,7 +236,13 @@ def test_db_upgrade_applies_the_plugins_migration_branch(
 ):
     from sqlalchemy import inspect
 
-    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    app = create_app(
+        {
+            **app_config,
+            "SQLALCHEMY_DATABASE_URI": fresh_database_url,
+            "PORTAL_PLUGINS": [*app_config["PORTAL_PLUGINS"], "acme_notes"],
+        }
+    )
     result = CliRunner().invoke(cli_group(), ["db", "upgrade"], obj=_script_info(app))
     assert result.exit_code == 0, result.output
     with app.app_context():

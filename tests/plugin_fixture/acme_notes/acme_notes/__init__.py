@@ -1,16 +1,13 @@
-"""A third-party plugin written only against the public plugin API; it implements every hook."""
+"""A third-party plugin written only against the public plugin API, laid out as docs/plugins.md
+describes; this module is the wiring: its metadata and an implementation of every hook."""
 
 from datetime import timedelta
 from pathlib import Path
 
 import click
-from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from acme_notes.models import AcmeNote
-from portal.core.jobs import job
+from acme_notes import operations
+from acme_notes.i18n import _l
 from portal.core.plugins import (
     DashboardWidget,
     NavItem,
@@ -21,8 +18,6 @@ from portal.core.plugins import (
     TaxonomyNode,
     hookimpl,
 )
-from portal.core.tenants import current_tenant
-from portal.extensions import db
 
 HERE = Path(__file__).parent
 STARTED_VERIFICATIONS = []  # what on_identity_verification_started received (tests read it)
@@ -36,41 +31,18 @@ plugin_info = PluginInfo(
     author="Acme",
 )
 
-blueprint = Blueprint("acme_notes", __name__, url_prefix="/acme-notes")
-
-
-@blueprint.route("/")
-def index():
-    notes = db.session.scalars(select(AcmeNote).order_by(AcmeNote.id)).all()
-    settings = current_tenant().settings_for("acme_notes")
-    return render_template("acme_notes/index.html", notes=notes, settings=settings)
-
-
-class AcmeSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    greeting: str = "Bonjour"
-    max_notes: int = Field(10, ge=1)
-
-
-@job
-def stamp_note(tenant_id, text):
-    """A tenant job: runs in the tenant's scope, once even if delivered twice."""
-    db.session.add(AcmeNote(text=text))
-
-
-@job(global_job=True)
-def count_notes(tenant_id):
-    """A global periodic job: the scheduler runs it once per hour."""
-    return db.session.scalar(select(db.func.count()).select_from(AcmeNote))
-
 
 @hookimpl
 def register_blueprints(app):
+    from acme_notes.blueprint import blueprint
+
     return [blueprint]
 
 
 @hookimpl
 def register_models():
+    from acme_notes.models import AcmeNote
+
     return [AcmeNote]
 
 
@@ -99,16 +71,22 @@ def register_cli_commands(cli):
 
 @hookimpl
 def register_jobs():
+    from acme_notes.jobs import count_notes, stamp_note
+
     return [stamp_note, count_notes]
 
 
 @hookimpl
 def register_periodic_jobs():
+    from acme_notes.jobs import count_notes
+
     return [PeriodicJob(job=count_notes, every=timedelta(hours=1))]
 
 
 @hookimpl
 def tenant_settings_schema():
+    from acme_notes.settings import AcmeSettings
+
     return AcmeSettings
 
 
@@ -166,7 +144,7 @@ def on_identity_verification_started(tenant, account, verification):
 def account_export_files(tenant, account):
     from portal.core.accounts.export import ExportFile, csv_bytes
 
-    rows = [(note.id, note.text) for note in db.session.scalars(select(AcmeNote))]
+    rows = [(note.id, note.text) for note in operations.notes_of(account)]
     return [ExportFile("acme/notes.csv", csv_bytes(["id", "texte"], rows))]
 
 
@@ -177,5 +155,4 @@ def on_account_purged(tenant, account):
 
 @hookimpl
 def on_tenant_synced(tenant):
-    if db.session.scalar(select(AcmeNote).limit(1)) is None:
-        db.session.add(AcmeNote(text=f"Bienvenue chez {tenant.name}"))
+    operations.welcome(tenant)

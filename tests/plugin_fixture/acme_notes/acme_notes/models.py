@@ -1,4 +1,4 @@
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.tenants import TenantScoped
@@ -6,7 +6,12 @@ from portal.extensions import db
 
 
 class AcmeNote(TenantScoped, db.Model):
+    """A note of an account, or of the whole tenant (``account_id`` empty)."""
+
     __tablename__ = "acme_notes_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     text: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
