@@ -21,13 +21,6 @@ from portal.core.verification.models import DocumentKind, ProfessionalDocument
 from portal.extensions import db
 
 
-@pytest.fixture(autouse=True)
-def _purge_job_registered(app):
-    # Registered at start-up once bootstrap lists the "accounts.account" hook module; until then
-    # the tests register it themselves (register() is idempotent for the same function).
-    get_runtime(app).register("core.accounts.account.purge_account", purge_account)
-
-
 def add_document(app, account, content: bytes, filename="attestation ORIAS.pdf") -> int:
     key = tenant_key(account.tenant_id, "verification", f"{account.id}-{filename}")
     with app.app_context(), tenant_scope(account.tenant_id):

@@ -2,9 +2,11 @@
 
 What plugins use::
 
-    from portal.core.accounts import current_account, current_profile, profile_required
+    from portal.core.accounts import current_account, current_profile
 
-Every object a plugin creates records ``managed_by_id = current_profile().id``.
+Who may call a view is declared by the request pipeline (``portal.core.web.pipeline``:
+``Access.ACCOUNT``, ``Access.PROFILE``, ``Access.HOLDER``, ``reauth=True``). Every object a
+plugin creates records ``managed_by_id = current_profile().id``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pathlib import Path
 from flask import Flask
 
 from portal.core.accounts import search  # noqa: F401 - keeps Account.search_text current
-from portal.core.accounts.decorators import holder_required, profile_required, reauth_required
 from portal.core.accounts.models import Account, AccountStatus, AccountToken, Profile
 from portal.core.accounts.session import (
     current_account,
@@ -31,10 +32,7 @@ __all__ = [
     "Profile",
     "current_account",
     "current_profile",
-    "holder_required",
     "init_app",
-    "profile_required",
-    "reauth_required",
 ]
 
 
