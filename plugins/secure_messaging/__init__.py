@@ -3,8 +3,7 @@ guide's « Ma messagerie »). Conversations, the taxonomy and the checks are the
 (``portal.core.messaging``); the plugin holds the member's pages and the deposit's document types.
 """
 
-from flask_babel import lazy_gettext as _l
-
+from plugins.secure_messaging.i18n import _l
 from portal.core.plugins import DashboardWidget, NavItem, PluginInfo, hookimpl
 
 plugin_info = PluginInfo(
