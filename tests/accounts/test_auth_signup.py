@@ -350,7 +350,7 @@ def test_approval_request_then_approval_then_first_password_then_login(
     page = page_of(client.get("/inscription"))
     assert 'name="email"' in page and 'name="password"' not in page  # no password: a request
     assert "Centre de gestion" in page
-    # msr members are individuals, farmers or employers: their messaging themes differ (SPEC §8).
+    # msr members are individuals, farmers or employers: their messaging themes differ.
     assert "Vous êtes" in page and ">Exploitant<" in page and ">Employeur<" in page
     data = {k: v for k, v in FORM.items() if not k.startswith("password")}
     data |= {"affiliation": "Centre de gestion", "csrf_token": csrf_token(page)}

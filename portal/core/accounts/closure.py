@@ -1,4 +1,4 @@
-"""Closing an account (SPEC §2): asked by the holder, a grace period to download the history
+"""Closing an account: asked by the holder, a grace period to download the history
 (``[accounts] closure_grace_days``), then the personal data is deleted for good.
 
 Timeline: ``request_closure`` → status CLOSING and a ``purge_account`` job due at the end of
@@ -34,7 +34,7 @@ from portal.core.verification.models import (
 )
 from portal.extensions import db
 
-# What a refund of the remaining credit costs (SPEC §2), in euros excluding VAT.
+# What refunding the remaining credit of a closed account costs, in euros excluding VAT.
 REFUND_FEE_EUR_EXCL_VAT = 25
 ERASED = "(supprimé)"
 

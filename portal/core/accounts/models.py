@@ -47,8 +47,8 @@ class Account(UserMixin, TenantScoped, db.Model):
     city: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20))
     mobile: Mapped[str | None] = mapped_column(String(20))
-    # The user category of the messaging taxonomy (SPEC §8: individual, farmer, employer…);
-    # None: the tenant's first category (``[messaging] categories``).
+    # The user category of the messaging taxonomy (individual, farmer, employer…: each sees its
+    # own themes); None: the tenant's first category (``[messaging] categories``).
     category: Mapped[str | None] = mapped_column(String(32))
     # Email, names, commercial name and ORIAS without accents or case, for the back-office
     # search (kept up to date by ``portal.core.accounts.search``).

@@ -1,4 +1,5 @@
-"""Password hashing (argon2) and the password policy of SPEC §2."""
+"""Password hashing (argon2) and the password policy: at least 12 characters, with an uppercase
+and a lowercase letter, a digit and a special character."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def _at_most(n: int) -> Length:
 
 
 class NewPasswordMixin:
-    """A new password typed twice, checked against the policy of SPEC §2."""
+    """A new password typed twice, checked against the password policy (``accounts.passwords``)."""
 
     password = PasswordField(_l("Mot de passe"), [REQUIRED, PasswordPolicy(), _at_most(200)])
     password_confirm = PasswordField(
@@ -63,7 +63,8 @@ class OriasStepForm(FlaskForm):
 
 
 class SignupForm(NewPasswordMixin, FlaskForm):
-    """The sign-up form of JRMC (manual §2); without password fields in approval mode."""
+    """The sign-up form: the agency, its holder and their contact details; without password
+    fields in approval mode (the password is created once an operator approves)."""
 
     email = EmailField(_l("Adresse e-mail"), [REQUIRED, EMAIL, _at_most(254)], filters=[strip])
     last_name = StringField(_l("Nom"), [REQUIRED, _at_most(100)], filters=[strip])
@@ -71,7 +72,7 @@ class SignupForm(NewPasswordMixin, FlaskForm):
     commercial_name = StringField(_l("Nom commercial"), [REQUIRED, _at_most(200)], filters=[strip])
     orias = StringField(_l("N° ORIAS"), [Optional(), Orias()], filters=[strip])
     affiliation = SelectField(_l("Affiliation"), choices=[])
-    # Asked only where the tenant's messaging has several user categories (SPEC §8).
+    # Asked only where the tenant's messaging has several user categories (their themes differ).
     category = SelectField(_l("Vous êtes"), choices=[])
     address = StringField(_l("Adresse"), [REQUIRED, _at_most(200)], filters=[strip])
     address2 = StringField(_l("Complément d'adresse"), [Optional(), _at_most(200)], filters=[strip])

@@ -1,11 +1,12 @@
 """The sandbox identity provider: IDnow's lifecycle played on the portal's own pages.
 
-Steps, as the holder lives them (JRMC manual §7): the emailed link opens an explanation page, then
-the holder sends a photo of an ID document, then waits for "an operator". The decision is a job
-scheduled ``PORTAL_IDENTITY_SANDBOX_DELAY_SECONDS`` later (held in the database, never a sleep):
-verified, or failed when the file's name or content holds "refus" or the holder ticked "simulate a
-failure". With ``PORTAL_IDENTITY_SANDBOX_SMS_CODE`` on, a verified holder must still type the code
-sent by SMS. Every change is notified to the portal as a provider's webhook would be: by a job.
+Steps, as the holder lives them with a real provider: the emailed link opens an explanation
+page, then the holder sends a photo of an ID document, then waits for "an operator". The decision
+is a job scheduled ``PORTAL_IDENTITY_SANDBOX_DELAY_SECONDS`` later (held in the database, never a
+sleep): verified, or failed when the file's name or content holds "refus" or the holder ticked
+"simulate a failure". With ``PORTAL_IDENTITY_SANDBOX_SMS_CODE`` on, a verified holder must still
+type the code sent by SMS. Every change is notified to the portal as a provider's webhook would
+be: by a job.
 """
 
 from __future__ import annotations
