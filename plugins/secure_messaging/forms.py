@@ -1,31 +1,43 @@
-"""Forms of the secure_messaging plugin. They only parse: the taxonomy, the message length and the
-documents are checked by ``portal.core.messaging`` (one rule, one place)."""
+"""Forms of the secure_messaging plugin. The taxonomy, the message length and the documents are
+the core's rules (``portal.core.messaging``): the forms ask it, they do not repeat it."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms import RadioField, SelectField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired
+
+from plugins.secure_messaging.i18n import _l
+from portal.core.messaging import operations
+from portal.core.tenants import current_tenant
+
+NOT_OFFERED = _l("Choisissez une réponse dans la liste.")
 
 
 class ChoiceForm(FlaskForm):
-    """One step of theme → topic → reason; the view sets the legend and the options. Posted codes
-    are resolved through the taxonomy (``select_path``), not against the rendered choices."""
+    """One step of theme → topic → reason: the wizard sets the legend and the options offered
+    to this user (their category's taxonomy, under the choices made before)."""
 
-    choice = RadioField(
-        validators=[InputRequired(_l("Choisissez une réponse dans la liste."))],
-        validate_choice=False,
-    )
+    choice = RadioField(validators=[DataRequired(NOT_OFFERED)], validate_choice=False)
+
+    def validate_choice(self, field):
+        if field.data not in {value for value, _label in field.choices or ()}:
+            raise ValidationError(str(NOT_OFFERED))
 
 
 class MessageForm(FlaskForm):
     body = TextAreaField(_l("Mon message"))
 
+    def validate_body(self, field):
+        try:
+            operations.check_body(current_tenant(), field.data)
+        except operations.MessagingError as error:
+            raise ValidationError(error.message) from error
+
 
 class SendForm(FlaskForm):
-    draft_token = HiddenField()
+    """« Envoyer » on the summary (the draft's key makes it idempotent)."""
 
 
 class DocumentForm(FlaskForm):

@@ -118,16 +118,20 @@ def test_a_file_is_required(member_client):
     assert re.search(r'id="file-error">Choisissez le fichier à envoyer', text_of(response))
 
 
-def test_another_account_cannot_see_or_remove_or_send_the_documents(
+def test_another_account_cannot_see_open_remove_or_send_the_documents(
     app, tenant_ids, client_for, member, member_client
 ):
     add(member_client, "Justificatif de domicile", PDF_BYTES, "facture-secrete.pdf")
     page = text_of(member_client.get(DEPOSIT))
     url = remove_url(page, "facture-secrete.pdf")
+    download = url.removesuffix("/retirer")
+    assert f'href="{download}" download' in page
+    assert member_client.get(download).data == PDF_BYTES
 
     other = logged_in(client_for, make_member(app, "voisin@example.fr"))
     page = text_of(other.get(DEPOSIT))
     assert "facture-secrete.pdf" not in page
+    assert other.get(download).status_code == 404
     assert other.post(url, data={"csrf_token": csrf_token(page)}).status_code == 404
     other.post("/secure-messaging/documents/envoyer", data={"csrf_token": csrf_token(page)})
     assert conversations(app, member.tenant_id, member.id) == []

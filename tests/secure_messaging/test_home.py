@@ -31,7 +31,7 @@ def ref(conversation_id: int) -> str:
 def test_the_home_page_leads_to_writing_depositing_and_past_conversations(member_client):
     page = text_of(member_client.get(HOME))
     assert "<h1>Ma messagerie</h1>" in page
-    assert 'href="/secure-messaging/nouveau/theme">Rédiger un nouveau message' in page
+    assert 'href="/secure-messaging/messages/nouveau">Rédiger un nouveau message' in page
     assert 'href="/secure-messaging/documents"' in page and "Envoyer un document" in page
     assert "Vous quittez « Ma messagerie » pour le service de dépôt de documents." in page
     assert "Vous n'avez pas encore d'échange avec votre caisse." in page
@@ -39,11 +39,13 @@ def test_the_home_page_leads_to_writing_depositing_and_past_conversations(member
     assert member_client.get("/secure-messaging/static/secure_messaging.js").status_code == 200
 
 
-def test_a_draft_in_progress_can_be_resumed_from_home(member_client):
-    assert "Reprendre le message" not in text_of(member_client.get(HOME))
-    post_form(member_client, "/secure-messaging/nouveau/theme", {"choice": "famille"})
+def test_a_message_in_progress_can_be_resumed_from_home(member_client):
+    assert "Mes messages en cours de rédaction" not in text_of(member_client.get(HOME))
+    response = post_form(member_client, "/secure-messaging/messages/nouveau", {"choice": "famille"})
+    topic = location(response)
     page = text_of(member_client.get(HOME))
-    assert 'href="/secure-messaging/nouveau/sujet">Reprendre le message en cours' in page
+    assert "Mes messages en cours de rédaction" in page
+    assert f'href="{topic}">Famille, logement</a>' in page
 
 
 def test_past_conversations_newest_first_with_state_and_unread_replies(app, member, member_client):
@@ -127,8 +129,9 @@ def test_the_plugin_pages_are_404_where_it_is_disabled(app, tenant_ids, client_f
     client = logged_in(client_for, agent)
     for url in (
         HOME,
-        "/secure-messaging/nouveau/theme",
-        "/secure-messaging/nouveau/message",
+        "/secure-messaging/messages/",
+        "/secure-messaging/messages/nouveau",
+        "/secure-messaging/messages/cle/message",
         "/secure-messaging/documents",
         "/secure-messaging/envoye/1",
         "/secure-messaging/static/secure_messaging.js",

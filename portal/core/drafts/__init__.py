@@ -1,23 +1,29 @@
-"""Drafts: a half-filled wizard kept on the server, so it is never lost — whichever web process
+"""Drafts: work in progress kept on the server, so it is never lost — whichever web process
 answers the next step, however long the text, even after logging out and back in.
 
-A draft belongs to an account and has a ``kind`` named after its owner (``"<plugin>.<wizard>"``);
-its ``data`` is any JSON object. It is kept ``[retention] drafts_days`` after its last change
-(SPEC §9: two years by default), then purged by a daily job::
+An account may have several drafts of one ``kind`` (named after its owner,
+``"<plugin>.<wizard>"``): an agent has many letters in progress at once, each resumable from a
+list. A draft's ``data`` is any JSON object; its ``key`` names it in URLs; it remembers the profile
+that last changed it. It is kept ``[retention] drafts_days`` after its last change, then purged by
+a daily job. Every call runs in the caller's transaction::
 
     from portal.core import drafts
 
-    data = drafts.load(account.id, "secure_messaging.message") or {}
-    drafts.save(account.id, "secure_messaging.message", data)   # in the caller's transaction
-    drafts.discard(account.id, "secure_messaging.message")
+    draft = drafts.start(account.id, "secure_messaging.message", profile_id=profile.id)
+    drafts.find(account.id, "secure_messaging.message", key)
+    drafts.save(draft, data, profile_id=profile.id, title="Famille › Allocations")
+    drafts.of_kind(account.id, "secure_messaging.message")   # newest first
+    drafts.discard(draft)
+
+Wizards build on it: :mod:`portal.core.drafts.wizard`.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from portal.core.clock import now
 from portal.core.drafts.models import Draft
@@ -26,40 +32,71 @@ from portal.core.plugins.types import PeriodicJob
 from portal.core.tenants import Tenant, tenant_directory, tenant_scope, unscoped
 from portal.extensions import db
 
-__all__ = ["JOBS", "PERIODIC_JOBS", "Draft", "discard", "load", "purge_expired_drafts", "save"]
+__all__ = [
+    "JOBS",
+    "PERIODIC_JOBS",
+    "Draft",
+    "discard",
+    "find",
+    "of_kind",
+    "purge_expired_drafts",
+    "save",
+    "start",
+]
+
+TITLE_LENGTH = 200
 
 
-def _find(account_id: int, kind: str) -> Draft | None:
+def start(
+    account_id: int, kind: str, *, profile_id: int | None, data: dict | None = None, title=""
+) -> Draft:
+    """A new draft of ``kind`` for the account, with a fresh key."""
+    moment = now()
+    draft = Draft(
+        key=secrets.token_urlsafe(16),
+        account_id=account_id,
+        profile_id=profile_id,
+        kind=kind,
+        title=str(title)[:TITLE_LENGTH],
+        data=dict(data or {}),
+        created_at=moment,
+        updated_at=moment,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def find(account_id: int, kind: str, key: str) -> Draft | None:
+    """The account's draft of ``kind`` named ``key`` (another account's or kind's: None)."""
     return db.session.scalar(
-        select(Draft).where(Draft.account_id == account_id, Draft.kind == kind)
+        select(Draft).where(Draft.key == key, Draft.account_id == account_id, Draft.kind == kind)
     )
 
 
-def load(account_id: int, kind: str) -> dict | None:
-    """The account's draft of ``kind`` (a copy: change it, then :func:`save`), or None."""
-    draft = _find(account_id, kind)
-    return dict(draft.data) if draft is not None else None
+def of_kind(account_id: int, kind: str) -> list[Draft]:
+    """The account's drafts of ``kind``, the most recently changed first."""
+    return list(
+        db.session.scalars(
+            select(Draft)
+            .where(Draft.account_id == account_id, Draft.kind == kind)
+            .order_by(Draft.updated_at.desc(), Draft.id.desc())
+        )
+    )
 
 
-def save(account_id: int, kind: str, data: dict) -> None:
-    """Keep ``data`` as the account's draft of ``kind`` (the caller commits)."""
-    moment = now()
-    draft = _find(account_id, kind)
-    if draft is not None:
-        draft.data, draft.updated_at = dict(data), moment
-        return
-    try:
-        with db.session.begin_nested():  # another tab may create it at the same moment
-            db.session.add(
-                Draft(account_id=account_id, kind=kind, data=dict(data), updated_at=moment)
-            )
-    except IntegrityError:
-        draft = _find(account_id, kind)
-        draft.data, draft.updated_at = dict(data), moment
+def save(draft: Draft, data: dict, *, profile_id: int | None, title=None) -> None:
+    """Keep ``data`` as the draft's content, changed now by ``profile_id``."""
+    draft.data = dict(data)
+    draft.profile_id = profile_id
+    draft.updated_at = now()
+    if title is not None:
+        draft.title = str(title)[:TITLE_LENGTH]
 
 
-def discard(account_id: int, kind: str) -> None:
-    db.session.execute(delete(Draft).where(Draft.account_id == account_id, Draft.kind == kind))
+def discard(draft: Draft) -> None:
+    db.session.delete(draft)
+    db.session.flush()
 
 
 @job(global_job=True)
