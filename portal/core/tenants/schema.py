@@ -78,7 +78,9 @@ class EmailSender(Strict):
 
 
 class Retention(Strict):
-    """Retention defaults of SPEC §9, in days."""
+    """``[retention]``, in days: unfinished drafts (two years by default), the trash (60 days),
+    sending proofs (seven years, the legal keeping of registered-letter evidence) and the
+    contents of paper mail after posting (14 days)."""
 
     drafts_days: int = Field(730, ge=1)
     trash_days: int = Field(60, ge=1)
@@ -87,11 +89,11 @@ class Retention(Strict):
 
 
 class Accounts(Strict):
-    """``[accounts]``: how professionals get an account and how sessions behave (SPEC §2)."""
+    """``[accounts]``: how professionals get an account and how sessions behave."""
 
-    # self: sign-up + emailed activation link (JRMC); approval: an operator approves the request,
-    # then the credentials link is emailed (BeePOST); invite: accounts are created by operators
-    # and the holder sets a first password from an emailed link (Mes Solutions Plus).
+    # self: sign-up + emailed activation link; approval: an operator approves the request, then
+    # the credentials link is emailed; invite: accounts are created by operators and the holder
+    # sets a first password from an emailed link.
     signup: Literal["self", "approval", "invite"] = "self"
     idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
     activation_link_hours: int = Field(72, ge=1)

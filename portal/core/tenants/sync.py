@@ -82,7 +82,7 @@ def sync_tenants(tenants_dir: Path, plugins: PortalPlugins) -> SyncReport:
                 tenant.hosts.append(TenantHost(host=host))
         db.session.flush()
         with tenant_scope(tenant.id):
-            plugins.call_each("on_tenant_synced", tenant=tenant)
+            plugins.call("on_tenant_synced", tenant=tenant)
             db.session.flush()  # rows the plugins added belong to this tenant
     db.session.commit()
     return report
