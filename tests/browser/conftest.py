@@ -87,41 +87,23 @@ def page(browser):
 
 
 @pytest.fixture
-def browser_account(app, tenant_ids):
-    """``browser_account(slug, email, password, **fields)`` → the id of an active account whose
-    holder profile has the same email (``mobile=`` goes to both), ready to log in."""
-    from portal.core.accounts.models import Account, AccountStatus, Profile
-    from portal.core.accounts.passwords import hash_password
-    from portal.core.tenants import tenant_scope
-    from portal.extensions import db
+def browser_account(app):
+    """``browser_account(slug, email, password, **fields)`` → the id of an active account of
+    Paul Martin's agency, ready to log in."""
+    from portal.testing.accounts import create_account
 
     def make(slug: str, email: str, password: str, **fields) -> int:
         values = {
             "first_name": "Paul",
             "last_name": "Martin",
             "commercial_name": "Agence Martin Assurances",
+            "orias": None,
             "address": "8 rue Nationale",
             "postal_code": "69002",
             "city": "Lyon",
             "phone": "+33472000000",
             **fields,
         }
-        with app.app_context(), tenant_scope(tenant_ids[slug]):
-            account = Account(
-                email=email,
-                password_hash=hash_password(password),
-                status=AccountStatus.ACTIVE,
-                **values,
-            )
-            holder = Profile(
-                account=account,
-                name=f"{values['first_name']} {values['last_name']}",
-                email=email,
-                mobile=values.get("mobile"),
-                is_holder=True,
-            )
-            db.session.add_all([account, holder])
-            db.session.commit()
-            return account.id
+        return create_account(app, slug, email, password=password, **values).id
 
     return make

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 import pytest
 import redis
-from flask.testing import FlaskClient
 from jobkit import EXTRA_JOBS, Event, KitBase, Note, add_routes
 from sqlalchemy import delete
 
@@ -14,6 +14,7 @@ from portal import create_app
 from portal.core.jobs import drain, get_runtime, shutdown
 from portal.core.tenants import unscoped
 from portal.extensions import db
+from portal.testing.web import tenant_client
 
 
 @pytest.fixture(scope="session")
@@ -73,20 +74,7 @@ def runtime(jobs_app):
 @pytest.fixture
 def client_on(jobs_app):
     """``client_on("resilimo")`` → a test client of the jobs app on resilimo.localhost."""
-
-    class TenantClient(FlaskClient):
-        host = "localhost"
-
-        def open(self, *args, **kwargs):
-            kwargs.setdefault("base_url", f"http://{self.host}")
-            return super().open(*args, **kwargs)
-
-    def make(slug: str) -> FlaskClient:
-        client = TenantClient(jobs_app, jobs_app.response_class, use_cookies=True)
-        client.host = f"{slug}.localhost"
-        return client
-
-    return make
+    return partial(tenant_client, jobs_app)
 
 
 @pytest.fixture
