@@ -1,5 +1,6 @@
-"""Drafts kept on the server (SPEC §9: two years by default): saved, read back from any session,
-discarded, purged once untouched for the tenant's ``drafts_days`` — one tenant's never another's."""
+"""Drafts kept on the server (two years by default, the tenant's ``drafts_days``): several per
+account and kind, each with its key, read back from any session, tagged with the profile that
+changed it last, discarded, purged once untouched too long — one tenant's never another's."""
 
 from __future__ import annotations
 
@@ -15,28 +16,41 @@ from portal.extensions import db
 KIND = "tests.wizard"
 
 
-def test_a_draft_is_saved_read_back_and_discarded(app, make_account, tenant_ids):
+def test_several_drafts_of_one_kind_are_kept_listed_newest_first_and_discarded(
+    app, make_account, make_profile, tenant_ids
+):
     account = make_account()
+    assistant = make_profile(account, name="Léa Martin")
     with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
-        assert drafts.load(account.id, KIND) is None
-        drafts.save(account.id, KIND, {"step": 1, "text": "Bonjour"})
+        first = drafts.start(account.id, KIND, profile_id=account.holder_profile_id)
+        second = drafts.start(account.id, KIND, profile_id=account.holder_profile_id)
+        drafts.start(account.id, "tests.other", profile_id=None)
+        drafts.save(first, {"text": "Bonjour"}, profile_id=assistant, title="Lettre à la banque")
         db.session.commit()
-        drafts.save(account.id, KIND, {"step": 2, "text": "Bonjour à vous"})
+        assert first.key != second.key
+        assert [d.key for d in drafts.of_kind(account.id, KIND)] == [first.key, second.key]
+        found = drafts.find(account.id, KIND, first.key)
+        assert (found.data, found.title, found.profile_id) == (
+            {"text": "Bonjour"},
+            "Lettre à la banque",
+            assistant,
+        )
+        assert drafts.find(account.id, "tests.other", first.key) is None  # another kind
+        drafts.discard(first)
         db.session.commit()
-        assert drafts.load(account.id, KIND) == {"step": 2, "text": "Bonjour à vous"}
-        assert drafts.load(account.id, "tests.other") is None
-        drafts.discard(account.id, KIND)
-        db.session.commit()
-        assert drafts.load(account.id, KIND) is None
+        assert [d.key for d in drafts.of_kind(account.id, KIND)] == [second.key]
 
 
-def test_another_tenant_never_reads_a_draft(app, make_account, tenant_ids):
+def test_another_account_or_tenant_never_reads_a_draft(app, make_account, tenant_ids):
     account = make_account()
+    neighbour = make_account(email="voisin@example.fr")
     with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
-        drafts.save(account.id, KIND, {"text": "confidentiel"})
+        key = drafts.start(account.id, KIND, profile_id=None, data={"text": "confidentiel"}).key
         db.session.commit()
+        assert drafts.find(neighbour.id, KIND, key) is None
     with app.app_context(), tenant_scope(tenant_ids["msr"]):
-        assert drafts.load(account.id, KIND) is None  # the same id, through another tenant
+        assert drafts.find(account.id, KIND, key) is None  # the same ids, through another tenant
+        assert drafts.of_kind(account.id, KIND) == []
 
 
 def test_untouched_drafts_are_purged_after_the_tenants_retention(app, make_account, tenant_ids):
@@ -45,8 +59,8 @@ def test_untouched_drafts_are_purged_after_the_tenants_retention(app, make_accou
     with app.app_context():
         for slug, account in (("resilimo", old_here), ("msr", elsewhere)):
             with tenant_scope(tenant_ids[slug]):
-                drafts.save(account.id, KIND, {"text": "ancien"})
-                drafts.save(account.id, "tests.recent", {"text": "récent"})
+                drafts.start(account.id, KIND, profile_id=None, data={"text": "ancien"})
+                drafts.start(account.id, "tests.recent", profile_id=None)
         db.session.commit()
         # resilimo keeps drafts 730 days (default), msr 365 (its tenant.toml): both 400 days old.
         with unscoped():
@@ -73,11 +87,11 @@ def test_a_purged_account_loses_its_drafts(app, make_account, tenant_ids):
 
     account = make_account()
     with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
-        drafts.save(account.id, KIND, {"text": "à effacer"})
+        drafts.start(account.id, KIND, profile_id=None, data={"text": "à effacer"})
         db.session.commit()
         tenant = tenant_directory().get(tenant_ids["resilimo"])
         current_plugins().call_each(
             "on_account_purged", tenant=tenant, account=db.session.get(Account, account.id)
         )
         db.session.commit()
-        assert drafts.load(account.id, KIND) is None
+        assert drafts.of_kind(account.id, KIND) == []

@@ -422,3 +422,28 @@ def test_several_messages_are_written_at_once_each_resumed_from_the_list(member_
     assert "modifié par Claire Martin" in home
     assert textarea(text_of(member_client.get(first.message))) == TEXT
     assert checked(text_of(member_client.get(second.theme))) == ["retraite"]
+
+
+def test_the_list_names_the_profile_that_changed_a_draft_last(
+    app, client_for, member, member_client, make_profile
+):
+    draft = Compose(member_client)
+    draft.choose_path("famille", "allocations-familiales", "autre-question")
+    assert "modifié par Claire Martin" in text_of(member_client.get("/secure-messaging/"))
+    assistant = logged_in(client_for, member, make_profile(member, name="Léa Martin"))
+    post_form(assistant, draft.message, {"body": TEXT})
+    home = text_of(member_client.get("/secure-messaging/"))
+    assert "modifié par Léa Martin" in home and "modifié par Claire Martin" not in home
+
+
+def test_another_account_gets_404_for_a_draft_and_cannot_discard_it(app, client_for, member_client):
+    draft = Compose(member_client)
+    draft.choose_path("famille", "allocations-familiales", "autre-question")
+    other = logged_in(client_for, make_member(app, "voisine@example.fr"))
+    for step in ("theme", "sujet", "message", "recapitulatif"):
+        assert other.get(draft.url(step)).status_code == 404, step
+    token = csrf_token(other.get(NEW).get_data(as_text=True))
+    for action in (draft.cancel, draft.dismiss, draft.summary):
+        assert other.post(action, data={"csrf_token": token}).status_code == 404, action
+    assert textarea(text_of(member_client.get(draft.message))) == ""
+    assert location(member_client.get(draft.summary)).endswith(draft.message)
