@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.accounts.models import Account, AccountStatus
 from portal.core.audit import AuditEntry
 from portal.core.backoffice.models import StaffRole, StaffUser
 from portal.core.credits.billing import issue_receipt
@@ -35,27 +35,13 @@ def csrf(html: str) -> str:
 
 
 @pytest.fixture
-def make_account(app, tenant_ids):
+def make_account(make_account, make_profile):
     """``make_account(email, status=…)`` → (account id, holder profile id, collaborator id)."""
 
     def make(email="jean@agence.fr", status=AccountStatus.ACTIVE, slug="resilimo"):
-        with app.app_context(), tenant_scope(tenant_ids[slug]):
-            account = Account(
-                email=email,
-                status=status,
-                first_name="Jean",
-                last_name="Fournier",
-                commercial_name="Agence Fournier",
-                address="3 place Victor Hugo",
-                postal_code="38000",
-                city="Grenoble",
-                phone="+33476000000",
-            )
-            holder = Profile(account=account, name="Jean", email=email, is_holder=True)
-            helper = Profile(account=account, name="Paul", email="paul@agence.fr")
-            db.session.add_all([account, holder, helper])
-            db.session.commit()
-            return account.id, holder.id, helper.id
+        account = make_account(slug, email, status=status, commercial_name="Agence Fournier")
+        helper = make_profile(account, name="Paul", email="paul@agence.fr")
+        return account.id, account.holder_profile_id, helper
 
     return make
 

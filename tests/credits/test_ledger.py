@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.accounts.models import Account
 from portal.core.credits.ledger import (
     InsufficientCredit,
     adjust,
@@ -22,24 +22,8 @@ from portal.extensions import db
 
 
 @pytest.fixture
-def account_id(app, tenant_ids):
-    with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
-        account = Account(
-            email="compta@example.fr",
-            status=AccountStatus.ACTIVE,
-            first_name="Jeanne",
-            last_name="Compta",
-            commercial_name="Agence Compta",
-            address="1 rue",
-            postal_code="69002",
-            city="Lyon",
-            phone="+33478000000",
-        )
-        db.session.add_all(
-            [account, Profile(account=account, name="J", email="c@e.fr", is_holder=True)]
-        )
-        db.session.commit()
-        return account.id
+def account_id(make_account):
+    return make_account("resilimo", "compta@example.fr", commercial_name="Agence Compta").id
 
 
 @pytest.fixture
