@@ -164,7 +164,7 @@ def test_the_dialog_is_a_modal_escape_means_write_and_the_counter_counts_like_th
     base = live_server.format(host="msr.localhost")
     log_in(page, base, EMAIL, PASSWORD)
 
-    page.goto(base + "/secure-messaging/nouveau/theme")
+    page.goto(base + "/secure-messaging/messages/nouveau")
     for label in ("Famille, logement", "Allocations familiales", "Changement de situation"):
         page.get_by_label(label).check()
         page.get_by_role("button", name="Valider").click()
@@ -173,7 +173,7 @@ def test_the_dialog_is_a_modal_escape_means_write_and_the_counter_counts_like_th
     expect(dialog).to_be_visible()
     assert dialog.evaluate("d => d.matches(':modal')")
     assert page.locator("#sm-page[inert]").count() == 0  # showModal makes the page inert
-    with page.expect_response(lambda r: r.url.endswith("/nouveau/service/fermer")) as closed:
+    with page.expect_response(lambda r: r.url.endswith("/service/fermer")) as closed:
         page.keyboard.press("Escape")
     assert closed.value.status == 204
     expect(dialog).not_to_be_visible()
