@@ -1,5 +1,5 @@
-"""Plugin ``secure_messaging``: the member-facing secure messaging and document deposit (the MSA
-guide's « Ma messagerie »). Conversations, the taxonomy and the checks are the core's
+"""Plugin ``secure_messaging``: the member-facing secure messaging and document deposit
+(« Ma messagerie »). Conversations, the taxonomy and the checks are the core's
 (``portal.core.messaging``); the plugin holds the member's pages and the deposit's document types.
 """
 

@@ -1,4 +1,4 @@
-"""Secure messaging in a real browser (MSA guide): a member composes through theme → topic →
+"""Secure messaging in a real browser : a member composes through theme → topic →
 reason, meets the online-service dialog, writes, checks the summary, sends, sees the confirmation
 and the acknowledgement; an operator answers from the back office; the member reads the reply and
 its notification."""

@@ -1,4 +1,4 @@
-"""Writing a secure message as in the MSA guide: theme → topic → reason, the online-service
+"""Writing a secure message as a member does: theme → topic → reason, the online-service
 dialog, the message (10 to 750 characters), the summary, the confirmation and its email and SMS.
 Every step is driven without JavaScript, as a browser without it would. Each message being
 written is a draft of its own, named in its URLs."""

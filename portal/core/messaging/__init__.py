@@ -1,4 +1,5 @@
-"""The core inbox: conversations between users and the tenant's operators (SPEC §8, §2).
+"""The core inbox: conversations between users and the tenant's operators (the secure
+messaging of members, the help requests of agents).
 
 * the theme → topic → reason taxonomy of each tenant (:mod:`.taxonomy`, ``[messaging]``);
 * conversations, messages, internal notes and attachments (:mod:`.models`), changed only through
@@ -23,9 +24,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def init_app(app: Flask) -> None:
-    """Called before the back office, so the inbox can ``register_page``."""
+    """The user pages; the inbox joins the back office through its hooks (:mod:`.backoffice`)."""
     from portal.core.messaging import models  # noqa: F401 - register the tables
-    from portal.core.messaging.backoffice import register_backoffice_pages
     from portal.core.messaging.blueprint import blueprint, contact_blueprint
     from portal.core.messaging.display import category_label
 
@@ -33,4 +33,3 @@ def init_app(app: Flask) -> None:
     app.add_template_global(category_label, "messaging_category_label")
     app.register_blueprint(blueprint)
     app.register_blueprint(contact_blueprint)
-    register_backoffice_pages()

@@ -1,4 +1,4 @@
-"""What tells the user about their conversation (SPEC §8): an acknowledgement by email and SMS
+"""What tells the user about their conversation: an acknowledgement by email and SMS
 when they write, an email when an operator replies. All go through jobs queued in the action's
 transaction, in the language the user wrote in, branded for the conversation's tenant."""
 
@@ -82,8 +82,8 @@ def reply_arrived(conversation, message) -> None:
 
 @job(queue="mail")
 def send_acknowledgement_sms(tenant_id, conversation_id):
-    """The SMS of SPEC §8 after a message is sent. A number that is not a French mobile is
-    skipped (the email was sent anyway)."""
+    """The acknowledgement SMS to the profile's mobile after a message is sent. A number that is
+    not a French mobile is skipped (the email was sent anyway)."""
     from portal.core.accounts.models import Profile
     from portal.core.messaging.models import Conversation
     from portal.core.sms import InvalidPhoneNumber, send_sms

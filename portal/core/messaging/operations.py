@@ -64,7 +64,8 @@ class Upload:
 
 
 def check_body(tenant: CurrentTenant, text: str | None) -> str:
-    """The user's message, normalized; refused outside the tenant's length (SPEC §8: 10–750)."""
+    """The user's message, normalized; refused outside the tenant's length (10 to 750 characters
+    by default)."""
     settings = tenant.config.messaging
     problem = length_problem(text or "", settings.message_min_chars, settings.message_max_chars)
     if problem is None:

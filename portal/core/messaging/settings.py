@@ -1,5 +1,5 @@
 """``[messaging]`` of ``tenant.toml``: the user categories and the theme → topic → reason
-taxonomy of the tenant's secure messaging and help requests (SPEC §8, §2).
+taxonomy of the tenant's secure messaging and help requests.
 
 ```toml
 [messaging]
@@ -87,11 +87,11 @@ class MessagingSettings(_Strict):
 
     categories: list[Category] = Field(default_factory=lambda: ["agent"], min_length=1)
     themes: list[Theme] = Field(default_factory=list)
-    # SPEC §8: a message holds 10 to 750 characters (the same rule for every user message).
+    # A message holds 10 to 750 characters by default (one rule for every user message).
     message_min_chars: int = Field(10, ge=1)
     message_max_chars: int = Field(750, ge=10, le=10000)
     max_attachments: int = Field(5, ge=0, le=20)
-    # The "Aide" menu (help request, follow my requests) of SPEC §2; a member-facing tenant
+    # The agents' « Aide » menu (help request, follow my requests); a member-facing tenant
     # whose users write through the secure_messaging plugin may turn it off.
     help_requests: bool = True
 

@@ -24,7 +24,7 @@ CATEGORY_LABELS = {
     "employer": _l("Employeur"),
 }
 
-# Help-request subjects of a tenant that configures none (SPEC §2: details other than email and
+# Help-request subjects of a tenant that configures none (details other than the email and the
 # phone change through a help request; the initial training is asked for the same way).
 DEFAULT_THEMES: tuple[TaxonomyNode, ...] = (
     TaxonomyNode(
