@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
 from portal.core.accounts.authentication import find_account
@@ -59,7 +60,8 @@ def sign_up(applicant: Applicant, password: str | None = None) -> Account | None
     ``self``: the account waits for its activation link (emailed). ``approval``: a request waits
     for an operator (a "request received" email). An address that already has an account gets
     an email saying so (or, not yet activated, a fresh activation link) and None is returned: the
-    visitor sees the same answer, so the form never tells who has an account.
+    visitor sees the same answer, so the form never tells who has an account. Two sign-ups of
+    one address at the same instant make one account; the second gets None.
     """
     mode = current_tenant().config.accounts.signup
     if mode == "invite":
@@ -69,10 +71,13 @@ def sign_up(applicant: Applicant, password: str | None = None) -> Account | None
         _answer_signup_of_known_address(existing)
         return None
     status = AccountStatus.PENDING_ACTIVATION if mode == "self" else AccountStatus.PENDING_APPROVAL
-    account = new_account(applicant, status)
-    account.password_hash = hash_password(password) if password else None
-    account.terms_accepted_at = now()
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            account = new_account(applicant, status)
+            account.password_hash = hash_password(password) if password else None
+            account.terms_accepted_at = now()
+    except IntegrityError:
+        return None  # the same address signed up at the same instant: a known address now
     audit.record(
         "account.signup",
         **audit.by_account(account),

@@ -11,7 +11,6 @@ import time
 
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from portal.core.accounts import authentication, invitations, password_changes, registration
 from portal.core.accounts.auth.forms import (
@@ -39,7 +38,6 @@ from portal.core.messaging.taxonomy import CATEGORY_LABELS
 from portal.core.ratelimit import client_ip, limiter
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler
-from portal.extensions import db
 
 # Failed attempts only (a successful login costs nothing): per address on this tenant, and per
 # client address, whatever the email tried.
@@ -121,11 +119,7 @@ def _register(form: SignupForm):
         mobile=form.mobile.data or None,
     )
     password = form.password.data if form.password is not None else None
-    try:
-        with db.session.begin_nested():
-            registration.sign_up(applicant, password)
-    except IntegrityError:
-        pass  # the same address signed up at the same instant: answered like any known address
+    registration.sign_up(applicant, password)
     session["signup_email"] = normalize_email(form.email.data)
     return redirect(url_for("auth.signup_sent"))
 
