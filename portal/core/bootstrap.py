@@ -28,11 +28,14 @@ from portal.core.accounts import hooks as accounts_hooks
 from portal.core.accounts.account import hooks as account_hooks
 from portal.core.backoffice import hooks as backoffice_hooks
 from portal.core.credits import hooks as credits_hooks
+from portal.core.credits.billing import backoffice as credits_backoffice
 from portal.core.devbox import hooks as devbox_hooks
 from portal.core.drafts import hooks as drafts_hooks
 from portal.core.mail import hooks as mail_hooks
+from portal.core.messaging import backoffice as messaging_backoffice
 from portal.core.messaging import hooks as messaging_hooks
 from portal.core.plugins import PortalPlugins
+from portal.core.verification import backoffice as verification_backoffice
 from portal.core.verification import hooks as verification_hooks
 from portal.core.web import pipeline
 from portal.extensions import db, migrate
@@ -45,9 +48,12 @@ CORE_HOOK_MODULES = {
     "accounts": accounts_hooks,
     "accounts.account": account_hooks,
     "verification": verification_hooks,
+    "verification.backoffice": verification_backoffice,
     "backoffice": backoffice_hooks,
     "credits": credits_hooks,
+    "credits.backoffice": credits_backoffice,
     "messaging": messaging_hooks,
+    "messaging.backoffice": messaging_backoffice,
     "drafts": drafts_hooks,
 }
 
@@ -83,7 +89,7 @@ def init_app(app: Flask) -> None:
     pdf.init_app(app)
     devbox.init_app(app)
     jobs.init_app(app, plugins)
-    backoffice.init_app(app)  # last: other modules have registered their back-office pages
+    backoffice.init_app(app)  # every module's and plugin's pages, from the back-office hooks
     migrate.init_app(app, directory=str(Path(__file__).parent.parent / "migrations"))
     _register_plugin_blueprints(app, plugins)
     pipeline.install(app)  # last: orders the before_request functions of every module

@@ -216,3 +216,29 @@ def messaging_conversations_page(tenant, kind):
     ``tenant`` and the core (``"help"``: « Aide »). The first answer wins. The endpoint takes no
     URL value (the core may add ``masquees=1`` to show the hidden conversations).
     """
+
+
+@hookspec
+def backoffice_pages():
+    """Return ``BackofficePage(rule, endpoint, view, methods)`` entries (from
+    ``portal.core.backoffice``): the operators' pages of a core module or plugin (a list).
+
+    Called once per application, for every installed plugin. Each view is a
+    ``@handler(Access.STAFF)`` (or ``Access.ADMIN``) view, else start-up fails. A plugin's pages
+    are ``backoffice.<plugin>.<endpoint>`` at ``/backoffice/t/<tenant_slug>/<plugin><rule>``: the
+    operator picked the tenant, the view runs in its scope (``picked_tenant()``) and receives
+    ``tenant_slug``, and the page answers 404 for a tenant where the plugin is off. A core module's
+    pages are ``backoffice.<endpoint>`` at ``/backoffice<rule>``, across tenants.
+    """
+
+
+@hookspec
+def backoffice_menu_items():
+    """Return ``BackofficeMenuItem(label, endpoint, order)`` entries for the back-office menu
+    (a list).
+
+    Called once per application, for every installed plugin. ``endpoint`` is one of the
+    contributor's own ``backoffice_pages`` (as declared there), taking no URL value but the tenant.
+    The entry is shown to the staff its page admits (an ``Access.ADMIN`` page: admins only); a
+    plugin's entry first lists the tenants that enable the plugin, each leading to the page.
+    """

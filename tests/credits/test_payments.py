@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,35 +29,12 @@ from portal.core.jobs import drain
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
 
+# The termination letters the resiliation plugin shows with the balance.
+LRAR = "Lettre recommandée électronique avec accusé de réception (LRAR)"
+LR = "Lettre recommandée électronique (LR)"
 CARD_OK = "4000 0000 0000 0002"
 CARD_DECLINED = "4000 0000 0000 0069"
 CARD_3DS = "4000 0000 0000 3220"
-
-
-@pytest.fixture(scope="module")
-def app(app, app_config):
-    """The session app once the lead has wired payments in; until then, an app that has them."""
-    if "credits.buy" in app.view_functions:
-        yield app
-        return
-    from portal import create_app
-    from portal.core.credits import payments
-    from portal.core.jobs import shutdown
-
-    wired = create_app(
-        {
-            **app_config,
-            "PORTAL_EXTRA_JOBS": [*payments.JOBS, *payments.PERIODIC_JOBS],
-            "PORTAL_REDIS_NAMESPACE": f"portal-test-{uuid.uuid4().hex[:8]}",
-        }
-    )
-    if "credits.billing" not in wired.view_functions:  # receipts: as the finished wiring does
-        from portal.core.credits import billing
-
-        billing.init_app(wired)
-    payments.init_app(wired)
-    yield wired
-    shutdown(wired)
 
 
 def _csrf(html: str) -> str:
@@ -204,11 +180,20 @@ def test_the_buy_page_shows_the_balance_what_it_buys_and_the_tariffs(agent):
     response = client.get("/compte/credits")
     html = text(response)
     assert "Crédit actuel : 0,00 €" in html
-    assert "Soit 0 LRAR ou 0 sans accusé de réception" in html
-    assert "2,97" in html and "3,78" in html
+    assert f"Soit 0 {LRAR} ou 0 {LR}" in html
+    assert f"{LRAR} : 3,78 € TTC - {LR} : 2,97 € TTC" in html
     for amount in (20, 30, 50, 100, 200, 500):
         assert f"{amount} € TTC" in html
     assert 'href="/compte/facturation"' in response.get_data(as_text=True)
+
+
+def test_only_items_of_plugins_enabled_on_the_tenant_are_shown_with_the_balance(
+    make_account, logged_in
+):
+    """Horizon (in English) does not offer termination letters: no tariff, no « that is … »."""
+    html = text(logged_in(make_account("horizon")).get("/compte/credits"))
+    assert "Current credit: €0.00" in html
+    assert "That is" not in html and "Prices:" not in html and "LRAR" not in html
 
 
 def test_a_successful_payment_is_credited_once_return_then_notification(
@@ -224,7 +209,7 @@ def test_a_successful_payment_is_credited_once_return_then_notification(
     assert notify(client, url).status_code == 200
     assert state(client.account_id) == (3000, 1, [(PaymentStatus.SUCCEEDED, 3000)])
     assert receipts(client.account_id) == [3000]
-    assert "Soit 7 LRAR ou 10 sans accusé de réception" in text(client.get(url))
+    assert f"Soit 7 {LRAR} ou 10 {LR}" in text(client.get(url))
 
 
 def test_notification_first_then_the_return_twice(app, agent, state):

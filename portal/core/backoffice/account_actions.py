@@ -1,19 +1,16 @@
 """What staff do to professionals' accounts: decide sign-up requests, invite holders.
 
 Back-office views run unscoped; each action enters the account's tenant (so tokens, emails and
-every query belong to that tenant) and commits there. The work itself (statuses, tokens, emails,
-audit entries) is done by ``portal.core.accounts.operations``.
+every query belong to that tenant) and writes there; the request pipeline commits. A refused
+action leaves nothing written. The work itself (statuses, tokens, emails, audit entries) is done
+by ``portal.core.accounts.invitations``.
 """
 
 from __future__ import annotations
 
+from portal.core.accounts.invitations import approve_signup, invite_account, reject_signup
 from portal.core.accounts.models import Account, AccountStatus
-from portal.core.accounts.operations import (
-    AccountDataError,
-    approve_signup,
-    invite_account,
-    reject_signup,
-)
+from portal.core.accounts.validators import AccountDataError
 from portal.core.backoffice.models import StaffUser
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
@@ -21,16 +18,6 @@ from portal.extensions import db
 
 class NotWaiting(Exception):
     """The request was already decided (by another operator, in another tab)."""
-
-
-def signup_request(account_id: int) -> Account | None:
-    """Any account by id (the caller is unscoped); None if there is no such account."""
-    return db.session.get(Account, account_id)
-
-
-def _ensure_waiting(account: Account) -> None:
-    if account.status != AccountStatus.PENDING_APPROVAL:
-        raise NotWaiting
 
 
 def approve(account: Account, staff: StaffUser) -> None:
@@ -44,19 +31,18 @@ def reject(account: Account, staff: StaffUser, reason: str) -> None:
 
 
 def _decide(account: Account, decision, *args) -> None:
-    try:
-        with tenant_scope(account.tenant_id):
-            # Locked (PostgreSQL) and re-read: two operators cannot both decide one request.
-            db.session.refresh(account, with_for_update=True)
-            _ensure_waiting(account)
-            decision(account, *args)
-            db.session.commit()
-    except AccountDataError:
-        db.session.rollback()
-        raise
-    except (NotWaiting, ValueError):  # decided meanwhile by someone else
-        db.session.rollback()
-        raise NotWaiting from None
+    with tenant_scope(account.tenant_id):
+        # Locked (PostgreSQL) and re-read: two operators cannot both decide one request.
+        db.session.refresh(account, with_for_update=True)
+        if account.status != AccountStatus.PENDING_APPROVAL:
+            raise NotWaiting
+        try:
+            with db.session.begin_nested():
+                decision(account, *args)
+        except AccountDataError:
+            raise
+        except ValueError:  # decided meanwhile by someone else
+            raise NotWaiting from None
 
 
 def invite(tenant_id: int, staff: StaffUser, **fields) -> int:
@@ -65,12 +51,7 @@ def invite(tenant_id: int, staff: StaffUser, **fields) -> int:
     ``AccountDataError`` (with the form field it concerns) when the data is refused, e.g. an
     email that already has an account on that tenant.
     """
-    try:
-        with tenant_scope(tenant_id):
-            account = invite_account(**fields, staff=staff)
-            account_id = account.id
-            db.session.commit()
-    except AccountDataError:
-        db.session.rollback()
-        raise
-    return account_id
+    with tenant_scope(tenant_id), db.session.begin_nested():
+        account = invite_account(**fields, staff=staff)
+        db.session.flush()
+        return account.id

@@ -57,8 +57,8 @@ class AuditFilterForm(FilterForm):
 
 
 class InviteForm(FlaskForm):
-    """The holder's details, as on the sign-up form of SPEC §2 (no password: the holder sets it
-    from the emailed link)."""
+    """The holder's details, the same as the self sign-up form asks (no password: the holder
+    sets it from the emailed link)."""
 
     email = StringField(
         _l("Adresse e-mail (identifiant)"),

@@ -1,6 +1,14 @@
-"""Hook implementations of the back office (always on)."""
+"""Hook implementations of the back office (always on): its command line, pages and menu."""
 
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.core.backoffice.registry import BackofficeMenuItem, BackofficePage
 from portal.core.plugins import hookimpl
+
+BOTH = ("GET", "POST")
+POST = ("POST",)
 
 
 @hookimpl
@@ -8,3 +16,48 @@ def register_cli_commands(cli):
     from portal.core.backoffice.cli import staff_group
 
     cli.add_command(staff_group)
+
+
+@hookimpl
+def backoffice_pages():
+    from portal.core.backoffice.views import (
+        accounts,
+        audit,
+        auth,
+        dashboard,
+        invitations,
+        signups,
+        tenants,
+    )
+
+    return [
+        BackofficePage("/connexion", "login", auth.login, BOTH),
+        BackofficePage("/connexion/code", "totp", auth.second_factor, BOTH),
+        BackofficePage("/deconnexion", "logout", auth.logout, POST),
+        BackofficePage("/tableau-de-bord", "dashboard", dashboard.dashboard),
+        BackofficePage("/inscriptions", "signup_requests", signups.signup_requests),
+        BackofficePage(
+            "/inscriptions/<int:account_id>/valider", "signup_approve", signups.approve, POST
+        ),
+        BackofficePage(
+            "/inscriptions/<int:account_id>/refuser", "signup_reject", signups.reject, BOTH
+        ),
+        BackofficePage("/comptes", "accounts", accounts.accounts),
+        BackofficePage("/comptes/<int:account_id>", "account", accounts.account),
+        BackofficePage("/invitations", "invite", invitations.invite, BOTH),
+        BackofficePage("/tenants", "tenants", tenants.tenants),
+        BackofficePage("/tenants/<tenant_slug>", "tenant", tenants.tenant),
+        BackofficePage("/journal", "audit", audit.audit_log),
+    ]
+
+
+@hookimpl
+def backoffice_menu_items():
+    return [
+        BackofficeMenuItem(_l("Tableau de bord"), "dashboard", order=10),
+        BackofficeMenuItem(_l("Demandes d'inscription"), "signup_requests", order=20),
+        BackofficeMenuItem(_l("Comptes"), "accounts", order=30),
+        BackofficeMenuItem(_l("Invitations"), "invite", order=40),
+        BackofficeMenuItem(_l("Tenants"), "tenants", order=800),
+        BackofficeMenuItem(_l("Journal d'audit"), "audit", order=900),
+    ]

@@ -18,6 +18,7 @@ from portal.core.accounts.passwords import (
     policy_failures,
     verify_password,
 )
+from portal.core.accounts.validators import normalize_email
 from portal.core.audit import AuditEntry
 from portal.core.backoffice import totp
 from portal.core.backoffice.models import StaffRole, StaffUser
@@ -28,7 +29,8 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 FAILURE_ACTIONS = ("backoffice.login_failed", "backoffice.totp_failed")
 CLI_ACTOR = "portal staff (CLI)"
-# The policy of SPEC §2, in plain words for the command line (no request, so no translation).
+# The account password policy, in plain words for the command line (no request, so no
+# translation).
 PASSWORD_RULES = (
     "the password needs at least 12 characters with an upper-case letter, a lower-case letter, "  # noqa: S105
     "a digit and a special character"
@@ -47,25 +49,26 @@ class TooManyAttempts(Exception):
     """Too many failures for this email lately: no check is even tried until the window ends."""
 
 
-def normalize_email(email: str) -> str:
+def checked_email(email: str) -> str:
+    """A well-formed address, as staff are looked up by; ``StaffError`` otherwise."""
     try:
         checked = validate_email(
             (email or "").strip(), check_deliverability=False, test_environment=True
         )
     except EmailNotValidError as exc:
         raise StaffError(f"invalid email: {exc}") from None
-    return checked.normalized.lower()
+    return normalize_email(checked.normalized)
 
 
 def staff_by_email(email: str) -> StaffUser | None:
-    return db.session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    return db.session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))
 
 
 # --- staff accounts (command line) -------------------------------------------------------------
 
 
 def create_staff(email: str, name: str, role: StaffRole, password: str) -> StaffUser:
-    email = normalize_email(email)
+    email = checked_email(email)
     if not (name or "").strip():
         raise StaffError("a name is required")
     if policy_failures(password):
@@ -120,7 +123,7 @@ def reset_second_factor(email: str) -> StaffUser:
 def _existing(email: str) -> StaffUser:
     staff = staff_by_email(email)
     if staff is None:
-        raise StaffError(f"no staff member has the email {email.strip().lower()}")
+        raise StaffError(f"no staff member has the email {normalize_email(email)}")
     return staff
 
 
@@ -148,7 +151,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _label(email: str) -> str:
-    return (email or "").strip().lower()[:254]
+    return normalize_email(email)[:254]
 
 
 def _record_failure(action: str, email: str, staff: StaffUser | None, **details) -> None:

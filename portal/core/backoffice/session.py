@@ -7,11 +7,10 @@ so a staff session never mixes with an agent's.
 from __future__ import annotations
 
 import time
-from functools import wraps
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import g, session
 
-from portal.core.backoffice.models import StaffRole, StaffUser
+from portal.core.backoffice.models import StaffUser
 from portal.core.tenants import unscoped
 from portal.extensions import db
 
@@ -39,27 +38,6 @@ def current_staff() -> StaffUser | None:
         session["staff_seen"] = time.time()
     g.staff = staff
     return staff
-
-
-def staff_required(role: StaffRole | None = None):
-    """Logged-in staff (any role, or ``StaffRole.ADMIN`` only); the view runs unscoped."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            staff = current_staff()
-            if staff is None:
-                # Back to the page after login; a form posted after the session ended is lost.
-                back = request.full_path if request.method == "GET" else None
-                return redirect(url_for("backoffice.login", next=back))
-            if role is StaffRole.ADMIN and not staff.is_admin:
-                abort(403)
-            with unscoped():
-                return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
 
 
 def _fresh_session() -> None:

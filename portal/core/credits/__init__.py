@@ -11,7 +11,7 @@ from portal.core.credits import models, payments  # noqa: F401 - register the ta
 
 
 def init_app(app: Flask) -> None:
-    """Billing pages (agent and back office; before the back office registers)."""
+    """The holder's billing and credit purchase pages, the sandbox bank."""
     from portal.core.credits import billing
 
     billing.init_app(app)

@@ -14,7 +14,7 @@ CLOSURE_FEE = "closure_refund_fee"
 def priced_items(tenant):
     return [
         PricedItem(IDENTITY_VERIFICATION, _l("Vérification d'identité forte (eIDAS)"), 1440),
-        # 25 € excl. VAT (SPEC §2), charged when remaining credit is paid back at closure.
+        # 25 € excl. VAT (30 € incl.), charged when remaining credit is paid back at closure.
         PricedItem(CLOSURE_FEE, _l("Frais de restitution du crédit"), 3000),
     ]
 
@@ -37,7 +37,8 @@ def account_readiness(tenant, account):
 
 @hookimpl
 def on_identity_verification_started(tenant, account, verification):
-    """Debit the verification when it starts (SPEC §2); refuse it without enough credit."""
+    """The verification is paid when it starts, whatever its outcome; without enough credit it
+    does not start."""
     from portal.core.credits.ledger import charge
     from portal.core.pricing import price_list
 

@@ -23,16 +23,15 @@ __all__ = ["init_app", "is_strongly_identified", "may_send", "readiness"]
 
 
 def init_app(app: Flask) -> None:
-    """Called before the back office, so review pages can ``register_page``."""
+    """The verification pages; the review pages join the back office through its hooks
+    (:mod:`.backoffice`)."""
     from portal.core import identity
-    from portal.core.verification.backoffice import register_backoffice_pages
     from portal.core.verification.blueprint import blueprint
     from portal.core.verification.forms import document_kind_label
 
     app.template_folders.append(TEMPLATES)
     app.register_blueprint(blueprint)
     identity.init_app(app)
-    register_backoffice_pages()
     app.add_template_global(document_kind_label, "document_kind_label")
     app.add_template_filter(_long_date, "verification_date")
     app.add_template_filter(_date_time, "verification_datetime")
@@ -73,6 +72,6 @@ def may_send(account, tenant=None) -> bool:
 
 
 def is_strongly_identified(account) -> bool:
-    from portal.core.verification.operations import is_strongly_identified as _identified
+    from portal.core.verification.identification import is_strongly_identified as _identified
 
     return _identified(account)

@@ -1,38 +1,33 @@
 """Back-office review of professional identity documents: the queue, a document, the decision.
 
-Pages run unscoped (across tenants) behind ``staff_required``; each decision is audited and
-emailed to the account holder.
+Staff pages across tenants; each decision is audited and emailed to the account holder.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal.core.backoffice import current_staff, register_page, staff_required
+from portal.core.backoffice import BackofficeMenuItem, BackofficePage, current_staff
+from portal.core.plugins import hookimpl
 from portal.core.storage import send_stored_file
 from portal.core.tenants import Tenant
-from portal.core.verification import operations
+from portal.core.verification import review
 from portal.core.verification.forms import ApproveDocumentForm, RejectDocumentForm
 from portal.core.verification.models import DocumentStatus, ProfessionalDocument
+from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
 PAGE_SIZE = 50
-
-
-def _document_or_404(document_id: int) -> ProfessionalDocument:
-    document = db.session.get(ProfessionalDocument, document_id)
-    if document is None:
-        abort(404)
-    return document
 
 
 def _tenant_names() -> dict[int, str]:
     return dict(db.session.execute(select(Tenant.id, Tenant.name)).all())
 
 
+@handler(Access.STAFF)
 def queue():
     """Pending documents of every tenant, oldest first."""
     page = max(1, request.args.get("page", 1, type=int))
@@ -58,7 +53,7 @@ def queue():
 def _detail(document, approve_form=None, reject_form=None, status=200):
     if approve_form is None:
         approve_form = ApproveDocumentForm(
-            prefix="approve", data={"expires_on": operations.default_expiry(document)}
+            prefix="approve", data={"expires_on": review.default_expiry(document)}
         )
     history = db.session.scalars(
         select(ProfessionalDocument)
@@ -82,13 +77,17 @@ def _detail(document, approve_form=None, reject_form=None, status=200):
     )
 
 
-def document(document_id: int):
-    return _detail(_document_or_404(document_id))
+ONE_DOCUMENT = {"document_id": ProfessionalDocument}
 
 
-def document_file(document_id: int):
+@handler(Access.STAFF, load=ONE_DOCUMENT)
+def document(document: ProfessionalDocument):
+    return _detail(document)
+
+
+@handler(Access.STAFF, load=ONE_DOCUMENT)
+def document_file(document: ProfessionalDocument):
     """The file itself, shown in the browser (its type was checked by content at upload)."""
-    document = _document_or_404(document_id)
     inline = request.args.get("download") != "1"
     return send_stored_file(
         document.storage_key,
@@ -98,12 +97,13 @@ def document_file(document_id: int):
     )
 
 
-def approve(document_id: int):
+@handler(Access.STAFF, load=ONE_DOCUMENT)
+def approve(document: ProfessionalDocument):
     return _decide(
-        document_id,
+        document,
         "approve_form",
         ApproveDocumentForm(prefix="approve"),
-        lambda document, form: operations.approve_document(
+        lambda document, form: review.approve_document(
             document, current_staff(), form.expires_on.data
         ),
         field="expires_on",
@@ -111,63 +111,55 @@ def approve(document_id: int):
     )
 
 
-def reject(document_id: int):
+@handler(Access.STAFF, load=ONE_DOCUMENT)
+def reject(document: ProfessionalDocument):
     return _decide(
-        document_id,
+        document,
         "reject_form",
         RejectDocumentForm(prefix="reject"),
-        lambda document, form: operations.reject_document(
-            document, current_staff(), form.reason.data
-        ),
+        lambda document, form: review.reject_document(document, current_staff(), form.reason.data),
         field="reason",
         done=_("Justificatif refusé ; le titulaire du compte est prévenu par e-mail."),
     )
 
 
-def _decide(document_id: int, form_name: str, form, decide, *, field: str, done: str):
+def _decide(document, form_name: str, form, decide, *, field: str, done: str):
     """Validate the decision's form, decide, then back to the queue; a document decided meanwhile
-    (by a colleague) is shown as it now is, a refused decision keeps the form with its error."""
-    document = _document_or_404(document_id)
+    (by a colleague) is shown as it now is, a refused decision keeps the form with its error and
+    writes nothing."""
     if not form.validate_on_submit():
         return _detail(document, **{form_name: form})
     try:
-        decide(document, form)
-    except operations.AlreadyReviewed as exc:
+        with db.session.begin_nested():
+            decide(document, form)
+    except review.AlreadyReviewed as exc:
         flash(exc.message, "info")
         return redirect(url_for("backoffice.verification_document", document_id=document.id))
-    except operations.VerificationError as exc:
+    except review.VerificationError as exc:
         form[field].errors.append(exc.message)
         return _detail(document, **{form_name: form})
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for("backoffice.verification_queue"))
 
 
-def register_backoffice_pages() -> None:
-    """Add the review pages to the back office (idempotent: ``register_page`` is)."""
-    staff = staff_required()
-    register_page(
-        "/justificatifs",
-        "verification_queue",
-        staff(queue),
-        label=_l("Justificatifs à vérifier"),
-        order=200,
-    )
-    register_page("/justificatifs/<int:document_id>", "verification_document", staff(document))
-    register_page(
-        "/justificatifs/<int:document_id>/fichier",
-        "verification_document_file",
-        staff(document_file),
-    )
-    register_page(
-        "/justificatifs/<int:document_id>/valider",
-        "verification_approve",
-        staff(approve),
-        methods=("POST",),
-    )
-    register_page(
-        "/justificatifs/<int:document_id>/refuser",
-        "verification_reject",
-        staff(reject),
-        methods=("POST",),
-    )
+@hookimpl
+def backoffice_pages():
+    post = ("POST",)
+    return [
+        BackofficePage("/justificatifs", "verification_queue", queue),
+        BackofficePage("/justificatifs/<int:document_id>", "verification_document", document),
+        BackofficePage(
+            "/justificatifs/<int:document_id>/fichier", "verification_document_file", document_file
+        ),
+        BackofficePage(
+            "/justificatifs/<int:document_id>/valider", "verification_approve", approve, post
+        ),
+        BackofficePage(
+            "/justificatifs/<int:document_id>/refuser", "verification_reject", reject, post
+        ),
+    ]
+
+
+@hookimpl
+def backoffice_menu_items():
+    return [BackofficeMenuItem(_l("Justificatifs à vérifier"), "verification_queue", order=200)]

@@ -112,7 +112,7 @@ def handler(
                     if denied is not None:
                         return denied
                     response = make_response(view(**values))
-                db.session.commit()
+                    db.session.commit()  # in the view's scope: a picked tenant's rows included
                 return response
             except BaseException:
                 db.session.rollback()

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 
 from portal.core.accounts.models import Account, AccountStatus
 from portal.core.accounts.validators import display_phone
 from portal.core.backoffice import queries
-from portal.core.backoffice.blueprint import has_page
 from portal.core.backoffice.forms import AccountSearchForm
 from portal.core.backoffice.labels import ACCOUNT_STATUS
-from portal.core.backoffice.session import staff_required
 from portal.core.backoffice.views.common import int_arg, tenant_choices
 from portal.core.tenants import tenant_directory
+from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
-# A document's review page, from the verification module when it is installed.
-DOCUMENT_PAGE = "backoffice.verification_document"
 
-
-@staff_required()
+@handler(Access.STAFF)
 def accounts():
     form = AccountSearchForm(request.args)
     form.tenant.choices = tenant_choices(_("Tous les tenants"))
@@ -44,19 +40,15 @@ def accounts():
     )
 
 
-@staff_required()
-def account(account_id: int):
-    found = db.session.get(Account, account_id)
-    if found is None:
-        abort(404)
+@handler(Access.STAFF, load={"account_id": Account})
+def account(account: Account):
     return render_template(
         "backoffice/account.html",
-        account=found,
-        tenant=tenant_directory().get(found.tenant_id),
+        account=account,
+        tenant=tenant_directory().get(account.tenant_id),
         statuses=ACCOUNT_STATUS,
-        documents=queries.account_documents(found),
-        mandate=queries.account_mandate(found),
-        entries=queries.account_audit(found),
+        documents=queries.account_documents(account),
+        mandate=queries.account_mandate(account),
+        entries=queries.account_audit(account),
         display_phone=display_phone,
-        document_page=DOCUMENT_PAGE if has_page(DOCUMENT_PAGE) else None,
     )

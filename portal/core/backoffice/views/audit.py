@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 
 from portal.core.backoffice import queries
 from portal.core.backoffice.forms import AuditFilterForm
-from portal.core.backoffice.models import StaffRole
-from portal.core.backoffice.session import staff_required
 from portal.core.backoffice.views.common import tenant_choices
+from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
 
-@staff_required(StaffRole.ADMIN)
+@handler(Access.ADMIN)
 def audit_log():
     form = AuditFilterForm(request.args)
     form.tenant.choices = [

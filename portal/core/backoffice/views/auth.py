@@ -15,7 +15,7 @@ from portal.core.backoffice.session import (
     staff_awaiting_second_factor,
 )
 from portal.core.ratelimit import client_ip, limiter
-from portal.extensions import db
+from portal.core.web.pipeline import Access, handler
 
 # Per client address, failed attempts only; per email, failures are counted in the audit log
 # (``operations.recent_failures``), whatever the address.
@@ -48,6 +48,7 @@ def _too_many_attempts() -> str:
     )
 
 
+@handler(Access.ANONYMOUS)
 @limiter.limit(ATTEMPTS_PER_IP, key_func=client_ip, methods=["POST"], deduct_when=_failed)
 def login():
     if current_staff() is not None:
@@ -62,14 +63,13 @@ def login():
             # The same words for an unknown email and a wrong password.
             form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))
         else:
-            db.session.commit()
             begin_staff_login(staff)
             return redirect(url_for("backoffice.totp", next=_next_page()))
-        db.session.commit()  # the failure is recorded (and counted)
-        g.backoffice_login_failed = True
+        g.backoffice_login_failed = True  # the failure is recorded (and counted) all the same
     return _private(render_template("backoffice/login.html", form=form))
 
 
+@handler(Access.ANONYMOUS)
 @limiter.limit(ATTEMPTS_PER_IP, key_func=client_ip, methods=["POST"], deduct_when=_failed)
 def second_factor():
     staff = staff_awaiting_second_factor()
@@ -81,17 +81,14 @@ def second_factor():
     enrolling = staff.totp_confirmed_at is None
     if enrolling:
         operations.enrolment_secret(staff)
-        db.session.commit()
     form = CodeForm()
     if form.validate_on_submit():
         try:
             accepted = operations.check_second_factor(staff, form.code.data)
         except operations.TooManyAttempts:
-            db.session.rollback()
             end_staff_session()
             flash(_too_many_attempts(), "error")
             return redirect(url_for("backoffice.login"))
-        db.session.commit()
         if accepted:
             complete_staff_login(staff)
             if enrolling:
@@ -116,11 +113,11 @@ def second_factor():
     )
 
 
+@handler(Access.ANONYMOUS)
 def logout():
     staff = current_staff()
     if staff is not None:
         operations.record_logout(staff)
-        db.session.commit()
     end_staff_session()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("backoffice.login"))

@@ -6,13 +6,18 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.core.accounts.operations import AccountDataError
-from portal.core.accounts.validators import normalize_orias, normalize_phone
+from portal.core.accounts.validators import (
+    AccountDataError,
+    normalize_email,
+    normalize_orias,
+    normalize_phone,
+)
 from portal.core.backoffice import account_actions, queries
 from portal.core.backoffice.forms import InviteForm
-from portal.core.backoffice.session import current_staff, staff_required
+from portal.core.backoffice.session import current_staff
 from portal.core.backoffice.views.common import int_arg
 from portal.core.tenants import tenant_directory
+from portal.core.web.pipeline import Access, handler
 
 NO_AFFILIATION = ""
 
@@ -27,7 +32,7 @@ def invite_tenants() -> list:
 def _holder_fields(form: InviteForm) -> dict:
     """The form's values as the account stores them (normalised phone numbers and ORIAS)."""
     return {
-        "email": form.email.data.lower(),
+        "email": normalize_email(form.email.data),
         "first_name": form.first_name.data,
         "last_name": form.last_name.data,
         "commercial_name": form.commercial_name.data,
@@ -42,7 +47,7 @@ def _holder_fields(form: InviteForm) -> dict:
     }
 
 
-@staff_required()
+@handler(Access.STAFF)
 def invite():
     tenants = invite_tenants()
     chosen_id = int_arg(request.args.get("tenant"))

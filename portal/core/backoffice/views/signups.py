@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.core.accounts.models import AccountStatus
-from portal.core.accounts.operations import AccountDataError
+from portal.core.accounts.models import Account, AccountStatus
+from portal.core.accounts.validators import AccountDataError
 from portal.core.backoffice import account_actions, queries
 from portal.core.backoffice.forms import RejectForm
-from portal.core.backoffice.session import current_staff, staff_required
+from portal.core.backoffice.session import current_staff
 from portal.core.backoffice.views.common import int_arg, tenant_choices
 from portal.core.tenants import tenant_directory
+from portal.core.web.pipeline import Access, handler
 
 
-@staff_required()
+@handler(Access.STAFF)
 def signup_requests():
     tenant_id = int_arg(request.args.get("tenant"))
     return render_template(
@@ -26,21 +27,13 @@ def signup_requests():
     )
 
 
-def _waiting_or_gone(account_id: int):
-    account = account_actions.signup_request(account_id)
-    if account is None:
-        abort(404)
-    return account
-
-
 def _already_decided():
     flash(_("Cette demande a déjà été traitée."), "info")
     return redirect(url_for("backoffice.signup_requests"))
 
 
-@staff_required()
-def approve(account_id: int):
-    account = _waiting_or_gone(account_id)
+@handler(Access.STAFF, load={"account_id": Account})
+def approve(account: Account):
     try:
         account_actions.approve(account, current_staff())
     except account_actions.NotWaiting:
@@ -55,9 +48,8 @@ def approve(account_id: int):
     return redirect(url_for("backoffice.signup_requests"))
 
 
-@staff_required()
-def reject(account_id: int):
-    account = _waiting_or_gone(account_id)
+@handler(Access.STAFF, load={"account_id": Account})
+def reject(account: Account):
     if account.status != AccountStatus.PENDING_APPROVAL:
         return _already_decided()
     form = RejectForm()

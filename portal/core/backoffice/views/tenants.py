@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template
+from flask import current_app, g, render_template
 from sqlalchemy import select
 
 from portal.core.backoffice.labels import SIGNUP_MODE
-from portal.core.backoffice.models import StaffRole
-from portal.core.backoffice.session import staff_required
 from portal.core.tenants import Tenant, tenant_directory
+from portal.core.web.pipeline import Access, Load, handler
 from portal.extensions import db
 
 
@@ -17,7 +16,7 @@ def _hosts(tenant) -> list[str]:
     return [*tenant.config.hosts, *([f"{tenant.slug}.{suffix}"] if suffix else [])]
 
 
-@staff_required(StaffRole.ADMIN)
+@handler(Access.ADMIN)
 def tenants():
     rows = db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
     directory = tenant_directory()
@@ -29,12 +28,9 @@ def tenants():
     )
 
 
-@staff_required(StaffRole.ADMIN)
-def tenant(tenant_slug: str):
-    row = db.session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
-    if row is None:
-        abort(404)
-    parsed = tenant_directory().get(row.id, row.revision)
+@handler(Access.ADMIN, load={"tenant_slug": Load(Tenant, column="slug", name="row")})
+def tenant(row: Tenant):
+    parsed = g.backoffice_tenant
     config = parsed.config.model_dump(mode="json", exclude={"plugins"})
     plugins = {
         name: (settings.model_dump(mode="json") if settings is not None else {})

@@ -1,7 +1,6 @@
-"""Receipts, monthly invoices, the holder's billing page and the operators' credit pages.
-
-``init_app`` runs before the back office registers (its pages join the back-office menu).
-The lead adds ``JOBS`` and ``PERIODIC_JOBS`` to the credits hooks.
+"""Receipts, monthly invoices, the holder's billing page and the operators' credit pages
+(:mod:`.backoffice`, through the back-office hooks). The credits hooks register ``JOBS`` and
+``PERIODIC_JOBS``.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ PERIODIC_JOBS = [PeriodicJob(job=issue_previous_month_invoices, cron="0 6 1 * *"
 
 def init_app(app: Flask) -> None:
     from portal.core.credits.billing import views
-    from portal.core.credits.billing.backoffice import register_backoffice_pages
 
     if TEMPLATES not in [Path(folder).resolve() for folder in app.template_folders]:
         app.template_folders.append(TEMPLATES)
@@ -42,7 +40,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(euros, "billing_amount")
     app.add_template_filter(_short_date, "billing_date")
     app.add_template_filter(rate_label, "billing_rate")
-    register_backoffice_pages()
 
 
 def _short_date(value) -> str:

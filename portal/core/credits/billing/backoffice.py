@@ -1,34 +1,32 @@
 """Back-office credit pages: balances by account, an operator's adjustment, the closure refund.
 
-Views run unscoped (``staff_required``); each action enters the account's tenant.
+Staff pages across tenants; each action enters the account's tenant.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.core.accounts.models import Account
-from portal.core.backoffice import current_staff, register_page, staff_required
+from portal.core.backoffice import BackofficeMenuItem, BackofficePage, current_staff
 from portal.core.credits.billing import operations
 from portal.core.credits.billing.forms import AdjustCreditForm, ConfirmForm
 from portal.core.credits.ledger import euros
 from portal.core.credits.models import CreditBalance
+from portal.core.plugins import hookimpl
 from portal.core.tenants import Tenant
+from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
 PAGE_SIZE = 50
 
 
-def _account_or_404(account_id: int) -> Account:
-    account = db.session.get(Account, account_id)
-    if account is None:
-        abort(404)
-    return account
+ONE_ACCOUNT = {"account_id": Account}
 
 
 def _balance(account: Account) -> int:
@@ -38,6 +36,7 @@ def _balance(account: Account) -> int:
     return value or 0
 
 
+@handler(Access.STAFF)
 def accounts():
     """Accounts and their credit, searchable by email."""
     query = (request.args.get("q") or "").strip()
@@ -54,8 +53,8 @@ def accounts():
     return render_template("backoffice/credits/accounts.html", rows=rows, query=query, euros=euros)
 
 
-def adjust(account_id: int):
-    account = _account_or_404(account_id)
+@handler(Access.STAFF, load=ONE_ACCOUNT)
+def adjust(account: Account):
     form = AdjustCreditForm()
     if not form.key.data:
         form.key.data = secrets.token_hex(16)
@@ -67,7 +66,6 @@ def adjust(account_id: int):
         except operations.BillingError as exc:
             form.amount.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(
                 _("Crédit ajusté : nouveau solde %(balance)s.", balance=euros(_balance(account))),
                 "success",
@@ -83,8 +81,8 @@ def adjust(account_id: int):
     ), status
 
 
-def refund_closure(account_id: int):
-    account = _account_or_404(account_id)
+@handler(Access.STAFF, load=ONE_ACCOUNT)
+def refund_closure(account: Account):
     form = ConfirmForm()
     error = None
     if form.validate_on_submit():
@@ -93,7 +91,6 @@ def refund_closure(account_id: int):
         except operations.BillingError as exc:
             error = str(exc)
         else:
-            db.session.commit()
             flash(
                 _(
                     "Crédit restitué : %(payout)s remboursés après %(fee)s de frais.",
@@ -114,18 +111,21 @@ def refund_closure(account_id: int):
     ), status
 
 
-def register_backoffice_pages() -> None:
-    staff = staff_required()
-    register_page("/credits", "credit_accounts", staff(accounts), label=_l("Crédits"), order=300)
-    register_page(
-        "/credits/comptes/<int:account_id>/ajuster",
-        "credit_adjust",
-        staff(adjust),
-        methods=("GET", "POST"),
-    )
-    register_page(
-        "/credits/comptes/<int:account_id>/restitution",
-        "credit_refund_closure",
-        staff(refund_closure),
-        methods=("GET", "POST"),
-    )
+@hookimpl
+def backoffice_pages():
+    both = ("GET", "POST")
+    return [
+        BackofficePage("/credits", "credit_accounts", accounts),
+        BackofficePage("/credits/comptes/<int:account_id>/ajuster", "credit_adjust", adjust, both),
+        BackofficePage(
+            "/credits/comptes/<int:account_id>/restitution",
+            "credit_refund_closure",
+            refund_closure,
+            both,
+        ),
+    ]
+
+
+@hookimpl
+def backoffice_menu_items():
+    return [BackofficeMenuItem(_l("Crédits"), "credit_accounts", order=300)]

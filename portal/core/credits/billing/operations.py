@@ -61,6 +61,7 @@ def adjust_credit(account: Account, staff, amount_cents: int, reason: str, key: 
             reason=reason.strip(),
             entry_id=entry.id,
         )
+        db.session.flush()  # in the account's tenant: the caller may be unscoped
         return entry
 
 
@@ -112,4 +113,5 @@ def closure_refund(account: Account, staff) -> tuple[LedgerEntry, LedgerEntry]:
             fee_cents=item.price_cents,
             refunded_cents=balance - item.price_cents,
         )
+        db.session.flush()  # in the account's tenant: the caller may be unscoped
         return fee, payout

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from flask import abort, current_app, render_template, request
 from sqlalchemy import func, select
 
-from portal.core.accounts.decorators import holder_required
 from portal.core.accounts.session import current_account
 from portal.core.credits.ledger import balance_cents
 from portal.core.credits.models import BillingDocument, DocumentType
 from portal.core.storage import send_stored_file
+from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
 PER_PAGE = 10
@@ -41,7 +41,7 @@ def _page(account_id: int, kind: DocumentType, arg: str) -> Page:
     return Page(list(items), number, pages, total, arg)
 
 
-@holder_required
+@handler(Access.HOLDER)
 def billing():
     account = current_account()
     return render_template(
@@ -53,10 +53,10 @@ def billing():
     )
 
 
-@holder_required
-def billing_document(document_id: int):
-    document = db.session.get(BillingDocument, document_id)  # scoped: this tenant only
-    if document is None or document.account_id != current_account().id or not document.storage_key:
+@handler(Access.HOLDER, load={"document_id": BillingDocument})
+def billing_document(document: BillingDocument):
+    """A receipt or invoice of the account (another's, or one not yet stored: 404)."""
+    if not document.storage_key:
         abort(404)
     return send_stored_file(
         document.storage_key, f"{document.number}.pdf", mimetype="application/pdf"

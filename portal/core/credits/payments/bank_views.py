@@ -14,7 +14,7 @@ from portal.core.credits.ledger import euros
 from portal.core.credits.payments import sandbox
 from portal.core.credits.payments.forms import CardForm, SecureCodeForm, card_digits
 from portal.core.jobs import enqueue
-from portal.extensions import db
+from portal.core.web.pipeline import Access, handler
 
 blueprint = Blueprint("sandbox_bank", __name__, url_prefix="/_sandbox/banque")
 
@@ -37,7 +37,6 @@ def _finish(bank: sandbox.SandboxTransaction, notify: bool = True):
     fields = bank.outcome().as_fields()
     if notify:
         enqueue(notify_merchant, fields)
-        db.session.commit()
     return redirect(f"{url_for('credits.payment_return')}?{urlencode(fields)}")
 
 
@@ -47,6 +46,7 @@ def _page(template: str, bank, form, status: int = 200):
     ), status
 
 
+@handler(Access.ANONYMOUS)
 def card(ref: str):
     bank, decided = _open(ref)
     if bank.final:
@@ -63,11 +63,11 @@ def card(ref: str):
         return _page("card.html", bank, form, 400)
     sandbox.decide(bank, card_digits(form.number.data))
     if bank.status == sandbox.BankStatus.AUTHENTICATING:
-        db.session.commit()
         return redirect(url_for(".secure_code", ref=ref))
     return _finish(bank)
 
 
+@handler(Access.ANONYMOUS)
 def secure_code(ref: str):
     bank, decided = _open(ref)
     if bank.final:

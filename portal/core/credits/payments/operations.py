@@ -12,6 +12,7 @@ from portal.core import audit, clock
 from portal.core.credits import ledger
 from portal.core.credits.models import BillingDocument, Payment, PaymentStatus
 from portal.core.credits.payments.provider import Outcome, get_provider, outcome_from
+from portal.core.plugins import PricedItem
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,6 @@ AMOUNTS_EUR = (20, 30, 50, 100, 200, 500)
 DEFAULT_AMOUNT_EUR = 30
 OPEN = (PaymentStatus.CREATED, PaymentStatus.AUTHENTICATING)
 RECONCILE_AFTER = timedelta(minutes=10)
-LETTER_ITEMS = (
-    ("resiliation.lrar", _l("LRAR")),
-    ("resiliation.lr", _l("sans accusé de réception")),
-)
 
 
 class UnknownPayment(LookupError):
@@ -158,24 +155,9 @@ def reconcile_tenant_payments(now: datetime | None = None) -> int:
     return settled
 
 
-def letters_bought(tenant, cents: int) -> list[tuple[int, str]]:
-    """How many letters of each priced kind a balance pays for (empty when none is priced)."""
+def shown_with_balance(tenant) -> list[PricedItem]:
+    """The tenant's priced items that declare themselves shown with the balance (their tariff,
+    and how many of each the balance pays for), from the plugins enabled on it."""
     from portal.core.pricing import price_list
 
-    prices = price_list(tenant)
-    return [
-        (cents // prices[code].price_cents, label)
-        for code, label in LETTER_ITEMS
-        if code in prices and prices[code].price_cents > 0
-    ]
-
-
-def tariffs(tenant) -> list[tuple[str, int]]:
-    from portal.core.pricing import price_list
-
-    prices = price_list(tenant)
-    return [
-        (str(prices[code].label), prices[code].price_cents)
-        for code in ("resiliation.lr", "resiliation.lrar")
-        if code in prices
-    ]
+    return [item for item in price_list(tenant).values() if item.shown_with_balance]

@@ -4,37 +4,36 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request
 
-from portal.core.accounts.account.views import current_account, optional_url
-from portal.core.accounts.decorators import profile_required
-from portal.core.accounts.session import current_profile
+from portal.core.accounts.account.views import optional_url
+from portal.core.accounts.session import current_account, current_profile
 from portal.core.credits import ledger
 from portal.core.credits.models import PaymentStatus
 from portal.core.credits.payments import operations
 from portal.core.credits.payments.forms import BuyCreditForm
 from portal.core.credits.payments.provider import BadSignature, get_provider
 from portal.core.tenants import current_tenant
-from portal.extensions import db
+from portal.core.web.pipeline import Access, handler
 
 
 def _balance_context(account) -> dict:
     balance = ledger.balance_cents(account.id)
+    items = operations.shown_with_balance(current_tenant())
     return {
         "balance": ledger.euros(balance),
-        "letters": operations.letters_bought(current_tenant(), balance),
-        "tariffs": [
-            (label, ledger.euros(cents)) for label, cents in operations.tariffs(current_tenant())
+        "affordable": [
+            (balance // item.price_cents, item.label) for item in items if item.price_cents > 0
         ],
+        "tariffs": [(item.label, ledger.euros(item.price_cents)) for item in items],
         "billing_url": optional_url("credits.billing"),
     }
 
 
-@profile_required
+@handler(Access.PROFILE)
 def buy():
     account = current_account()
     form = BuyCreditForm()
     if form.validate_on_submit():
         _, url = operations.start_purchase(account, current_profile(), form.amount.data)
-        db.session.commit()
         return redirect(url)
     status = 400 if form.is_submitted() else 200
     return render_template(
@@ -42,7 +41,7 @@ def buy():
     ), status
 
 
-@profile_required
+@handler(Access.PROFILE)
 def payment_return():
     """The customer's browser back from the bank: settle (if still open) and say what happened."""
     account = current_account()
@@ -53,7 +52,6 @@ def payment_return():
         abort(400)
     except operations.UnknownPayment:
         abort(404)
-    db.session.commit()
     return render_template(
         "credits/payments/result.html",
         payment=payment,
@@ -63,6 +61,7 @@ def payment_return():
     )
 
 
+@handler(Access.ANONYMOUS)
 def payment_notification():
     """Server-to-server report of the bank: authenticated by its signature, not by CSRF."""
     try:
@@ -72,5 +71,4 @@ def payment_notification():
         abort(400)
     except operations.UnknownPayment:
         abort(404)
-    db.session.commit()
     return "OK", 200, {"Content-Type": "text/plain; charset=utf-8"}

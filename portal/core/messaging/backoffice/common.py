@@ -1,35 +1,16 @@
-"""What the inbox pages share: the tenant and conversation named by a URL, the labels operators
-read, the age of an unanswered conversation."""
+"""What the inbox pages share: the labels operators read, the age of an unanswered
+conversation."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort
 from flask_babel import gettext as _
 
 from portal.core.messaging import display
-from portal.core.messaging.models import Conversation
-from portal.core.tenants import CurrentTenant, tenant_directory
-from portal.extensions import db
 
 # Beyond this wait the inbox highlights the conversation.
 OVERDUE = timedelta(hours=48)
-
-
-def tenant_or_404(tenant_slug: str) -> CurrentTenant:
-    tenant = tenant_directory().by_slug(tenant_slug)
-    if tenant is None:
-        abort(404)
-    return tenant
-
-
-def conversation_or_404(tenant: CurrentTenant, conversation_id: int) -> Conversation:
-    """The conversation of ``tenant`` (the caller runs unscoped: the tenant is checked here)."""
-    conversation = db.session.get(Conversation, conversation_id)
-    if conversation is None or conversation.tenant_id != tenant.id:
-        abort(404)
-    return conversation
 
 
 def age_label(waited: timedelta) -> str:

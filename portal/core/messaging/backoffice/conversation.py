@@ -8,35 +8,29 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.core.accounts.models import Account, Profile
-from portal.core.backoffice import current_staff
+from portal.core.backoffice import current_staff, picked_tenant
 from portal.core.backoffice.models import StaffUser
 from portal.core.messaging import answers, operations, rules
-from portal.core.messaging.backoffice.common import (
-    conversation_or_404,
-    page_context,
-    tenant_or_404,
-)
+from portal.core.messaging.backoffice.common import page_context
 from portal.core.messaging.backoffice_forms import (
     AssignForm,
     NoteForm,
     OperatorReplyForm,
 )
-from portal.core.messaging.models import Attachment, Author, ConversationState
+from portal.core.messaging.models import Attachment, Author, Conversation, ConversationState
 from portal.core.storage import send_stored_file
-from portal.core.tenants import tenant_scope
+from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
-
-def _load(tenant_slug: str, conversation_id: int):
-    tenant = tenant_or_404(tenant_slug)
-    return tenant, conversation_or_404(tenant, conversation_id)
+# The URL names the tenant (the pipeline works in its scope) and one of its conversations.
+ONE_CONVERSATION = {"conversation_id": Conversation}
 
 
-def _back(tenant, conversation):
+def _back(conversation):
     return redirect(
         url_for(
             "backoffice.messaging_conversation",
-            tenant_slug=tenant.slug,
+            tenant_slug=picked_tenant().slug,
             conversation_id=conversation.id,
         )
     )
@@ -62,7 +56,7 @@ def _assign_form(conversation, form: AssignForm | None = None) -> AssignForm:
     return form
 
 
-def _page(tenant, conversation, *, reply_form=None, note_form=None, assign_form=None):
+def _page(conversation, *, reply_form=None, note_form=None, assign_form=None):
     messages = operations.visible_messages(conversation, staff=True)
     profile_ids = {m.profile_id for m in messages if m.profile_id} | {conversation.profile_id}
     profile_ids.discard(None)
@@ -74,7 +68,7 @@ def _page(tenant, conversation, *, reply_form=None, note_form=None, assign_form=
     seen = conversation.staff_seen_at
     return render_template(
         "backoffice/messaging/conversation.html",
-        tenant=tenant,
+        tenant=picked_tenant(),
         conversation=conversation,
         account=db.session.get(Account, conversation.account_id)
         if conversation.account_id
@@ -97,12 +91,10 @@ def _page(tenant, conversation, *, reply_form=None, note_form=None, assign_form=
     )
 
 
-def show(tenant_slug: str, conversation_id: int):
-    tenant, conversation = _load(tenant_slug, conversation_id)
-    page = _page(tenant, conversation)  # before: the page marks what is new since last time
-    with tenant_scope(tenant.id):
-        answers.mark_seen_by_staff(conversation)
-        db.session.commit()
+@handler(Access.STAFF, load=ONE_CONVERSATION)
+def show(tenant_slug: str, conversation: Conversation):
+    page = _page(conversation)  # before: the page marks what is new since last time
+    answers.mark_seen_by_staff(conversation)
     return page
 
 
@@ -111,8 +103,8 @@ def _show_error(form, exc: operations.MessagingError) -> None:
     field.errors = [*field.errors, exc.message]
 
 
-def reply(tenant_slug: str, conversation_id: int):
-    tenant, conversation = _load(tenant_slug, conversation_id)
+@handler(Access.STAFF, load=ONE_CONVERSATION)
+def reply(tenant_slug: str, conversation: Conversation):
     # The forms only parse (CSRFProtect checked the token for the whole app): the operation
     # judges the text and the files.
     form = OperatorReplyForm(prefix="reply")
@@ -120,36 +112,32 @@ def reply(tenant_slug: str, conversation_id: int):
     files = (form.files.data or []) if conversation.account_id else []
     uploads = [operations.Upload(f.stream, f.filename) for f in files if f and f.filename]
     try:
-        with tenant_scope(tenant.id):
+        with db.session.begin_nested():
             answers.reply_as_operator(
-                tenant, conversation, current_staff(), form.body.data, uploads
+                picked_tenant(), conversation, current_staff(), form.body.data, uploads
             )
-            db.session.commit()
     except operations.MessagingError as exc:
-        db.session.rollback()
         _show_error(form, exc)
-        return _page(tenant, conversation, reply_form=form)
+        return _page(conversation, reply_form=form)
     flash(_("Réponse envoyée ; l'utilisateur est prévenu par e-mail."), "success")
-    return _back(tenant, conversation)
+    return _back(conversation)
 
 
-def note(tenant_slug: str, conversation_id: int):
-    tenant, conversation = _load(tenant_slug, conversation_id)
+@handler(Access.STAFF, load=ONE_CONVERSATION)
+def note(tenant_slug: str, conversation: Conversation):
     form = NoteForm(prefix="note")
     try:
-        with tenant_scope(tenant.id):
+        with db.session.begin_nested():
             answers.add_note(conversation, current_staff(), form.body.data)
-            db.session.commit()
     except operations.MessagingError as exc:
-        db.session.rollback()
         _show_error(form, exc)
-        return _page(tenant, conversation, note_form=form)
+        return _page(conversation, note_form=form)
     flash(_("Note interne ajoutée."), "success")
-    return _back(tenant, conversation)
+    return _back(conversation)
 
 
-def assign(tenant_slug: str, conversation_id: int):
-    tenant, conversation = _load(tenant_slug, conversation_id)
+@handler(Access.STAFF, load=ONE_CONVERSATION)
+def assign(tenant_slug: str, conversation: Conversation):
     form = _assign_form(conversation, AssignForm(prefix="assign"))
     staff = current_staff()
     if request.form.get("me"):
@@ -158,49 +146,42 @@ def assign(tenant_slug: str, conversation_id: int):
         assignee = next((s for s in _operators() if str(s.id) == form.assignee.data), None)
         if assignee is None:
             form.assignee.errors = [_("Choisissez un opérateur de la liste.")]
-            return _page(tenant, conversation, assign_form=form)
+            return _page(conversation, assign_form=form)
     else:
         assignee = None
-    with tenant_scope(tenant.id):
-        answers.assign(conversation, assignee, staff)
-        db.session.commit()
+    answers.assign(conversation, assignee, staff)
     if assignee is None:
         flash(_("La conversation n'est plus attribuée."), "success")
     else:
         flash(_("Conversation attribuée à %(name)s.", name=assignee.name), "success")
-    return _back(tenant, conversation)
+    return _back(conversation)
 
 
-def close(tenant_slug: str, conversation_id: int):
-    tenant, conversation = _load(tenant_slug, conversation_id)
+@handler(Access.STAFF, load=ONE_CONVERSATION)
+def close(tenant_slug: str, conversation: Conversation):
     if conversation.state == ConversationState.CLOSED:
         flash(_("Cette conversation est déjà clôturée."), "info")
-        return _back(tenant, conversation)
-    with tenant_scope(tenant.id):
-        answers.close(conversation, current_staff())
-        db.session.commit()
+        return _back(conversation)
+    answers.close(conversation, current_staff())
     flash(_("Conversation clôturée."), "success")
-    return _back(tenant, conversation)
+    return _back(conversation)
 
 
-def reopen(tenant_slug: str, conversation_id: int):
-    tenant, conversation = _load(tenant_slug, conversation_id)
+@handler(Access.STAFF, load=ONE_CONVERSATION)
+def reopen(tenant_slug: str, conversation: Conversation):
     if conversation.state != ConversationState.CLOSED:
         flash(_("Cette conversation est déjà ouverte."), "info")
-        return _back(tenant, conversation)
-    with tenant_scope(tenant.id):
-        answers.reopen(conversation, current_staff())
-        db.session.commit()
+        return _back(conversation)
+    answers.reopen(conversation, current_staff())
     flash(_("Conversation rouverte : elle est de nouveau à traiter."), "success")
-    return _back(tenant, conversation)
+    return _back(conversation)
 
 
-def attachment(tenant_slug: str, attachment_id: int):
+@handler(Access.STAFF, load={"attachment_id": Attachment})
+def attachment(tenant_slug: str, attachment: Attachment):
     """A file of one of the tenant's conversations (a deposit not sent yet is not one)."""
-    tenant = tenant_or_404(tenant_slug)
-    found = db.session.get(Attachment, attachment_id)
-    if found is None or found.tenant_id != tenant.id or found.message_id is None:
+    if attachment.message_id is None:
         abort(404)
     return send_stored_file(
-        found.storage_key, download_name=found.filename, mimetype=found.content_type
+        attachment.storage_key, download_name=attachment.filename, mimetype=attachment.content_type
     )

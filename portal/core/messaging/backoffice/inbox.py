@@ -8,19 +8,17 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from portal.core.accounts.models import Account, Profile
-from portal.core.backoffice import current_staff
+from portal.core.backoffice import current_staff, picked_tenant
 from portal.core.backoffice.models import StaffUser
 from portal.core.backoffice.queries import all_tenants
 from portal.core.messaging import operations, rules, taxonomy
-from portal.core.messaging.backoffice.common import (
-    page_context,
-    tenant_or_404,
-)
+from portal.core.messaging.backoffice.common import page_context
 from portal.core.messaging.backoffice_forms import InboxFilterForm
 from portal.core.messaging.display import KIND_LABELS
 from portal.core.messaging.models import Conversation, ConversationKind, ConversationState
 from portal.core.plugins import TaxonomyNode
 from portal.core.tenants import CurrentTenant
+from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
 PAGE_SIZE = 50
@@ -35,6 +33,7 @@ STATES = {
 CODE_COLUMNS = (Conversation.theme_code, Conversation.topic_code, Conversation.reason_code)
 
 
+@handler(Access.STAFF)
 def tenants():
     """Each tenant with its open conversations, how many have no operator, the oldest wait."""
     waiting = db.session.execute(
@@ -65,11 +64,13 @@ def tenants():
     return render_template("backoffice/messaging/tenants.html", rows=rows, **page_context())
 
 
+@handler(Access.STAFF)
 def inbox(tenant_slug: str):
-    tenant = tenant_or_404(tenant_slug)
+    """The conversations of the tenant the URL names (the pipeline works in its scope)."""
+    tenant = picked_tenant()
     form = InboxFilterForm(request.args)
     _fill_choices(form, tenant)
-    query = _filtered(select(Conversation).where(Conversation.tenant_id == tenant.id), form)
+    query = _filtered(select(Conversation), form)
     pages = db.paginate(
         query.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()),
         page=request.args.get("page", 1, type=int),
