@@ -21,14 +21,6 @@ from portal.core.verification.errors import AlreadyReviewed, VerificationError
 from portal.core.verification.models import DocumentStatus, ProfessionalDocument
 from portal.core.verification.rules import add_months
 
-__all__ = [
-    "AlreadyReviewed",
-    "VerificationError",
-    "approve_document",
-    "default_expiry",
-    "reject_document",
-]
-
 
 def default_expiry(document: ProfessionalDocument) -> date:
     tenant = tenant_directory().get(document.tenant_id)
