@@ -200,6 +200,23 @@ def test_an_agent_writes_notes_and_exports_only_its_own(acme_app):
         assert "Devis Martin" not in csv and "Bienvenue" not in csv
 
 
+def test_operators_have_its_back_office_page_on_the_enabling_tenant_only(acme_app):
+    from portal.testing.accounts import create_staff
+    from portal.testing.web import sign_in_staff, tenant_client
+
+    operator = sign_in_staff(
+        tenant_client(acme_app, acme_app.config["PORTAL_BACKOFFICE_HOST"]), create_staff(acme_app)
+    )
+    menu = operator.get("/backoffice/tableau-de-bord").get_data(as_text=True)
+    assert "Notes d'agence" in menu
+    picker = operator.get("/backoffice/choix-du-tenant?page=backoffice.acme_notes.notes")
+    assert "/backoffice/t/resilimo/acme_notes/" in picker.get_data(as_text=True)
+    assert "/backoffice/t/msr/" not in picker.get_data(as_text=True)
+    page = operator.get("/backoffice/t/resilimo/acme_notes/")
+    assert page.status_code == 200 and "Bienvenue chez Résilimo" in page.get_data(as_text=True)
+    assert operator.get("/backoffice/t/msr/acme_notes/").status_code == 404
+
+
 def test_its_rows_are_tenant_scoped(acme_app):
     from acme_notes.models import AcmeNote
 

@@ -8,6 +8,7 @@ import click
 
 from acme_notes import operations
 from acme_notes.i18n import _l
+from portal.core.backoffice import BackofficeMenuItem, BackofficePage
 from portal.core.plugins import (
     DashboardWidget,
     NavItem,
@@ -88,6 +89,18 @@ def tenant_settings_schema():
     from acme_notes.settings import AcmeSettings
 
     return AcmeSettings
+
+
+@hookimpl
+def backoffice_pages():
+    from acme_notes.backoffice import notes
+
+    return [BackofficePage("/", "notes", notes)]
+
+
+@hookimpl
+def backoffice_menu_items():
+    return [BackofficeMenuItem(_l("Notes d'agence"), "notes")]
 
 
 @hookimpl
