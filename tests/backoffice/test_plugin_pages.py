@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from flask import Flask, url_for
+from flask import Flask, render_template_string, url_for
 from sqlalchemy import select
 
 from portal import create_app
@@ -33,7 +33,13 @@ def accounts_page(tenant_slug):
     emails = db.session.scalars(select(Account.email).order_by(Account.email)).all()
     first = db.session.scalar(select(Account.id).order_by(Account.id))
     link = url_for(".account", account_id=first) if first else ""
-    return f"{picked_tenant().slug}: {', '.join(emails)} {link}"
+    return render_template_string(
+        '{% extends "backoffice/layout.html" %}{% block content %}'
+        "<p data-page>{{ slug }}: {{ emails }} {{ link }}</p>{% endblock %}",
+        slug=picked_tenant().slug,
+        emails=", ".join(emails),
+        link=link,
+    )
 
 
 @handler(Access.STAFF, load={"account_id": Load(Account)})
@@ -139,7 +145,11 @@ def test_the_page_works_in_the_picked_tenant_only(sample_app, accounts):
     client = _staff(sample_app)
     page = client.get(HOME.format(slug="resilimo")).get_data(as_text=True)
     resilimo = accounts["resilimo"]
-    assert page.startswith("resilimo: agent@resilimo.example.fr")
+    assert "<p data-page>resilimo: agent@resilimo.example.fr " in page
+    # The layout says which tenant the operator works on, and offers to change it.
+    assert "Tenant : Résilimo" in page
+    change = '<a href="/backoffice/choix-du-tenant?page=backoffice.bo_sample.accounts">Changer'
+    assert change in page
     assert "agent@msr.example.fr" not in page
     # A link between the plugin's pages keeps the tenant.
     assert f"/backoffice/t/resilimo/bo_sample/comptes/{resilimo.id}" in page
