@@ -28,6 +28,11 @@ class AccountDataError(ValueError):
         self.field = field
         self.message = message
 
+    def show_on(self, form) -> None:
+        """Put the message next to its field of ``form`` (above the form if it has none)."""
+        field = getattr(form, self.field, None)
+        (field.errors if field is not None else form.form_errors).append(self.message)
+
 
 def normalize_email(value: str | None) -> str:
     """An email address as accounts are looked up by: trimmed, lowercase."""

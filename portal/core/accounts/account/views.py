@@ -62,10 +62,6 @@ def page_context() -> dict:
     }
 
 
-def _field_error(form, error: AccountDataError) -> None:
-    getattr(form, error.field).errors.append(error.message)
-
-
 # --- Overview and profile choice ----------------------------------------------------------------
 
 
@@ -118,7 +114,7 @@ def new_profile():
         try:
             profile = operations.create_profile(current_account(), current_profile(), form.data)
         except AccountDataError as error:
-            _field_error(form, error)
+            error.show_on(form)
         else:
             flash(_("L'utilisateur %(name)s a été créé.", name=profile.name), "success")
             return redirect(flask_url_for(".profiles"))
@@ -143,7 +139,7 @@ def edit_profile(profile: Profile):
         try:
             operations.update_profile(profile, current_profile(), data)
         except AccountDataError as error:
-            _field_error(form, error)
+            error.show_on(form)
         else:
             flash(_("L'utilisateur %(name)s a été enregistré.", name=profile.name), "success")
             return redirect(flask_url_for(".profiles"))
@@ -182,7 +178,7 @@ def details():
             )
         except AccountDataError as error:
             g.account_password_failed = error.field == "current_password"
-            _field_error(form, error)
+            error.show_on(form)
         else:
             if "email" in changed:
                 flash(
@@ -299,7 +295,7 @@ def closure():
         try:
             end = request_closure(account, current_profile(), tenant)
         except AccountDataError as error:
-            _field_error(form, error)
+            error.show_on(form)
         else:
             flash(
                 _(

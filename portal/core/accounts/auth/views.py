@@ -315,7 +315,7 @@ def change_password():
                 account, form.current_password.data, form.password.data, profile
             )
         except AccountDataError as error:
-            form[error.field].errors.append(error.message)
+            error.show_on(form)
             g.auth_failed = True
         else:
             # This session goes on (same profile, just re-authenticated); every other one ends.
