@@ -447,3 +447,14 @@ def test_another_account_gets_404_for_a_draft_and_cannot_discard_it(app, client_
         assert other.post(action, data={"csrf_token": token}).status_code == 404, action
     assert textarea(text_of(member_client.get(draft.message))) == ""
     assert location(member_client.get(draft.summary)).endswith(draft.message)
+
+
+def test_the_wizards_own_list_resumes_and_discards(member_client):
+    draft = Compose(member_client)
+    draft.choose_path("retraite")
+    page = text_of(member_client.get("/secure-messaging/messages/"))
+    assert "Messages en cours de rédaction" in page and f'href="{NEW}"' in page
+    assert f'href="{draft.topic}">Retraite</a>' in page
+    response = post_form(member_client, "/secure-messaging/messages/", {}, action=draft.cancel)
+    assert location(response).endswith("/secure-messaging/")
+    assert "Aucun brouillon en cours." in text_of(member_client.get("/secure-messaging/messages/"))
