@@ -17,6 +17,7 @@ import pytest
 from routewalk import all_routes
 
 from portal import create_app
+from portal.core import drafts
 from portal.core.accounts.models import Account, AccountStatus, Profile
 from portal.core.credits.models import BillingDocument, DocumentType
 from portal.core.messaging import operations, taxonomy
@@ -37,6 +38,8 @@ ID_SOURCES = {
     "filename": lambda v: "logo.svg",
     "conversation_id": lambda v: v["conversation_id"],
     "attachment_id": lambda v: v["attachment_id"],
+    "key": lambda v: v["draft_key"],  # a draft of a wizard (portal.core.drafts.wizard)
+    "step": lambda v: "recapitulatif",
 }
 
 # Where one parameter name means different objects, the endpoint says which.
@@ -97,6 +100,7 @@ def _account(tenant_id: int, email: str, name: str) -> dict:
             vat_breakdown={},
         )
         db.session.add_all([document, receipt])
+        draft = drafts.start(account.id, "secure_messaging.message", profile_id=holder.id)
         db.session.commit()
         conversation = _conversation(tenant_id, account, holder)
         return {
@@ -108,6 +112,7 @@ def _account(tenant_id: int, email: str, name: str) -> dict:
             "billing_document_id": receipt.id,
             "conversation_id": conversation.id,
             "attachment_id": conversation.messages[0].attachments[0].id,
+            "draft_key": draft.key,
         }
 
 
