@@ -177,7 +177,9 @@ def _check_view(plugin: str | None, owner: str, page: BackofficePage) -> None:
 def _check_menu_item(owner: str, item: BackofficeMenuItem, page: BackofficePage | None) -> None:
     """The entry opens one of its contributor's pages, with no URL value to fill but the tenant."""
     if page is None:
-        raise PluginError(f"{owner}: back-office menu entry {item.endpoint!r} is not its page")
+        raise PluginError(
+            f"{owner}: back-office menu entry {item.endpoint!r} is not one of its pages"
+        )
     if "<" in page.rule:
         raise PluginError(
             f"{owner}: back-office menu entry {item.endpoint!r} opens a page that needs URL values"
