@@ -35,8 +35,12 @@ def test_no_view_commits_itself():
 
     root = Path(__file__).resolve().parents[2]
     offenders = []
-    for path in [*root.glob("portal/**/views*.py"), *root.glob("portal/**/views/*.py"),
-                 *root.glob("plugins/*/views*.py"), *root.glob("portal/**/backoffice*.py")]:
+    for path in [
+        *root.glob("portal/**/views*.py"),
+        *root.glob("portal/**/views/*.py"),
+        *root.glob("plugins/*/views*.py"),
+        *root.glob("portal/**/backoffice*.py"),
+    ]:
         if "commit()" in path.read_text():
             offenders.append(str(path.relative_to(root)))
     assert offenders == []
@@ -91,7 +95,8 @@ def test_the_gate_answers_before_the_idle_check(app, client_for, make_account, s
 def test_a_wrong_method_on_an_enabled_plugin_is_still_405(app, client_for, method):
     """The gate hides only disabled plugins: where the plugin is on, HTTP answers as usual."""
     route = next(
-        r for plugin, r in _plugin_routes(app)
+        r
+        for plugin, r in _plugin_routes(app)
         if plugin == "secure_messaging" and r.methods == {"GET"} and not r.params
     )
     response = client_for("msr").open(route.url({}), method=method)
