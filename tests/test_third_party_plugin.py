@@ -147,11 +147,9 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
         [acme] = [node for node in themes if node.code == "acme"]
         assert acme.children[0].service_url == "/acme-notes/"
         assert plugins.collect("messaging_taxonomy", tenant=msr, category="agent") == []
-        pages = plugins.call_each("messaging_conversations_page", tenant=resilimo, kind="message")
-        assert ("acme_notes", "acme_notes.index") in pages
-        assert ("acme_notes", "acme_notes.index") not in plugins.call_each(
-            "messaging_conversations_page", tenant=msr, kind="message"
-        )
+        page = plugins.first("messaging_conversations_page", tenant=resilimo, kind="message")
+        assert page == "acme_notes.index"
+        assert plugins.first("messaging_conversations_page", tenant=msr, kind="message") != page
         assert resilimo.settings_for("acme_notes").max_notes == 10  # schema default
         readiness = plugins.collect("account_readiness", tenant=resilimo, account=None)
         assert "acme.notes" in {item.code for item in readiness}

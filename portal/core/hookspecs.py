@@ -206,7 +206,7 @@ def on_tenant_synced(tenant):
     """
 
 
-@hookspec
+@hookspec(firstresult=True)
 def messaging_conversations_page(tenant, kind):
     """Return the endpoint of the page listing the account's conversations of ``kind``, or None.
 

@@ -146,7 +146,7 @@ def purge(account: Account) -> bool:
         db.session.execute(delete(model).where(model.account_id == account.id))
     plugins = current_plugins()
     # Plugins erase what they keep about the account.
-    plugins.call_each("on_account_purged", tenant=_tenant_of(account), account=account)
+    plugins.call("on_account_purged", tenant=_tenant_of(account), account=account)
     for profile in account.profiles:
         # Rows stay (letters keep their "géré par"), the person behind them does not.
         profile.name, profile.email = ERASED, ""

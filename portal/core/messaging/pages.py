@@ -14,9 +14,7 @@ from portal.core.tenants import current_tenant
 def conversations_page(kind: ConversationKind, **args) -> str | None:
     """The URL of the page listing the account's conversations of ``kind`` on this tenant (with
     ``args`` as query values), or None where no module enabled here lists them."""
-    answers = current_plugins().call_each(
+    endpoint = current_plugins().first(
         "messaging_conversations_page", tenant=current_tenant(), kind=kind.value
     )
-    for _name, endpoint in answers:
-        return url_for(endpoint, **args)
-    return None
+    return None if endpoint is None else url_for(endpoint, **args)

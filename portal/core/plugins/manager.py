@@ -175,6 +175,12 @@ class PortalPlugins:
             kwargs["tenant"] = tenant
         return self.hook_caller(hook_name, tenant)(**kwargs)
 
+    def first(self, hook_name: str, *, tenant: Any = None, **kwargs) -> Any:
+        """Call a ``firstresult`` hook through pluggy: the first answer that is not None."""
+        if tenant is not None:
+            kwargs["tenant"] = tenant
+        return self.hook_caller(hook_name, tenant)(**kwargs)
+
     def call_each(self, hook_name: str, *, tenant: Any = None, **kwargs) -> list[tuple[str, Any]]:
         """Like :meth:`call`, as ``(plugin name, answer)`` pairs: one pluggy call per plugin, for
         start-up hooks whose answers belong to their plugin (blueprints, jobs, settings)."""
@@ -185,11 +191,15 @@ class PortalPlugins:
             for impl in reversed(self.hook_caller(hook_name, tenant).get_hookimpls())
             if not (impl.hookwrapper or impl.wrapper)
         ]
+        first_result = bool(getattr(self.pm.hook, hook_name).spec.opts.get("firstresult"))
         answers = []
         for impl in impls:
             others = [other.plugin for other in impls if other is not impl]
             caller = self.pm.subset_hook_caller(hook_name, [*others, *self._disabled(tenant)])
-            answers.extend((impl.plugin_name, answer) for answer in caller(**kwargs))
+            result = caller(**kwargs)
+            if first_result:
+                result = [] if result is None else [result]
+            answers.extend((impl.plugin_name, answer) for answer in result)
         return answers
 
     def collect(self, hook_name: str, *, tenant: Any = None, **kwargs) -> list[Any]:

@@ -100,7 +100,7 @@ def _start_identity_verification(
     db.session.add(verification)
     db.session.flush()
     try:
-        current_plugins().call_each(
+        current_plugins().call(
             "on_identity_verification_started",
             tenant=tenant,
             account=account,

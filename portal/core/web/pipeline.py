@@ -39,7 +39,8 @@ from typing import Any
 
 from flask import abort, current_app, g, make_response, redirect, request, session, url_for
 from sqlalchemy import select
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RoutingException
 
 from portal.extensions import db
 
@@ -240,9 +241,11 @@ def _requested_blueprints() -> list[str]:
         # The path exists for other methods: find its rule through one of them.
         adapter = current_app.url_map.bind_to_environ(request.environ)
         allowed = sorted(request.routing_exception.valid_methods or ())
-        if allowed:
+        try:
             rule, _ = adapter.match(method=allowed[0], return_rule=True)
-            return [rule.endpoint.rsplit(".", 1)[0]] if "." in rule.endpoint else []
+        except (HTTPException, RoutingException, IndexError):
+            return []
+        return [rule.endpoint.rsplit(".", 1)[0]] if "." in rule.endpoint else []
     return []
 
 
