@@ -15,16 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.core.clock import now
 from portal.extensions import db
 
-SKIPPED = "skipped"  # how ``last_error`` starts for a job closed without running
-
 
 class Job(db.Model):
     """One unit of background work, written in the caller's transaction (the outbox).
 
     Lifecycle: created → dispatched (sent to the broker) → started → completed. ``not_before``
     holds work due at a date: the scheduler sends it when due, never the broker's own delays.
-    A plugin's job for a tenant that disables the plugin is *skipped*: completed, never started,
-    ``last_error`` saying why.
+    A plugin's job for a tenant that disables the plugin is *skipped*: closed (``completed_at``)
+    and ``skipped_at`` set, never started, ``last_error`` saying why.
     """
 
     __tablename__ = "job"
@@ -47,10 +45,11 @@ class Job(db.Model):
     # Finished executions (success or failure); a crash mid-run leaves it unchanged.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+    skipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def skipped(self) -> bool:
-        return self.started_at is None and (self.last_error or "").startswith(SKIPPED)
+        return self.skipped_at is not None
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.actor_name} tenant={self.tenant_id}>"

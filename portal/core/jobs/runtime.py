@@ -35,7 +35,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, update
 
 from portal.core.clock import now as clock_now
-from portal.core.jobs.models import SKIPPED, Job
+from portal.core.jobs.models import Job
 from portal.core.tenants.resolver import tenant_directory
 from portal.core.tenants.scoping import tenant_scope, unscoped
 from portal.extensions import db
@@ -300,7 +300,7 @@ class JobsRuntime:
 
 def _skipped_where_disabled(definition: JobDefinition, job_id: int) -> bool:
     """A plugin's job for a tenant that no longer enables the plugin does not run: the row is
-    closed as skipped (completed, never started, the reason in ``last_error``), not retried."""
+    closed as skipped (``skipped_at``, never started, the reason in ``last_error``), not retried."""
     plugins = current_app.extensions["portal.plugins"]
     tenant_id = db.session.scalar(select(Job.tenant_id).where(Job.id == job_id))
     if definition.owner not in plugins.infos or tenant_id is None:
@@ -308,16 +308,17 @@ def _skipped_where_disabled(definition: JobDefinition, job_id: int) -> bool:
     tenant = tenant_directory().by_id(tenant_id)
     if tenant is not None and plugins.is_enabled(definition.owner, tenant):
         return False
-    reason = f"{SKIPPED}: plugin {definition.owner!r} is disabled on tenant {tenant_id}"
+    reason = f"plugin {definition.owner!r} is disabled on tenant {tenant_id}"
+    moment = clock_now()
     closed = db.session.execute(
         update(Job)
         .where(Job.id == job_id, Job.completed_at.is_(None))
-        .values(completed_at=clock_now(), last_error=reason)
+        .values(completed_at=moment, skipped_at=moment, last_error=reason)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     if closed.rowcount:
-        log.warning("job %s (%s) %s", job_id, definition.name, reason)
+        log.warning("job %s (%s) skipped: %s", job_id, definition.name, reason)
     return True
 
 
