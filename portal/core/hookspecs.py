@@ -171,9 +171,9 @@ def account_readiness(tenant, account):
 def on_identity_verification_started(tenant, account, verification):
     """Called when the holder starts a strong identity verification (``IdentityVerification``).
 
-    Runs inside the transaction that records it: an implementation charges the price of SPEC §2
-    (14.40 € incl. VAT) with ``verification.id`` as idempotency key, or raises to refuse (e.g. no
-    credit) — the whole start is then rolled back. Returns nothing.
+    Runs inside the transaction that records it: an implementation charges the verification's
+    price (14.40 € incl. VAT by default) with ``verification.id`` as idempotency key, or raises to
+    refuse (e.g. no credit) — the whole start is then rolled back. Returns nothing.
     """
 
 

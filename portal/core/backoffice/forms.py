@@ -7,21 +7,17 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from portal.core.accounts.validators import Orias, PhoneNumber, PostalCode
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from portal.core.accounts.validators import Orias, PhoneNumber, PostalCode, strip
 
 
 class LoginForm(FlaskForm):
-    email = StringField(_l("Adresse e-mail"), [InputRequired(), Length(max=254)], [_strip])
+    email = StringField(_l("Adresse e-mail"), [InputRequired(), Length(max=254)], [strip])
     password = PasswordField(_l("Mot de passe"), [InputRequired()])
 
 
 class CodeForm(FlaskForm):
     code = StringField(
-        _l("Code à 6 chiffres"), [InputRequired(), Length(max=12)], [_strip], default=""
+        _l("Code à 6 chiffres"), [InputRequired(), Length(max=12)], [strip], default=""
     )
 
 
@@ -29,7 +25,7 @@ class RejectForm(FlaskForm):
     reason = TextAreaField(
         _l("Motif du refus (envoyé au demandeur)"),
         [InputRequired(_l("Indiquez le motif du refus.")), Length(max=500)],
-        [_strip],
+        [strip],
     )
 
 
@@ -42,7 +38,7 @@ class FilterForm(FlaskForm):
 
 class AccountSearchForm(FilterForm):
     q = StringField(
-        _l("E-mail, nom, nom commercial ou n° ORIAS"), [Optional(), Length(max=200)], [_strip]
+        _l("E-mail, nom, nom commercial ou n° ORIAS"), [Optional(), Length(max=200)], [strip]
     )
     tenant = SelectField(_l("Tenant"), validate_choice=False)
     status = SelectField(_l("Statut"), validate_choice=False)
@@ -50,8 +46,8 @@ class AccountSearchForm(FilterForm):
 
 class AuditFilterForm(FilterForm):
     tenant = SelectField(_l("Tenant"), validate_choice=False)
-    action = StringField(_l("Action"), [Optional(), Length(max=64)], [_strip])
-    actor = StringField(_l("Auteur (e-mail ou nom)"), [Optional(), Length(max=254)], [_strip])
+    action = StringField(_l("Action"), [Optional(), Length(max=64)], [strip])
+    actor = StringField(_l("Auteur (e-mail ou nom)"), [Optional(), Length(max=254)], [strip])
     date_from = DateField(_l("Du"), [Optional()])
     date_to = DateField(_l("Au"), [Optional()])
 
@@ -63,21 +59,21 @@ class InviteForm(FlaskForm):
     email = StringField(
         _l("Adresse e-mail (identifiant)"),
         [InputRequired(), Email(_l("Adresse e-mail invalide.")), Length(max=254)],
-        [_strip],
+        [strip],
     )
-    last_name = StringField(_l("Nom"), [InputRequired(), Length(max=100)], [_strip])
-    first_name = StringField(_l("Prénom"), [InputRequired(), Length(max=100)], [_strip])
+    last_name = StringField(_l("Nom"), [InputRequired(), Length(max=100)], [strip])
+    first_name = StringField(_l("Prénom"), [InputRequired(), Length(max=100)], [strip])
     commercial_name = StringField(
-        _l("Nom commercial"), [InputRequired(), Length(max=200)], [_strip]
+        _l("Nom commercial"), [InputRequired(), Length(max=200)], [strip]
     )
-    orias = StringField(_l("Numéro ORIAS"), [Optional(), Orias()], [_strip])
+    orias = StringField(_l("Numéro ORIAS"), [Optional(), Orias()], [strip])
     # The tenant's list, "Pas d'affiliation" (value "") first.
     affiliation = SelectField(_l("Affiliation"))
-    address = StringField(_l("Adresse"), [InputRequired(), Length(max=200)], [_strip])
-    address2 = StringField(_l("Complément d'adresse"), [Optional(), Length(max=200)], [_strip])
-    postal_code = StringField(_l("Code postal"), [InputRequired(), PostalCode()], [_strip])
-    city = StringField(_l("Ville"), [InputRequired(), Length(max=100)], [_strip])
-    phone = StringField(_l("Téléphone"), [InputRequired(), PhoneNumber()], [_strip])
+    address = StringField(_l("Adresse"), [InputRequired(), Length(max=200)], [strip])
+    address2 = StringField(_l("Complément d'adresse"), [Optional(), Length(max=200)], [strip])
+    postal_code = StringField(_l("Code postal"), [InputRequired(), PostalCode()], [strip])
+    city = StringField(_l("Ville"), [InputRequired(), Length(max=100)], [strip])
+    phone = StringField(_l("Téléphone"), [InputRequired(), PhoneNumber()], [strip])
     mobile = StringField(
-        _l("Téléphone portable (facultatif)"), [Optional(), PhoneNumber(mobile=True)], [_strip]
+        _l("Téléphone portable (facultatif)"), [Optional(), PhoneNumber(mobile=True)], [strip]
     )

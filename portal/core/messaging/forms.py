@@ -11,11 +11,9 @@ from flask_wtf.file import MultipleFileField
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
+from portal.core.accounts.validators import strip
+
 REQUIRED = _l("Ce champ est obligatoire.")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class HelpRequestForm(FlaskForm):
@@ -47,11 +45,11 @@ class ContactForm(FlaskForm):
     """« Nous contacter », for visitors (no account needed)."""
 
     name = StringField(
-        _l("Nom et prénom"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=200)]
+        _l("Nom et prénom"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=200)]
     )
     email = EmailField(
         _l("Adresse e-mail"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(REQUIRED),
             Email(_l("Saisissez une adresse e-mail valide (ex. : nom@exemple.fr).")),
@@ -59,6 +57,6 @@ class ContactForm(FlaskForm):
         ],
     )
     subject = StringField(
-        _l("Objet"), filters=[_strip], validators=[DataRequired(REQUIRED), Length(max=300)]
+        _l("Objet"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=300)]
     )
     body = TextAreaField(_l("Votre message"))
