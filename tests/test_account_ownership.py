@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.core.accounts.models import Account, AccountStatus, Profile
 from portal.core.accounts.ownership import AccountOwned, get_owned_or_404
-from portal.core.tenants import tenant_scope, unscoped
+from portal.core.tenants import unscoped
 from portal.extensions import db
 
 
@@ -29,35 +28,14 @@ class Letter(AccountOwned, _Scratch):
     subject: Mapped[str] = mapped_column(String(50))
 
 
-def _account(email, collaborator="Léa"):
-    account = Account(
-        email=email,
-        status=AccountStatus.ACTIVE,
-        first_name="A",
-        last_name="B",
-        commercial_name=f"Agence {email}",
-        address="1 rue",
-        postal_code="75001",
-        city="Paris",
-        phone="+33140000000",
-    )
-    holder = Profile(account=account, name="A B", email=email, is_holder=True)
-    other = Profile(account=account, name=collaborator, email=email)
-    db.session.add_all([account, holder, other])
-    db.session.flush()
-    return account, other
-
-
 @pytest.fixture
-def letters(app, tenant_ids):
+def letters(app, make_account, make_profile):
+    mine = make_account("resilimo", "moi@example.fr")
+    lea = make_profile(mine, "Léa")
+    theirs = make_account("resilimo", "eux@example.fr")
     with app.app_context():
         _Scratch.metadata.create_all(db.engine, tables=[Letter.__table__])
-        with tenant_scope(tenant_ids["resilimo"]):
-            mine, lea = _account("moi@example.fr")
-            theirs, _ = _account("eux@example.fr")
-            db.session.commit()
-            ids = {"mine": (mine.id, mine.session_version, lea.id), "theirs": theirs.id}
-        yield ids
+        yield {"mine": (mine.id, mine.session_version, lea), "theirs": theirs.id}
         db.session.rollback()
         with unscoped():
             db.session.query(Letter).delete()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.core.accounts.closure import purge, purge_account
-from portal.core.accounts.models import Account, AccountStatus, AccountToken, Profile, TokenPurpose
+from portal.core.accounts.models import Account, AccountStatus, AccountToken, TokenPurpose
 from portal.core.accounts.tokens import issue_token
 from portal.core.jobs import Job, drain, get_runtime, sweep
 from portal.core.storage import storage, tenant_key
@@ -183,18 +183,16 @@ def close_and_age(app, account, days_ago: int = 31) -> None:
 
 
 def test_the_purge_deletes_the_personal_data_and_the_login(
-    app, holder, make_account, login, sent_emails, new_audit_entries
+    app, holder, make_account, make_profile, login, sent_emails, new_audit_entries
 ):
     client, account = holder
     document = add_document(app, account, b"%PDF-1.4 mine")
     neighbour = make_account(email="voisin@agence-fournier.fr")
     kept = add_document(app, neighbour, b"%PDF-1.4 kept")
+    make_profile(account, "Emma", email="emma@agence-fournier.fr", phone="+33600000000")
     with app.app_context(), tenant_scope(account.tenant_id):
         row = db.session.get(Account, account.id)
         row.letterhead_lines = ["www.agence-fournier.fr"]
-        db.session.add(
-            Profile(account=row, name="Emma", email="emma@agence-fournier.fr", phone="+33600000000")
-        )
         issue_token(row, TokenPurpose.RESET_PASSWORD, timedelta(hours=2))
         key = db.session.get(ProfessionalDocument, document).storage_key
         kept_key = db.session.get(ProfessionalDocument, kept).storage_key

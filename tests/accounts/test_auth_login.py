@@ -111,13 +111,9 @@ def test_next_is_followed_only_within_the_site(client_for, make_account, log_in)
         assert response.headers["Location"] == "/", evil
 
 
-def test_several_profiles_go_to_the_profile_choice(app, client_for, make_account, log_in):
-    from portal.core.accounts.models import Profile
-
+def test_several_profiles_go_to_the_profile_choice(client_for, make_account, make_profile, log_in):
     account = make_account()
-    with app.app_context(), tenant_scope(account.tenant_id):
-        db.session.add(Profile(account_id=account.id, name="Emma", email="emma@agence.fr"))
-        db.session.commit()
+    make_profile(account, "Emma", email="emma@agence.fr")
     response = log_in(client_for("resilimo"), account.email, account.password, next="/compte/")
     assert response.headers["Location"].startswith("/compte/profil?next=/compte/")
 

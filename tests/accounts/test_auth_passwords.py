@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from portal.core.accounts.models import Account, AccountToken, Profile
+from portal.core.accounts.models import Account, AccountToken
 from portal.core.accounts.passwords import verify_password
 from portal.core.audit import AuditEntry
 from portal.core.tenants import tenant_scope
@@ -146,14 +146,10 @@ def test_a_link_of_one_tenant_is_unknown_on_another(
 
 
 def test_change_password_keeps_this_session_and_ends_the_others(
-    app, client_for, make_account, sign_in, csrf_token, sent_emails
+    app, client_for, make_account, make_profile, sign_in, csrf_token, sent_emails
 ):
     account = make_account()
-    with app.app_context(), tenant_scope(account.tenant_id):
-        emma = Profile(account_id=account.id, name="Emma", email="emma@agence-fournier.fr")
-        db.session.add(emma)
-        db.session.commit()
-        emma_id = emma.id
+    emma_id = make_profile(account, "Emma", email="emma@agence-fournier.fr")
     client = sign_in(client_for("resilimo"), account, emma_id)
     other = sign_in(client_for("resilimo"), account, account.holder_profile_id)
 

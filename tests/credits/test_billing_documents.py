@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.accounts.models import Account
 from portal.core.credits.billing import issue_monthly_invoices, issue_receipt
 from portal.core.credits.billing.amounts import split_vat, vat_breakdown
 from portal.core.credits.billing.jobs import issue_previous_month_invoices
@@ -35,23 +35,6 @@ def paris(*args) -> datetime:
     return datetime(*args, tzinfo=PARIS).astimezone(UTC)
 
 
-def new_account(email: str) -> int:
-    account = Account(
-        email=email,
-        status=AccountStatus.ACTIVE,
-        first_name="Jeanne",
-        last_name="Compta",
-        commercial_name="Agence Compta",
-        address="1 rue de la République",
-        postal_code="69002",
-        city="Lyon",
-        phone="+33478000000",
-    )
-    db.session.add_all([account, Profile(account=account, name="J", email=email, is_holder=True)])
-    db.session.commit()
-    return account.id
-
-
 @pytest.fixture
 def resilimo(app, tenant_ids):
     def enter():
@@ -61,9 +44,8 @@ def resilimo(app, tenant_ids):
 
 
 @pytest.fixture
-def account_id(app, resilimo):
-    with app.app_context(), resilimo():
-        return new_account("compta@example.fr")
+def account_id(make_account):
+    return make_account("resilimo", "compta@example.fr").id
 
 
 def pay(account_id: int, cents: int, ref: str, when: datetime | None = None) -> Payment:
@@ -256,14 +238,16 @@ def test_each_line_is_rounded_to_the_cent_half_up():
     assert vat_breakdown([]) == {}
 
 
-def test_the_monthly_job_invoices_every_tenant_once(app, tenant_ids, account_id, resilimo):
+def test_the_monthly_job_invoices_every_tenant_once(
+    app, tenant_ids, account_id, resilimo, make_account
+):
+    other = make_account("horizon", "other@example.com").id
     with app.app_context():
         with resilimo():
             pay(account_id, 5000, "pay-1")
             send(account_id, 378, "one", paris(2026, 8, 31, 22, 0))
             db.session.commit()
         with tenant_scope(tenant_ids["horizon"]):
-            other = new_account("other@example.com")
             pay(other, 5000, "pay-2")
             send(other, 297, "two", paris(2026, 8, 1, 0, 5))
             db.session.commit()

@@ -7,14 +7,12 @@ lost, late or repeated. The reconcile job catches payments nobody reported on.
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select, update
 
-from portal.core.accounts.models import Account, AccountStatus, Profile
 from portal.core.credits.ledger import balance_cents
 from portal.core.credits.models import (
     BillingDocument,
@@ -43,38 +41,14 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
-def _make_account(app, tenant_id: int, email: str):
-    with app.app_context(), tenant_scope(tenant_id):
-        account = Account(
-            email=email,
-            status=AccountStatus.ACTIVE,
-            first_name="Jean",
-            last_name="Fournier",
-            commercial_name="Agence Fournier Assurances",
-            address="3 place Victor Hugo",
-            postal_code="38000",
-            city="Grenoble",
-            phone="+33476000000",
-        )
-        profile = Profile(account=account, name="Jean Fournier", email=email, is_holder=True)
-        db.session.add_all([account, profile])
-        db.session.commit()
-        return account.id, account.session_version, profile.id
-
-
 @pytest.fixture
-def agent(app, client_for, tenant_ids):
+def agent(make_account, logged_in):
     """``agent(email=…)`` → a logged-in resilimo test client with ``.account_id``."""
 
     def make(email: str = "jean@agence-fournier.fr"):
-        account_id, version, profile_id = _make_account(app, tenant_ids["resilimo"], email)
-        client = client_for("resilimo")
-        with client.session_transaction(base_url=f"http://{client.host}") as session:
-            session["_user_id"] = f"{account_id}:{version}"
-            session["_fresh"] = True
-            session["last_seen"] = time.time()
-            session["profile_id"] = profile_id
-        client.account_id = account_id
+        account = make_account("resilimo", email)
+        client = logged_in(account)
+        client.account_id = account.id
         return client
 
     return make

@@ -18,7 +18,7 @@ from routewalk import all_routes
 
 from portal import create_app
 from portal.core import drafts
-from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.accounts.models import Account, Profile
 from portal.core.credits.models import BillingDocument, DocumentType
 from portal.core.messaging import operations, taxonomy
 from portal.core.messaging.models import ConversationKind
@@ -65,24 +65,15 @@ TENANT_WIDE = {
 CAPABILITY_PARAMS = {"token", "ref"}
 
 
-def _account(tenant_id: int, email: str, name: str) -> dict:
+def _belongings(account_ref, collaborator_id: int) -> dict:
+    """The account's rows the crawl aims at: its profiles, a professional document, a receipt, a
+    draft and a help request with a file."""
+    tenant_id = account_ref.tenant_id
     with tenant_scope(tenant_id):
-        account = Account(
-            email=email,
-            password_hash=None,
-            status=AccountStatus.ACTIVE,
-            first_name="Camille",
-            last_name="Durand",
-            commercial_name=name,
-            address="1 rue de la Paix",
-            postal_code="75002",
-            city="Paris",
-            phone="+33140000000",
-        )
-        holder = Profile(account=account, name="Camille Durand", email=email, is_holder=True)
-        collaborator = Profile(account=account, name=f"Collaborateur {name}", email=email)
-        db.session.add_all([account, holder, collaborator])
-        db.session.flush()
+        account = db.session.get(Account, account_ref.id)
+        holder = db.session.get(Profile, account_ref.holder_profile_id)
+        collaborator = db.session.get(Profile, collaborator_id)
+        name = account.commercial_name
         document = ProfessionalDocument(
             account_id=account.id,
             kind=DocumentKind.ORIAS_CERTIFICATE,
@@ -135,14 +126,22 @@ def _conversation(tenant_id: int, account, profile):
 
 
 @pytest.fixture
-def world(app, tenant_ids):
+def world(app, make_account, make_profile):
+    made = {}
+    for who, slug, email, name in (
+        ("victim", "resilimo", "victime@example.fr", MARKER),
+        ("neighbour", "resilimo", "voisin@example.fr", "Agence Voisine"),
+        ("foreigner", "msr", "ailleurs@example.fr", "Agence Ailleurs"),
+    ):
+        account = make_account(
+            slug, email, first_name="Camille", last_name="Durand", commercial_name=name
+        )
+        made[who] = (account, make_profile(account, f"Collaborateur {name}"))
     with app.app_context():
-        victim = _account(tenant_ids["resilimo"], "victime@example.fr", MARKER)
-        neighbour = _account(tenant_ids["resilimo"], "voisin@example.fr", "Agence Voisine")
-        foreigner = _account(tenant_ids["msr"], "ailleurs@example.fr", "Agence Ailleurs")
-        for who in (victim, neighbour, foreigner):
+        world = {who: _belongings(*refs) for who, refs in made.items()}
+        for who in world.values():
             who["ids"] = (who["account"].id, who["account"].session_version, who["holder"].id)
-        yield {"victim": victim, "neighbour": neighbour, "foreigner": foreigner}
+        yield world
 
 
 def _logged_in(app, host: str, who: dict):

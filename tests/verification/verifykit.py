@@ -3,17 +3,17 @@ tokens, small real files, the development mailbox."""
 
 from __future__ import annotations
 
-import html
 import io
 
 from sqlalchemy import select
+from webkit import PDF_BYTES, png_bytes, text_of
 
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
 from portal.testing.accounts import PASSWORD, AccountRef, create_account
 from portal.testing.web import csrf_token, logged_in
 
-__all__ = ["PASSWORD", "csrf_token", "logged_in"]
+__all__ = ["PASSWORD", "PDF_BYTES", "csrf_token", "logged_in", "png_bytes", "text_of"]
 
 
 def form_token(client, url: str, base_url: str | None = None) -> str:
@@ -23,31 +23,12 @@ def form_token(client, url: str, base_url: str | None = None) -> str:
     return csrf_token(response.get_data(as_text=True))
 
 
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def png_bytes(size: tuple[int, int] = (4, 4)) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
-
-
 def jpeg_bytes() -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
     Image.new("RGB", (4, 4), (30, 30, 200)).save(out, "JPEG")
     return out.getvalue()
-
-
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 def make_agent(
