@@ -226,9 +226,10 @@ def backoffice_pages():
     Called once per application, for every installed plugin. Each view is a
     ``@handler(Access.STAFF)`` (or ``Access.ADMIN``) view, else start-up fails. A plugin's pages
     are ``backoffice.<plugin>.<endpoint>`` at ``/backoffice/t/<tenant_slug>/<plugin><rule>``: the
-    operator picked the tenant, the view runs in its scope (``picked_tenant()``) and receives
-    ``tenant_slug``, and the page answers 404 for a tenant where the plugin is off. A core module's
-    pages are ``backoffice.<endpoint>`` at ``/backoffice<rule>``, across tenants.
+    operator picked the tenant, the view runs in its scope and receives it as ``tenant``
+    (``picked_tenant()`` gives it too), and the page answers 404 for a tenant where the plugin is
+    off. A core module's pages are ``backoffice.<endpoint>`` at ``/backoffice<rule>``, across
+    tenants.
     """
 
 

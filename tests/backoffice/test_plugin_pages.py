@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.core.accounts.models import Account
-from portal.core.backoffice import BackofficeMenuItem, BackofficePage, picked_tenant, registry
+from portal.core.backoffice import BackofficeMenuItem, BackofficePage, registry
 from portal.core.demo import load_demo
 from portal.core.plugins import PluginError, PluginInfo, PortalPlugins, hookimpl
 from portal.core.web.pipeline import Access, Load, handler
@@ -28,7 +28,7 @@ HOME = "/backoffice/t/{slug}/bo_sample/"
 
 
 @handler(Access.STAFF)
-def accounts_page(tenant_slug):
+def accounts_page(tenant):
     """The picked tenant's accounts (a query through its scope), with a link to the first."""
     emails = db.session.scalars(select(Account.email).order_by(Account.email)).all()
     first = db.session.scalar(select(Account.id).order_by(Account.id))
@@ -36,19 +36,19 @@ def accounts_page(tenant_slug):
     return render_template_string(
         '{% extends "backoffice/layout.html" %}{% block content %}'
         "<p data-page>{{ slug }}: {{ emails }} {{ link }}</p>{% endblock %}",
-        slug=picked_tenant().slug,
+        slug=tenant.slug,
         emails=", ".join(emails),
         link=link,
     )
 
 
 @handler(Access.STAFF, load={"account_id": Load(Account)})
-def account_page(tenant_slug, account):
+def account_page(tenant, account):
     return account.email
 
 
 @handler(Access.ADMIN)
-def settings_page(tenant_slug):
+def settings_page(tenant):
     return "réglages"
 
 

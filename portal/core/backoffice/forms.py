@@ -63,9 +63,7 @@ class InviteForm(FlaskForm):
     )
     last_name = StringField(_l("Nom"), [InputRequired(), Length(max=100)], [strip])
     first_name = StringField(_l("Prénom"), [InputRequired(), Length(max=100)], [strip])
-    commercial_name = StringField(
-        _l("Nom commercial"), [InputRequired(), Length(max=200)], [strip]
-    )
+    commercial_name = StringField(_l("Nom commercial"), [InputRequired(), Length(max=200)], [strip])
     orias = StringField(_l("Numéro ORIAS"), [Optional(), Orias()], [strip])
     # The tenant's list, "Pas d'affiliation" (value "") first.
     affiliation = SelectField(_l("Affiliation"))

@@ -20,7 +20,8 @@ order, so no view can forget a step::
 
 Back-office handlers (``Access.STAFF`` / ``Access.ADMIN``) run across tenants (``unscoped``),
 unless their URL names a tenant (``<tenant_slug>``): the operator picked it, the handler then runs
-in that tenant's scope, and a plugin's page answers 404 for a tenant where the plugin is off.
+in that tenant's scope and receives it as ``tenant`` (a ``CurrentTenant``), and a plugin's page
+answers 404 for a tenant where the plugin is off.
 
 The plugin gate (:func:`plugin_gate`) runs before every other ``before_request`` function but the
 tenant's resolution, so a disabled plugin's URL is a 404 for every method — before CSRF, rate
@@ -104,7 +105,7 @@ def handler(
         @wraps(view)
         def run(**values: Any):
             try:
-                with _scope_for(access, values):
+                with _scope_for(access, values, loads):
                     try:
                         _load(loads, values, access)
                     except _LoginNeeded:
@@ -128,8 +129,9 @@ def handler(
 # --- 1. load ----------------------------------------------------------------------------------
 
 
-def _scope_for(access: Access, values: dict):
-    """Staff pages cross tenants, unless their URL names the tenant the operator picked."""
+def _scope_for(access: Access, values: dict, loads: dict[str, Load]):
+    """Staff pages cross tenants, unless their URL names the tenant the operator picked: the
+    view then receives it as ``tenant`` (unless it loads ``tenant_slug`` itself)."""
     if not access.is_staff:
         return nullcontext()
     from portal.core.tenants import tenant_scope, unscoped
@@ -139,6 +141,9 @@ def _scope_for(access: Access, values: dict):
         return unscoped()
     tenant = _staff_tenant(slug)
     g.backoffice_tenant = tenant
+    if "tenant_slug" not in loads:
+        del values["tenant_slug"]
+        values["tenant"] = tenant
     return tenant_scope(tenant.id)
 
 

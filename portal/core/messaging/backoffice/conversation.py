@@ -19,6 +19,7 @@ from portal.core.messaging.backoffice_forms import (
 )
 from portal.core.messaging.models import Attachment, Author, Conversation, ConversationState
 from portal.core.storage import send_stored_file
+from portal.core.tenants import CurrentTenant
 from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
@@ -92,7 +93,7 @@ def _page(conversation, *, reply_form=None, note_form=None, assign_form=None):
 
 
 @handler(Access.STAFF, load=ONE_CONVERSATION)
-def show(tenant_slug: str, conversation: Conversation):
+def show(tenant: CurrentTenant, conversation: Conversation):
     page = _page(conversation)  # before: the page marks what is new since last time
     answers.mark_seen_by_staff(conversation)
     return page
@@ -104,7 +105,7 @@ def _show_error(form, exc: operations.MessagingError) -> None:
 
 
 @handler(Access.STAFF, load=ONE_CONVERSATION)
-def reply(tenant_slug: str, conversation: Conversation):
+def reply(tenant: CurrentTenant, conversation: Conversation):
     # The forms only parse (CSRFProtect checked the token for the whole app): the operation
     # judges the text and the files.
     form = OperatorReplyForm(prefix="reply")
@@ -114,7 +115,7 @@ def reply(tenant_slug: str, conversation: Conversation):
     try:
         with db.session.begin_nested():
             answers.reply_as_operator(
-                picked_tenant(), conversation, current_staff(), form.body.data, uploads
+                tenant, conversation, current_staff(), form.body.data, uploads
             )
     except operations.MessagingError as exc:
         _show_error(form, exc)
@@ -124,7 +125,7 @@ def reply(tenant_slug: str, conversation: Conversation):
 
 
 @handler(Access.STAFF, load=ONE_CONVERSATION)
-def note(tenant_slug: str, conversation: Conversation):
+def note(tenant: CurrentTenant, conversation: Conversation):
     form = NoteForm(prefix="note")
     try:
         with db.session.begin_nested():
@@ -137,7 +138,7 @@ def note(tenant_slug: str, conversation: Conversation):
 
 
 @handler(Access.STAFF, load=ONE_CONVERSATION)
-def assign(tenant_slug: str, conversation: Conversation):
+def assign(tenant: CurrentTenant, conversation: Conversation):
     form = _assign_form(conversation, AssignForm(prefix="assign"))
     staff = current_staff()
     if request.form.get("me"):
@@ -158,7 +159,7 @@ def assign(tenant_slug: str, conversation: Conversation):
 
 
 @handler(Access.STAFF, load=ONE_CONVERSATION)
-def close(tenant_slug: str, conversation: Conversation):
+def close(tenant: CurrentTenant, conversation: Conversation):
     if conversation.state == ConversationState.CLOSED:
         flash(_("Cette conversation est déjà clôturée."), "info")
         return _back(conversation)
@@ -168,7 +169,7 @@ def close(tenant_slug: str, conversation: Conversation):
 
 
 @handler(Access.STAFF, load=ONE_CONVERSATION)
-def reopen(tenant_slug: str, conversation: Conversation):
+def reopen(tenant: CurrentTenant, conversation: Conversation):
     if conversation.state != ConversationState.CLOSED:
         flash(_("Cette conversation est déjà ouverte."), "info")
         return _back(conversation)
@@ -178,7 +179,7 @@ def reopen(tenant_slug: str, conversation: Conversation):
 
 
 @handler(Access.STAFF, load={"attachment_id": Attachment})
-def attachment(tenant_slug: str, attachment: Attachment):
+def attachment(tenant: CurrentTenant, attachment: Attachment):
     """A file of one of the tenant's conversations (a deposit not sent yet is not one)."""
     if attachment.message_id is None:
         abort(404)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from portal.core.accounts.models import Account, Profile
-from portal.core.backoffice import current_staff, picked_tenant
+from portal.core.backoffice import current_staff
 from portal.core.backoffice.models import StaffUser
 from portal.core.backoffice.queries import all_tenants
 from portal.core.messaging import operations, rules, taxonomy
@@ -65,9 +65,8 @@ def tenants():
 
 
 @handler(Access.STAFF)
-def inbox(tenant_slug: str):
+def inbox(tenant: CurrentTenant):
     """The conversations of the tenant the URL names (the pipeline works in its scope)."""
-    tenant = picked_tenant()
     form = InboxFilterForm(request.args)
     _fill_choices(form, tenant)
     query = _filtered(select(Conversation), form)

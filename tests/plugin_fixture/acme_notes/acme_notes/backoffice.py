@@ -4,12 +4,11 @@ from flask import render_template
 from sqlalchemy import select
 
 from acme_notes.models import AcmeNote
-from portal.core.backoffice import picked_tenant
 from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
 
 @handler(Access.STAFF)
-def notes(tenant_slug):
+def notes(tenant):
     found = db.session.scalars(select(AcmeNote).order_by(AcmeNote.id)).all()
-    return render_template("acme_notes/backoffice.html", tenant=picked_tenant(), notes=found)
+    return render_template("acme_notes/backoffice.html", tenant=tenant, notes=found)
