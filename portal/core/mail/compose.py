@@ -5,14 +5,13 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from zoneinfo import ZoneInfo
 
 from flask import render_template
 
+from portal.core import clock
 from portal.core.mail.rendering import tenant_rendering
 from portal.core.tenants.config import CurrentTenant
 
@@ -85,7 +84,7 @@ def compose_email(
         message["Bcc"] = ", ".join(_addresses(bcc))
     if reply_to or sender.reply_to:
         message["Reply-To"] = reply_to or sender.reply_to
-    message["Date"] = format_datetime(datetime.now(ZoneInfo(tenant.config.timezone)))
+    message["Date"] = format_datetime(clock.local_now(tenant))
     message["Message-ID"] = make_msgid(domain=domain)
     # Tells mail servers not to answer with out-of-office replies (RFC 3834).
     message["Auto-Submitted"] = "auto-generated"

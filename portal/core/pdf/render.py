@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import format_date, get_locale
 from weasyprint import HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
+from portal.core import clock
 from portal.core.mail.rendering import tenant_rendering
 from portal.core.pdf.fetcher import LocalOnlyFetcher
 from portal.core.tenants.config import CurrentTenant
@@ -57,7 +57,7 @@ def _context(tenant: CurrentTenant) -> dict:
         "pdf_static": lambda name: (PDF_STATIC / name).as_uri(),
         "theme_static": lambda name: (theme_static / name).as_uri(),
         "theme_fonts_css": fonts_css.as_uri() if fonts_css.is_file() else None,
-        "letter_date": datetime.now(ZoneInfo(tenant.config.timezone)).date(),
+        "letter_date": clock.today(tenant),
         "long_date": long_date,
     }
 

@@ -8,24 +8,16 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 
 from portal.core import audit, uploads
 from portal.core.accounts.models import Account, Profile
-from portal.core.clock import now
 from portal.core.storage import storage, tenant_key
-from portal.core.tenants.config import CurrentTenant
 from portal.core.uploads import read_document
 from portal.core.verification.errors import UploadRefused
 from portal.core.verification.models import DocumentKind, DocumentStatus, ProfessionalDocument
 from portal.extensions import db
-
-
-def tenant_today(tenant: CurrentTenant) -> date:
-    """Today in the tenant's time zone: documents are valid through their expiry day there."""
-    return now().astimezone(ZoneInfo(tenant.config.timezone)).date()
 
 
 def upload_document(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
+from portal.core import clock
 from portal.core.accounts.models import Account
 from portal.core.plugins import ReadinessItem, current_plugins
 from portal.core.tenants import active_tenant_id, tenant_directory
@@ -43,12 +44,12 @@ def may_send(account: Account, tenant: CurrentTenant | None = None) -> bool:
 
 def core_items(tenant: CurrentTenant, account: Account | None) -> list[ReadinessItem]:
     """This module's items: a valid professional document, the signed platform mandate."""
-    from portal.core.verification.documents import has_valid_document, tenant_today
+    from portal.core.verification.documents import has_valid_document
     from portal.core.verification.mandate_signature import account_mandate
 
     document_done = mandate_done = False
     if account is not None:
-        document_done = has_valid_document(account, tenant_today(tenant))
+        document_done = has_valid_document(account, clock.today(tenant))
         mandate_done = account_mandate(account) is not None
     return [
         ReadinessItem(

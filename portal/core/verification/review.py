@@ -9,14 +9,13 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-from portal.core import audit
+from portal.core import audit, clock
 from portal.core.backoffice.models import StaffUser
 from portal.core.clock import now
 from portal.core.i18n import N_
 from portal.core.mail.jobs import queue_email
 from portal.core.tenants import tenant_directory, tenant_scope
 from portal.core.tenants.config import CurrentTenant
-from portal.core.verification.documents import tenant_today
 from portal.core.verification.errors import AlreadyReviewed, VerificationError
 from portal.core.verification.models import DocumentStatus, ProfessionalDocument
 from portal.core.verification.rules import add_months
@@ -24,7 +23,7 @@ from portal.core.verification.rules import add_months
 
 def default_expiry(document: ProfessionalDocument) -> date:
     tenant = tenant_directory().get(document.tenant_id)
-    return add_months(tenant_today(tenant), tenant.config.accounts.document_validity_months)
+    return add_months(clock.today(tenant), tenant.config.accounts.document_validity_months)
 
 
 def _check_pending(document: ProfessionalDocument) -> None:
@@ -37,7 +36,7 @@ def approve_document(document: ProfessionalDocument, staff: StaffUser, expires_o
     told by email. Runs in the back office (unscoped)."""
     _check_pending(document)
     tenant = tenant_directory().get(document.tenant_id)
-    if expires_on <= tenant_today(tenant):
+    if expires_on <= clock.today(tenant):
         raise VerificationError(_("La date de fin de validité doit être dans le futur."))
     document.status = DocumentStatus.APPROVED
     document.expires_on = expires_on

@@ -6,6 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import format_currency
 from flask_babel import gettext as _
 
+from portal.core import clock
 from portal.core.accounts import current_account, current_profile
 from portal.core.accounts.validators import display_phone
 from portal.core.identity import identity_provider
@@ -15,7 +16,7 @@ from portal.core.storage import send_stored_file
 from portal.core.tenants import current_tenant
 from portal.core.verification import identification
 from portal.core.verification import mandate as mandate_module
-from portal.core.verification.documents import account_documents, tenant_today, upload_document
+from portal.core.verification.documents import account_documents, upload_document
 from portal.core.verification.errors import (
     IdentityStartRefused,
     MandateAlreadySigned,
@@ -76,7 +77,7 @@ def documents():
         "verification/documents.html",
         form=form,
         documents=account_documents(account),
-        today=tenant_today(current_tenant()),
+        today=clock.today(current_tenant()),
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import (
     Response,
     abort,
@@ -20,6 +18,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
+from portal.core import clock
 from portal.core.accounts import letterhead as letterhead_rules
 from portal.core.accounts.account import forms, operations
 from portal.core.accounts.closure import REFUND_FEE_EUR_EXCL_VAT, grace_end, request_closure
@@ -34,7 +33,6 @@ from portal.core.accounts.session import (
 )
 from portal.core.accounts.session import choose_profile as choose_session_profile
 from portal.core.accounts.validators import AccountDataError, display_phone
-from portal.core.clock import now
 from portal.core.pdf import render_pdf
 from portal.core.ratelimit import limiter
 from portal.core.tenants import current_tenant
@@ -321,7 +319,7 @@ def export():
     account = current_account()
     operations.record("account.exported", account, current_profile())
     archive = build_export(account)
-    today = now().astimezone(ZoneInfo(current_tenant().config.timezone))
+    today = clock.local_now(current_tenant())
     return send_file(
         archive,
         mimetype="application/zip",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 
+from portal.core import clock
 from portal.core.credits.billing.documents import issue_monthly_invoices
 from portal.core.jobs import job
 from portal.core.tenants import Tenant, tenant_directory, unscoped
@@ -29,7 +27,7 @@ def issue_previous_month_invoices(
         if tenant is None:
             continue
         if year is None or month is None:
-            today = datetime.now(ZoneInfo(tenant.config.timezone)).date()
+            today = clock.today(tenant)
             run_year, run_month = previous_month(today)
         else:
             run_year, run_month = year, month
