@@ -68,6 +68,11 @@ def load_config(overrides: dict | None = None) -> dict:
             _env("IDENTITY_SANDBOX_DELAY_SECONDS", "20")
         ),
         "PORTAL_IDENTITY_SANDBOX_SMS_CODE": _env("IDENTITY_SANDBOX_SMS_CODE", "0") == "1",
+        # Antivirus on every upload: "dev" refuses the EICAR test file only; "clamd" streams each
+        # file to a ClamAV daemon ("host:port" or a Unix socket path). Down means refused.
+        "PORTAL_ANTIVIRUS": _env("ANTIVIRUS", "dev"),
+        "PORTAL_CLAMD_ADDRESS": _env("CLAMD_ADDRESS", "127.0.0.1:3310"),
+        "PORTAL_CLAMD_TIMEOUT_SECONDS": float(_env("CLAMD_TIMEOUT_SECONDS", "30")),
         "PORTAL_SCHEDULER_TICK_SECONDS": float(_env("SCHEDULER_TICK_SECONDS", "15")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "fr",
