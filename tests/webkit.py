@@ -11,11 +11,18 @@ from sqlalchemy import select
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
 
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def blank_pdf() -> bytes:
+    """A real one-page PDF, readable by every upload check (cross-reference table included)."""
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(595, 842)
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = blank_pdf()
 
 
 def png_bytes() -> bytes:

@@ -1,16 +1,33 @@
 """Documents users upload (identity documents, message attachments, deposits): what a file really
-is, judged by its content, and the checks every upload goes through once."""
+is, judged by its content, and the checks every upload goes through once — size, type, pixel
+count, active content in PDFs, antivirus."""
 
 from __future__ import annotations
 
 import io
+import logging
+import math
 import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask_babel import gettext as _
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from portal.core import antivirus
+
+log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+# A 10 MB file can still declare billions of pixels (a "pixel bomb"): refused from its header.
+MAX_IMAGE_PIXELS = 40_000_000
+
+# Dictionary keys and action types that make a PDF run something when opened or clicked.
+ACTIVE_PDF_KEYS = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles"})
+ACTIVE_PDF_ACTIONS = frozenset({"/JavaScript", "/Launch"})
 
 
 @dataclass(frozen=True)
@@ -31,24 +48,49 @@ def sniff_document(data: bytes) -> FileType | None:
         # A complete PDF ends with an end-of-file marker (scanners add a few bytes after it).
         return PDF if b"%%EOF" in data[-2048:] else None
     if data.startswith(b"\xff\xd8\xff"):
-        return JPEG if _image_parses(data) else None
+        return JPEG if _image_pixels(data) is not None else None
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG if data[12:16] == b"IHDR" and _image_parses(data) else None
+        return PNG if data[12:16] == b"IHDR" and _image_pixels(data) is not None else None
     return None
 
 
-def _image_parses(data: bytes) -> bool:
-    """A cheap real parse of the image's structure (Pillow, already there for WeasyPrint)."""
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - WeasyPrint depends on Pillow
-        return True
+def _image_pixels(data: bytes) -> float | None:
+    """The pixel count an image declares in its header, after Pillow's structural check (neither
+    decodes the pixels); None for a broken image. Past Pillow's own bomb limit: infinite."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            pixels = image.width * image.height
             image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return math.inf
     except Exception:  # noqa: BLE001 - Pillow raises many types for a broken file
-        return False
-    return True
+        return None
+    return pixels
+
+
+def pdf_is_active(data: bytes) -> bool:
+    """Whether a PDF carries content that runs or drops something (JavaScript, launch actions,
+    embedded files), looked for in its object tree: the objects of compressed
+    object streams and names written with ``#xx`` escapes are read as a viewer would."""
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    seen: set[int] = set()
+    stack = [reader.trailer]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if node.idnum in seen:
+                continue
+            seen.add(node.idnum)
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            if ACTIVE_PDF_KEYS.intersection(node) or node.get("/S") in ACTIVE_PDF_ACTIONS:
+                return True
+            stack.extend(value for key, value in node.items() if key != "/Parent")
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return False
 
 
 class UploadRefused(ValueError):
@@ -76,12 +118,13 @@ def display_name(declared: str | None, extension: str, default: str = "document"
 
 def read_document(stream: BinaryIO, declared_name: str | None, default_name: str = "document"):
     """Read an uploaded document and check it: not empty, at most 10 MB, a real PDF, JPEG or
-    PNG. Returns an :class:`AcceptedDocument`; raises :class:`UploadRefused`."""
+    PNG, at most 40 Mpx, no active content in a PDF, clean for the antivirus. Returns an
+    :class:`AcceptedDocument`; raises :class:`UploadRefused`."""
     data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if not data:
         raise UploadRefused(_("Le fichier est vide."))
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise UploadRefused(_("Le fichier dépasse la taille maximale de 10 Mo."))
+        raise UploadRefused(_("Le fichier est trop volumineux : 10 Mo au maximum."))
     file_type = sniff_document(data)
     if file_type is None:
         raise UploadRefused(
@@ -90,6 +133,57 @@ def read_document(stream: BinaryIO, declared_name: str | None, default_name: str
                 "Enregistrez votre document dans l'un de ces formats."
             )
         )
+    if file_type is PDF:
+        _check_pdf(data)
+    elif _image_pixels(data) > MAX_IMAGE_PIXELS:
+        raise UploadRefused(
+            _(
+                "Image trop grande : réduisez-la à 40 millions de pixels au plus "
+                "(par exemple 8000 × 5000)."
+            )
+        )
+    _scan(data)
     return AcceptedDocument(
         data, file_type, display_name(declared_name, file_type.extension, default_name)
     )
+
+
+def _check_pdf(data: bytes) -> None:
+    try:
+        active = pdf_is_active(data)
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError):
+        raise UploadRefused(
+            _(
+                "Ce PDF est illisible ou protégé par un mot de passe. "
+                "Enregistrez-le à nouveau sans protection, ou envoyez une image."
+            )
+        ) from None
+    if active:
+        raise UploadRefused(
+            _(
+                "Ce PDF contient du contenu actif (script, lancement d'application ou fichier "
+                "joint) : nous ne l'acceptons pas. Imprimez-le en PDF ou envoyez une image."
+            )
+        )
+
+
+def _scan(data: bytes) -> None:
+    """Every accepted file goes through the antivirus; a scanner that cannot answer refuses."""
+    try:
+        threat = antivirus.scanner().scan(data)
+    except antivirus.ScannerUnavailable:
+        log.exception("antivirus unavailable: upload refused")
+        raise UploadRefused(
+            _(
+                "Nous ne pouvons pas vérifier ce fichier pour le moment : il n'a pas été "
+                "enregistré. Réessayez dans quelques minutes."
+            )
+        ) from None
+    if threat is not None:
+        log.warning("upload refused by the antivirus: %s", threat)
+        raise UploadRefused(
+            _(
+                "Ce fichier contient un virus ou un programme malveillant : "
+                "il n'a pas été enregistré."
+            )
+        )

@@ -15,6 +15,7 @@ from datetime import date
 
 import pytest
 from routewalk import all_routes
+from webkit import PDF_BYTES
 
 from portal import create_app
 from portal.core import drafts
@@ -111,7 +112,7 @@ def _conversation(tenant_id: int, account, profile):
     """A help request of the account with a file, made the way the portal makes them."""
     tenant = tenant_directory().get(tenant_id)
     themes = taxonomy.taxonomy(tenant, taxonomy.account_category(tenant, account))
-    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    pdf = PDF_BYTES
     conversation = operations.start_conversation(
         tenant,
         account,

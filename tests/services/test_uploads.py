@@ -1,0 +1,171 @@
+"""Every upload goes through one check (portal.core.uploads.read_document): PDFs with active
+content, pixel bombs and files the antivirus flags are refused with a message the user can act
+on, and an antivirus that cannot answer refuses rather than lets the file through."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+from webkit import PDF_BYTES, png_bytes
+
+from portal import create_app
+from portal.core.antivirus.dev import EICAR
+from portal.core.uploads import UploadRefused, read_document
+
+
+def compressed_pdf(catalog_extra: bytes = b"", *extra_objects: bytes) -> bytes:
+    """A one-page PDF 1.5 whose objects all sit in a Flate-compressed object stream behind an
+    xref stream, as modern tools write them: a byte search sees none of its names.
+    ``extra_objects`` are numbered from 5."""
+    objects = [
+        b"<</Type/Catalog/Pages 3 0 R" + catalog_extra + b">>",
+        b"<</Type/Pages/Kids[4 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 3 0 R/MediaBox[0 0 595 842]>>",
+        *extra_objects,
+    ]
+    header, body = b"", b""
+    for number, obj in enumerate(objects, start=2):
+        header += b"%d %d " % (number, len(body))
+        body += obj + b"\n"
+    packed = zlib.compress(header + body)
+    out = b"%PDF-1.5\n"
+    object_stream_at = len(out)
+    out += (
+        b"1 0 obj<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>stream\n"
+        % (len(objects), len(header), len(packed))
+        + packed
+        + b"\nendstream endobj\n"
+    )
+    xref_at = len(out)
+    rows = [struct.pack(">BLH", 0, 0, 65535), struct.pack(">BLH", 1, object_stream_at, 0)]
+    rows += [struct.pack(">BLH", 2, 1, index) for index in range(len(objects))]
+    rows.append(struct.pack(">BLH", 1, xref_at, 0))
+    xref = b"".join(rows)
+    number = len(objects) + 2
+    return (
+        out
+        + b"%d 0 obj<</Type/XRef/Size %d/W[1 4 2]/Root 2 0 R/Length %d>>stream\n"
+        % (number, number + 1, len(xref))
+        + xref
+        + b"\nendstream endobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    )
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A tiny, well-formed PNG whose header declares ``width`` × ``height`` pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">L", len(data)) + kind + data + struct.pack(">L", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">LLBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def refusal(data: bytes, name: str = "document.pdf") -> str:
+    with pytest.raises(UploadRefused) as refused:
+        read_document(io.BytesIO(data), name)
+    return str(refused.value.message)
+
+
+ACTIVE = "Ce PDF contient du contenu actif"
+
+
+@pytest.mark.parametrize(
+    ("catalog", "objects"),
+    [
+        # JavaScript run at opening, its action name written with a #xx escape
+        (b"/OpenAction 5 0 R", (b"<</S/#4AavaScript/JS(app.alert(1))>>",)),
+        (b"/Names<</JavaScript 5 0 R>>", (b"<</Names[(x) 6 0 R]>>", b"<</S/JavaScript/JS(1)>>")),
+        (b"/OpenAction 5 0 R", (b"<</S/Launch/F(calc.exe)>>",)),
+        (b"/AA<</WC 5 0 R>>", (b"<</JS(app.launchURL('x'))>>",)),
+        (b"/Names<</EmbeddedFiles 5 0 R>>", (b"<</Names[(a.exe) 6 0 R]>>", b"<</F(a.exe)>>")),
+    ],
+    ids=["open-action-javascript", "document-javascript", "launch", "close-script", "embedded"],
+)
+def test_a_pdf_with_active_content_is_refused_even_inside_a_compressed_stream(
+    app, catalog, objects
+):
+    pdf = compressed_pdf(catalog, *objects)
+    assert b"JavaScript" not in pdf and b"Launch" not in pdf  # what a byte search would see
+    with app.test_request_context():
+        assert refusal(pdf).startswith(ACTIVE)
+
+
+def test_a_plain_pdf_and_one_opening_on_its_first_page_are_accepted(app):
+    with app.test_request_context():
+        for pdf in (PDF_BYTES, compressed_pdf(), compressed_pdf(b"/OpenAction[4 0 R/Fit]")):
+            assert read_document(io.BytesIO(pdf), "scan.pdf").file_type.content_type == (
+                "application/pdf"
+            )
+
+
+def test_a_password_protected_pdf_is_refused_with_a_way_out(app):
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("secret", algorithm="AES-128")
+    writer.write(out)
+    with app.test_request_context():
+        assert "protégé par un mot de passe" in refusal(out.getvalue())
+
+
+def test_a_pixel_bomb_is_refused_from_its_header(app):
+    with app.test_request_context():
+        assert refusal(png_declaring(8000, 5001), "photo.png").startswith("Image trop grande")
+        # far past Pillow's own limit: still "too large", not "unreadable"
+        assert refusal(png_declaring(100_000, 100_000), "photo.png").startswith("Image trop grande")
+
+
+def test_an_image_at_the_pixel_cap_is_accepted(app):
+    out = io.BytesIO()
+    Image.new("1", (8000, 5000)).save(out, "PNG")
+    with app.test_request_context():
+        assert read_document(io.BytesIO(out.getvalue()), "plan.png").file_type.extension == ".png"
+
+
+def test_a_file_over_10_mb_is_too_large(app):
+    with app.test_request_context():
+        big = PDF_BYTES + b"%" + b"0" * (10 * 1024 * 1024)
+        assert refusal(big) == "Le fichier est trop volumineux : 10 Mo au maximum."
+
+
+def image_carrying(text: bytes) -> bytes:
+    """A valid PNG with ``text`` in a comment chunk."""
+    from PIL.PngImagePlugin import PngInfo
+
+    info, out = PngInfo(), io.BytesIO()
+    info.add_text("Comment", text.decode("latin-1"))
+    Image.new("RGB", (4, 4)).save(out, "PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def test_the_development_scanner_refuses_the_eicar_test_file_inside_an_image(app):
+    infected = image_carrying(EICAR)
+    assert EICAR in infected
+    with app.test_request_context():
+        assert "contient un virus" in refusal(infected, "photo.png")
+        assert read_document(io.BytesIO(png_bytes()), "photo.png").data == png_bytes()
+
+
+def test_an_antivirus_that_does_not_answer_refuses_the_upload(app_config, unused_port):
+    down = create_app(
+        {
+            **app_config,
+            "PORTAL_ANTIVIRUS": "clamd",
+            "PORTAL_CLAMD_ADDRESS": f"127.0.0.1:{unused_port}",
+        }
+    )
+    with down.test_request_context():
+        assert "Nous ne pouvons pas vérifier ce fichier" in refusal(PDF_BYTES)
