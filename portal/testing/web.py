@@ -51,8 +51,17 @@ def post_form(client, page_url: str, data: dict, action: str | None = None, **kw
 def sign_in(client, account, profile_id: int | None = None, reauth: bool = False):
     """Log ``account`` (an ``AccountRef``) in on ``client``: ``profile_id`` already chosen,
     ``reauth``: the password typed again just now. Returns the client."""
+    from portal.core.accounts.session import open_session_record
+    from portal.core.tenants import tenant_directory, tenant_scope
+    from portal.extensions import db
+
+    with client.application.app_context(), tenant_scope(account.tenant_id):
+        tenant = tenant_directory().by_id(account.tenant_id)
+        key = open_session_record(account.id, tenant.config.accounts.session_max_hours)
+        db.session.commit()
     with client.session_transaction(base_url=f"http://{client.host}") as session:
         session["_user_id"] = f"{account.id}:{account.session_version}"
+        session["session_key"] = key
         session["_fresh"] = True
         session["last_seen"] = time.time()
         if profile_id is not None:
@@ -71,7 +80,14 @@ def logged_in(client_for, account, profile_id: int | None = None, reauth: bool =
 
 def sign_in_staff(client, staff):
     """Log the operator ``staff`` in on a back-office client (both login steps done)."""
+    from portal.core.backoffice.session import open_staff_record
+    from portal.extensions import db
+
+    with client.application.app_context():
+        key = open_staff_record(staff.id)
+        db.session.commit()
     with client.session_transaction(base_url=f"http://{client.host}") as session:
+        session["staff_session_key"] = key
         session["staff_id"] = staff.id
         session["staff_version"] = staff.session_version
         session["staff_2fa"] = True

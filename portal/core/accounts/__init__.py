@@ -21,7 +21,7 @@ from portal.core.accounts.models import Account, AccountStatus, AccountToken, Pr
 from portal.core.accounts.session import (
     current_account,
     current_profile,
-    enforce_idle_timeout,
+    enforce_session_limits,
     login_manager,
 )
 
@@ -49,5 +49,5 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     # The idle timeout is per tenant (enforced on each request); this only bounds the cookie.
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
-    app.before_request(enforce_idle_timeout)
+    app.before_request(enforce_session_limits)
     app.jinja_env.globals.update(current_account=current_account, current_profile=current_profile)

@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.accounts.session_records import SessionRecord
 from portal.core.tenants import TenantScoped
 from portal.extensions import db, str_enum
 
@@ -130,3 +131,14 @@ class AccountToken(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     account: Mapped[Account] = relationship()
+
+
+class AccountSession(SessionRecord, TenantScoped, db.Model):
+    """One login of an account on one device (``portal.core.accounts.session_records``)."""
+
+    __tablename__ = "account_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )

@@ -1,7 +1,8 @@
 """A visitor signs up (``self`` and ``approval`` modes) and activates the account (``self``).
 
 The answer never tells whether an address already has an account: a known address gets an email
-instead of a new account, and the visitor sees the same page either way. Each action runs in the
+instead of a new account, and the visitor sees the same page, after the same work (the password
+is hashed either way), so neither the page nor its timing tells. Each action runs in the
 caller's transaction and records its audit entry there.
 """
 
@@ -66,6 +67,8 @@ def sign_up(applicant: Applicant, password: str | None = None) -> Account | None
     mode = current_tenant().config.accounts.signup
     if mode == "invite":
         raise PermissionError("this tenant has no self sign-up")
+    # Hashed whether or not the address has an account: both answers take the same time.
+    password_hash = hash_password(password) if password else None
     existing = find_account(applicant.email)
     if existing is not None:
         _answer_signup_of_known_address(existing)
@@ -74,7 +77,7 @@ def sign_up(applicant: Applicant, password: str | None = None) -> Account | None
     try:
         with db.session.begin_nested():
             account = new_account(applicant, status)
-            account.password_hash = hash_password(password) if password else None
+            account.password_hash = password_hash
             account.terms_accepted_at = now()
     except IntegrityError:
         return None  # the same address signed up at the same instant: a known address now

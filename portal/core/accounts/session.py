@@ -1,13 +1,17 @@
-"""Who is logged in: the account (Flask-Login), the chosen profile, idle timeout, renewal.
+"""Who is logged in: the account (Flask-Login), the chosen profile, session limits, renewal.
 
-The session cookie carries ``<account id>:<session version>``; a password change bumps the
-version, which logs every other session out. Cookies are per host, and the loader only finds an
-account of the request's tenant, so a session never crosses tenants.
+The session cookie carries ``<account id>:<session version>`` and the key of the login's
+server-side record (``AccountSession``). A password change bumps the version, which logs every
+other session out; a logout revokes the record, so a cookie copied before is refused after; the
+record ends ``session_max_hours`` after login (a tenant setting) whatever the activity, besides
+the idle timeout. Cookies are per host, and the loader only finds an account and a record of the
+request's tenant, so a session never crosses tenants.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, request, session, url_for
@@ -15,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 
-from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.accounts.models import Account, AccountSession, AccountStatus, Profile
+from portal.core.accounts.session_records import live_record, open_record, revoke, revoke_key
 from portal.extensions import db
 
 login_manager = LoginManager()
@@ -39,7 +44,10 @@ def _load_account(user_id: str) -> Account | None:
     account = db.session.get(Account, account_id)  # tenant-scoped: another tenant's id is None
     if account is None or account.session_version != version:
         return None
-    return account if account.status in LOGIN_STATUSES else None
+    if account.status not in LOGIN_STATUSES:
+        return None
+    record = live_record(AccountSession, session.get("session_key"))
+    return account if record is not None and record.account_id == account.id else None
 
 
 def account_limit_key() -> str:
@@ -64,20 +72,39 @@ def safe_next(target: str | None) -> str | None:
 
 def log_in(account: Account) -> None:
     """Start a fresh session for ``account`` (renewed: nothing from before login survives)."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _end_session()
     session.permanent = True
     login_user(account)
+    max_hours = g.tenant.config.accounts.session_max_hours
+    session["session_key"] = open_session_record(account.id, max_hours)
     session["last_seen"] = time.time()
     if len(active_profiles(account)) == 1:
         session["profile_id"] = active_profiles(account)[0].id
 
 
+def open_session_record(account_id: int, max_hours: int) -> str:
+    """A server-side record of a new login, ending ``max_hours`` later; returns the cookie's
+    key."""
+    return open_record(AccountSession, timedelta(hours=max_hours), account_id=account_id)
+
+
 def log_out() -> None:
-    lang = session.get("lang")
+    """End this session, on the server too: its cookie, even copied, opens nothing any more."""
     logout_user()
+    _end_session()
+
+
+def log_out_everywhere(account: Account) -> None:
+    """« Se déconnecter de tous les appareils »: every session of ``account`` ends, this one
+    included."""
+    revoke(AccountSession, AccountSession.account_id == account.id)
+    log_out()
+
+
+def _end_session() -> None:
+    """Revoke the record of this cookie, if any, and clear the cookie but its language."""
+    revoke_key(AccountSession, session.get("session_key"))
+    lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
@@ -113,20 +140,27 @@ def choose_profile(profile: Profile) -> None:
     g.pop("current_profile", None)
 
 
-def enforce_idle_timeout():
-    """``before_request``: log out a session left idle longer than the tenant allows."""
+def enforce_session_limits():
+    """``before_request``: log out a session left idle longer than the tenant allows, or whose
+    record has ended (past its lifetime, or logged out from another device)."""
     tenant = g.get("tenant")
-    if tenant is None or not current_user.is_authenticated:
+    if tenant is None or "session_key" not in session:
         return None
+    if not current_user.is_authenticated:
+        return _expired(_l("Votre session a pris fin. Reconnectez-vous."))
     now = time.time()
     idle_limit = tenant.config.accounts.idle_timeout_minutes * 60
     if now - session.get("last_seen", now) > idle_limit:
-        log_out()
-        flash(
-            _l("Votre session a expiré après une période d'inactivité. Reconnectez-vous."), "info"
+        return _expired(
+            _l("Votre session a expiré après une période d'inactivité. Reconnectez-vous.")
         )
-        if request.method == "GET":
-            return redirect(url_for("auth.login", next=request.full_path))
-        return None
     session["last_seen"] = now
+    return None
+
+
+def _expired(message):
+    log_out()
+    flash(message, "info")
+    if request.method == "GET":
+        return redirect(url_for("auth.login", next=request.full_path))
     return None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, String, func
+from sqlalchemy import DateTime, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.core.accounts.session_records import SessionRecord
 from portal.extensions import db, str_enum
 
 
@@ -39,3 +40,14 @@ class StaffUser(db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == StaffRole.ADMIN
+
+
+class StaffSession(SessionRecord, db.Model):
+    """One back-office login of a staff member (``portal.core.accounts.session_records``)."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )

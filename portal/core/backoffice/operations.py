@@ -1,7 +1,9 @@
 """Staff accounts and their login: password, then a TOTP code, with failed attempts counted.
 
-Failed attempts are counted from the audit log (entries of the last 15 minutes for the email
-typed): the count is shared by every web process and needs no table of its own. Callers commit.
+Failed attempts are counted from the audit log (entries for the email typed): the count is
+shared by every web process and needs no table of its own. Five failures in 15 minutes block the
+email from the client address that made them, so a stranger elsewhere cannot lock an operator
+out; a hundred in an hour block it from anywhere (ASVS 2.2.1). Callers commit.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import request
 from sqlalchemy import func, select
 
 from portal.core import audit
@@ -25,8 +28,10 @@ from portal.core.backoffice.models import StaffRole, StaffUser
 from portal.core.clock import now
 from portal.extensions import db
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per email and client address, in FAILURE_WINDOW
 FAILURE_WINDOW = timedelta(minutes=15)
+MAX_HOURLY_FAILURES = 100  # per email, from any address, in HOURLY_WINDOW
+HOURLY_WINDOW = timedelta(hours=1)
 FAILURE_ACTIONS = ("backoffice.login_failed", "backoffice.totp_failed")
 CLI_ACTOR = "portal staff (CLI)"
 # The account password policy, in plain words for the command line (no request, so no
@@ -46,7 +51,11 @@ class BadCredentials(Exception):
 
 
 class TooManyAttempts(Exception):
-    """Too many failures for this email lately: no check is even tried until the window ends."""
+    """Too many failures for this email lately: no check is even tried until ``window`` ends."""
+
+    def __init__(self, window: timedelta):
+        super().__init__(window)
+        self.window = window
 
 
 def checked_email(email: str) -> str:
@@ -130,19 +139,32 @@ def _existing(email: str) -> StaffUser:
 # --- login ---------------------------------------------------------------------------------------
 
 
-def recent_failures(email: str) -> int:
-    """Failed passwords and codes for ``email`` in the window, since its last full login."""
-    since = now() - FAILURE_WINDOW
+def recent_failures(
+    email: str, window: timedelta = FAILURE_WINDOW, from_client: bool = True
+) -> int:
+    """Failed passwords and codes for ``email`` in ``window`` (from this request's client
+    address unless ``from_client`` is false), since its last full login."""
+    since = now() - window
     staff = staff_by_email(email or "")
     if staff is not None and staff.last_login_at is not None:
         since = max(since, _aware(staff.last_login_at))
-    return db.session.scalar(
-        select(func.count(AuditEntry.id)).where(
-            AuditEntry.action.in_(FAILURE_ACTIONS),
-            AuditEntry.actor_label == _label(email),
-            AuditEntry.created_at >= since,
-        )
+    query = select(func.count(AuditEntry.id)).where(
+        AuditEntry.action.in_(FAILURE_ACTIONS),
+        AuditEntry.actor_label == _label(email),
+        AuditEntry.created_at >= since,
     )
+    if from_client:
+        query = query.where(AuditEntry.ip == request.remote_addr)
+    return db.session.scalar(query)
+
+
+def _refuse_if_throttled(email: str) -> None:
+    """``TooManyAttempts`` if ``email`` failed too often from this client, or from anywhere
+    within the hour."""
+    if recent_failures(email) >= MAX_FAILURES:
+        raise TooManyAttempts(FAILURE_WINDOW)
+    if recent_failures(email, HOURLY_WINDOW, from_client=False) >= MAX_HOURLY_FAILURES:
+        raise TooManyAttempts(HOURLY_WINDOW)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -168,14 +190,16 @@ def _record_failure(action: str, email: str, staff: StaffUser | None, **details)
 
 def check_password(email: str, password: str) -> StaffUser:
     """First step of a login. Raises ``TooManyAttempts`` or ``BadCredentials``."""
-    if recent_failures(email) >= MAX_FAILURES:
+    try:
+        _refuse_if_throttled(email)
+    except TooManyAttempts:
         audit.record(
             "backoffice.login_throttled",
             actor_type="staff",
             actor_id=None,
             actor_label=_label(email),
         )
-        raise TooManyAttempts
+        raise
     staff = staff_by_email(email or "")
     usable = staff is not None and staff.active
     if not verify_password(staff.password_hash if usable else None, password or ""):
@@ -203,8 +227,7 @@ def check_second_factor(staff: StaffUser, code: str) -> bool:
 
     Raises ``TooManyAttempts`` once the email has failed too often (password and codes alike).
     """
-    if recent_failures(staff.email) >= MAX_FAILURES:
-        raise TooManyAttempts
+    _refuse_if_throttled(staff.email)
     enrolling = staff.totp_confirmed_at is None
     if not totp.accept_code(staff, code):
         _record_failure(

@@ -96,6 +96,8 @@ class Accounts(Strict):
     # sets a first password from an emailed link.
     signup: Literal["self", "approval", "invite"] = "self"
     idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
+    # Absolute lifetime of a session, counted from login whatever the activity.
+    session_max_hours: int = Field(12, ge=1, le=7 * 24)
     activation_link_hours: int = Field(72, ge=1)
     reset_link_hours: int = Field(2, ge=1, le=72)
     closure_grace_days: int = Field(30, ge=1)

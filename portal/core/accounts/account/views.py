@@ -29,6 +29,7 @@ from portal.core.accounts.session import (
     active_profiles,
     current_account,
     current_profile,
+    log_out_everywhere,
     safe_next,
 )
 from portal.core.accounts.session import choose_profile as choose_session_profile
@@ -279,6 +280,20 @@ def letterhead_pdf():
         mimetype="application/pdf",
         headers={"Content-Disposition": 'inline; filename="apercu-entete.pdf"'},
     )
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+@handler(Access.ACCOUNT)
+def log_out_all_devices():
+    """« Se déconnecter de tous les appareils »: every session of the account ends, this one
+    too (a lost phone, a shared computer)."""
+    account = current_account()
+    operations.record("account.logged_out_everywhere", account, current_profile())
+    log_out_everywhere(account)
+    flash(_("Vous êtes déconnecté de tous les appareils."), "success")
+    return redirect(flask_url_for("auth.login"))
 
 
 # --- Closure and export ---------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Pages that take an email address answer the same whatever the address, and links (activation,
 first password, reset) that are unknown, used or expired answer 404 with a page offering a new
-one. Login failures are rate limited per address and per client (``portal.core.ratelimit``).
+one. Login failures are rate limited (``portal.core.ratelimit``) per client, per address and
+client together (a stranger elsewhere cannot lock a real user out), and per address by the hour
+(ASVS 2.2.1); emails asked for are limited per client and per address.
 """
 
 from __future__ import annotations
@@ -39,13 +41,16 @@ from portal.core.ratelimit import client_ip, limiter
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler
 
-# Failed attempts only (a successful login costs nothing): per address on this tenant, and per
-# client address, whatever the email tried.
-LOGIN_PER_EMAIL = "5 per minute"
+# Failed attempts only (a successful login costs nothing): per client address whatever the email
+# tried; per address on this tenant from one client; per address from anywhere, by the hour.
 LOGIN_PER_IP = "20 per minute"
+LOGIN_PER_EMAIL_AND_IP = "5 per minute"
+LOGIN_PER_EMAIL_HOURLY = "100 per hour"
 CHECKS_PER_ACCOUNT = "5 per minute"  # re-authentication, change of password
-# Requests that send an email (sign-up, forgotten password, new links): per client address.
+# Requests that send an email (sign-up, forgotten password, new links): per client address, and
+# per address typed, so nobody floods one mailbox from many clients.
 EMAILS_PER_IP = "10 per minute"
+EMAILS_PER_EMAIL = "5 per hour"
 
 
 def _failed(response) -> bool:
@@ -58,6 +63,18 @@ def _email_sent(response) -> bool:
 
 def _tenant_email_key() -> str:
     return f"{current_tenant().id}:{normalize_email(request.form.get('email'))}"
+
+
+def _tenant_email_client_key() -> str:
+    return f"{_tenant_email_key()}:{client_ip()}"
+
+
+def _limit_emails(view):
+    """The limits of a form that sends an email: per client, and per address typed."""
+    view = limiter.limit(
+        EMAILS_PER_EMAIL, key_func=_tenant_email_key, methods=["POST"], deduct_when=_email_sent
+    )(view)
+    return limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)(view)
 
 
 def _signup_mode() -> str:
@@ -75,7 +92,7 @@ def _home_after_login(account, target: str | None):
 
 
 @handler(Access.ANONYMOUS)
-@limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
+@_limit_emails
 def signup():
     mode = _signup_mode()
     if mode == "invite":
@@ -165,7 +182,7 @@ def _email_request(kind: str, action):
 
 
 @handler(Access.ANONYMOUS)
-@limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
+@_limit_emails
 def resend_activation():
     return _email_request("activation", registration.resend_activation)
 
@@ -182,7 +199,7 @@ def link_sent():
 
 
 @handler(Access.ANONYMOUS)
-@limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
+@_limit_emails
 def first_connection():
     if _signup_mode() == "self":
         abort(404)
@@ -216,7 +233,12 @@ def set_password(token: str):
 
 @handler(Access.ANONYMOUS)
 @limiter.limit(LOGIN_PER_IP, key_func=client_ip, methods=["POST"], deduct_when=_failed)
-@limiter.limit(LOGIN_PER_EMAIL, key_func=_tenant_email_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    LOGIN_PER_EMAIL_AND_IP, key_func=_tenant_email_client_key, methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    LOGIN_PER_EMAIL_HOURLY, key_func=_tenant_email_key, methods=["POST"], deduct_when=_failed
+)
 def login():
     if request.method == "GET" and current_account() is not None:
         return _home_after_login(current_account(), request.args.get("next"))
@@ -281,7 +303,7 @@ def reauth():
 
 
 @handler(Access.ANONYMOUS)
-@limiter.limit(EMAILS_PER_IP, methods=["POST"], deduct_when=_email_sent)
+@_limit_emails
 def forgot_password():
     return _email_request("reinitialisation", password_changes.send_password_reset)
 
@@ -333,8 +355,12 @@ def change_password():
 
 
 def too_many_attempts(error):
-    """429 from the rate limiter: the page the user was on, with a clear message."""
-    message = _("Trop de tentatives. Pour protéger votre compte, réessayez dans une minute.")
+    """429 from the rate limiter: the page the user was on, with a clear message saying how
+    long to wait (a minute, or an hour for the hourly limits)."""
+    if error.limit.limit.get_expiry() > 60:
+        message = _("Trop de tentatives. Pour protéger votre compte, réessayez dans une heure.")
+    else:
+        message = _("Trop de tentatives. Pour protéger votre compte, réessayez dans une minute.")
     if request.endpoint == "auth.login":
         return _render_login(LoginForm(), throttled=message), 429
     return render_template("auth/too_many.html", message=message), 429

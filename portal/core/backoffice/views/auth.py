@@ -17,8 +17,8 @@ from portal.core.backoffice.session import (
 from portal.core.ratelimit import client_ip, limiter
 from portal.core.web.pipeline import Access, handler
 
-# Per client address, failed attempts only; per email, failures are counted in the audit log
-# (``operations.recent_failures``), whatever the address.
+# Per client address, failed attempts only; per email (with and without the client address),
+# failures are counted in the audit log (``operations.recent_failures``).
 ATTEMPTS_PER_IP = "20 per minute"
 
 
@@ -41,10 +41,10 @@ def _next_page() -> str | None:
     return None
 
 
-def _too_many_attempts() -> str:
+def _too_many_attempts(error: operations.TooManyAttempts) -> str:
     return _(
         "Trop de tentatives infructueuses pour ce compte. Réessayez dans %(minutes)d minutes.",
-        minutes=int(operations.FAILURE_WINDOW.total_seconds() // 60),
+        minutes=int(error.window.total_seconds() // 60),
     )
 
 
@@ -57,8 +57,8 @@ def login():
     if form.validate_on_submit():
         try:
             staff = operations.check_password(form.email.data, form.password.data)
-        except operations.TooManyAttempts:
-            form.form_errors.append(_too_many_attempts())
+        except operations.TooManyAttempts as error:
+            form.form_errors.append(_too_many_attempts(error))
         except operations.BadCredentials:
             # The same words for an unknown email and a wrong password.
             form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))
@@ -85,9 +85,9 @@ def second_factor():
     if form.validate_on_submit():
         try:
             accepted = operations.check_second_factor(staff, form.code.data)
-        except operations.TooManyAttempts:
+        except operations.TooManyAttempts as error:
             end_staff_session()
-            flash(_too_many_attempts(), "error")
+            flash(_too_many_attempts(error), "error")
             return redirect(url_for("backoffice.login"))
         if accepted:
             complete_staff_login(staff)

@@ -1,0 +1,67 @@
+"""Server-side login sessions: the signed cookie carries a random key, the database its record.
+
+Every web process reads the same rows, so a logout (or « Se déconnecter de tous les appareils »)
+ends the session everywhere: a cookie captured before is refused after. A record also ends at its
+absolute lifetime, counted from login whatever the activity. Only the key's hash is stored.
+Accounts (``AccountSession``, tenant-scoped) and staff (``StaffSession``) share these rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, String, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.clock import now
+from portal.extensions import db
+
+
+def digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class SessionRecord:
+    """Mixin of a session's record: the key's hash, login time, absolute end, revocation."""
+
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def open_record(model: type[SessionRecord], lifetime: timedelta, **owner) -> str:
+    """Add a record of ``model`` for ``owner`` ending after ``lifetime``; return the raw key
+    (for the cookie). Written in the caller's transaction."""
+    raw = secrets.token_urlsafe(32)
+    moment = now()
+    db.session.add(
+        model(key_hash=digest(raw), created_at=moment, expires_at=moment + lifetime, **owner)
+    )
+    return raw
+
+
+def live_record(model: type[SessionRecord], raw: str | None):
+    """The record of the key ``raw`` if neither revoked nor past its lifetime, else None."""
+    if not raw:
+        return None
+    return db.session.scalar(
+        select(model).where(
+            model.key_hash == digest(raw), model.revoked_at.is_(None), model.expires_at > now()
+        )
+    )
+
+
+def revoke(model: type[SessionRecord], *criteria) -> None:
+    """End the live records of ``model`` matching ``criteria`` (in the caller's transaction)."""
+    db.session.execute(
+        update(model).where(*criteria, model.revoked_at.is_(None)).values(revoked_at=now())
+    )
+
+
+def revoke_key(model: type[SessionRecord], raw: str | None) -> None:
+    """End the record of the key ``raw`` (a logout); nothing if there is none."""
+    if raw:
+        revoke(model, model.key_hash == digest(raw))
