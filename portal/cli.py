@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -215,25 +216,29 @@ def scheduler_command():
     run_scheduler(current_app)
 
 
-@cli.command("run")
+@cli.command("run", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@with_appcontext
 def run_command(host: str, port: int):
-    """Development: web server + in-process worker + scheduler, demo data on first start."""
+    """Development: web server + in-process worker + scheduler, demo data on first start.
+
+    Runs in development mode (its sandboxes and development mailbox) unless ``PORTAL_MODE``
+    says otherwise, e.g. ``demo``.
+    """
     from portal.core.demo import load_demo
     from portal.core.jobs import start_embedded
 
-    app = current_app._get_current_object()
+    app = create_app({"PORTAL_MODE": os.environ.get("PORTAL_MODE") or "development"})
     suffix = app.config.get("PORTAL_DEV_HOST_SUFFIX") or "localhost"
     # Links in emails sent by jobs (no request to take the host from) open this server.
     if not app.config.get("PORTAL_TENANT_URL_TEMPLATE"):
         app.config["PORTAL_TENANT_URL_TEMPLATE"] = f"http://{{slug}}.{suffix}:{port}/"
-    load_demo(app)
-    start_embedded(app)
-    click.echo("Portail prêt / Portal ready:")
-    for slug, url in tenant_urls(app, port=port):
-        click.echo(f"  {slug:24} {url}")
+    with app.app_context():
+        load_demo(app)
+        start_embedded(app)
+        click.echo("Portail prêt / Portal ready:")
+        for slug, url in tenant_urls(app, port=port):
+            click.echo(f"  {slug:24} {url}")
     click.echo(f"  {'dev mailbox':24} http://<tenant>.localhost:{port}/_dev/mailbox")
     # Flask's CLI turns app.run() into a no-op; serve with Werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -2,6 +2,10 @@
 
 With nothing set, the portal runs on a SQLite file, a local storage folder, in-process jobs and
 development mail/SMS boxes under ``var/``. Production sets the database, Redis and S3 variables.
+
+``PORTAL_MODE`` says what kind of deployment runs: ``production`` (the default, so a forgotten
+setting never opens a development door), ``development`` (set by ``portal run`` and the tests) or
+``demo`` (a public demonstration that keeps its sandboxes and says so on every page).
 """
 
 from __future__ import annotations
@@ -11,6 +15,17 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+MODES = ("production", "development", "demo")
+
+# Settings whose value is a stand-in that must never serve real users: name → sandbox value.
+SANDBOX_SETTINGS = {
+    "PORTAL_MAIL": "dev",
+    "PORTAL_SMS": "dev",
+    "PORTAL_IDENTITY": "sandbox",
+    "PORTAL_PAYMENT": "sandbox",
+    "PORTAL_ANTIVIRUS": "dev",
+}
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -31,11 +46,24 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def development_tools(config) -> bool:
+    """Whether sandboxes and their pages (mailbox, sandbox bank, sandbox identity) may run."""
+    return config["PORTAL_MODE"] in ("development", "demo")
+
+
+def sandboxes(config) -> list[str]:
+    """The sandbox settings in use, as ``NAME=value``."""
+    return [
+        f"{name}={value}" for name, value in SANDBOX_SETTINGS.items() if config.get(name) == value
+    ]
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config mapping; ``overrides`` (tests) win over the environment."""
     overrides = dict(overrides or {})
     data_dir = Path(overrides.get("PORTAL_DATA_DIR") or _env("DATA_DIR", str(PROJECT_ROOT / "var")))
     config = {
+        "PORTAL_MODE": _env("MODE", "production"),
         "PORTAL_DATA_DIR": str(data_dir),
         "PORTAL_TENANTS_DIR": _env("TENANTS_DIR", str(PROJECT_ROOT / "tenants")),
         # Host suffix that maps <slug>.<suffix> to a tenant in development.
@@ -64,6 +92,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "PORTAL_SMS_HTTP_TOKEN": _env("SMS_HTTP_TOKEN"),
         # Strong identity verification (eIDAS): "sandbox" simulates the provider's whole lifecycle.
         "PORTAL_IDENTITY": _env("IDENTITY", "sandbox"),
+        # Payment provider for buying credit: "sandbox" is a simulated bank with its own pages.
+        "PORTAL_PAYMENT": _env("PAYMENT", "sandbox"),
         "PORTAL_IDENTITY_SANDBOX_DELAY_SECONDS": float(
             _env("IDENTITY_SANDBOX_DELAY_SECONDS", "20")
         ),
@@ -84,6 +114,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     }
     config.update(overrides)
+    if config["PORTAL_MODE"] not in MODES:
+        raise ValueError(
+            f"PORTAL_MODE must be one of {', '.join(MODES)}, not {config['PORTAL_MODE']!r}"
+        )
+    # Over HTTPS the __Host- prefix pins the cookie to this exact host, path / and Secure.
+    config.setdefault(
+        "SESSION_COOKIE_NAME", "__Host-session" if config["SESSION_COOKIE_SECURE"] else "session"
+    )
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(Path(config["PORTAL_DATA_DIR"]))
     return config

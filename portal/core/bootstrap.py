@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from portal.config import sandboxes
 from portal.core import (  # noqa: F401 - database: SQLite pragmas
     accounts,
     backoffice,
@@ -58,7 +59,23 @@ CORE_HOOK_MODULES = {
 }
 
 
+class SandboxInProduction(RuntimeError):
+    """Production mode with a stand-in provider configured: the app refuses to start."""
+
+
+def check_mode(config) -> None:
+    """In production, refuse to start while a sandbox is configured, naming each setting."""
+    found = sandboxes(config)
+    if config["PORTAL_MODE"] == "production" and found:
+        raise SandboxInProduction(
+            f"PORTAL_MODE=production refuses sandbox providers: {', '.join(found)}. "
+            "Configure real ones, or set PORTAL_MODE=demo (a demonstration, with a banner on "
+            "every page) or PORTAL_MODE=development."
+        )
+
+
 def init_app(app: Flask) -> None:
+    check_mode(app.config)
     plugins = PortalPlugins()
     for name, module in CORE_HOOK_MODULES.items():
         plugins.register_core(name, module)

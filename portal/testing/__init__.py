@@ -102,6 +102,7 @@ def app_config(tmp_path_factory, database_url, backend, portal_plugins, portal_t
     data_dir = tmp_path_factory.mktemp("data")
     return {
         "TESTING": True,
+        "PORTAL_MODE": "development",
         "SECRET_KEY": "test-secret",
         "PORTAL_DATA_DIR": str(data_dir),
         "PORTAL_STORAGE_PATH": str(data_dir / "files"),

@@ -1,12 +1,13 @@
 """The development mailbox: emails and SMS recorded per tenant instead of being sent.
 
 It backs ``PORTAL_MAIL=dev`` and ``PORTAL_SMS=dev`` and shows what was "sent" at
-``/_dev/mailbox`` on each tenant's host. With neither set to ``dev`` the pages do not exist.
+``/_dev/mailbox`` on each tenant's host. With neither set to ``dev`` the pages do not exist, and
+production mode refuses to start with either (``portal.core.bootstrap.check_mode``): anyone on a
+tenant's host can read its mailbox, reset links included.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -17,7 +18,6 @@ from portal.core.devbox.store import record_email, record_sms
 __all__ = ["DevboxMessage", "devbox_enabled", "init_app", "record_email", "record_sms"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-log = logging.getLogger(__name__)
 
 
 def devbox_enabled(config) -> bool:
@@ -32,9 +32,3 @@ def init_app(app: Flask) -> None:
 
     app.template_folders.append(TEMPLATES)
     app.register_blueprint(blueprint)
-    if not (app.debug or app.testing):
-        # Anyone on a tenant's host can read its mailbox (reset links included).
-        log.warning(
-            "development mailbox on (/_dev/mailbox): emails and SMS are kept, not sent; "
-            "production sets PORTAL_MAIL=smtp and PORTAL_SMS=http"
-        )

@@ -6,13 +6,13 @@ then a decision taken by a scheduled job after ``PORTAL_IDENTITY_SANDBOX_DELAY_S
 20 s), optionally followed by an SMS code (``PORTAL_IDENTITY_SANDBOX_SMS_CODE=1``). A file named
 or containing "refus", or the "simulate a failure" box, makes it fail.
 
-Never run the sandbox in production: anyone could "verify" themselves. A real provider
-implements :class:`IdentityProvider` and is added to ``PROVIDERS``.
+Production mode refuses to start with the sandbox (anyone could "verify" themselves); a demo
+says so on every page. A real provider implements :class:`IdentityProvider` and is added to
+``PROVIDERS``.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -42,7 +42,6 @@ __all__ = [
     "init_app",
 ]
 
-log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -66,8 +65,6 @@ def init_app(app: Flask) -> None:
 
         app.template_folders.append(TEMPLATES)
         app.register_blueprint(blueprint)
-        if not app.config.get("TESTING") and not app.debug:
-            log.warning("PORTAL_IDENTITY=sandbox: identity verifications are simulated")
 
 
 def identity_provider() -> IdentityProvider:

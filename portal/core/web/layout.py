@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale
 
 from portal.core.plugins import current_plugins
@@ -68,4 +68,5 @@ def register_layout_context(app: Flask) -> None:
             "main_menu": main_menu,
             "language_links": language_links,
             "current_locale": lambda: str(get_locale()),
+            "demo_mode": current_app.config["PORTAL_MODE"] == "demo",
         }

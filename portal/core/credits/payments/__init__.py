@@ -42,7 +42,9 @@ def init_app(app: Flask) -> None:
 
     if TEMPLATES not in [Path(folder).resolve() for folder in app.template_folders]:
         app.template_folders.append(TEMPLATES)
-    register_provider(app, SandboxProvider())
+    if app.config["PORTAL_PAYMENT"] == "sandbox":  # refused in production mode
+        register_provider(app, SandboxProvider())
+        app.register_blueprint(bank_views.blueprint)
     # App-level rules with "credits." endpoints: the billing pages may own a "credits" blueprint.
     rule = app.add_url_rule
     rule("/compte/credits", "credits.buy", views.buy, methods=["GET", "POST"])
@@ -53,4 +55,3 @@ def init_app(app: Flask) -> None:
         csrf.exempt(views.payment_notification),
         methods=["POST"],
     )
-    app.register_blueprint(bank_views.blueprint)
