@@ -17,6 +17,9 @@ from smkit import (
     png_bytes,
     text_of,
 )
+from uploadkit import compressed_pdf, image_carrying
+
+from portal.core.antivirus.dev import EICAR
 
 DEPOSIT = "/secure-messaging/documents"
 
@@ -138,3 +141,21 @@ def test_another_account_cannot_see_open_remove_or_send_the_documents(
     assert listed(text_of(member_client.get(DEPOSIT))) == [
         ("Justificatif de domicile", "facture-secrete.pdf")
     ]
+
+
+def test_active_pdfs_viruses_and_oversized_files_are_refused_next_to_the_file(
+    member_client,
+):
+    assert location(add(member_client, "Avis d'imposition", PDF_BYTES, "avis.pdf"))
+    scripted = compressed_pdf(b"/OpenAction 5 0 R", b"<</S/JavaScript/JS(app.alert(1))>>")
+    oversized = PDF_BYTES[:-7] + b"0" * (10 * 1024 * 1024) + b"\n%%EOF\n"
+    for data, name, problem in (
+        (scripted, "facture.pdf", "Ce PDF contient du contenu actif"),
+        (image_carrying(EICAR), "rib.png", "Ce fichier contient un virus"),
+        (oversized, "scan.pdf", "Le fichier est trop volumineux : 10 Mo au maximum."),
+    ):
+        page = text_of(add(member_client, "Relevé d'identité bancaire", data, name))
+        assert re.search(rf'<p class="error" id="file-error">« {name} » : {problem}', page), name
+        # the chosen type stays chosen and the document already added stays
+        assert re.search(r"<option selected value=\"Relevé d'identité bancaire\">", page)
+        assert listed(page) == [("Avis d'imposition", "avis.pdf")]

@@ -5,71 +5,15 @@ on, and an antivirus that cannot answer refuses rather than lets the file throug
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 from PIL import Image
+from uploadkit import compressed_pdf, image_carrying, png_declaring
 from webkit import PDF_BYTES, png_bytes
 
 from portal import create_app
 from portal.core.antivirus.dev import EICAR
 from portal.core.uploads import UploadRefused, read_document
-
-
-def compressed_pdf(catalog_extra: bytes = b"", *extra_objects: bytes) -> bytes:
-    """A one-page PDF 1.5 whose objects all sit in a Flate-compressed object stream behind an
-    xref stream, as modern tools write them: a byte search sees none of its names.
-    ``extra_objects`` are numbered from 5."""
-    objects = [
-        b"<</Type/Catalog/Pages 3 0 R" + catalog_extra + b">>",
-        b"<</Type/Pages/Kids[4 0 R]/Count 1>>",
-        b"<</Type/Page/Parent 3 0 R/MediaBox[0 0 595 842]>>",
-        *extra_objects,
-    ]
-    header, body = b"", b""
-    for number, obj in enumerate(objects, start=2):
-        header += b"%d %d " % (number, len(body))
-        body += obj + b"\n"
-    packed = zlib.compress(header + body)
-    out = b"%PDF-1.5\n"
-    object_stream_at = len(out)
-    out += (
-        b"1 0 obj<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>stream\n"
-        % (len(objects), len(header), len(packed))
-        + packed
-        + b"\nendstream endobj\n"
-    )
-    xref_at = len(out)
-    rows = [struct.pack(">BLH", 0, 0, 65535), struct.pack(">BLH", 1, object_stream_at, 0)]
-    rows += [struct.pack(">BLH", 2, 1, index) for index in range(len(objects))]
-    rows.append(struct.pack(">BLH", 1, xref_at, 0))
-    xref = b"".join(rows)
-    number = len(objects) + 2
-    return (
-        out
-        + b"%d 0 obj<</Type/XRef/Size %d/W[1 4 2]/Root 2 0 R/Length %d>>stream\n"
-        % (number, number + 1, len(xref))
-        + xref
-        + b"\nendstream endobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
-    )
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    """A tiny, well-formed PNG whose header declares ``width`` × ``height`` pixels."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">L", len(data)) + kind + data + struct.pack(">L", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">LLBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00"))
-        + chunk(b"IEND", b"")
-    )
 
 
 def refusal(data: bytes, name: str = "document.pdf") -> str:
@@ -139,16 +83,6 @@ def test_a_file_over_10_mb_is_too_large(app):
     with app.test_request_context():
         big = PDF_BYTES + b"%" + b"0" * (10 * 1024 * 1024)
         assert refusal(big) == "Le fichier est trop volumineux : 10 Mo au maximum."
-
-
-def image_carrying(text: bytes) -> bytes:
-    """A valid PNG with ``text`` in a comment chunk."""
-    from PIL.PngImagePlugin import PngInfo
-
-    info, out = PngInfo(), io.BytesIO()
-    info.add_text("Comment", text.decode("latin-1"))
-    Image.new("RGB", (4, 4)).save(out, "PNG", pnginfo=info)
-    return out.getvalue()
 
 
 def test_the_development_scanner_refuses_the_eicar_test_file_inside_an_image(app):

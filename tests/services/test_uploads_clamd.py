@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+from uploadkit import image_carrying
 from webkit import PDF_BYTES
 
 from portal import create_app
@@ -82,8 +83,6 @@ def test_clamd_finds_eicar_alone_and_inside_a_document(clamd, transport):
 
 
 def test_an_upload_flagged_by_clamd_is_refused_and_a_clean_one_kept(app_config, clamd):
-    from test_uploads import image_carrying
-
     scanned = create_app(
         {**app_config, "PORTAL_ANTIVIRUS": "clamd", "PORTAL_CLAMD_ADDRESS": clamd["unix"]}
     )

@@ -4,8 +4,10 @@ bounded, a refused file changes nothing, and only the account sees its own files
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
+from uploadkit import compressed_pdf, image_carrying
 from verifykit import (
     PDF_BYTES,
     form_token,
@@ -16,6 +18,7 @@ from verifykit import (
     text_of,
 )
 
+from portal.core.antivirus.dev import EICAR
 from portal.core.storage import storage
 from portal.core.tenants import tenant_scope
 from portal.core.verification.models import DocumentKind, DocumentStatus, ProfessionalDocument
@@ -106,12 +109,29 @@ def test_a_fake_png_header_is_refused(app, agent, agent_client):
     assert _documents(app, agent) == []
 
 
-def test_a_file_over_10_mb_is_refused_with_a_message(app, agent, agent_client):
+def test_a_file_over_10_mb_is_too_large_next_to_the_field_and_the_choice_is_kept(
+    app, agent, agent_client
+):
     big = PDF_BYTES[:-7] + b"0" * (10 * 1024 * 1024) + b"\n%%EOF\n"
     response = _upload(agent_client, big, "gros.pdf", kind="statutes")
     page = text_of(response)
-    assert "Le fichier dépasse la taille maximale de 10 Mo." in page
+    assert "Le fichier est trop volumineux : 10 Mo au maximum." in page
+    assert 'id="file-error"' in page
     assert '<option selected value="statutes">' in page
+    assert _documents(app, agent) == []
+
+
+def test_a_pdf_running_a_script_or_a_file_with_a_virus_is_refused_next_to_the_field(
+    app, agent, agent_client
+):
+    scripted = compressed_pdf(b"/OpenAction 5 0 R", b"<</S/JavaScript/JS(app.alert(1))>>")
+    for data, name, problem in (
+        (scripted, "attestation.pdf", "Ce PDF contient du contenu actif"),
+        (image_carrying(EICAR), "kbis.png", "Ce fichier contient un virus"),
+    ):
+        page = text_of(_upload(agent_client, data, name, kind="kbis"))
+        assert re.search(rf'<p class="error" id="file-error">{problem}', page), name
+        assert '<option selected value="kbis">' in page
     assert _documents(app, agent) == []
 
 
