@@ -18,6 +18,7 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from portal.core import antivirus
+from portal.core.accounts.validators import BIDI_CONTROLS
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +110,10 @@ class AcceptedDocument:
 
 
 def display_name(declared: str | None, extension: str, default: str = "document") -> str:
-    """The user's file name for display and download, with the extension of the real type."""
+    """The user's file name for display and download, with the extension of the real type
+    (control characters and those that reorder the display are dropped)."""
     base = re.split(r"[\\/]", declared or "")[-1]
-    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip()
+    base = BIDI_CONTROLS.sub("", re.sub(r"[\x00-\x1f\x7f]", "", base)).strip()
     stem = base.rsplit(".", 1)[0].strip() if "." in base else base
     return (stem[:200] or default) + extension
 

@@ -19,6 +19,10 @@ from portal.core.accounts.passwords import policy_failures
 # Metropolitan France and the overseas departments and territories.
 PHONE_REGIONS = ("FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
 
+# Invisible marks that reorder the text around them (U+202E shows "Dupont\u202eexe.pdf" as
+# "Dupontfdp.exe"): a name carrying one reads differently on screen, in emails and in letters.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
 
 class AccountDataError(ValueError):
     """Data the caller must correct; ``field`` names the form field the message belongs to."""
@@ -65,6 +69,19 @@ def display_phone(e164: str | None) -> str:
         return ""
     number = phonenumbers.parse(e164, "FR")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+class NoBidiControls:
+    """A name or address as typed, without the invisible characters that reorder its display."""
+
+    def __call__(self, form, field):
+        if field.data and BIDI_CONTROLS.search(field.data):
+            raise ValidationError(
+                _l(
+                    "Ce texte contient des caractères invisibles qui changent son sens de "
+                    "lecture : saisissez-le à nouveau au clavier."
+                )
+            )
 
 
 class Orias:

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from portal.core.accounts.validators import Orias, PhoneNumber, PostalCode, strip
+from portal.core.accounts.validators import NoBidiControls, Orias, PhoneNumber, PostalCode, strip
 
 
 class LoginForm(FlaskForm):
@@ -61,16 +61,26 @@ class InviteForm(FlaskForm):
         [InputRequired(), Email(_l("Adresse e-mail invalide.")), Length(max=254)],
         [strip],
     )
-    last_name = StringField(_l("Nom"), [InputRequired(), Length(max=100)], [strip])
-    first_name = StringField(_l("Prénom"), [InputRequired(), Length(max=100)], [strip])
-    commercial_name = StringField(_l("Nom commercial"), [InputRequired(), Length(max=200)], [strip])
+    last_name = StringField(
+        _l("Nom"), [InputRequired(), Length(max=100), NoBidiControls()], [strip]
+    )
+    first_name = StringField(
+        _l("Prénom"), [InputRequired(), Length(max=100), NoBidiControls()], [strip]
+    )
+    commercial_name = StringField(
+        _l("Nom commercial"), [InputRequired(), Length(max=200), NoBidiControls()], [strip]
+    )
     orias = StringField(_l("Numéro ORIAS"), [Optional(), Orias()], [strip])
     # The tenant's list, "Pas d'affiliation" (value "") first.
     affiliation = SelectField(_l("Affiliation"))
-    address = StringField(_l("Adresse"), [InputRequired(), Length(max=200)], [strip])
-    address2 = StringField(_l("Complément d'adresse"), [Optional(), Length(max=200)], [strip])
+    address = StringField(
+        _l("Adresse"), [InputRequired(), Length(max=200), NoBidiControls()], [strip]
+    )
+    address2 = StringField(
+        _l("Complément d'adresse"), [Optional(), Length(max=200), NoBidiControls()], [strip]
+    )
     postal_code = StringField(_l("Code postal"), [InputRequired(), PostalCode()], [strip])
-    city = StringField(_l("Ville"), [InputRequired(), Length(max=100)], [strip])
+    city = StringField(_l("Ville"), [InputRequired(), Length(max=100), NoBidiControls()], [strip])
     phone = StringField(_l("Téléphone"), [InputRequired(), PhoneNumber()], [strip])
     mobile = StringField(
         _l("Téléphone portable (facultatif)"), [Optional(), PhoneNumber(mobile=True)], [strip]

@@ -11,7 +11,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
-from portal.core.accounts.validators import strip
+from portal.core.accounts.validators import NoBidiControls, strip
 
 REQUIRED = _l("Ce champ est obligatoire.")
 
@@ -45,7 +45,9 @@ class ContactForm(FlaskForm):
     """« Nous contacter », for visitors (no account needed)."""
 
     name = StringField(
-        _l("Nom et prénom"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=200)]
+        _l("Nom et prénom"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=200), NoBidiControls()],
     )
     email = EmailField(
         _l("Adresse e-mail"),

@@ -8,7 +8,7 @@ from wtforms import BooleanField, EmailField, HiddenField, IntegerField, Passwor
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from portal.core.accounts.letterhead import MAX_LINE_LENGTH
-from portal.core.accounts.validators import PhoneNumber, strip
+from portal.core.accounts.validators import NoBidiControls, PhoneNumber, strip
 
 REQUIRED = _l("Ce champ est obligatoire.")
 EMAIL = _l("Saisissez une adresse e-mail valide (ex. : nom@agence.fr).")
@@ -20,7 +20,7 @@ class ProfileForm(FlaskForm):
     name = StringField(
         _l("Nom"),
         filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=200)],
+        validators=[DataRequired(REQUIRED), Length(max=200), NoBidiControls()],
     )
     email = EmailField(
         _l("Email"), filters=[strip], validators=[DataRequired(REQUIRED), Email(EMAIL)]

@@ -9,10 +9,18 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import PasswordInput
 
-from portal.core.accounts.validators import Orias, PasswordPolicy, PhoneNumber, PostalCode, strip
+from portal.core.accounts.validators import (
+    NoBidiControls,
+    Orias,
+    PasswordPolicy,
+    PhoneNumber,
+    PostalCode,
+    strip,
+)
 
 REQUIRED = InputRequired(message=_l("Ce champ est obligatoire."))
 EMAIL = Email(message=_l("Cette adresse e-mail n'est pas valide (ex. : nom@agence.fr)."))
+NO_BIDI = NoBidiControls()
 SAME_PASSWORD = EqualTo("password", message=_l("Les deux mots de passe ne sont pas identiques."))
 PASSWORD_HINT = _l(
     "Au moins 12 caractères, dont une majuscule, une minuscule, un chiffre et un caractère spécial."
@@ -67,17 +75,21 @@ class SignupForm(NewPasswordMixin, FlaskForm):
     fields in approval mode (the password is created once an operator approves)."""
 
     email = EmailField(_l("Adresse e-mail"), [REQUIRED, EMAIL, _at_most(254)], filters=[strip])
-    last_name = StringField(_l("Nom"), [REQUIRED, _at_most(100)], filters=[strip])
-    first_name = StringField(_l("Prénom"), [REQUIRED, _at_most(100)], filters=[strip])
-    commercial_name = StringField(_l("Nom commercial"), [REQUIRED, _at_most(200)], filters=[strip])
+    last_name = StringField(_l("Nom"), [REQUIRED, _at_most(100), NO_BIDI], filters=[strip])
+    first_name = StringField(_l("Prénom"), [REQUIRED, _at_most(100), NO_BIDI], filters=[strip])
+    commercial_name = StringField(
+        _l("Nom commercial"), [REQUIRED, _at_most(200), NO_BIDI], filters=[strip]
+    )
     orias = StringField(_l("N° ORIAS"), [Optional(), Orias()], filters=[strip])
     affiliation = SelectField(_l("Affiliation"), choices=[])
     # Asked only where the tenant's messaging has several user categories (their themes differ).
     category = SelectField(_l("Vous êtes"), choices=[])
-    address = StringField(_l("Adresse"), [REQUIRED, _at_most(200)], filters=[strip])
-    address2 = StringField(_l("Complément d'adresse"), [Optional(), _at_most(200)], filters=[strip])
+    address = StringField(_l("Adresse"), [REQUIRED, _at_most(200), NO_BIDI], filters=[strip])
+    address2 = StringField(
+        _l("Complément d'adresse"), [Optional(), _at_most(200), NO_BIDI], filters=[strip]
+    )
     postal_code = StringField(_l("Code postal"), [REQUIRED, PostalCode()], filters=[strip])
-    city = StringField(_l("Ville"), [REQUIRED, _at_most(100)], filters=[strip])
+    city = StringField(_l("Ville"), [REQUIRED, _at_most(100), NO_BIDI], filters=[strip])
     phone = StringField(_l("Téléphone"), [REQUIRED, PhoneNumber()], filters=[strip])
     mobile = StringField(
         _l("Téléphone portable"), [Optional(), PhoneNumber(mobile=True)], filters=[strip]
