@@ -216,3 +216,46 @@ def test_reauthentication_failures_are_limited(client_for, make_account, sign_in
         "/connexion/confirmer", data={"csrf_token": token, "password": account.password}
     )
     assert response.status_code == 429 and "Trop de tentatives" in page_of(response)
+
+
+def from_address(client, csrf_token, address, email, password):
+    """A login attempt from the client address ``address``."""
+    environ = {"REMOTE_ADDR": address}
+    page = client.get("/connexion", environ_base=environ).get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "email": email, "password": password}
+    return client.post("/connexion", data=data, environ_base=environ)
+
+
+def test_a_stranger_failing_elsewhere_does_not_lock_the_real_user_out(
+    client_for, make_account, csrf_token
+):
+    account = make_account()
+    stranger = client_for("resilimo")
+    for _ in range(6):
+        from_address(stranger, csrf_token, "203.0.113.9", account.email, "Pas-le-bon-1!")
+    blocked = from_address(stranger, csrf_token, "203.0.113.9", account.email, account.password)
+    assert blocked.status_code == 429  # the stranger's own address is throttled
+    real_user = client_for("resilimo")
+    response = from_address(real_user, csrf_token, "198.51.100.7", account.email, account.password)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_a_hundred_failures_an_hour_lock_the_address_from_anywhere(
+    client_for, make_account, csrf_token
+):
+    account = make_account()
+    client = client_for("resilimo")
+    for n in range(100):  # 20 addresses, each under its own per-minute limits
+        address = f"203.0.113.{n // 5 + 1}"
+        response = from_address(client, csrf_token, address, account.email, "Pas-le-bon-1!")
+        assert response.status_code == 200
+    blocked = from_address(client, csrf_token, "198.51.100.7", account.email, account.password)
+    assert blocked.status_code == 429
+    assert "Trop de tentatives. Pour protéger votre compte, réessayez dans une heure." in page_of(
+        blocked
+    )
+    other = make_account(email="autre@agence-fournier.fr")
+    assert (
+        from_address(client, csrf_token, "198.51.100.7", other.email, other.password).status_code
+        == 302
+    )

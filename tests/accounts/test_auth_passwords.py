@@ -213,3 +213,26 @@ def test_first_connection_of_an_active_account_sends_a_reset_link(
 def test_password_pages_are_not_cached(client_for):
     response = client_for("resilimo").get("/mot-de-passe/oublie")
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_reset_emails_are_limited_per_address_whatever_the_client(
+    client_for, make_account, csrf_token, sent_emails
+):
+    account = make_account()
+    client = client_for("resilimo")
+
+    def ask_from(address, email):
+        environ = {"REMOTE_ADDR": address}
+        page = client.get("/mot-de-passe/oublie", environ_base=environ).get_data(as_text=True)
+        data = {"csrf_token": csrf_token(page), "email": email}
+        return client.post("/mot-de-passe/oublie", data=data, environ_base=environ)
+
+    for n in range(5):  # five clients, each well under its own limit
+        assert ask_from(f"203.0.113.{n + 1}", account.email).status_code == 302
+    refused = ask_from("203.0.113.99", account.email.upper())
+    assert refused.status_code == 429
+    assert "Trop de tentatives. Pour protéger votre compte, réessayez dans une heure." in page_of(
+        refused
+    )
+    assert len(sent_emails(account.tenant_id)) == 5  # the mailbox is not flooded
+    assert ask_from("203.0.113.99", "autre@agence-fournier.fr").status_code == 302

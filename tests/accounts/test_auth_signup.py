@@ -269,6 +269,30 @@ def test_the_same_email_makes_two_accounts_on_two_tenants_but_one_per_tenant(
     assert "/mot-de-passe/oublie" in told.body_text
 
 
+def test_signing_up_with_a_known_address_does_the_same_work(
+    app, client_for, csrf_token, make_account, monkeypatch
+):
+    """The password is hashed either way: the answer takes as long whether or not the address
+    has an account (a timing would flake; the hasher's calls do not)."""
+    from argon2 import PasswordHasher
+
+    from portal.core.accounts import passwords
+
+    hashed = []
+
+    class CountingHasher(PasswordHasher):
+        def hash(self, password, **kwargs):
+            hashed.append(password)
+            return super().hash(password, **kwargs)
+
+    make_account(email="deja@agence-durant.fr")
+    monkeypatch.setattr(passwords, "_hasher", CountingHasher(time_cost=1, memory_cost=1024))
+    client = client_for("resilimo")
+    sign_up(client, csrf_token)  # a new address
+    sign_up(client, csrf_token, email="deja@agence-durant.fr")  # an address with an account
+    assert hashed == [PASSWORD, PASSWORD]
+
+
 def test_signing_up_again_before_activating_sends_a_new_link(
     app, client_for, csrf_token, sent_emails, tenant_ids
 ):

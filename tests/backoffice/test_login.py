@@ -5,23 +5,43 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pyotp
 from bokit import PASSWORD, audit_entries, csrf_token, unique_email
 
 from portal.core import audit
+from portal.core.accounts import session_records
 from portal.core.backoffice.models import StaffRole, StaffUser
-from portal.core.backoffice.operations import MAX_FAILURES
+from portal.core.backoffice.operations import MAX_FAILURES, MAX_HOURLY_FAILURES
+from portal.core.clock import now
 from portal.extensions import db
 
 
-def _password_step(client, email, password=PASSWORD, next_url=None):
+def _password_step(client, email, password=PASSWORD, next_url=None, address="127.0.0.1"):
     url = "/backoffice/connexion" + (f"?next={next_url}" if next_url else "")
-    page = client.get(url)
+    environ = {"REMOTE_ADDR": address}
+    page = client.get(url, environ_base=environ)
     return client.post(
         url,
         data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+        environ_base=environ,
     )
+
+
+def _earlier_failures(app, staff, count: int, addresses: list[str]) -> None:
+    """``count`` failed passwords recorded from ``addresses`` in turn (argon2 is slow: they are
+    not replayed through the page)."""
+    for n in range(count):
+        environ = {"REMOTE_ADDR": addresses[n % len(addresses)]}
+        with app.test_request_context(environ_base=environ):
+            audit.record(
+                "backoffice.login_failed",
+                actor_type="staff",
+                actor_id=None,
+                actor_label=staff.email,
+            )
+            db.session.commit()
 
 
 def _code_step(client, code):
@@ -127,16 +147,7 @@ def test_unknown_email_and_wrong_password_get_the_same_answer_and_are_counted(
 
 def test_too_many_failures_block_even_the_right_password(app, make_staff, backoffice):
     staff = make_staff(StaffRole.SUPPORT)
-    # Earlier failures from the test client's address (argon2 is slow: not replayed here).
-    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
-        for _ in range(MAX_FAILURES - 1):
-            audit.record(
-                "backoffice.login_failed",
-                actor_type="staff",
-                actor_id=None,
-                actor_label=staff.email,
-            )
-        db.session.commit()
+    _earlier_failures(app, staff, MAX_FAILURES - 1, ["127.0.0.1"])
     client = backoffice()
     last = _password_step(client, staff.email, "Mauvais-Mot-De-Passe-1")
     assert "Adresse e-mail ou mot de passe incorrect." in last.text
@@ -214,3 +225,45 @@ def test_idle_sessions_and_deactivated_staff_are_logged_out(app, staff_client):
         member.session_version += 1
         db.session.commit()
     assert client.get("/backoffice/tableau-de-bord").status_code == 302
+
+
+def test_a_stranger_failing_elsewhere_does_not_lock_the_operator_out(app, make_staff, backoffice):
+    staff = make_staff(StaffRole.SUPPORT)
+    _earlier_failures(app, staff, MAX_FAILURES, ["203.0.113.9"])
+    stranger = _password_step(backoffice(), staff.email, PASSWORD, address="203.0.113.9")
+    assert "Trop de tentatives" in stranger.text  # blocked where the failures came from
+    operator = _password_step(backoffice(), staff.email, PASSWORD, address="198.51.100.7")
+    assert operator.status_code == 302 and "/backoffice/connexion/code" in operator.location
+
+
+def test_a_hundred_failures_an_hour_block_the_email_from_anywhere(app, make_staff, backoffice):
+    staff = make_staff(StaffRole.SUPPORT)
+    addresses = [f"203.0.113.{n}" for n in range(1, 26)]  # each under the per-address limit
+    _earlier_failures(app, staff, MAX_HOURLY_FAILURES, addresses)
+    blocked = _password_step(backoffice(), staff.email, PASSWORD, address="198.51.100.7")
+    assert blocked.status_code == 200
+    assert "Trop de tentatives infructueuses pour ce compte. Réessayez dans 60 minutes." in (
+        blocked.text.replace("&#39;", "'")
+    )
+
+
+def test_a_cookie_captured_before_logout_is_refused_after(app, staff_client, client_for):
+    client, staff = staff_client(StaffRole.SUPPORT)
+    name, host = app.config["SESSION_COOKIE_NAME"], client.host
+    thief = client_for(host)
+    thief.set_cookie(name, client.get_cookie(name, domain=host).value, domain=host)
+    page = client.get("/backoffice/tableau-de-bord")
+    assert thief.get("/backoffice/tableau-de-bord").status_code == 200
+    client.post("/backoffice/deconnexion", data={"csrf_token": csrf_token(page.text)})
+    assert thief.get("/backoffice/tableau-de-bord").status_code == 302
+
+
+def test_a_staff_session_ends_twelve_hours_after_login(app, make_staff, backoffice, monkeypatch):
+    staff = make_staff(StaffRole.SUPPORT)
+    client = backoffice()
+    _password_step(client, staff.email)
+    _code_step(client, pyotp.TOTP(staff.totp_secret).now())
+    assert client.get("/backoffice/tableau-de-bord").status_code == 200
+    moment = now()
+    monkeypatch.setattr(session_records, "now", lambda: moment + timedelta(hours=12, minutes=1))
+    assert client.get("/backoffice/tableau-de-bord").status_code == 302  # however active
