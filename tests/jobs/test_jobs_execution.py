@@ -25,7 +25,7 @@ def test_a_job_enqueued_by_a_committed_request_runs_once(jobs_app, client_on, te
 
     job_id = int(response.get_data(as_text=True))
     assert [name for name, _, _ in sent] == ["extra.record"]
-    assert sent[0][1] == (job_id,)  # the message carries only the outbox row id
+    assert sent[0][1] == (job_id, 0)  # the message carries the outbox row id and its attempt
     with jobs_app.app_context():
         assert count("committed:request") == 1
         assert [e.tenant_id for e in events("committed")] == [tenant_ids["resilimo"]]
@@ -69,10 +69,10 @@ def test_delivering_a_message_twice_runs_its_effect_once(jobs_app, runtime, tena
         db.session.flush()
         job_id = row.id
         db.session.commit()
-        runtime.send("extra.slow_record", job_id)
+        runtime.send("extra.slow_record", job_id, 0)
         db.session.remove()
     drain(jobs_app)
-    runtime.send("extra.slow_record", job_id)  # and a late redelivery
+    runtime.send("extra.slow_record", job_id, 0)  # and a late redelivery
     drain(jobs_app)
 
     with jobs_app.app_context():

@@ -36,7 +36,7 @@ def _row(app, job_id: int) -> Job:
 def test_a_committed_job_whose_send_was_lost_is_sent_by_the_sweep(
     jobs_app, runtime, tenant_ids, monkeypatch
 ):
-    def crash(actor_name, job_id):
+    def crash(actor_name, job_id, attempt):
         raise ConnectionError("the process died between commit and send")
 
     monkeypatch.setattr(runtime, "send", crash)
@@ -83,7 +83,7 @@ def test_work_due_at_a_date_waits_in_the_database(jobs_app, tenant_ids, sent):
     assert _row(jobs_app, job_id).completed_at is not None
     with jobs_app.app_context():
         assert count("due") == 1
-    assert [s for s in sent if s[0] == "extra.record"] == [("extra.record", (job_id,), None)]
+    assert [s for s in sent if s[0] == "extra.record"] == [("extra.record", (job_id, 0), None)]
     assert all(delay is None for _, _, delay in sent)  # never a broker delay
 
 

@@ -20,7 +20,11 @@ class Job(db.Model):
     """One unit of background work, written in the caller's transaction (the outbox).
 
     Lifecycle: created → dispatched (sent to the broker) → started → completed. ``not_before``
-    holds work due at a date: the scheduler sends it when due, never the broker's own delays.
+    holds work due at a date, a failed attempt's retry date included: the scheduler sends it when
+    due, never the broker's own delays. A running attempt holds a lease (``lease_until``) that its
+    worker renews; a lease left to expire (a killed worker) lets the scheduler send the row again.
+    ``handovers`` counts the emails and SMS already handed to a relay, so a retry never re-sends
+    them. A row whose retries are exhausted is ``failed_at``, never sent again.
     A plugin's job for a tenant that disables the plugin is *skipped*: closed (``completed_at``)
     and ``skipped_at`` set, never started, ``last_error`` saying why.
     """
@@ -46,6 +50,9 @@ class Job(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     skipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handovers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def skipped(self) -> bool:

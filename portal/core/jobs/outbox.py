@@ -2,8 +2,10 @@
 
 ``enqueue`` adds a ``Job`` row to the current session and remembers it in ``session.info``. Only
 when that transaction commits are the messages sent (``after_commit``); a rollback forgets them,
-so a failed request sends nothing. A send lost to a crash is repaired by :func:`sweep`, which the
-scheduler runs every tick; it also sends rows scheduled with :func:`schedule_at` once they are due.
+so a failed request sends nothing. A send lost to a crash or to an unresponsive broker is
+repaired by :func:`sweep`, which the scheduler runs every tick; it also sends rows scheduled with
+:func:`schedule_at` and failed attempts' retries once they are due, and rows whose worker died
+(their lease lapsed).
 """
 
 from __future__ import annotations
@@ -124,18 +126,19 @@ def _forget_at_end(session: Session, transaction) -> None:
 
 
 def dispatch(runtime: JobsRuntime, items: list[tuple[int, str]]) -> list[int]:
-    """Send committed rows ``(job id, actor name)``, then record them as dispatched.
+    """Send newly committed rows ``(job id, actor name)``, then record them as dispatched.
 
-    Never raises: what could not be sent or recorded is left to the sweep (a job may then be
-    sent twice, which execution tolerates).
+    Never raises, and gives up at the first failed send: an unresponsive broker holds the
+    request for one socket timeout at most. What was not sent or recorded is left to the sweep
+    (a job may then be sent twice, which execution tolerates).
     """
     sent = []
     for job_id, actor_name in items:
         try:
-            runtime.send(actor_name, job_id)
+            runtime.send(actor_name, job_id, 0)
         except Exception:
-            log.exception("job %s (%s): send failed, the sweep will retry", job_id, actor_name)
-            continue
+            log.exception("job %s (%s): send failed, the sweep will send it", job_id, actor_name)
+            break
         sent.append(job_id)
     if sent:
         try:
@@ -147,10 +150,11 @@ def dispatch(runtime: JobsRuntime, items: list[tuple[int, str]]) -> list[int]:
 
 def _mark_dispatched(ids: list[int]) -> None:
     # A fresh short transaction on its own connection: the caller's is over. Rows a worker has
-    # already locked are skipped rather than waited for (the worker sets dispatched_at itself).
+    # already locked are skipped rather than waited for (the worker sets dispatched_at itself);
+    # a row whose first attempt already failed waits for its retry date, unmarked.
     lockable = (
         select(Job.id)
-        .where(Job.id.in_(ids), Job.dispatched_at.is_(None))
+        .where(Job.id.in_(ids), Job.dispatched_at.is_(None), Job.attempts == 0)
         .with_for_update(skip_locked=True)
     )
     with db.engine.begin() as conn:
@@ -164,9 +168,11 @@ def sweep(runtime: JobsRuntime, now: datetime) -> int:
     """Send rows that are due but were never sent; returns how many were sent.
 
     Due: unsent rows older than the grace period (their after-commit send was lost), unsent rows
-    whose ``not_before`` has come, and rows sent long ago that never started (lost with an
-    in-memory broker). Claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent
-    schedulers share the work; SQLite ignores the clause and serialises writers instead.
+    whose ``not_before`` has come (dates and retries), rows whose lease lapsed (their worker
+    died), and rows sent long ago that never started (lost with the broker). Each message names
+    the row's attempt, so the sweep never starts a second chain of retries. Claimed with
+    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent schedulers share the work; SQLite
+    ignores the clause and serialises writers instead.
     Runs in the caller's app context and commits.
     """
     settings = runtime.settings
@@ -174,40 +180,50 @@ def sweep(runtime: JobsRuntime, now: datetime) -> int:
     lost = now - timedelta(seconds=settings.redispatch_seconds)
     due = and_(
         Job.completed_at.is_(None),
+        Job.failed_at.is_(None),
         or_(
             and_(Job.dispatched_at.is_(None), Job.not_before.is_(None), Job.created_at <= grace),
             and_(Job.dispatched_at.is_(None), Job.not_before <= now),
-            and_(Job.dispatched_at <= lost, Job.attempts == 0),
+            # its worker died: the lease lapsed and nobody was sent it since
+            and_(Job.lease_until < now, Job.dispatched_at < Job.lease_until),
+            # sent long ago and never claimed since (lost with the broker)
+            and_(
+                Job.dispatched_at <= lost,
+                or_(Job.lease_until.is_(None), Job.lease_until < Job.dispatched_at),
+            ),
         ),
     )
     session = db.session
     rows = session.execute(
-        select(Job.id, Job.actor_name)
+        select(Job.id, Job.actor_name, Job.attempts)
         .where(due)
         .order_by(Job.id)
         .limit(SWEEP_BATCH)
         .with_for_update(skip_locked=True)
     ).all()
-    sent = []
-    for job_id, actor_name in rows:
-        if actor_name not in runtime.definitions:
+    known = []
+    for job_id, actor_name, attempt in rows:
+        if actor_name in runtime.definitions:
+            known.append((job_id, actor_name, attempt))
+        else:
             log.warning("job %s: no actor %r in this app (plugin removed?)", job_id, actor_name)
-            continue
+    # Marked before sending, in the transaction that holds the rows: a worker's claim waits for
+    # it, so its outcome (a retry date) is never overwritten by this mark.
+    session.execute(
+        update(Job)
+        .where(Job.id.in_([job_id for job_id, _, _ in known]))
+        .values(dispatched_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for count, (job_id, actor_name, attempt) in enumerate(known):
         try:
-            runtime.send(actor_name, job_id)
+            runtime.send(actor_name, job_id, attempt)
         except Exception:
             log.exception("job %s: send failed during sweep", job_id)
-            break  # the broker is likely down: try again next tick
-        sent.append(job_id)
-    if sent:
-        session.execute(
-            update(Job)
-            .where(Job.id.in_(sent))
-            .values(dispatched_at=now)
-            .execution_options(synchronize_session=False)
-        )
+            session.rollback()  # the broker is likely down: all again next tick
+            return count
     session.commit()
-    return len(sent)
+    return len(known)
 
 
 # --- Core housekeeping job -----------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 Each application builds its own broker (Redis when ``PORTAL_REDIS_URL`` is set, else an in-memory
 ``StubBroker``) and its own actors: dramatiq's import-time global broker is never used, so several
-apps (tests) live side by side. A message carries only the id of its outbox row; the actor body
-reloads the row, claims it and runs the job function in the row's tenant scope.
+apps (tests) live side by side. A message carries the id of its outbox row and the attempt it
+starts; the actor body claims the row with a lease, runs the job function in the row's tenant
+scope and records the outcome. Retries are dates in the row (``not_before``) that the scheduler
+sends when due, never messages waiting in the broker: a restarted Redis loses none of them.
 """
 
 from __future__ import annotations
@@ -18,23 +20,26 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import compute_backoff
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
     Pipelines,
-    Retries,
     ShutdownNotifications,
     TimeLimit,
 )
 from flask import Flask, current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from portal.core.clock import now as clock_now
+from portal.core.jobs.handover import attempt_of
 from portal.core.jobs.models import Job
 from portal.core.tenants.resolver import tenant_directory
 from portal.core.tenants.scoping import tenant_scope, unscoped
@@ -120,6 +125,14 @@ class JobsSettings:
     sweep_grace_seconds: float = 60.0
     redispatch_seconds: float = 6 * 3600.0
     keep_days: int = 30
+    # A running attempt's lease, renewed by its worker every third of it: a killed worker's job
+    # is sent again by the first scheduler tick after it lapses.
+    lease_seconds: float = 30.0
+    # dramatiq's own Redis heartbeat (a dead worker's unacked messages go back to the queue).
+    heartbeat_timeout_ms: int = 30_000
+    # Connect and read timeout of every Redis call: a Redis that never answers fails fast (the
+    # request's after-commit send gives up, the sweep sends later).
+    broker_timeout_seconds: float = 2.0
 
     KEYS = {
         "redis_url": "PORTAL_REDIS_URL",
@@ -135,6 +148,9 @@ class JobsSettings:
         "sweep_grace_seconds": "PORTAL_JOBS_SWEEP_GRACE_SECONDS",
         "redispatch_seconds": "PORTAL_JOBS_REDISPATCH_SECONDS",
         "keep_days": "PORTAL_JOBS_KEEP_DAYS",
+        "lease_seconds": "PORTAL_JOBS_LEASE_SECONDS",
+        "heartbeat_timeout_ms": "PORTAL_JOBS_HEARTBEAT_TIMEOUT_MS",
+        "broker_timeout_seconds": "PORTAL_JOBS_BROKER_TIMEOUT_SECONDS",
     }
 
     @classmethod
@@ -180,6 +196,9 @@ class JobDefinition:
     def may_run_unscoped(self) -> bool:
         return self.spec.global_job or self.periodic
 
+    def max_retries(self, settings: JobsSettings) -> int:
+        return self.spec.max_retries if self.spec.max_retries is not None else settings.max_retries
+
 
 class JobsRuntime:
     """Per-application jobs state: broker, actors, worker, periodic jobs, scheduler thread."""
@@ -212,21 +231,18 @@ class JobsRuntime:
         if name in self.definitions:
             raise ValueError(f"two jobs are named {name!r}")
 
-        def perform(job_id: int) -> None:
-            self.execute(name, job_id)
+        def perform(job_id: int, attempt: int) -> None:
+            self.execute(name, job_id, attempt)
 
         perform.__module__ = fn.__module__  # dramatiq names the actor's logger after it
         perform.__name__ = perform.__qualname__ = name
-        options: dict[str, Any] = {}
-        if spec.max_retries is not None:
-            options["max_retries"] = spec.max_retries
         actor = dramatiq.Actor(
             perform,
             broker=self.broker,
             actor_name=name,
             queue_name=spec.queue,
             priority=0,
-            options=options,
+            options={},
         )
         definition = JobDefinition(name, fn, spec, actor, owner)
         self.definitions[name] = definition
@@ -243,9 +259,10 @@ class JobsRuntime:
 
     # -- sending --------------------------------------------------------------------------------
 
-    def send(self, actor_name: str, job_id: int) -> None:
-        """Hand one outbox row to the broker (never with a broker delay: dates stay in the DB)."""
-        self.definitions[actor_name].actor.send(job_id)
+    def send(self, actor_name: str, job_id: int, attempt: int) -> None:
+        """Hand one outbox row's attempt (its ``attempts`` so far) to the broker, never with a
+        broker delay: dates stay in the database."""
+        self.definitions[actor_name].actor.send(job_id, attempt)
         if self.in_memory and self.settings.autostart:
             # Without Redis nobody else consumes this process' in-memory queues.
             self.ensure_worker()
@@ -287,13 +304,18 @@ class JobsRuntime:
 
     # -- executing ------------------------------------------------------------------------------
 
-    def execute(self, name: str, job_id: int) -> None:
-        """The body of every actor: run outbox row ``job_id`` at most once to completion."""
+    def execute(self, name: str, job_id: int, attempt: int) -> None:
+        """The body of every actor: run attempt ``attempt`` of outbox row ``job_id``, once.
+
+        Never raises: a failure is recorded in the row with its retry date (one retry chain per
+        job, kept in the database); a delivery of an attempt already made, or of a row another
+        worker holds the lease of, does nothing.
+        """
         definition = self.definitions[name]
         with self.app.app_context():
             try:
                 if not _skipped_where_disabled(definition, job_id):
-                    _execute(definition, job_id)
+                    _execute(self, definition, job_id, attempt)
             finally:
                 db.session.remove()
 
@@ -322,36 +344,82 @@ def _skipped_where_disabled(definition: JobDefinition, job_id: int) -> bool:
     return True
 
 
-def _execute(definition: JobDefinition, job_id: int) -> None:
+def _execute(runtime: JobsRuntime, definition: JobDefinition, job_id: int, attempt: int) -> None:
     session = db.session
     now = clock_now()
-    # The claim is a conditional UPDATE held until commit. On PostgreSQL it takes the row lock
-    # (as SELECT ... FOR UPDATE would): a second delivery waits, then re-reads the row, sees
-    # completed_at and updates nothing. On SQLite it takes the database write lock, which
-    # serialises deliveries the same way; a plain SELECT FOR UPDATE would not lock there.
+    lease = timedelta(seconds=runtime.settings.lease_seconds)
+    # The claim commits at once: the lease, not a held lock, keeps other deliveries out, and it
+    # lapses when the worker dies. A message for an earlier attempt (a stale duplicate) is refused.
     claimed = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.completed_at.is_(None))
-        .values(started_at=now, dispatched_at=func.coalesce(Job.dispatched_at, now))
+        .where(
+            Job.id == job_id,
+            Job.completed_at.is_(None),
+            Job.failed_at.is_(None),
+            Job.attempts == attempt,
+            or_(Job.lease_until.is_(None), Job.lease_until < now),
+        )
+        .values(
+            started_at=now,
+            lease_until=now + lease,
+            dispatched_at=func.coalesce(Job.dispatched_at, now),
+        )
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount == 0:
         session.rollback()
-        log.info("job %s (%s): already completed or gone, skipped", job_id, definition.name)
+        log.info("job %s (%s) attempt %s: done, running or stale", job_id, definition.name, attempt)
         return
     row = session.get(Job, job_id)
-    tenant_id, args = row.tenant_id, list(row.args or [])
+    tenant_id, args, handed_over = row.tenant_id, list(row.args or []), row.handovers
+    session.commit()
+    with _lease_kept(runtime, job_id, lease), attempt_of(job_id, handed_over):
+        try:
+            with _job_scope(tenant_id, definition.may_run_unscoped):
+                definition.fn(tenant_id, *args)
+                session.execute(
+                    update(Job)
+                    .where(Job.id == job_id)
+                    .values(
+                        completed_at=clock_now(),
+                        attempts=Job.attempts + 1,
+                        last_error=None,
+                        lease_until=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                session.commit()  # the job's work and its "completed" mark, atomically
+        except BaseException as exc:
+            session.rollback()
+            _record_failure(runtime, definition, job_id, exc)
+            if not isinstance(exc, Exception):
+                raise  # an interrupt or shutdown: recorded, then let it through
+
+
+@contextmanager
+def _lease_kept(runtime: JobsRuntime, job_id: int, lease: timedelta) -> Iterator[None]:
+    """Renew the row's lease every third of it while the block runs."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(lease.total_seconds() / 3):
+            try:
+                with runtime.app.app_context(), db.engine.begin() as conn:
+                    conn.execute(
+                        update(Job)
+                        .where(Job.id == job_id, Job.completed_at.is_(None))
+                        .values(lease_until=clock_now() + lease)
+                    )
+            except Exception:
+                log.warning("job %s: lease not renewed", job_id, exc_info=True)
+
+    keeper = threading.Thread(target=renew, name=f"portal-job-{job_id}-lease", daemon=True)
+    keeper.start()
     try:
-        with _job_scope(tenant_id, definition.may_run_unscoped):
-            definition.fn(tenant_id, *args)
-            row.completed_at = clock_now()
-            row.attempts = row.attempts + 1
-            row.last_error = None
-            session.commit()  # the job's work and its "completed" mark, atomically
-    except BaseException as exc:
-        session.rollback()
-        _record_failure(job_id, exc)
-        raise  # dramatiq's Retries middleware retries with backoff
+        yield
+    finally:
+        stop.set()
+        keeper.join()
 
 
 @contextmanager
@@ -366,17 +434,44 @@ def _job_scope(tenant_id: int | None, may_run_unscoped: bool) -> Iterator[None]:
         yield
 
 
-def _record_failure(job_id: int, exc: BaseException) -> None:
+def _record_failure(
+    runtime: JobsRuntime, definition: JobDefinition, job_id: int, exc: BaseException
+) -> None:
+    """Count the failed attempt and give the row its retry date, or fail it for good.
+
+    The lease is released and the row left undispatched: the scheduler's sweep sends it once
+    the date comes. Should this write fail, the lease lapses and the sweep retries the same
+    attempt: either way one chain of attempts.
+    """
+    settings = runtime.settings
+    session = db.session
     try:
-        db.session.execute(
+        attempts = session.scalar(select(Job.attempts).where(Job.id == job_id)) + 1
+        now = clock_now()
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_error": f"{type(exc).__name__}: {exc}"[:4000],
+            "lease_until": None,
+            "dispatched_at": None,
+        }
+        if attempts > definition.max_retries(settings):
+            values["failed_at"] = now
+            log.error("job %s (%s) failed after %s attempts", job_id, definition.name, attempts)
+        else:
+            _, backoff_ms = compute_backoff(
+                attempts - 1, factor=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms
+            )
+            values["not_before"] = now + timedelta(milliseconds=backoff_ms)
+            log.warning("job %s (%s) failed, retry %s: %s", job_id, definition.name, attempts, exc)
+        session.execute(
             update(Job)
             .where(Job.id == job_id)
-            .values(attempts=Job.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:4000])
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
-        db.session.commit()
+        session.commit()
     except Exception:
-        db.session.rollback()
+        session.rollback()
         log.exception("job %s: could not record its failure", job_id)
 
 
@@ -387,15 +482,19 @@ def _make_broker(settings: JobsSettings) -> dramatiq.Broker:
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
-        Retries(
-            max_retries=settings.max_retries,
-            min_backoff=settings.min_backoff_ms,
-            max_backoff=settings.max_backoff_ms,
-        ),
     ]
     if settings.redis_url:
+        # The client is built here: dramatiq ignores socket options given along with a URL.
+        client = redis.Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.broker_timeout_seconds,
+            socket_connect_timeout=settings.broker_timeout_seconds,
+        )
         return RedisBroker(
-            url=settings.redis_url, namespace=settings.redis_namespace, middleware=middleware
+            client=client,
+            namespace=settings.redis_namespace,
+            middleware=middleware,
+            heartbeat_timeout=settings.heartbeat_timeout_ms,
         )
     return StubBroker(middleware=middleware)
 
@@ -438,7 +537,8 @@ def wait_for_shutdown_signal(stopping: threading.Event, tick: float | None = Non
 
 
 def drain(app: Flask, timeout: float = 10.0) -> None:
-    """Test helper: wait until every message sent so far (and its retries) has been processed.
+    """Test helper: wait until every message sent so far, and the retries it scheduled, has been
+    processed; retries are sent when due, as the scheduler's sweep would.
 
     Starts this app's worker if needed. Raises ``TimeoutError`` after ``timeout`` seconds.
     """
@@ -446,14 +546,35 @@ def drain(app: Flask, timeout: float = 10.0) -> None:
     worker = runtime.ensure_worker()
     deadline = time.monotonic() + timeout
     idle_checks = 0
-    while idle_checks < 2:  # twice in a row: a retry may be re-enqueued between two looks
+    while idle_checks < 2:  # twice in a row: a message may be sent between two looks
         if time.monotonic() > deadline:
             raise TimeoutError(f"jobs still pending after {timeout} s")
-        if _broker_empty(runtime) and _worker_idle(worker):
+        if _broker_empty(runtime) and _worker_idle(worker) and not _retry_sent(runtime):
             idle_checks += 1
         else:
             idle_checks = 0
         time.sleep(0.005)
+
+
+def _retry_sent(runtime: JobsRuntime) -> bool:
+    """Whether a failed attempt's retry is still to come; sends those that are due."""
+    from portal.core.jobs.outbox import sweep
+
+    waiting = (
+        select(func.min(Job.not_before))
+        .where(Job.attempts > 0, Job.dispatched_at.is_(None))
+        .where(Job.completed_at.is_(None), Job.failed_at.is_(None))
+    )
+    with runtime.app.app_context():
+        try:
+            if db.session.scalar(waiting) is None:
+                return False
+            now = clock_now()
+            if db.session.scalar(waiting.where(Job.not_before <= now)) is not None:
+                sweep(runtime, now)
+            return True
+        finally:
+            db.session.remove()
 
 
 def _broker_empty(runtime: JobsRuntime) -> bool:
