@@ -1,6 +1,6 @@
 """Documents users upload (identity documents, message attachments, deposits): what a file really
 is, judged by its content, and the checks every upload goes through once — size, type, pixel
-count, active content in PDFs, antivirus."""
+count, active content in PDFs, antivirus — and the PNG pages operators preview a PDF through."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import io
 import logging
 import math
 import re
+import threading
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import pypdfium2
 from flask_babel import gettext as _
 from PIL import Image
 from pypdf import PdfReader
@@ -92,6 +94,48 @@ def pdf_is_active(data: bytes) -> bool:
         elif isinstance(node, ArrayObject):
             stack.extend(node)
     return False
+
+
+# Operators see an uploaded PDF as PNG pages rendered here, never the PDF in their browser.
+PREVIEW_PAGES = 3
+PREVIEW_WIDTH_PX = 1200
+PREVIEW_MAX_PIXELS = 4_000_000  # a page drawn very tall or very wide stays a bounded image
+_pdfium = threading.Lock()  # PDFium is not thread-safe
+
+
+def pdf_page_count(data: bytes) -> int:
+    """The number of pages PDFium reads in a PDF (0 when it cannot read the file)."""
+    with _pdfium:
+        try:
+            document = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError:
+            return 0
+        try:
+            return len(document)
+        finally:
+            document.close()
+
+
+def render_pdf_page(data: bytes, index: int) -> bytes:
+    """Page ``index`` (from 0) of a PDF as a PNG, 1200 px wide at most; IndexError past the end
+    (a file PDFium cannot read has no page). PDFium draws the page only: no script runs."""
+    with _pdfium:
+        try:
+            document = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError:
+            raise IndexError(index) from None
+        try:
+            if not 0 <= index < len(document):
+                raise IndexError(index)
+            page = document[index]
+            width, height = page.get_size()
+            scale = min(PREVIEW_WIDTH_PX / width, (PREVIEW_MAX_PIXELS / (width * height)) ** 0.5)
+            image = page.render(scale=scale).to_pil()
+        finally:
+            document.close()
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 class UploadRefused(ValueError):

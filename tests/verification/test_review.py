@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 from verifykit import (
     PDF_BYTES,
@@ -117,6 +118,25 @@ def test_the_detail_shows_the_file_and_suggests_an_expiry(app, staff, two_upload
     assert shown.headers["X-Content-Type-Options"] == "nosniff"
     download = staff.get(f"{QUEUE}/{document_id}/fichier?download=1")
     assert download.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_a_pdf_is_previewed_as_page_images_and_never_opened_inline(staff, two_uploads):
+    agent, document_id = two_uploads["first"]
+    page = text_of(staff.get(f"{QUEUE}/{document_id}"))
+    image_url = f"{QUEUE}/{document_id}/pages/1.png"
+    assert f'<img src="{image_url}"' in page
+    assert f'src="{QUEUE}/{document_id}/fichier"' not in page  # no PDF in the operator's browser
+    shown = staff.get(image_url)
+    assert shown.status_code == 200 and shown.headers["Content-Type"] == "image/png"
+    with Image.open(io.BytesIO(shown.data)) as image:
+        assert image.format == "PNG" and image.width == 1200
+    assert staff.get(f"{QUEUE}/{document_id}/pages/2.png").status_code == 404  # one page only
+    # the PDF itself is only ever a download
+    pdf = staff.get(f"{QUEUE}/{document_id}/fichier")
+    assert pdf.headers["Content-Disposition"].startswith("attachment")
+    assert pdf.data == PDF_BYTES
+    _agent, image_id = two_uploads["second"]
+    assert staff.get(f"{QUEUE}/{image_id}/pages/1.png").status_code == 404  # not a PDF
 
 
 def _decide(staff, document_id, action: str, data: dict):

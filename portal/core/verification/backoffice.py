@@ -5,14 +5,15 @@ Staff pages across tenants; each decision is audited and emailed to the account 
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal.core import uploads
 from portal.core.backoffice import BackofficeMenuItem, BackofficePage, current_staff
 from portal.core.plugins import hookimpl
-from portal.core.storage import send_stored_file
+from portal.core.storage import send_stored_file, storage
 from portal.core.tenants import Tenant
 from portal.core.verification import review
 from portal.core.verification.forms import ApproveDocumentForm, RejectDocumentForm
@@ -50,6 +51,14 @@ def queue():
     )
 
 
+def _preview_pages(document) -> range:
+    """The pages of a PDF document shown as images (the first ones), from 1."""
+    if document.content_type != uploads.PDF.content_type:
+        return range(0)
+    count = uploads.pdf_page_count(storage().read(document.storage_key))
+    return range(1, min(count, uploads.PREVIEW_PAGES) + 1)
+
+
 def _detail(document, approve_form=None, reject_form=None, status=200):
     if approve_form is None:
         approve_form = ApproveDocumentForm(
@@ -72,6 +81,7 @@ def _detail(document, approve_form=None, reject_form=None, status=200):
             approve_form=approve_form,
             reject_form=reject_form or RejectDocumentForm(prefix="reject"),
             history=history,
+            preview_pages=_preview_pages(document),
         ),
         status,
     )
@@ -87,14 +97,29 @@ def document(document: ProfessionalDocument):
 
 @handler(Access.STAFF, load=ONE_DOCUMENT)
 def document_file(document: ProfessionalDocument):
-    """The file itself, shown in the browser (its type was checked by content at upload)."""
-    inline = request.args.get("download") != "1"
+    """The file itself: an image is shown in the browser (its type was checked by content at
+    upload); a PDF is only downloaded — operators look at its rendered pages."""
+    is_pdf = document.content_type == uploads.PDF.content_type
     return send_stored_file(
         document.storage_key,
         download_name=document.filename,
         mimetype=document.content_type,
-        as_attachment=not inline,
+        as_attachment=is_pdf or request.args.get("download") == "1",
     )
+
+
+@handler(Access.STAFF, load=ONE_DOCUMENT)
+def document_page(document: ProfessionalDocument, page: int):
+    """Page ``page`` (from 1) of a PDF document, rendered as a PNG image."""
+    if document.content_type != uploads.PDF.content_type or not 1 <= page <= uploads.PREVIEW_PAGES:
+        abort(404)
+    try:
+        png = uploads.render_pdf_page(storage().read(document.storage_key), page - 1)
+    except (IndexError, FileNotFoundError):
+        abort(404)
+    response = Response(png, mimetype="image/png")
+    response.cache_control.private = True
+    return response
 
 
 @handler(Access.STAFF, load=ONE_DOCUMENT)
@@ -150,6 +175,11 @@ def backoffice_pages():
         BackofficePage("/justificatifs/<int:document_id>", "verification_document", document),
         BackofficePage(
             "/justificatifs/<int:document_id>/fichier", "verification_document_file", document_file
+        ),
+        BackofficePage(
+            "/justificatifs/<int:document_id>/pages/<int:page>.png",
+            "verification_document_page",
+            document_page,
         ),
         BackofficePage(
             "/justificatifs/<int:document_id>/valider", "verification_approve", approve, post
