@@ -2,6 +2,7 @@
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -20,7 +21,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    """The app's session: ``get()`` answers from the identity map only what the current tenant
+    scope may see (``portal.core.tenants.scoping.visible_in_scope``)."""
+
+    def get(self, entity, ident, **kwargs):
+        # Imported here: the tenant wall's module imports this one.
+        from portal.core.tenants.scoping import visible_in_scope
+
+        found = super().get(entity, ident, **kwargs)
+        return found if found is None or visible_in_scope(found) else None
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 csrf = CSRFProtect()
 

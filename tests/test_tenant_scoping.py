@@ -12,10 +12,12 @@ from sqlalchemy import (
     Table,
     delete,
     func,
+    insert,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from portal.core.tenants import Tenant, TenantScoped, TenantScopeError, tenant_scope, unscoped
 from portal.extensions import db
@@ -147,3 +149,87 @@ def test_no_active_tenant_raises_instead_of_returning_everything(app, scratch):
 def test_unscoped_is_explicit_and_sees_every_tenant(app, scratch):
     with app.app_context(), unscoped():
         assert db.session.scalar(select(func.count()).select_from(Note)) == 4
+
+
+# -- side doors: each of these read or wrote another tenant's rows before the wall covered it ----
+
+
+def test_a_core_select_of_a_tenant_owned_table_is_refused(app, scratch, tenant_ids):
+    with app.app_context(), tenant_scope(tenant_ids["msr"]):
+        with pytest.raises(TenantScopeError):
+            db.session.execute(select(Note.__table__.c.text)).all()
+        with pytest.raises(TenantScopeError):
+            db.session.execute(select(Folder.title).join(Note.__table__)).all()
+
+
+def test_a_core_update_of_a_tenant_owned_table_is_refused(app, scratch, tenant_ids):
+    foreign_id = scratch["resilimo"]["notes"][0]
+    with app.app_context():
+        with tenant_scope(tenant_ids["msr"]):
+            with pytest.raises(TenantScopeError):
+                db.session.execute(
+                    update(Note.__table__).where(Note.id == foreign_id).values(text="hacked")
+                )
+            db.session.rollback()
+        with tenant_scope(tenant_ids["resilimo"]):
+            assert db.session.get(Note, foreign_id).text == "resilimo 1"
+
+
+def test_counting_with_no_active_tenant_raises_instead_of_answering_zero(app, scratch):
+    with app.app_context():
+        with pytest.raises(TenantScopeError):
+            db.session.scalar(select(func.count()).select_from(Note))
+        with pytest.raises(TenantScopeError):
+            db.session.scalar(select(func.count(Note.id)))
+
+
+def test_a_bulk_insert_is_stamped_and_cannot_carry_another_tenant(app, scratch, tenant_ids):
+    with app.app_context(), tenant_scope(tenant_ids["msr"]):
+        with pytest.raises(TenantScopeError):
+            db.session.execute(
+                insert(Note), [{"text": "smuggled", "tenant_id": tenant_ids["resilimo"]}]
+            )
+        db.session.rollback()
+        with pytest.raises(TenantScopeError):
+            db.session.execute(
+                insert(Note).values(text="smuggled", tenant_id=tenant_ids["resilimo"])
+            )
+        db.session.rollback()
+        db.session.execute(insert(Note), [{"text": "bulk 1"}, {"text": "bulk 2"}])
+        db.session.execute(insert(Note).values(text="bulk 3"))
+        db.session.commit()
+    with app.app_context(), unscoped():
+        stamped = db.session.scalars(select(Note.tenant_id).where(Note.text.like("bulk%"))).all()
+        assert stamped == [tenant_ids["msr"]] * 3
+
+
+def test_a_bulk_update_cannot_move_rows_to_another_tenant(app, scratch, tenant_ids):
+    with app.app_context(), tenant_scope(tenant_ids["msr"]):
+        with pytest.raises(TenantScopeError):
+            db.session.execute(update(Note).values(tenant_id=tenant_ids["resilimo"]))
+        db.session.rollback()
+
+
+def test_get_does_not_answer_from_the_identity_map_across_scopes(app, scratch, tenant_ids):
+    foreign_id = scratch["resilimo"]["notes"][0]
+    with app.app_context():
+        with tenant_scope(tenant_ids["resilimo"]):
+            held = db.session.get(Note, foreign_id)  # kept: the identity map holds weak references
+            assert held is not None
+        with tenant_scope(tenant_ids["msr"]):
+            assert db.session.get(Note, foreign_id) is None
+        with tenant_scope(tenant_ids["resilimo"]):
+            assert db.session.get(Note, foreign_id).text == "resilimo 1"
+
+
+def test_an_expired_object_is_not_refreshed_in_another_scope(app, scratch, tenant_ids):
+    with app.app_context():
+        with tenant_scope(tenant_ids["resilimo"]):
+            note = db.session.scalars(select(Note).order_by(Note.id)).first()
+            db.session.expire(note)
+        # The refresh carries the scope's criterion: from msr the row is not there.
+        with tenant_scope(tenant_ids["msr"]), pytest.raises(ObjectDeletedError):
+            note.text  # noqa: B018 - the attribute access is the refresh
+        db.session.rollback()
+        with tenant_scope(tenant_ids["resilimo"]):
+            assert note.text == "resilimo 1"

@@ -2,11 +2,15 @@
 
 Every tenant-owned model inherits :class:`TenantScoped`. Once a tenant is active (a request on its
 host, a job re-entering its tenant), every ORM query of such a model gets ``tenant_id = <active>``
-added, new rows get the active tenant, and a row of another tenant can neither be loaded nor moved.
-A query of a tenant-owned model with no active tenant raises :class:`TenantScopeError`; code that
-must cross tenants (back office, scheduler) says so with ``with unscoped():``.
+added (refreshes of expired objects included), new rows and bulk inserts get the active tenant,
+and a row of another tenant can neither be loaded, moved nor written. A statement reaching a
+tenant-owned table with no active tenant raises :class:`TenantScopeError`, and so does a Core
+statement on a tenant-owned table (``select(Model.__table__.c.x)``, ``update(Model.__table__)``):
+the ORM entity carries the criterion, the bare table cannot. Code that must cross tenants (back
+office, scheduler, sync, migrations) says so with ``with unscoped():``.
 
-Raw SQL (``text()``) is not covered: use ORM statements for tenant-owned tables.
+Raw SQL (``text()``) is not covered here: on PostgreSQL, row-level security is the second wall
+(:mod:`portal.core.database`), fed with this scope on every transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import ForeignKey, event, false
+from sqlalchemy import ForeignKey, Table, event, false
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -24,11 +29,17 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import TableClause
 
 from portal.extensions import Base
 
 _active_tenant: ContextVar[int | None] = ContextVar("portal_active_tenant", default=None)
 _unscoped: ContextVar[bool] = ContextVar("portal_unscoped", default=False)
+
+#: The tables of every ``TenantScoped`` model, core and plugins (filled as models are declared).
+TENANT_TABLES: set[Table] = set()
 
 
 class TenantScopeError(RuntimeError):
@@ -44,10 +55,21 @@ class TenantScoped:
             ForeignKey("tenant.id", ondelete="RESTRICT"), index=True, nullable=False
         )
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)  # declarative maps the class here
+        table = cls.__dict__.get("__table__")
+        if isinstance(table, Table):
+            TENANT_TABLES.add(table)
+
 
 def active_tenant_id() -> int | None:
     """The id of the tenant whose data the current context may see, or None."""
     return _active_tenant.get()
+
+
+def is_unscoped() -> bool:
+    """True inside an ``unscoped()`` block: the context deliberately crosses tenants."""
+    return _unscoped.get()
 
 
 @contextmanager
@@ -81,24 +103,125 @@ def deactivate(token) -> None:
     _active_tenant.reset(token)
 
 
-def _is_scoped(mapper) -> bool:
-    return issubclass(mapper.class_, TenantScoped)
+def visible_in_scope(instance: object) -> bool:
+    """Whether the current scope may see ``instance`` (an object the session already holds).
+
+    ``Session.get`` answers from the identity map without a query: the app's session asks this
+    first, so an object loaded in one tenant's scope is not found from another's.
+    """
+    if not isinstance(instance, TenantScoped) or _unscoped.get():
+        return True
+    tenant_id = _active_tenant.get()
+    if tenant_id is None:
+        raise TenantScopeError(f"{type(instance).__name__} looked up with no active tenant")
+    return instance.tenant_id == tenant_id
+
+
+def _tenant_tables_in(statement) -> tuple[set[str], set[str]]:
+    """Names of the tenant-owned tables a statement reaches: (through ORM entities, bare).
+
+    A table is reached through an entity when an element of the statement is annotated with
+    its mapper (the tenant criterion follows the entity); any other use of it is bare.
+    """
+    reached: set[str] = set()
+    entities: set[str] = set()
+    for element in visitors.iterate(statement):
+        mapper = element._annotations.get("parentmapper")
+        if mapper is not None and mapper.local_table in TENANT_TABLES:
+            entities.add(mapper.local_table.name)
+        elif isinstance(element, TableClause) and element in TENANT_TABLES:
+            reached.add(element.name)
+    target = getattr(statement, "table", None)  # an INSERT, UPDATE or DELETE
+    if target in TENANT_TABLES and not target._annotations:
+        entities.discard(target.name)
+        reached.add(target.name)
+    return entities, reached - entities
+
+
+# Set by the session on each statement it runs outside ``unscoped()``: which tenant-owned tables
+# the engine must refuse. The unit of work's own Core statements (flushes) carry no mark: the
+# ``before_flush`` guard covers them.
+_WALL = "portal_tenant_wall"
+_NO_TENANT = "no tenant"  # every tenant-owned table
+_IN_TENANT = "in tenant"  # bare Core tables (ORM entities carry the criterion)
+
+
+def _reached_tables(compiled: SQLCompiler) -> tuple[set[str], set[str]]:
+    # Memoized on the compiled statement, which SQLAlchemy caches: walked once per shape.
+    reached = compiled.__dict__.get("_portal_tenant_tables")
+    if reached is None:
+        reached = compiled._portal_tenant_tables = _tenant_tables_in(compiled.statement)
+    return reached
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_unscoped_tables(conn, cursor, statement, parameters, context, executemany) -> None:
+    mode = context.execution_options.get(_WALL) if context is not None else None
+    if mode is None or not isinstance(context.compiled, SQLCompiler):
+        return
+    entities, bare = _reached_tables(context.compiled)
+    if bare:
+        names = ", ".join(sorted(bare))
+        raise TenantScopeError(f"Core statement on tenant-owned {names}: use the ORM entity")
+    if mode == _NO_TENANT and entities:
+        raise TenantScopeError(f"query of {', '.join(sorted(entities))} with no active tenant")
+
+
+def _guard_bulk_write(state: ORMExecuteState, tenant_id: int) -> None:
+    """Bulk ``insert(Model)`` rows get the active tenant; another tenant's, or moving rows to
+    one with ``update(Model).values(tenant_id=…)``, is refused."""
+    mapper = state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, TenantScoped):
+        return
+    name = mapper.class_.__name__
+    given = next(
+        (
+            getattr(value, "value", value)
+            for column, value in (state.statement._values or {}).items()
+            if getattr(column, "key", column) == "tenant_id"
+        ),
+        None,
+    )
+    if given not in (None, tenant_id):
+        raise TenantScopeError(f"{name} written for another tenant")
+    if not state.is_insert or given is not None:
+        return
+    rows = state.parameters
+    if not rows:
+        state.statement = state.statement.values(tenant_id=tenant_id)
+        return
+    many = isinstance(rows, list)
+    stamped = []
+    for row in rows if many else [rows]:
+        if row.get("tenant_id", tenant_id) != tenant_id:
+            raise TenantScopeError(f"{name} written for another tenant")
+        stamped.append({**row, "tenant_id": tenant_id})
+    state.parameters = stamped if many else stamped[0]
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
-    if state.is_column_load or _unscoped.get():
+    if _unscoped.get():
         return
     tenant_id = _active_tenant.get()
     if tenant_id is None:
-        scoped = [m.class_.__name__ for m in state.all_mappers if _is_scoped(m)]
-        if scoped:
-            raise TenantScopeError(f"query of {', '.join(scoped)} with no active tenant")
-        # Tenant-owned entities reached through a join yield nothing rather than everything.
+        if state.is_column_load:
+            return  # an object loaded in a scope that has ended reads its own row again
+        state.update_execution_options(**{_WALL: _NO_TENANT})
+        # Tenant-owned entities reached through a relationship yield nothing, not everything.
         state.statement = state.statement.options(
             with_loader_criteria(TenantScoped, lambda cls: false(), include_aliases=True)
         )
         return
+    state.update_execution_options(**{_WALL: _IN_TENANT})
+    if state.is_insert or state.is_update:
+        _guard_bulk_write(state, tenant_id)
+    if state.is_column_load:
+        # SQLAlchemy leaves loader criteria out of refreshes: an expired object of another
+        # tenant would be read again in this scope. Its row is simply not found here.
+        for mapper in state.all_mappers:
+            if issubclass(mapper.class_, TenantScoped):
+                state.statement = state.statement.where(mapper.class_.tenant_id == tenant_id)
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
