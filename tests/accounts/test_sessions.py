@@ -102,15 +102,19 @@ def test_log_out_of_every_device(app, client_for, make_account, login, logged_in
         )
 
 
-def test_logging_in_again_ends_the_session_it_replaces(
-    client_for, make_account, login, in_tenant, csrf_token
+def test_logging_in_again_ends_the_session_it_replaces_and_forgets_ended_ones(
+    app, client_for, make_account, login, in_tenant, csrf_token
 ):
     account = make_account()
     client = client_for("resilimo")
     login(client, account.email, account.password)
+    before = copy_of_cookie(app, client, client_for)
     token = csrf_token(client.get("/compte/").get_data(as_text=True))
     again = {"csrf_token": token, "email": account.email, "password": account.password}
     assert client.post("/connexion", data=again).status_code == 302
+    assert before.get("/compte/").status_code == 302  # the session replaced has ended
+    assert client.get("/compte/").status_code == 200
+    login(client_for("resilimo"), account.email, account.password)  # another device
     with in_tenant("resilimo"):
-        records = db.session.scalars(select(AccountSession).order_by(AccountSession.id)).all()
-        assert [r.revoked_at is None for r in records] == [False, True]
+        records = db.session.scalars(select(AccountSession.revoked_at)).all()
+        assert records == [None, None]  # the two live sessions; the ended one is gone

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, String, select, update
+from sqlalchemy import DateTime, String, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.clock import now
@@ -34,9 +34,14 @@ class SessionRecord:
 
 def open_record(model: type[SessionRecord], lifetime: timedelta, **owner) -> str:
     """Add a record of ``model`` for ``owner`` ending after ``lifetime``; return the raw key
-    (for the cookie). Written in the caller's transaction."""
+    (for the cookie). The owner's ended records go (the table holds about the live sessions).
+    Written in the caller's transaction."""
     raw = secrets.token_urlsafe(32)
     moment = now()
+    mine = [getattr(model, column) == value for column, value in owner.items()]
+    db.session.execute(
+        delete(model).where(*mine, or_(model.revoked_at.is_not(None), model.expires_at <= moment))
+    )
     db.session.add(
         model(key_hash=digest(raw), created_at=moment, expires_at=moment + lifetime, **owner)
     )
