@@ -16,6 +16,7 @@ from portal.extensions import db
 data_dir = Path(os.environ["BENCH_DATA_DIR"])
 app = create_app(
     {
+        "PORTAL_MODE": "development",  # the demo tenants with their sandboxes
         "PORTAL_DATA_DIR": str(data_dir),
         "PORTAL_STORAGE_PATH": str(data_dir / "files"),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir / 'portal.db'}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader
@@ -58,6 +59,19 @@ class PortalFlask(Flask):
                 )
                 self._tenant_envs[key] = env
         return env
+
+    def url_for(self, endpoint: str, *, _external: bool | None = None, **values) -> str:
+        """An absolute URL of a tenant's page is on the tenant's own address (its configured
+        host), never on the request's ``Host``: a forged ``Host`` (port included) never reaches a
+        link in an email."""
+        tenant = g.get("tenant") if has_request_context() else None
+        if not _external or tenant is None:
+            return super().url_for(endpoint, _external=_external, **values)
+        from portal.core.mail.rendering import tenant_base_url
+
+        base = urlsplit(tenant_base_url(tenant))
+        scheme = values.pop("_scheme", None) or base.scheme
+        return f"{scheme}://{base.netloc}{super().url_for(endpoint, _external=False, **values)}"
 
     def plugin_template_loader(self, names: Iterable[str]) -> BaseLoader:
         """The templates of plugins ``names``: ``<plugin>/…`` from that plugin's folders only."""

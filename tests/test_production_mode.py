@@ -3,7 +3,10 @@ demo mode, and a demo says so on every page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from webkit import devbox
 
 from portal import create_app
 from portal.core import identity
@@ -84,3 +87,16 @@ def test_a_demo_keeps_its_sandboxes_and_says_so_on_every_page(app, app_config):
         page = client.get(path, base_url=f"http://{host}")
         assert page.status_code == 200, (host, path)
         assert "Portail de démonstration" in page.get_data(as_text=True), (host, path)
+
+
+def test_a_reset_link_is_on_the_tenants_address_never_on_the_requests_host(
+    app, make_account, client_for, post_form
+):
+    account = make_account()
+    client = client_for("resilimo.localhost:6666")
+    response = post_form(client, "/mot-de-passe/oublie", {"email": account.email})
+    assert response.status_code == 302
+    (email,) = devbox(app, account.tenant_id, "email")
+    links = re.findall(r"https?://[^/\s]+/mot-de-passe/reinitialiser/", email.body_text)
+    assert links == ["https://portail.resilimo.test/mot-de-passe/reinitialiser/"]
+    assert "6666" not in email.body_text

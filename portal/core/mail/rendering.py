@@ -19,8 +19,9 @@ from portal.core.tenants.scoping import tenant_scope
 
 
 def tenant_base_url(tenant: CurrentTenant) -> str:
-    """The address links in emails point to: ``PORTAL_TENANT_URL_TEMPLATE`` when set (``portal
-    run`` sets it to the development server), else the tenant's first host, else its dev host."""
+    """The address every absolute link of ``tenant`` points to, never the request's ``Host``:
+    ``PORTAL_TENANT_URL_TEMPLATE`` when set (``portal run`` sets it to the development server),
+    else the tenant's first host, else its dev host ``<slug>.<dev suffix>``."""
     template = current_app.config.get("PORTAL_TENANT_URL_TEMPLATE")
     if template:
         return template.format(slug=tenant.slug)

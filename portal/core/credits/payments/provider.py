@@ -55,7 +55,8 @@ def outcome_from(fields) -> Outcome:
     if not ref or status not in ("succeeded", "declined"):
         raise BadSignature("incomplete outcome")
     outcome = Outcome(ref, status == "succeeded", fields.get("reason") or "")
-    if not hmac.compare_digest(sign(outcome), fields.get("sig") or ""):
+    # Bytes: compare_digest refuses a str with non-ASCII characters (a 500 instead of a refusal).
+    if not hmac.compare_digest(sign(outcome).encode(), (fields.get("sig") or "").encode()):
         raise BadSignature("signature mismatch")
     return outcome
 
