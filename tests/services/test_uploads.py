@@ -4,7 +4,9 @@ on, and an antivirus that cannot answer refuses rather than lets the file throug
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -103,3 +105,27 @@ def test_an_antivirus_that_does_not_answer_refuses_the_upload(app_config, unused
     )
     with down.test_request_context():
         assert "Nous ne pouvons pas vérifier ce fichier" in refusal(PDF_BYTES)
+
+
+def test_an_oversized_attachment_keeps_the_message_and_says_too_large_next_to_the_files(
+    make_account, logged_in, post_form
+):
+    client = logged_in(make_account())
+    body = "Bonjour, voici le contrat signé de mon client, merci de le vérifier."
+    oversized = PDF_BYTES[:-7] + b"0" * (10 * 1024 * 1024) + b"\n%%EOF\n"
+    response = post_form(
+        client,
+        "/messagerie/aide/nouvelle",
+        {
+            "subject": "mon-compte/modifier-informations",
+            "body": body,
+            "files": [(io.BytesIO(oversized), "contrat.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert re.search(
+        r'<p class="error" id="files-error">« contrat.pdf » : Le fichier est trop volumineux', page
+    )
+    assert body in page
