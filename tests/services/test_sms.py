@@ -70,13 +70,14 @@ def test_sender_id_is_short_ascii():
     assert sender_id("++") == "Portail"
 
 
-def test_http_gateway_posts_json_with_a_bearer_token(http_capture):
+def test_http_gateway_posts_json_with_a_bearer_token_and_an_idempotency_key(http_capture):
     gateway = HttpSmsGateway(http_capture.url + "/v1/sms", "tok-123", timeout=2)
-    gateway.send("+33612345678", "Votre code : 123456", "Resilimo")
+    gateway.send("+33612345678", "Votre code : 123456", "Resilimo", "job-7-0")
     (request,) = http_capture.requests
     assert request.method == "POST"
     assert request.path == "/v1/sms"
     assert request.headers["Authorization"] == "Bearer tok-123"
+    assert request.headers["Idempotency-Key"] == "job-7-0"
     assert request.headers["Content-Type"] == "application/json"
     assert request.json == {
         "to": "+33612345678",
@@ -90,27 +91,29 @@ def test_http_gateway_raises_on_non_2xx(http_capture, status):
     http_capture.status = status
     http_capture.answer = b'{"error": "quota exceeded"}'
     with pytest.raises(SmsError, match=f"HTTP {status}.*quota exceeded"):
-        HttpSmsGateway(http_capture.url, "t", timeout=2).send("+33612345678", "x", "Portail")
+        HttpSmsGateway(http_capture.url, "t", timeout=2).send("+33612345678", "x", "Portail", "k-1")
 
 
 def test_http_gateway_does_not_follow_redirects(http_capture):
     http_capture.status = 302  # the bearer token must not be replayed to another address
     http_capture.headers["Location"] = http_capture.url + "/elsewhere"
     with pytest.raises(SmsError, match="HTTP 302"):
-        HttpSmsGateway(http_capture.url, "t", timeout=2).send("+33612345678", "x", "Portail")
+        HttpSmsGateway(http_capture.url, "t", timeout=2).send("+33612345678", "x", "Portail", "k-1")
     assert len(http_capture.requests) == 1
 
 
 def test_http_gateway_gives_up_after_its_timeout(http_capture):
     http_capture.delay = 1.0
     with pytest.raises(SmsError, match="unreachable"):
-        HttpSmsGateway(http_capture.url, "t", timeout=0.2).send("+33612345678", "x", "Portail")
+        HttpSmsGateway(http_capture.url, "t", timeout=0.2).send(
+            "+33612345678", "x", "Portail", "k-1"
+        )
 
 
 def test_http_gateway_unreachable(unused_port):
     with pytest.raises(SmsError, match="unreachable"):
         HttpSmsGateway(f"http://127.0.0.1:{unused_port}/", "t", timeout=2).send(
-            "+33612345678", "x", "P"
+            "+33612345678", "x", "P", "k-1"
         )
 
 

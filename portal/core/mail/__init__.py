@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from portal.core.jobs.handover import hand_over
 from portal.core.mail.compose import Attachment, compose_email
 from portal.core.mail.dev import DevMailTransport
 from portal.core.mail.rendering import tenant_base_url, tenant_rendering
@@ -65,5 +66,20 @@ def mail_transport() -> MailTransport:
     return current_app.extensions["portal.mail"]
 
 
-def send_email(message: EmailMessage) -> None:
-    mail_transport().send(message)
+def send_email(message: EmailMessage) -> bool:
+    """Hand ``message`` to the transport; False when it was not sent again.
+
+    In a job, its ``Message-ID`` is the job's (``<job-<id>-<n>@<sender's domain>>``) and it is
+    handed over at most once per job, whatever the attempt: a retry after a crash finds it
+    recorded and does not send it again.
+    """
+    transport = mail_transport()
+
+    def send(identity: str | None) -> None:
+        if identity is not None:
+            domain = message["From"].addresses[0].domain
+            del message["Message-ID"]
+            message["Message-ID"] = f"<{identity}@{domain}>"
+        transport.send(message)
+
+    return hand_over(send, transactional=transport.transactional)

@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 class DevMailTransport(MailTransport):
     """Stores each message in the active tenant's development mailbox (``/_dev/mailbox``)."""
 
+    transactional = True
+
     def __repr__(self) -> str:
         return "<DevMailTransport>"
 

@@ -11,6 +11,10 @@ class MailError(RuntimeError):
 
 
 class MailTransport(ABC):
+    #: Writes the message in the caller's database transaction (undone with it) instead of
+    #: handing it to a relay: a job's failed attempt then leaves nothing sent.
+    transactional: bool = False
+
     @abstractmethod
     def send(self, message: EmailMessage) -> None:
         """Deliver one complete message (envelope from its From / To / Cc / Bcc headers)."""

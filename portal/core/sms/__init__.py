@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 
 from flask import Flask, current_app, g, has_request_context
 
+from portal.core.jobs.handover import hand_over
 from portal.core.sms.dev import DevSmsGateway
 from portal.core.sms.gateway import SmsError, SmsGateway
 from portal.core.sms.http import HttpSmsGateway
@@ -64,14 +66,20 @@ def sender_id(name: str) -> str:
 def send_sms(to: str, text: str, *, sender: str | None = None) -> str:
     """Normalise ``to``, send ``text`` and return the E.164 number used.
 
-    The sender defaults to the active tenant's name. Raises
-    :class:`InvalidPhoneNumber` or :class:`SmsError`.
+    The sender defaults to the active tenant's name. In a job the gateway's idempotency key is
+    the job's (``job-<id>-<n>``) and the SMS is handed over at most once per job, whatever the
+    attempt. Raises :class:`InvalidPhoneNumber` or :class:`SmsError`.
     """
     number = normalize_mobile(to)
     if sender is None:
         tenant = _active_tenant()
         sender = sender_id(tenant.name) if tenant is not None else "Portail"
-    sms_gateway().send(number, str(text), sender)
+    gateway = sms_gateway()
+
+    def send(identity: str | None) -> None:
+        gateway.send(number, str(text), sender, identity or f"sms-{uuid.uuid4().hex}")
+
+    hand_over(send, transactional=gateway.transactional)
     return number
 
 

@@ -12,10 +12,12 @@ log = logging.getLogger(__name__)
 class DevSmsGateway(SmsGateway):
     """Stores each SMS in the active tenant's development mailbox (``/_dev/mailbox``)."""
 
+    transactional = True
+
     def __repr__(self) -> str:
         return "<DevSmsGateway>"
 
-    def send(self, to: str, text: str, sender: str) -> None:
+    def send(self, to: str, text: str, sender: str, key: str) -> None:
         from portal.core.devbox import record_sms
 
         row = record_sms(to, text, sender)

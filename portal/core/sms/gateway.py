@@ -10,6 +10,11 @@ class SmsError(RuntimeError):
 
 
 class SmsGateway(ABC):
+    #: Writes the SMS in the caller's database transaction (undone with it) instead of handing
+    #: it to a gateway: a job's failed attempt then leaves nothing sent.
+    transactional: bool = False
+
     @abstractmethod
-    def send(self, to: str, text: str, sender: str) -> None:
-        """Send ``text`` to ``to`` (E.164, already normalised) from ``sender``."""
+    def send(self, to: str, text: str, sender: str, key: str) -> None:
+        """Send ``text`` to ``to`` (E.164, already normalised) from ``sender``, once per ``key``:
+        a gateway given the same key again must not send a second SMS."""

@@ -21,7 +21,8 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 class HttpSmsGateway(SmsGateway):
-    """POSTs ``{"to", "text", "sender"}`` to ``url`` with ``Authorization: Bearer <token>``."""
+    """POSTs ``{"to", "text", "sender"}`` to ``url`` with ``Authorization: Bearer <token>`` and
+    ``Idempotency-Key: <key>``, so a gateway receiving the same SMS twice sends it once."""
 
     def __init__(self, url: str, token: str | None = None, *, timeout: float = 10):
         if not url or urlsplit(url).scheme not in ("http", "https"):
@@ -33,9 +34,13 @@ class HttpSmsGateway(SmsGateway):
     def __repr__(self) -> str:
         return f"<HttpSmsGateway {self.url}>"
 
-    def send(self, to: str, text: str, sender: str) -> None:
+    def send(self, to: str, text: str, sender: str, key: str) -> None:
         body = json.dumps({"to": to, "text": text, "sender": sender}).encode()
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Idempotency-Key": key,
+        }
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         # The scheme is checked in __init__: only http(s) reaches urllib.
