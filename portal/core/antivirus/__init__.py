@@ -25,7 +25,7 @@ __all__ = [
 
 
 def scanner_from_config(config) -> Scanner:
-    kind = config.get("PORTAL_ANTIVIRUS", "dev")
+    kind = config["PORTAL_ANTIVIRUS"]
     if kind == "dev":
         return DevScanner()
     if kind == "clamd":
