@@ -15,10 +15,10 @@ URL_FIELDS = ("next",)
 
 
 class BadInput(BadRequest):
-    """A 400 whose page says what was wrong."""
+    """A 400 whose page says what was wrong (the tenant's error page, or the plain one)."""
 
     def __init__(self, explanation):
-        super().__init__()
+        super().__init__(description=explanation)
         self.explanation = explanation
 
 
