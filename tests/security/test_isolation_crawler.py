@@ -41,6 +41,7 @@ ID_SOURCES = {
     "attachment_id": lambda v: v["attachment_id"],
     "key": lambda v: v["draft_key"],  # a draft of a wizard (portal.core.drafts.wizard)
     "step": lambda v: "recapitulatif",
+    "page": lambda v: 1,  # a page of a document (the document is the id that matters)
 }
 
 # Where one parameter name means different objects, the endpoint says which.

@@ -112,7 +112,10 @@ def _identified(app, agent) -> bool:
 def _emailed_link(app, agent) -> str:
     emails = emails_to(app, agent.tenant_id, agent.email)
     link_mail = [m for m in emails if "lien de vérification" in m.subject][-1]
-    match = re.search(r"http://resilimo\.localhost(/_sandbox/identite/[\w-]+)", link_mail.body_text)
+    # on the tenant's configured host, whatever host the request came in on
+    match = re.search(
+        r"https://portail\.resilimo\.test(/_sandbox/identite/[\w-]+)", link_mail.body_text
+    )
     assert match, link_mail.body_text
     return match.group(1)
 
