@@ -1,4 +1,5 @@
-"""Database migrations: the core's Alembic branch plus one branch per plugin."""
+"""Database migrations: the core's Alembic branch plus one branch per plugin, and the tenant
+wall's second layer on PostgreSQL (row-level security on every tenant-owned table)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 
 from flask import current_app
 from flask_migrate import upgrade
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
 
-from portal.extensions import migrate
+from portal.core.tenants.scoping import TENANT_TABLES
+from portal.extensions import db, migrate
 
 CORE_VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
@@ -30,8 +32,64 @@ def _add_plugin_version_locations(config):
 
 
 def upgrade_database() -> None:
-    """Bring the schema to the newest revision of the core and of every installed plugin."""
+    """Bring the schema to the newest revision of the core and of every installed plugin, then
+    put every tenant-owned table behind row-level security (those that later migrations or
+    plugins created included: the wall is never one migration away from forgotten)."""
     upgrade(revision="heads")
+    with db.engine.begin() as connection:
+        apply_row_security(connection)
+
+
+TENANT_POLICY = "tenant_wall"
+# A row is visible (and writable) when it belongs to the transaction's tenant, which the scope
+# sets with a bound ``set_config`` (portal.core.tenants.scoping), or inside ``unscoped()``.
+TENANT_POLICY_RULE = (
+    "tenant_id = NULLIF(current_setting('portal.tenant_id', true), '')::integer"
+    " OR current_setting('portal.unscoped', true) = 'on'"
+)
+
+
+def apply_row_security(connection: Connection) -> None:
+    """PostgreSQL: ``ENABLE`` + ``FORCE ROW LEVEL SECURITY`` and the tenant policy on every
+    existing tenant-owned table that lacks them (idempotent, no lock when all are in place)."""
+    if connection.dialect.name != "postgresql":
+        return
+    names = sorted(table.name for table in TENANT_TABLES if table.metadata is db.metadata)
+    missing = connection.execute(
+        text(
+            "SELECT c.relname FROM pg_class c"
+            " WHERE c.relname = ANY(:names) AND c.relkind = 'r'"
+            " AND c.relnamespace = 'public'::regnamespace"
+            " AND NOT (c.relrowsecurity AND c.relforcerowsecurity AND EXISTS ("
+            "   SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname"
+            "   AND p.schemaname = 'public' AND p.policyname = :policy))"
+        ),
+        {"names": names, "policy": TENANT_POLICY},
+    ).scalars()
+    for name in missing:
+        connection.execute(text(f'ALTER TABLE "{name}" ENABLE ROW LEVEL SECURITY'))
+        connection.execute(text(f'ALTER TABLE "{name}" FORCE ROW LEVEL SECURITY'))
+        connection.execute(text(f'DROP POLICY IF EXISTS {TENANT_POLICY} ON "{name}"'))
+        connection.execute(
+            text(
+                f'CREATE POLICY {TENANT_POLICY} ON "{name}"'
+                f" USING ({TENANT_POLICY_RULE}) WITH CHECK ({TENANT_POLICY_RULE})"
+            )
+        )
+
+
+def remove_row_security(connection: Connection) -> None:
+    """Undo :func:`apply_row_security` on every table that has the tenant policy."""
+    if connection.dialect.name != "postgresql":
+        return
+    names = connection.execute(
+        text("SELECT tablename FROM pg_policies WHERE policyname = :policy"),
+        {"policy": TENANT_POLICY},
+    ).scalars()
+    for name in list(names):
+        connection.execute(text(f'DROP POLICY {TENANT_POLICY} ON "{name}"'))
+        connection.execute(text(f'ALTER TABLE "{name}" NO FORCE ROW LEVEL SECURITY'))
+        connection.execute(text(f'ALTER TABLE "{name}" DISABLE ROW LEVEL SECURITY'))
 
 
 @event.listens_for(Engine, "connect")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from flask import current_app
 
+from portal.core.tenants.scoping import unscoped
 from portal.extensions import db
 
 config = context.config
@@ -32,7 +33,9 @@ def run_migrations_online() -> None:
             # batch mode rebuilds tables instead.
             **current_app.extensions["migrate"].configure_args,
         )
-        with context.begin_transaction():
+        # Migrations work across tenants: data changes reach every tenant's rows (and, on
+        # PostgreSQL, row-level security lets them through).
+        with context.begin_transaction(), unscoped():
             context.run_migrations()
 
 

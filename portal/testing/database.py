@@ -35,11 +35,13 @@ def delete_test_rows(app) -> None:
     """Delete what a test wrote, every table but ``PERSISTENT_TABLES``.
 
     Append-only tables (the ledger) refuse DELETE through triggers: the cleanup, like a DBA's,
-    suspends them for its own transaction only.
+    suspends them for its own transaction only. It crosses tenants, so it runs ``unscoped()``
+    (on PostgreSQL, row-level security would otherwise hide every row from a non-superuser).
     """
+    from portal.core.tenants import unscoped
     from portal.extensions import db
 
-    with app.app_context():
+    with app.app_context(), unscoped():
         db.session.rollback()
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":

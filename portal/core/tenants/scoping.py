@@ -261,3 +261,34 @@ def _refuse_foreign_rows(target, context) -> None:
         and target.tenant_id != _active_tenant.get()
     ):
         raise TenantScopeError(f"{type(target).__name__} of another tenant was loaded")
+
+
+# -- the second wall: PostgreSQL row-level security follows the scope ----------------------------
+
+_ROW_SECURITY_SCOPE = "portal_row_security_scope"
+_SET_SCOPE = (
+    "SELECT set_config('portal.tenant_id', %s, true), set_config('portal.unscoped', %s, true)"
+)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _feed_row_security(conn, cursor, statement, parameters, context, executemany) -> None:
+    """Before a statement on PostgreSQL, give the transaction the current scope (bound values,
+    transaction-local) if it does not have it yet: the tenant-wall policies read it, so raw SQL
+    that forgets the tenant filter still sees only the active tenant's rows."""
+    if conn.dialect.name != "postgresql":
+        return
+    tenant_id, crossing = _active_tenant.get(), _unscoped.get()
+    # Per transaction (a savepoint rolled back takes its settings with it).
+    transaction = conn.get_nested_transaction() or conn.get_transaction()
+    wanted = (transaction, tenant_id, crossing)
+    if conn.info.get(_ROW_SECURITY_SCOPE) == wanted:
+        return
+    setter = cursor.connection.cursor()
+    try:
+        setter.execute(
+            _SET_SCOPE, ("" if tenant_id is None else str(tenant_id), "on" if crossing else "off")
+        )
+    finally:
+        setter.close()
+    conn.info[_ROW_SECURITY_SCOPE] = wanted
