@@ -270,7 +270,7 @@ def test_the_same_email_makes_two_accounts_on_two_tenants_but_one_per_tenant(
 
 
 def test_signing_up_with_a_known_address_does_the_same_work(
-    app, client_for, csrf_token, make_account, monkeypatch
+    app, client_for, csrf_token, make_account, monkeypatch, sent_emails, tenant_ids
 ):
     """The password is hashed either way: the answer takes as long whether or not the address
     has an account (a timing would flake; the hasher's calls do not)."""
@@ -288,9 +288,15 @@ def test_signing_up_with_a_known_address_does_the_same_work(
     make_account(email="deja@agence-durant.fr")
     monkeypatch.setattr(passwords, "_hasher", CountingHasher(time_cost=1, memory_cost=1024))
     client = client_for("resilimo")
-    sign_up(client, csrf_token)  # a new address
-    sign_up(client, csrf_token, email="deja@agence-durant.fr")  # an address with an account
-    assert hashed == [PASSWORD, PASSWORD]
+    new = sign_up(client, csrf_token)
+    known = sign_up(client, csrf_token, email="deja@agence-durant.fr")
+    assert new.headers["Location"] == known.headers["Location"]  # the same answer
+    assert hashed == [PASSWORD, PASSWORD]  # after the same work
+    subjects = sorted(m.subject for m in sent_emails(tenant_ids["resilimo"]))
+    assert subjects == [
+        "Activez votre compte",
+        "Une inscription a été tentée avec votre adresse e-mail",
+    ]
 
 
 def test_signing_up_again_before_activating_sends_a_new_link(
