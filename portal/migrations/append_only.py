@@ -1,6 +1,8 @@
-"""DDL making a table append-only at the database level: UPDATE and DELETE are refused.
+"""DDL making a table append-only at the database level: UPDATE, DELETE and TRUNCATE are refused.
 
 Used by the migrations of the audit log and of the credit ledger, on PostgreSQL and SQLite.
+``protect`` refuses row changes; ``refuse_truncate`` (PostgreSQL: SQLite has no TRUNCATE, and
+its one-statement ``DELETE`` is refused by ``protect``) refuses emptying the table at once.
 """
 
 from alembic import op
@@ -36,3 +38,17 @@ def unprotect(table: str) -> None:
         return
     op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
     op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+
+
+def refuse_truncate(table: str) -> None:
+    """After ``protect``: a statement trigger raising the same error on TRUNCATE."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
+        )
+
+
+def allow_truncate(table: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")

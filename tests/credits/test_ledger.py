@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError, IntegrityError
 
+from portal.core import audit
 from portal.core.accounts.models import Account
+from portal.core.audit import AuditEntry
 from portal.core.credits.ledger import (
+    IdempotencyKeyReused,
     InsufficientCredit,
     adjust,
     balance_cents,
     charge,
+    fee,
     record_consumption,
     refund,
 )
@@ -71,6 +77,38 @@ def test_the_same_key_never_charges_twice(app, scope, account_id):
         refund(first, reason="annulé")
         db.session.commit()
         assert balance_cents(account_id) == 1000
+
+
+@dataclass
+class Letter:
+    id: int
+
+
+@pytest.mark.parametrize(
+    "reused_as",
+    [
+        pytest.param({"amount_cents": 500, "subject": Letter(1)}, id="another amount"),
+        pytest.param({"amount_cents": 378, "subject": Letter(2)}, id="another subject"),
+        pytest.param({"amount_cents": 378, "subject": None}, id="no subject"),
+        pytest.param({"kind": "fee"}, id="another kind"),
+    ],
+)
+def test_a_key_reused_for_another_movement_is_an_error(app, scope, account_id, reused_as):
+    with app.app_context(), scope():
+        account = _account(account_id)
+        adjust(account, 1000, reason="achat", idempotency_key="a1", actor_label="test")
+        first = charge(account, 378, reason="LRAR", idempotency_key="letter:1", subject=Letter(1))
+        db.session.commit()
+        with pytest.raises(IdempotencyKeyReused, match="letter:1"):
+            if reused_as.get("kind") == "fee":
+                fee(account, 378, reason="LRAR", idempotency_key="letter:1")
+            else:
+                charge(account, reason="LRAR", idempotency_key="letter:1", **reused_as)
+        db.session.rollback()
+        again = charge(account, 378, reason="LRAR", idempotency_key="letter:1", subject=Letter(1))
+        assert again.id == first.id
+        assert balance_cents(account_id) == 622
+        assert _sum_of_entries(account_id) == 622
 
 
 def test_a_charge_the_balance_cannot_cover_is_refused_and_changes_nothing(app, scope, account_id):
@@ -160,3 +198,72 @@ def test_parallel_charges_never_overdraw(app, scope, account_id, backend):
     with app.app_context(), scope():
         assert balance_cents(account_id) == 0
         assert _sum_of_entries(account_id) == 0
+
+
+def test_parallel_callers_with_one_key_all_get_the_one_entry(app, scope, account_id, backend):
+    """A retried job racing its first run, a double click: one movement, no error for anyone."""
+    with app.app_context(), scope():
+        adjust(_account(account_id), 1000, reason="achat", idempotency_key="a1", actor_label="t")
+        db.session.commit()
+    workers = 50 if backend["database"] == "postgresql" else 8
+    entry_ids: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(workers)
+
+    def worker() -> None:
+        with app.app_context(), scope():
+            start.wait(timeout=60)
+            try:
+                entry = charge(_account(account_id), 378, reason="LRAR", idempotency_key="letter:1")
+                db.session.commit()
+                entry_ids.append(entry.id)
+            except BaseException as exc:  # every caller must succeed: record, then assert
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert len(entry_ids) == workers and len(set(entry_ids)) == 1
+    with app.app_context(), scope():
+        assert balance_cents(account_id) == 1000 - 378
+        assert _sum_of_entries(account_id) == 1000 - 378
+
+
+def test_the_database_refuses_a_negative_balance(app, scope, account_id):
+    with app.app_context(), scope():
+        adjust(_account(account_id), 300, reason="achat", idempotency_key="a1", actor_label="t")
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                text("UPDATE credit_balance SET balance_cents = -78 WHERE account_id = :id"),
+                {"id": account_id},
+            )
+        db.session.rollback()
+        assert balance_cents(account_id) == 300
+
+
+@pytest.mark.parametrize("table", ["credit_ledger_entry", "audit_entry"])
+def test_append_only_tables_cannot_be_emptied_at_once(app, scope, account_id, backend, table):
+    """PostgreSQL's TRUNCATE skips row triggers: a statement trigger refuses it. SQLite has no
+    TRUNCATE; its one-statement DELETE is refused by the row triggers."""
+    with app.app_context(), scope():
+        adjust(_account(account_id), 300, reason="achat", idempotency_key="a1", actor_label="t")
+        recorded = audit.record("test.credit_adjusted", **audit.by_system("test"))
+        db.session.commit()
+        recorded_id = recorded.id
+    if backend["database"] == "postgresql":
+        statement = f"TRUNCATE {table} CASCADE"
+    else:
+        statement = f"DELETE FROM {table}"
+    with app.app_context():
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    with app.app_context(), scope():
+        assert _sum_of_entries(account_id) == 300
+        assert db.session.get(AuditEntry, recorded_id) is not None

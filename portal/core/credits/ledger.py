@@ -1,9 +1,11 @@
 """The ledger API plugins and core modules use: charge, refund, purchase, adjust, consume.
 
 Every function runs inside the caller's transaction (it flushes, never commits) and takes an
-idempotency key: called again with the same key — a retried job, a double click — it returns the
-entry already written instead of moving money twice. A debit the balance cannot cover raises
-``InsufficientCredit`` with a message for the user, and changes nothing.
+idempotency key: called again with the same key — a retried job, a double click, a parallel
+caller — it returns the entry already written instead of moving money twice. Like Stripe's keys,
+a key names one movement: reused with another amount, kind or subject it raises
+``IdempotencyKeyReused``. A debit the balance cannot cover raises ``InsufficientCredit`` with a
+message for the user, and changes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,17 @@ DEBITS = {EntryKind.CHARGE, EntryKind.FEE, EntryKind.PAYOUT}
 def euros(cents: int) -> str:
     """``297`` → ``2,97 €`` (in the current language)."""
     return format_currency(cents / 100, "EUR")
+
+
+class IdempotencyKeyReused(ValueError):
+    """A key already names a movement with another amount, kind or subject: a caller's bug."""
+
+    def __init__(self, entry: LedgerEntry, asked: tuple):
+        written = _movement(entry.kind, entry.amount_cents, entry.subject_type, entry.subject_id)
+        super().__init__(
+            f"idempotency key {entry.idempotency_key!r} of account {entry.account_id} already "
+            f"names entry {entry.id} {written}, not {asked}"
+        )
 
 
 class InsufficientCredit(Exception):
@@ -63,6 +76,26 @@ def _ensure_balance_row(account_id: int) -> None:
         pass
 
 
+def _movement(kind: EntryKind, amount_cents: int, subject_type, subject_id) -> tuple:
+    """What an idempotency key stands for: the same call must ask for the same movement."""
+    return (EntryKind(kind).value, amount_cents, subject_type, subject_id)
+
+
+def _entry_with_key(account_id: int, idempotency_key: str) -> LedgerEntry | None:
+    return db.session.scalar(
+        select(LedgerEntry).where(
+            LedgerEntry.account_id == account_id, LedgerEntry.idempotency_key == idempotency_key
+        )
+    )
+
+
+def _already_written(entry: LedgerEntry, asked: tuple) -> LedgerEntry:
+    written = _movement(entry.kind, entry.amount_cents, entry.subject_type, entry.subject_id)
+    if written != asked:
+        raise IdempotencyKeyReused(entry, asked)
+    return entry
+
+
 def _post(
     account_id: int,
     kind: EntryKind,
@@ -76,13 +109,40 @@ def _post(
 ) -> LedgerEntry:
     if not isinstance(amount_cents, int):
         raise TypeError("amounts are integer cents")
-    existing = db.session.scalar(
-        select(LedgerEntry).where(
-            LedgerEntry.account_id == account_id, LedgerEntry.idempotency_key == idempotency_key
-        )
-    )
+    subject_type = type(subject).__name__ if subject is not None else None
+    subject_id = getattr(subject, "id", None)
+    asked = _movement(kind, amount_cents, subject_type, subject_id)
+    existing = _entry_with_key(account_id, idempotency_key)
     if existing is not None:
-        return existing
+        return _already_written(existing, asked)
+    entry = LedgerEntry(
+        account_id=account_id,
+        kind=kind,
+        amount_cents=amount_cents,
+        vat_rate_bp=vat_rate_bp,
+        reason=reason,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        idempotency_key=idempotency_key,
+        actor_label=actor_label,
+    )
+    try:
+        # One savepoint for the entry and the balance: a refused debit leaves neither behind.
+        with db.session.begin_nested():
+            # The entry first: its unique key makes a parallel caller with the same key wait
+            # here, then fail, before it touches the balance.
+            db.session.add(entry)
+            db.session.flush()
+            _move_balance(account_id, amount_cents)
+    except IntegrityError:
+        existing = _entry_with_key(account_id, idempotency_key)
+        if existing is None:
+            raise
+        return _already_written(existing, asked)
+    return entry
+
+
+def _move_balance(account_id: int, amount_cents: int) -> None:
     _ensure_balance_row(account_id)
     change = update(CreditBalance).where(CreditBalance.account_id == account_id)
     if amount_cents < 0:
@@ -94,20 +154,6 @@ def _post(
     ).rowcount
     if applied != 1:
         raise InsufficientCredit(balance_cents(account_id), -amount_cents)
-    entry = LedgerEntry(
-        account_id=account_id,
-        kind=kind,
-        amount_cents=amount_cents,
-        vat_rate_bp=vat_rate_bp,
-        reason=reason,
-        subject_type=type(subject).__name__ if subject is not None else None,
-        subject_id=getattr(subject, "id", None),
-        idempotency_key=idempotency_key,
-        actor_label=actor_label,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    return entry
 
 
 def charge(

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -33,7 +34,8 @@ class EntryKind(enum.StrEnum):
 
 
 class LedgerEntry(TenantScoped, db.Model):
-    """One movement of an account's credit. Never updated, never deleted (ORM and database)."""
+    """One movement of an account's credit. Never updated, deleted or truncated (ORM and
+    database)."""
 
     __tablename__ = "credit_ledger_entry"
     __table_args__ = (
@@ -70,11 +72,15 @@ class CreditBalance(TenantScoped, db.Model):
     """The sum of an account's entries, kept in step by the same transaction that adds them.
 
     Debits go through one conditional UPDATE (``balance >= amount``), which the database applies
-    atomically: parallel charges can never take the balance below zero.
+    atomically: parallel charges can never take the balance below zero; a ``CHECK`` refuses a
+    negative balance whatever statement writes it.
     """
 
     __tablename__ = "credit_balance"
-    __table_args__ = (UniqueConstraint("account_id", name="uq_credit_balance_account_id"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", name="uq_credit_balance_account_id"),
+        CheckConstraint("balance_cents >= 0", name="not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
