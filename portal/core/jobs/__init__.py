@@ -18,11 +18,13 @@ Processes:
 Configuration (app config, else environment): ``PORTAL_REDIS_URL``, ``PORTAL_REDIS_NAMESPACE``,
 ``PORTAL_SCHEDULER_TICK_SECONDS`` and the ``PORTAL_JOBS_*`` keys of :class:`JobsSettings`.
 ``PORTAL_EXTRA_JOBS`` (tests) lists more jobs or ``PeriodicJob`` entries, as objects or
-``"module:attribute"`` strings; they are named ``extra.<function>``.
+``"module:attribute"`` strings (in the environment: comma-separated strings, for the test
+suite's ``portal worker`` processes); they are named ``extra.<function>``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any
@@ -77,7 +79,10 @@ CORE_PERIODIC_JOBS = [PeriodicJob(job=purge_job_history, cron="30 4 * * *")]
 def init_app(app: Flask, plugins) -> None:
     """Build the app's broker and actors from the plugins' jobs, the core's and the extras."""
     runtime = JobsRuntime(app, JobsSettings.from_app(app))
-    extras = [_resolve(item) for item in app.config.get("PORTAL_EXTRA_JOBS") or []]
+    listed = app.config.get("PORTAL_EXTRA_JOBS") or os.environ.get("PORTAL_EXTRA_JOBS", "")
+    if isinstance(listed, str):
+        listed = [name for name in listed.split(",") if name]
+    extras = [_resolve(item) for item in listed]
     extra_jobs = [item for item in extras if not isinstance(item, PeriodicJob)]
     extra_periodic = [item for item in extras if isinstance(item, PeriodicJob)]
 

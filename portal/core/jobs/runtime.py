@@ -549,27 +549,28 @@ def drain(app: Flask, timeout: float = 10.0) -> None:
     while idle_checks < 2:  # twice in a row: a message may be sent between two looks
         if time.monotonic() > deadline:
             raise TimeoutError(f"jobs still pending after {timeout} s")
-        if _broker_empty(runtime) and _worker_idle(worker) and not _retry_sent(runtime):
+        if _broker_empty(runtime) and _worker_idle(worker) and not _retry_sent(runtime, timeout):
             idle_checks += 1
         else:
             idle_checks = 0
         time.sleep(0.005)
 
 
-def _retry_sent(runtime: JobsRuntime) -> bool:
-    """Whether a failed attempt's retry is still to come; sends those that are due."""
+def _retry_sent(runtime: JobsRuntime, within: float) -> bool:
+    """Whether a failed attempt's retry comes ``within`` seconds; sends those that are due."""
     from portal.core.jobs.outbox import sweep
 
+    now = clock_now()
     waiting = (
         select(func.min(Job.not_before))
         .where(Job.attempts > 0, Job.dispatched_at.is_(None))
         .where(Job.completed_at.is_(None), Job.failed_at.is_(None))
+        .where(Job.not_before <= now + timedelta(seconds=within))
     )
     with runtime.app.app_context():
         try:
             if db.session.scalar(waiting) is None:
                 return False
-            now = clock_now()
             if db.session.scalar(waiting.where(Job.not_before <= now)) is not None:
                 sweep(runtime, now)
             return True
