@@ -1,14 +1,14 @@
 """job lease, handovers, failed: retries and dead workers recovered from the database
 
 Revision ID: core_0016
-Revises: core_0012
+Revises: core_0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0016"
-down_revision = "core_0012"
+down_revision = "core_0015"
 branch_labels = None
 depends_on = None
 
