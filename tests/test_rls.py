@@ -39,6 +39,7 @@ def outsider(app):
     name = f"portal_outsider_{uuid.uuid4().hex[:8]}"
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text(f'CREATE ROLE "{name}" NOLOGIN NOSUPERUSER NOBYPASSRLS'))
+        conn.execute(text(f'GRANT "{name}" TO CURRENT_USER'))  # to SET ROLE without superuser
         conn.execute(text(f'GRANT USAGE ON SCHEMA public TO "{name}"'))
         conn.execute(
             text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{name}"')
