@@ -7,6 +7,7 @@ counts a job's committed effects.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from datetime import timedelta
@@ -16,8 +17,9 @@ from sqlalchemy import Integer, MetaData, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from portal.core.jobs import enqueue, job
+from portal.core.mail import compose_email, send_email
 from portal.core.plugins import PeriodicJob
-from portal.core.tenants import TenantScoped
+from portal.core.tenants import TenantScoped, tenant_directory
 from portal.extensions import db
 
 
@@ -72,6 +74,17 @@ def flaky(tenant_id, name, failures):
 
 
 @job
+def email_then_linger(tenant_id, name, to):
+    """Emails ``to``; if this attempt did hand it over, lingers ``JOBKIT_LINGER_SECONDS`` (set in
+    a worker a test kills once the relay accepted the email); then records its effect."""
+    tenant = tenant_directory().get(tenant_id)
+    context = {"title": name, "paragraphs": ["Votre lettre est partie."]}
+    if send_email(compose_email(tenant, "notification", to=to, subject=name, context=context)):
+        time.sleep(float(os.environ.get("JOBKIT_LINGER_SECONDS", "0")))
+    db.session.add(Event(name=name, tenant_id=tenant_id))
+
+
+@job
 def census(tenant_id, name):
     """Records the labels of the notes it can see (a tenant-scoped query)."""
     labels = sorted(db.session.scalars(select(Note.label)))
@@ -98,6 +111,7 @@ EXTRA_JOBS = [
     record,
     slow_record,
     flaky,
+    email_then_linger,
     census,
     census_all,
     PeriodicJob(job=hourly, every=timedelta(hours=1)),
