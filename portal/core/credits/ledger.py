@@ -31,8 +31,7 @@ def euros(cents: int) -> str:
 class IdempotencyKeyReused(ValueError):
     """A key already names a movement with another amount, kind or subject: a caller's bug."""
 
-    def __init__(self, entry: LedgerEntry, asked: tuple):
-        written = _movement(entry.kind, entry.amount_cents, entry.subject_type, entry.subject_id)
+    def __init__(self, entry: LedgerEntry, written: tuple, asked: tuple):
         super().__init__(
             f"idempotency key {entry.idempotency_key!r} of account {entry.account_id} already "
             f"names entry {entry.id} {written}, not {asked}"
@@ -92,7 +91,7 @@ def _entry_with_key(account_id: int, idempotency_key: str) -> LedgerEntry | None
 def _already_written(entry: LedgerEntry, asked: tuple) -> LedgerEntry:
     written = _movement(entry.kind, entry.amount_cents, entry.subject_type, entry.subject_id)
     if written != asked:
-        raise IdempotencyKeyReused(entry, asked)
+        raise IdempotencyKeyReused(entry, written, asked)
     return entry
 
 
