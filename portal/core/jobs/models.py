@@ -22,7 +22,8 @@ class Job(db.Model):
     Lifecycle: created → dispatched (sent to the broker) → started → completed. ``not_before``
     holds work due at a date, a failed attempt's retry date included: the scheduler sends it when
     due, never the broker's own delays. A running attempt holds a lease (``lease_until``) that its
-    worker renews; a lease left to expire (a killed worker) lets the scheduler send the row again.
+    worker renews; a lease left to lapse (a killed worker) is a lost attempt, counted, and the
+    scheduler sends the row again at once.
     ``handovers`` counts the emails and SMS already handed to a relay, so a retry never re-sends
     them. A row whose retries are exhausted is ``failed_at``, never sent again.
     A plugin's job for a tenant that disables the plugin is *skipped*: closed (``completed_at``)

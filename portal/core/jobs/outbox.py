@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from portal.core.clock import now as clock_now
 from portal.core.jobs.models import Job, PeriodicRun
-from portal.core.jobs.runtime import JobsRuntime, get_runtime, job
+from portal.core.jobs.runtime import JobsRuntime, failed_attempt, get_runtime, job
 from portal.core.tenants.scoping import TenantScopeError, active_tenant_id
 from portal.extensions import db
 
@@ -168,9 +168,10 @@ def sweep(runtime: JobsRuntime, now: datetime) -> int:
     """Send rows that are due but were never sent; returns how many were sent.
 
     Due: unsent rows older than the grace period (their after-commit send was lost), unsent rows
-    whose ``not_before`` has come (dates and retries), rows whose lease lapsed (their worker
-    died), and rows sent long ago that never started (lost with the broker). Each message names
-    the row's attempt, so the sweep never starts a second chain of retries. Claimed with
+    whose ``not_before`` has come (dates and retries, a dead worker's lost attempt included:
+    see :func:`_count_lost_attempts`), and rows sent long ago that never started (lost with the
+    broker). Each message names the row's attempt, so the sweep never starts a second chain of
+    retries. Claimed with
     ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent schedulers share the work; SQLite
     ignores the clause and serialises writers instead.
     Runs in the caller's app context and commits.
@@ -178,19 +179,14 @@ def sweep(runtime: JobsRuntime, now: datetime) -> int:
     settings = runtime.settings
     grace = now - timedelta(seconds=settings.sweep_grace_seconds)
     lost = now - timedelta(seconds=settings.redispatch_seconds)
+    _count_lost_attempts(runtime, now)
     due = and_(
         Job.completed_at.is_(None),
         Job.failed_at.is_(None),
         or_(
             and_(Job.dispatched_at.is_(None), Job.not_before.is_(None), Job.created_at <= grace),
             and_(Job.dispatched_at.is_(None), Job.not_before <= now),
-            # its worker died: the lease lapsed and nobody was sent it since
-            and_(Job.lease_until < now, Job.dispatched_at < Job.lease_until),
-            # sent long ago and never claimed since (lost with the broker)
-            and_(
-                Job.dispatched_at <= lost,
-                or_(Job.lease_until.is_(None), Job.lease_until < Job.dispatched_at),
-            ),
+            and_(Job.dispatched_at <= lost, Job.lease_until.is_(None)),
         ),
     )
     session = db.session
@@ -224,6 +220,28 @@ def sweep(runtime: JobsRuntime, now: datetime) -> int:
             return count
     session.commit()
     return len(known)
+
+
+def _count_lost_attempts(runtime: JobsRuntime, now: datetime) -> None:
+    """A lapsed lease is an attempt lost with its worker: counted as a failure (so a job that
+    kills its worker is not retried forever) and due again at once. The worker, should it
+    still be alive, can no longer complete it: its attempt number has moved on."""
+    session = db.session
+    lapsed = session.execute(
+        select(Job.id, Job.actor_name, Job.attempts)
+        .where(Job.completed_at.is_(None), Job.failed_at.is_(None), Job.lease_until < now)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for job_id, actor_name, attempt in lapsed:
+        values = failed_attempt(runtime, actor_name, attempt, "WorkerLost: lease lapsed", now)
+        if "not_before" in values:
+            values["not_before"] = now
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.attempts == attempt, Job.lease_until < now)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --- Core housekeeping job -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
@@ -36,7 +36,7 @@ from dramatiq.middleware import (
     TimeLimit,
 )
 from flask import Flask, current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from portal.core.clock import now as clock_now
 from portal.core.jobs.handover import attempt_of
@@ -377,21 +377,25 @@ def _execute(runtime: JobsRuntime, definition: JobDefinition, job_id: int, attem
         try:
             with _job_scope(tenant_id, definition.may_run_unscoped):
                 definition.fn(tenant_id, *args)
-                session.execute(
+                completed = session.execute(
                     update(Job)
-                    .where(Job.id == job_id)
+                    .where(_still_ours(job_id, attempt))
                     .values(
                         completed_at=clock_now(),
-                        attempts=Job.attempts + 1,
+                        attempts=attempt + 1,
                         last_error=None,
                         lease_until=None,
                     )
                     .execution_options(synchronize_session=False)
                 )
+                if completed.rowcount == 0:
+                    session.rollback()  # its lease lapsed and the attempt was given up
+                    log.warning("job %s attempt %s: lease lost, work undone", job_id, attempt)
+                    return
                 session.commit()  # the job's work and its "completed" mark, atomically
         except BaseException as exc:
             session.rollback()
-            _record_failure(runtime, definition, job_id, exc)
+            _record_failure(runtime, definition, job_id, attempt, exc)
             if not isinstance(exc, Exception):
                 raise  # an interrupt or shutdown: recorded, then let it through
 
@@ -434,38 +438,23 @@ def _job_scope(tenant_id: int | None, may_run_unscoped: bool) -> Iterator[None]:
         yield
 
 
-def _record_failure(
-    runtime: JobsRuntime, definition: JobDefinition, job_id: int, exc: BaseException
-) -> None:
-    """Count the failed attempt and give the row its retry date, or fail it for good.
+def _still_ours(job_id: int, attempt: int):
+    """The row is still at this attempt: no lapsed lease handed it to another one meanwhile."""
+    return and_(Job.id == job_id, Job.attempts == attempt, Job.completed_at.is_(None))
 
-    The lease is released and the row left undispatched: the scheduler's sweep sends it once
-    the date comes. Should this write fail, the lease lapses and the sweep retries the same
-    attempt: either way one chain of attempts.
-    """
-    settings = runtime.settings
+
+def _record_failure(
+    runtime: JobsRuntime, definition: JobDefinition, job_id: int, attempt: int, exc: BaseException
+) -> None:
+    """Record the failed attempt (see :func:`failed_attempt`). Should this write fail, the lease
+    lapses and the sweep records it instead: either way one chain of attempts."""
     session = db.session
     try:
-        attempts = session.scalar(select(Job.attempts).where(Job.id == job_id)) + 1
-        now = clock_now()
-        values: dict[str, Any] = {
-            "attempts": attempts,
-            "last_error": f"{type(exc).__name__}: {exc}"[:4000],
-            "lease_until": None,
-            "dispatched_at": None,
-        }
-        if attempts > definition.max_retries(settings):
-            values["failed_at"] = now
-            log.error("job %s (%s) failed after %s attempts", job_id, definition.name, attempts)
-        else:
-            _, backoff_ms = compute_backoff(
-                attempts - 1, factor=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms
-            )
-            values["not_before"] = now + timedelta(milliseconds=backoff_ms)
-            log.warning("job %s (%s) failed, retry %s: %s", job_id, definition.name, attempts, exc)
+        error = f"{type(exc).__name__}: {exc}"
+        values = failed_attempt(runtime, definition.name, attempt, error, clock_now())
         session.execute(
             update(Job)
-            .where(Job.id == job_id)
+            .where(_still_ours(job_id, attempt))
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -473,6 +462,34 @@ def _record_failure(
     except Exception:
         session.rollback()
         log.exception("job %s: could not record its failure", job_id)
+
+
+def failed_attempt(
+    runtime: JobsRuntime, actor_name: str, attempt: int, error: str, now: datetime
+) -> dict[str, Any]:
+    """The row's new values once attempt ``attempt`` failed with ``error``: counted, lease
+    released, left unsent with its retry date (the sweep sends it then), or failed for good
+    after the job's ``max_retries``."""
+    settings = runtime.settings
+    definition = runtime.definitions.get(actor_name)
+    limit = definition.max_retries(settings) if definition else settings.max_retries
+    attempts = attempt + 1
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_error": error[:4000],
+        "lease_until": None,
+        "dispatched_at": None,
+    }
+    if attempts > limit:
+        values["failed_at"] = now
+        log.error("job %s failed after %s attempts: %s", actor_name, attempts, error)
+    else:
+        _, backoff_ms = compute_backoff(
+            attempt, factor=settings.min_backoff_ms, max_backoff=settings.max_backoff_ms
+        )
+        values["not_before"] = now + timedelta(milliseconds=backoff_ms)
+        log.warning("job %s failed, retry %s: %s", actor_name, attempts, error)
+    return values
 
 
 def _make_broker(settings: JobsSettings) -> dramatiq.Broker:
