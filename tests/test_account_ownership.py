@@ -44,11 +44,16 @@ def letters(app, make_account, make_profile):
 
 
 def _login(ctx_session, ids):
+    from flask import g
+
+    from portal.core.accounts.session import open_session_record
+
     account_id, version, profile_id = ids
     ctx_session["_user_id"] = f"{account_id}:{version}"
+    max_hours = g.tenant.config.accounts.session_max_hours
+    ctx_session["session_key"] = open_session_record(account_id, max_hours)
     ctx_session["profile_id"] = profile_id
     ctx_session["last_seen"] = time.time()
-    from flask import g
 
     g.pop("_login_user", None)  # Flask-Login cached the anonymous user before we logged in
 

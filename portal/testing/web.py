@@ -51,14 +51,7 @@ def post_form(client, page_url: str, data: dict, action: str | None = None, **kw
 def sign_in(client, account, profile_id: int | None = None, reauth: bool = False):
     """Log ``account`` (an ``AccountRef``) in on ``client``: ``profile_id`` already chosen,
     ``reauth``: the password typed again just now. Returns the client."""
-    from portal.core.accounts.session import open_session_record
-    from portal.core.tenants import tenant_directory, tenant_scope
-    from portal.extensions import db
-
-    with client.application.app_context(), tenant_scope(account.tenant_id):
-        tenant = tenant_directory().by_id(account.tenant_id)
-        key = open_session_record(account.id, tenant.config.accounts.session_max_hours)
-        db.session.commit()
+    key = open_account_session(client.application, account.id, account.tenant_id)
     with client.session_transaction(base_url=f"http://{client.host}") as session:
         session["_user_id"] = f"{account.id}:{account.session_version}"
         session["session_key"] = key
@@ -69,6 +62,20 @@ def sign_in(client, account, profile_id: int | None = None, reauth: bool = False
         if reauth:
             session["reauth_at"] = time.time()
     return client
+
+
+def open_account_session(app, account_id: int, tenant_id: int) -> str:
+    """The server-side record of a login of the account, as the login page opens it
+    (committed); returns the key a session cookie carries as ``session_key``."""
+    from portal.core.accounts.session import open_session_record
+    from portal.core.tenants import tenant_directory, tenant_scope
+    from portal.extensions import db
+
+    with app.app_context(), tenant_scope(tenant_id):
+        tenant = tenant_directory().by_id(tenant_id)
+        key = open_session_record(account_id, tenant.config.accounts.session_max_hours)
+        db.session.commit()
+    return key
 
 
 def logged_in(client_for, account, profile_id: int | None = None, reauth: bool = False):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -24,6 +24,7 @@ from portal.core.credits.models import (
 )
 from portal.core.tenants import tenant_scope, unscoped
 from portal.extensions import db
+from portal.testing.web import sign_in, sign_in_staff
 
 BACKOFFICE = "backoffice.localhost"
 
@@ -47,15 +48,10 @@ def make_account(make_account, make_profile):
 
 
 @pytest.fixture
-def signed_in(client_for):
+def signed_in(client_for, tenant_ids):
     def sign(account_id, profile_id, slug="resilimo"):
-        client = client_for(slug)
-        with client.session_transaction(base_url=f"http://{client.host}") as session:
-            session["_user_id"] = f"{account_id}:1"
-            session["_fresh"] = True
-            session["last_seen"] = time.time()
-            session["profile_id"] = profile_id
-        return client
+        account = SimpleNamespace(id=account_id, tenant_id=tenant_ids[slug], session_version=1)
+        return sign_in(client_for(slug), account, profile_id)
 
     return sign
 
@@ -73,12 +69,9 @@ def staff_client(app, client_for):
         db.session.add(staff)
         db.session.commit()
         staff_id, version = staff.id, staff.session_version
-    client = client_for(BACKOFFICE)
-    with client.session_transaction(base_url=f"http://{BACKOFFICE}") as session:
-        session.update(
-            staff_id=staff_id, staff_version=version, staff_2fa=True, staff_seen=time.time()
-        )
-    return client
+    return sign_in_staff(
+        client_for(BACKOFFICE), SimpleNamespace(id=staff_id, session_version=version)
+    )
 
 
 def add_documents(app, tenant_id, account_id, receipts=0, invoices=0):

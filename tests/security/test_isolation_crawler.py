@@ -26,6 +26,7 @@ from portal.core.messaging.models import ConversationKind
 from portal.core.tenants import tenant_directory, tenant_scope
 from portal.core.verification.models import DocumentKind, ProfessionalDocument
 from portal.extensions import db
+from portal.testing.web import open_account_session
 
 MARKER = "Zorglub Assurances Privées"  # the first account's commercial name: must never leak
 
@@ -143,14 +144,17 @@ def world(app, make_account, make_profile):
         world = {who: _belongings(*refs) for who, refs in made.items()}
         for who in world.values():
             who["ids"] = (who["account"].id, who["account"].session_version, who["holder"].id)
+            who["tenant_id"] = who["account"].tenant_id
         yield world
 
 
 def _logged_in(app, host: str, who: dict):
     client = app.test_client()
     account_id, version, profile_id = who["ids"]
+    key = open_account_session(app, account_id, who["tenant_id"])
     with client.session_transaction(base_url=f"http://{host}") as session:
         session["_user_id"] = f"{account_id}:{version}"
+        session["session_key"] = key
         session["_fresh"] = True
         session["profile_id"] = profile_id
         session["last_seen"] = time.time()
@@ -205,13 +209,15 @@ def test_another_account_of_the_same_tenant_gets_404_or_403_everywhere(crawler_a
     assert failures == []
 
 
-def test_no_page_shows_another_accounts_data(app, world):
+def test_no_page_shows_another_accounts_data(crawler_app, world):
+    # Another app than the one whose context ``world`` holds: each request gets its own context
+    # (and Flask-Login its own user), as in production.
     for host, who in (
         ("resilimo.localhost", world["neighbour"]),
         ("msr.localhost", world["foreigner"]),
     ):
-        client = _logged_in(app, host, who)
-        for route in all_routes(app):
+        client = _logged_in(crawler_app, host, who)
+        for route in all_routes(crawler_app):
             if route.params or "GET" not in route.methods or route.is_backoffice:
                 continue
             response = client.get(route.url({}), base_url=f"http://{host}")
