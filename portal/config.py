@@ -46,11 +46,6 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def development_tools(config) -> bool:
-    """Whether sandboxes and their pages (mailbox, sandbox bank, sandbox identity) may run."""
-    return config["PORTAL_MODE"] in ("development", "demo")
-
-
 def sandboxes(config) -> list[str]:
     """The sandbox settings in use, as ``NAME=value``."""
     return [

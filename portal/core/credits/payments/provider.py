@@ -85,8 +85,8 @@ def register_provider(app: Flask, provider: PaymentProvider) -> None:
 
 
 def get_provider() -> PaymentProvider:
-    """The provider named by ``PORTAL_PAYMENT`` (default ``sandbox``)."""
-    name = current_app.config.get("PORTAL_PAYMENT") or "sandbox"
+    """The provider named by ``PORTAL_PAYMENT`` (default ``sandbox``, see ``portal.config``)."""
+    name = current_app.config["PORTAL_PAYMENT"]
     try:
         return current_app.extensions[PROVIDERS_KEY][name]
     except KeyError:
