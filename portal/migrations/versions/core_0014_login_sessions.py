@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0014"
-down_revision = "core_0012"  # core_0013 once the tenant-wall helper adds it
+down_revision = "core_0013"
 branch_labels = None
 depends_on = None
 
