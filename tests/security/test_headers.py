@@ -48,6 +48,15 @@ def test_tenant_pages_carry_the_headers_and_no_inline_script(client_for, make_ac
         assert_walled(response)
 
 
+def test_a_pdf_shown_in_the_browser_keeps_only_the_framing_rule(make_account, logged_in):
+    response = logged_in(make_account()).get("/compte/entete/apercu.pdf")
+    assert response.mimetype == "application/pdf"
+    # Chrome's viewer is an <embed> under the PDF's own policy: object-src 'none' would block it.
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_back_office_pages_cannot_be_framed(backoffice, staff_client):
     assert_walled(backoffice().get("/backoffice/connexion"))
     client, _staff = staff_client()

@@ -6,6 +6,9 @@ block, and the development mailbox shows emails' own styles); scripts are what t
 No page may be framed (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``), so a one-click
 form of the back office cannot be clicked through another site. HSTS is sent when the portal runs
 over HTTPS (``PORTAL_SECURE_COOKIES=1``); TLS itself ends at the proxy, so nothing is redirected.
+
+A PDF shown in the browser keeps only the framing rule: Chrome displays it through an ``<embed>``
+that the PDF's own policy governs, and ``object-src 'none'`` would block it (crbug.com/271452).
 """
 
 from __future__ import annotations
@@ -23,9 +26,18 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
+PDF_POLICY = "frame-ancestors 'none'"
+
+
+def _pdf_policy(response):
+    if response.mimetype == "application/pdf":
+        response.headers["Content-Security-Policy"] = PDF_POLICY
+    return response
+
 
 def init_app(app: Flask) -> None:
     secure = app.config["SESSION_COOKIE_SECURE"]
+    app.after_request(_pdf_policy)  # registered before Talisman's, so it runs after it
     Talisman(
         app,
         force_https=False,
