@@ -189,3 +189,15 @@ def test_a_redis_that_never_answers_holds_a_commit_for_one_timeout_at_most(
         with hung_app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_an_attempt_given_up_while_it_runs_has_its_effect_once(jobs_app, runtime, tenant_ids):
+    job_id = _enqueue(jobs_app, tenant_ids["horizon"], "extra.slow_record", "overtaken")
+    time.sleep(0.1)  # it runs (0.3 s); a scheduler whose clock is past its lease gives it up
+    scheduler_tick(jobs_app, now=utcnow() + timedelta(seconds=runtime.settings.lease_seconds + 1))
+    drain(jobs_app)
+
+    row = _row(jobs_app, job_id)
+    assert row.completed_at is not None and row.lease_until is None
+    with jobs_app.app_context():
+        assert count("overtaken") == 1  # either it finished first, or its work was undone

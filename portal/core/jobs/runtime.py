@@ -373,7 +373,7 @@ def _execute(runtime: JobsRuntime, definition: JobDefinition, job_id: int, attem
     row = session.get(Job, job_id)
     tenant_id, args, handed_over = row.tenant_id, list(row.args or []), row.handovers
     session.commit()
-    with _lease_kept(runtime, job_id, lease), attempt_of(job_id, handed_over):
+    with _lease_kept(runtime, job_id, attempt, lease), attempt_of(job_id, handed_over):
         try:
             with _job_scope(tenant_id, definition.may_run_unscoped):
                 definition.fn(tenant_id, *args)
@@ -401,8 +401,11 @@ def _execute(runtime: JobsRuntime, definition: JobDefinition, job_id: int, attem
 
 
 @contextmanager
-def _lease_kept(runtime: JobsRuntime, job_id: int, lease: timedelta) -> Iterator[None]:
-    """Renew the row's lease every third of it while the block runs."""
+def _lease_kept(
+    runtime: JobsRuntime, job_id: int, attempt: int, lease: timedelta
+) -> Iterator[None]:
+    """Renew the attempt's lease every third of it while the block runs (never once the
+    attempt was given up: the next one holds the row)."""
     stop = threading.Event()
 
     def renew() -> None:
@@ -411,7 +414,7 @@ def _lease_kept(runtime: JobsRuntime, job_id: int, lease: timedelta) -> Iterator
                 with runtime.app.app_context(), db.engine.begin() as conn:
                     conn.execute(
                         update(Job)
-                        .where(Job.id == job_id, Job.completed_at.is_(None))
+                        .where(_still_ours(job_id, attempt))
                         .values(lease_until=clock_now() + lease)
                     )
             except Exception:
