@@ -41,9 +41,19 @@ def _setting(app: Flask, key: str, default: str | None = None) -> str | None:
 def init_app(app: Flask) -> None:
     redis_url = _setting(app, "PORTAL_REDIS_URL")
     if redis_url:
+        from portal.core.jobs import JobsSettings
+
         namespace = _setting(app, "PORTAL_REDIS_NAMESPACE", "portal")
+        timeout = JobsSettings.from_app(app).redis_timeout_seconds  # a hung Redis fails fast
         app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": f"{namespace}:ratelimit"})
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {
+                "key_prefix": f"{namespace}:ratelimit",
+                "socket_timeout": timeout,
+                "socket_connect_timeout": timeout,
+            },
+        )
         # Redis unreachable: count in memory rather than refuse every login.
         app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     else:

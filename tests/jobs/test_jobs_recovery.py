@@ -26,8 +26,10 @@ from portal.core.jobs import (
     shutdown,
     sweep,
 )
+from portal.core.ratelimit import limiter
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
+from portal.testing.web import csrf_token, tenant_client
 
 
 def _row(app, job_id: int) -> Job:
@@ -162,12 +164,21 @@ def test_a_redis_that_never_answers_holds_a_commit_for_one_timeout_at_most(
             "PORTAL_REDIS_URL": silent_redis,
             "PORTAL_REDIS_NAMESPACE": f"portal-test-{uuid.uuid4().hex[:8]}",
             "PORTAL_EXTRA_JOBS": [record],
-            "PORTAL_JOBS_BROKER_TIMEOUT_SECONDS": 0.5,
-            # The limiter is one object for every app: keep it off the server closed at the end.
-            "RATELIMIT_STORAGE_URI": "memory://",
+            "PORTAL_REDIS_TIMEOUT_SECONDS": 0.5,
         }
     )
     try:
+        # A login counts its attempt in Redis: it does not hang either.
+        client = tenant_client(hung_app, "resilimo")
+        page = client.get("/connexion").get_data(as_text=True)
+        started = time.monotonic()
+        response = client.post(
+            "/connexion",
+            data={"csrf_token": csrf_token(page), "email": "a@b.test", "password": "wrong"},
+        )
+        assert time.monotonic() - started < 2.5
+        assert response.status_code == 200
+
         with hung_app.app_context(), tenant_scope(tenant_ids["resilimo"]):
             rows = [enqueue(record, f"hung-{n}") for n in range(3)]
             started = time.monotonic()
@@ -185,6 +196,7 @@ def test_a_redis_that_never_answers_holds_a_commit_for_one_timeout_at_most(
             db.session.remove()
         assert all(_row(hung_app, job_id).dispatched_at is None for job_id in ids)
     finally:
+        limiter.init_app(app)  # one limiter for every app: back on the session app's storage
         shutdown(hung_app)
         with hung_app.app_context():
             db.session.remove()

@@ -132,7 +132,7 @@ class JobsSettings:
     heartbeat_timeout_ms: int = 30_000
     # Connect and read timeout of every Redis call: a Redis that never answers fails fast (the
     # request's after-commit send gives up, the sweep sends later).
-    broker_timeout_seconds: float = 2.0
+    redis_timeout_seconds: float = 2.0
 
     KEYS = {
         "redis_url": "PORTAL_REDIS_URL",
@@ -150,7 +150,7 @@ class JobsSettings:
         "keep_days": "PORTAL_JOBS_KEEP_DAYS",
         "lease_seconds": "PORTAL_JOBS_LEASE_SECONDS",
         "heartbeat_timeout_ms": "PORTAL_JOBS_HEARTBEAT_TIMEOUT_MS",
-        "broker_timeout_seconds": "PORTAL_JOBS_BROKER_TIMEOUT_SECONDS",
+        "redis_timeout_seconds": "PORTAL_REDIS_TIMEOUT_SECONDS",
     }
 
     @classmethod
@@ -507,8 +507,8 @@ def _make_broker(settings: JobsSettings) -> dramatiq.Broker:
         # The client is built here: dramatiq ignores socket options given along with a URL.
         client = redis.Redis.from_url(
             settings.redis_url,
-            socket_timeout=settings.broker_timeout_seconds,
-            socket_connect_timeout=settings.broker_timeout_seconds,
+            socket_timeout=settings.redis_timeout_seconds,
+            socket_connect_timeout=settings.redis_timeout_seconds,
         )
         return RedisBroker(
             client=client,
