@@ -12,11 +12,17 @@ Processes:
 * ``portal worker`` (:func:`run_worker`, Redis only) and ``portal scheduler``
   (:func:`run_scheduler`, safe to run several times) in production.
 * Without ``PORTAL_REDIS_URL`` the broker lives in memory and any process that sends a job starts
-  worker threads for it (``PORTAL_JOBS_AUTOSTART``); due dates and lost sends then wait for a
-  scheduler (``portal run`` or ``portal scheduler``).
+  worker threads for it (``PORTAL_JOBS_AUTOSTART``); due dates, retries and lost sends then
+  wait for a scheduler (``portal run`` or ``portal scheduler``).
+
+Retries and dead workers are recovered from the database, never from the broker's memory: a
+failed attempt gets a retry date in its row, a running one holds a lease its worker renews, and
+the scheduler sends what is due (``outbox.sweep``). Emails and SMS keep one identity per job
+(``handover``).
 
 Configuration (app config, else environment): ``PORTAL_REDIS_URL``, ``PORTAL_REDIS_NAMESPACE``,
-``PORTAL_SCHEDULER_TICK_SECONDS`` and the ``PORTAL_JOBS_*`` keys of :class:`JobsSettings`.
+``PORTAL_REDIS_TIMEOUT_SECONDS``, ``PORTAL_SCHEDULER_TICK_SECONDS`` and the ``PORTAL_JOBS_*``
+keys of :class:`JobsSettings`.
 ``PORTAL_EXTRA_JOBS`` (tests) lists more jobs or ``PeriodicJob`` entries, as objects or
 ``"module:attribute"`` strings (in the environment: comma-separated strings, for the test
 suite's ``portal worker`` processes); they are named ``extra.<function>``.

@@ -171,10 +171,9 @@ def sweep(runtime: JobsRuntime, now: datetime) -> int:
     whose ``not_before`` has come (dates and retries, a dead worker's lost attempt included:
     see :func:`_count_lost_attempts`), and rows sent long ago that never started (lost with the
     broker). Each message names the row's attempt, so the sweep never starts a second chain of
-    retries. Claimed with
-    ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent schedulers share the work; SQLite
-    ignores the clause and serialises writers instead.
-    Runs in the caller's app context and commits.
+    retries. Claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so concurrent schedulers
+    share the work; SQLite ignores the clause and serialises writers instead. Runs in the
+    caller's app context and commits.
     """
     settings = runtime.settings
     grace = now - timedelta(seconds=settings.sweep_grace_seconds)
