@@ -233,3 +233,16 @@ def test_an_expired_object_is_not_refreshed_in_another_scope(app, scratch, tenan
         db.session.rollback()
         with tenant_scope(tenant_ids["resilimo"]):
             assert note.text == "resilimo 1"
+
+
+def test_a_bulk_update_by_primary_key_cannot_reach_another_tenant(app, scratch, tenant_ids):
+    foreign_id = scratch["resilimo"]["notes"][0]
+    with app.app_context():
+        with tenant_scope(tenant_ids["msr"]):
+            db.session.execute(
+                update(Note).execution_options(synchronize_session=None),
+                [{"id": foreign_id, "text": "hacked"}],
+            )
+            db.session.commit()
+        with tenant_scope(tenant_ids["resilimo"]):
+            assert db.session.get(Note, foreign_id).text == "resilimo 1"

@@ -106,8 +106,8 @@ def deactivate(token) -> None:
 def visible_in_scope(instance: object) -> bool:
     """Whether the current scope may see ``instance`` (an object the session already holds).
 
-    ``Session.get`` answers from the identity map without a query: the app's session asks this
-    first, so an object loaded in one tenant's scope is not found from another's.
+    ``Session.get`` answers from the identity map without a query: the app's session checks its
+    answer with this, so an object loaded in one tenant's scope is not found from another's.
     """
     if not isinstance(instance, TenantScoped) or _unscoped.get():
         return True
@@ -169,7 +169,7 @@ def _refuse_unscoped_tables(conn, cursor, statement, parameters, context, execut
 
 def _guard_bulk_write(state: ORMExecuteState, tenant_id: int) -> None:
     """Bulk ``insert(Model)`` rows get the active tenant; another tenant's, or moving rows to
-    one with ``update(Model).values(tenant_id=…)``, is refused."""
+    one (``update(Model).values(tenant_id=…)``, or in a bulk UPDATE's rows), is refused."""
     mapper = state.bind_mapper
     if mapper is None or not issubclass(mapper.class_, TenantScoped):
         return
@@ -182,20 +182,19 @@ def _guard_bulk_write(state: ORMExecuteState, tenant_id: int) -> None:
         ),
         None,
     )
-    if given not in (None, tenant_id):
+    rows = state.parameters
+    many = isinstance(rows, list)
+    listed = rows if many else [rows] if rows else []
+    if given not in (None, tenant_id) or any(
+        row.get("tenant_id", tenant_id) != tenant_id for row in listed
+    ):
         raise TenantScopeError(f"{name} written for another tenant")
     if not state.is_insert or given is not None:
         return
-    rows = state.parameters
-    if not rows:
+    if not listed:
         state.statement = state.statement.values(tenant_id=tenant_id)
         return
-    many = isinstance(rows, list)
-    stamped = []
-    for row in rows if many else [rows]:
-        if row.get("tenant_id", tenant_id) != tenant_id:
-            raise TenantScopeError(f"{name} written for another tenant")
-        stamped.append({**row, "tenant_id": tenant_id})
+    stamped = [{**row, "tenant_id": tenant_id} for row in listed]
     state.parameters = stamped if many else stamped[0]
 
 
@@ -216,9 +215,10 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
     state.update_execution_options(**{_WALL: _IN_TENANT})
     if state.is_insert or state.is_update:
         _guard_bulk_write(state, tenant_id)
-    if state.is_column_load:
-        # SQLAlchemy leaves loader criteria out of refreshes: an expired object of another
-        # tenant would be read again in this scope. Its row is simply not found here.
+    if state.is_column_load or state.is_update or state.is_delete:
+        # SQLAlchemy leaves loader criteria out of refreshes and of bulk UPDATE by primary key:
+        # an expired object of another tenant would be read again in this scope, another
+        # tenant's row updated by its id. The criterion goes in the WHERE clause itself.
         for mapper in state.all_mappers:
             if issubclass(mapper.class_, TenantScoped):
                 state.statement = state.statement.where(mapper.class_.tenant_id == tenant_id)
