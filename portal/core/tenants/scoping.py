@@ -144,6 +144,9 @@ def _tenant_tables_in(statement) -> tuple[set[str], set[str]]:
 _WALL = "portal_tenant_wall"
 _NO_TENANT = "no tenant"  # every tenant-owned table
 _IN_TENANT = "in tenant"  # bare Core tables (ORM entities carry the criterion)
+# A refresh, with no active tenant, of an object loaded in a scope that has ended: it reads its
+# own row again by identity, on PostgreSQL too (row-level security lets that one statement by).
+_HELD_ROW = "held row"
 
 
 def _reached_tables(compiled: SQLCompiler) -> tuple[set[str], set[str]]:
@@ -157,7 +160,7 @@ def _reached_tables(compiled: SQLCompiler) -> tuple[set[str], set[str]]:
 @event.listens_for(Engine, "before_cursor_execute")
 def _refuse_unscoped_tables(conn, cursor, statement, parameters, context, executemany) -> None:
     mode = context.execution_options.get(_WALL) if context is not None else None
-    if mode is None or not isinstance(context.compiled, SQLCompiler):
+    if mode not in (_NO_TENANT, _IN_TENANT) or not isinstance(context.compiled, SQLCompiler):
         return
     entities, bare = _reached_tables(context.compiled)
     if bare:
@@ -205,7 +208,8 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
     tenant_id = _active_tenant.get()
     if tenant_id is None:
         if state.is_column_load:
-            return  # an object loaded in a scope that has ended reads its own row again
+            state.update_execution_options(**{_WALL: _HELD_ROW})
+            return
         state.update_execution_options(**{_WALL: _NO_TENANT})
         # Tenant-owned entities reached through a relationship yield nothing, not everything.
         state.statement = state.statement.options(
@@ -278,7 +282,8 @@ def _feed_row_security(conn, cursor, statement, parameters, context, executemany
     that forgets the tenant filter still sees only the active tenant's rows."""
     if conn.dialect.name != "postgresql":
         return
-    tenant_id, crossing = _active_tenant.get(), _unscoped.get()
+    held_row = context is not None and context.execution_options.get(_WALL) == _HELD_ROW
+    tenant_id, crossing = _active_tenant.get(), _unscoped.get() or held_row
     # Per transaction (a savepoint rolled back takes its settings with it).
     transaction = conn.get_nested_transaction() or conn.get_transaction()
     wanted = (transaction, tenant_id, crossing)
