@@ -119,7 +119,9 @@ def create_app(config: dict | None = None) -> PortalFlask:
 
     from portal import extensions
     from portal.core import bootstrap
+    from portal.core.uploads import UploadRequest
 
+    app.request_class = UploadRequest
     extensions.db.init_app(app)
     extensions.csrf.init_app(app)
     bootstrap.init_app(app)

@@ -106,7 +106,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # Beyond this a request is refused whole (413). Below it, each file part keeps only what
+        # the upload checks need, so an oversized file is refused next to its field.
+        "MAX_CONTENT_LENGTH": 256 * 1024 * 1024,
     }
     config.update(overrides)
     if config["PORTAL_MODE"] not in MODES:

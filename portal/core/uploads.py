@@ -10,9 +10,11 @@ import math
 import re
 import threading
 from dataclasses import dataclass
+from tempfile import SpooledTemporaryFile
 from typing import BinaryIO
 
 import pypdfium2
+from flask import Request
 from flask_babel import gettext as _
 from PIL import Image
 from pypdf import PdfReader
@@ -31,6 +33,32 @@ MAX_IMAGE_PIXELS = 40_000_000
 # Dictionary keys and action types that make a PDF run something when opened or clicked.
 ACTIVE_PDF_KEYS = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles"})
 ACTIVE_PDF_ACTIONS = frozenset({"/JavaScript", "/Launch"})
+
+
+class _UploadHead(SpooledTemporaryFile):
+    """An uploaded file as the form parser receives it, keeping only its first ``keep`` bytes:
+    enough to say "too large" next to the field, while the request's other fields still parse."""
+
+    def __init__(self, keep: int):
+        super().__init__(max_size=512 * 1024, mode="rb+")
+        self._room = keep
+
+    def write(self, data) -> int:
+        kept = data[: max(self._room, 0)]
+        self._room -= len(kept)
+        if kept:
+            super().write(kept)
+        return len(data)
+
+
+class UploadRequest(Request):
+    """The portal's request: no file part is kept beyond one byte over the upload limit, so an
+    oversized file is refused by the form (its other fields kept), not by a bare 413 page."""
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        return _UploadHead(MAX_DOCUMENT_BYTES + 1)
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,17 @@ def test_a_file_over_10_mb_is_too_large_next_to_the_field_and_the_choice_is_kept
     assert _documents(app, agent) == []
 
 
+def test_a_file_far_over_the_limit_is_too_large_next_to_the_field_too(app, agent, agent_client):
+    """70 MB: the request is not refused whole; the form comes back with its choice kept."""
+    huge = PDF_BYTES[:-7] + b"0" * (70 * 1024 * 1024) + b"\n%%EOF\n"
+    response = _upload(agent_client, huge, "scan-complet.pdf", kind="statutes")
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "Le fichier est trop volumineux : 10 Mo au maximum." in page
+    assert '<option selected value="statutes">' in page
+    assert _documents(app, agent) == []
+
+
 def test_a_pdf_running_a_script_or_a_file_with_a_virus_is_refused_next_to_the_field(
     app, agent, agent_client
 ):
