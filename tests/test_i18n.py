@@ -336,3 +336,17 @@ def test_installed_third_party_plugins_get_their_own_catalog(tmp_path, monkeypat
     update_catalogs(names=["acme_tiles"])
     assert (package / "translations" / "en" / "LC_MESSAGES" / "acme_tiles.po").is_file()
     assert "acme_tiles/__init__.py" in target.template.read_text()  # located from its parent
+
+
+def test_one_request_renders_each_template_in_the_locale_forced_at_the_time(app):
+    """Catalogs are looked up once per request: an email rendered meanwhile in the recipient's
+    language still gets that language, and the page its own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", base_url="http://resilimo.localhost"):
+        page = render_template_string("{{ _('Accueil') }}")
+        with force_locale("en"):
+            email = render_template_string("{{ _('Accueil') }}")
+        again = render_template_string("{{ _('Accueil') }}")
+    assert (page, email, again) == ("Accueil", "Home", "Accueil")

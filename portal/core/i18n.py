@@ -92,7 +92,16 @@ def select_timezone() -> str:
 
 
 def _translations(context):
-    return template_domain(context.name).get_translations()
+    """The catalog of a template's domain, looked up once per request, domain and locale (a page
+    calls gettext dozens of times; an email rendered meanwhile may force another locale)."""
+    domain = template_domain(context.name)
+    if not has_request_context():
+        return domain.get_translations()
+    found = g.setdefault("portal_template_translations", {})
+    key = (domain, str(get_locale()))
+    if key not in found:
+        found[key] = domain.get_translations()
+    return found[key]
 
 
 @pass_context
