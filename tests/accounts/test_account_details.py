@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.core.accounts.models import Account
 from portal.core.devbox import DevboxMessage
@@ -109,6 +109,35 @@ def test_a_new_email_needs_the_password(app, signed_in, post_form, tenant_ids, a
     assert [m.recipients for m in notices] == [account.email]
     assert "L'adresse e-mail de votre compte a été modifiée" in notices[0].subject
     assert new in notices[0].body_text
+
+
+def test_after_an_email_change_replies_and_alerts_go_to_the_new_address(
+    app, signed_in, post_form, tenant_ids
+):
+    client, account = signed_in
+    new = "nouvelle@agence-fournier.fr"
+    post_form(
+        client,
+        "/compte/coordonnees",
+        {"email": new, "phone": "04 76 00 00 00", "current_password": account.password},
+    )
+    drain(app)  # the notice to the old address
+    with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
+        db.session.execute(delete(DevboxMessage))
+        db.session.commit()
+    post_form(
+        client,
+        "/messagerie/aide/nouvelle",
+        {
+            "subject": "mon-compte/modifier-informations",
+            "body": "Bonjour, merci de mettre à jour l'adresse de l'agence.",
+        },
+        content_type="multipart/form-data",
+    )
+    drain(app)
+    with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
+        sent = db.session.scalars(select(DevboxMessage.recipients)).all()
+    assert new in sent and account.email not in sent
 
 
 def test_an_email_used_by_another_account_is_refused(app, signed_in, make_account, post_form):

@@ -112,6 +112,10 @@ def change_details(
             raise AccountDataError("email", _("Un autre compte utilise déjà cette adresse e-mail."))
         old = account.email
         account.email = email
+        holder = account.holder_profile
+        if holder is not None and normalize_email(holder.email) == normalize_email(old):
+            # Replies and alerts reach the holder where they log in: the new address.
+            holder.email = email
         record("account.email_changed", account, actor, old=old, new=email)
         queue_email(
             "notification",
