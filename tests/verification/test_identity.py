@@ -73,6 +73,20 @@ def test_starting_a_verification_debits_its_price_once(app, client, holder):
         assert balance_cents(holder.id) == 5000 - 1440
 
 
+def test_the_verification_is_on_the_monthly_invoice_with_its_vat(app, client, holder):
+    from portal.core import clock
+    from portal.core.credits.billing.documents import issue_monthly_invoices
+    from portal.core.tenants import tenant_directory
+
+    _start(client)
+    with app.app_context():
+        month = clock.local_now(tenant_directory().get(holder.tenant_id))
+        [invoice] = issue_monthly_invoices(holder.tenant_id, month.year, month.month)
+        assert invoice.account_id == holder.id
+        assert invoice.total_cents == 1440
+        assert invoice.vat_breakdown == {"2000": {"base": 1200, "vat": 240, "total": 1440}}
+
+
 def test_without_enough_credit_nothing_starts(app, client_for, tenant_ids):
     poor = make_agent(app, email="sans-credit@example.fr")
     client = logged_in(client_for, poor)

@@ -37,13 +37,13 @@ def account_readiness(tenant, account):
 
 @hookimpl
 def on_identity_verification_started(tenant, account, verification):
-    """The verification is paid when it starts, whatever its outcome; without enough credit it
-    does not start."""
-    from portal.core.credits.ledger import charge
+    """The verification is paid when it starts, whatever its outcome, and goes on that month's
+    invoice with its VAT; without enough credit it does not start."""
+    from portal.core.credits.ledger import charge, record_consumption
     from portal.core.pricing import price_list
 
     item = price_list(tenant)[IDENTITY_VERIFICATION]
-    charge(
+    entry = charge(
         account,
         item.price_cents,
         reason=str(item.label),
@@ -51,6 +51,7 @@ def on_identity_verification_started(tenant, account, verification):
         vat_rate_bp=item.vat_rate_bp,
         subject=verification,
     )
+    record_consumption(entry, label=str(item.label), consumed_at=verification.started_at)
 
 
 @hookimpl
