@@ -88,7 +88,14 @@ def test_the_export_holds_the_account_history_and_nothing_of_others(
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     document_path = f"documents/{mine}-attestation_ORIAS.pdf"
     assert sorted(archive.namelist()) == sorted(
-        ["account.csv", "profiles.csv", "documents.csv", document_path]
+        [
+            "account.csv",
+            "profiles.csv",
+            "documents.csv",
+            document_path,
+            "credits/historique.csv",
+            "credits/documents.csv",
+        ]
     )
     assert archive.read(document_path) == b"%PDF-1.4 MY ORIAS CERTIFICATE"
     details = dict(read_csv(archive, "account.csv")[1:])
@@ -102,6 +109,53 @@ def test_the_export_holds_the_account_history_and_nothing_of_others(
     for foreign in (b"NEIGHBOUR", b"OTHER TENANT", b"Agence Voisine", b"Caisse Sud"):
         assert foreign not in everything
     assert "account.exported" in audit_actions(account)
+
+
+def test_the_export_holds_the_credit_history_and_the_billing_documents(app, holder, make_account):
+    """What the closure page promises: purchases, charges and their receipts, in the archive."""
+    from portal.core.credits.billing.documents import issue_receipt
+    from portal.core.credits.ledger import charge, purchase
+    from portal.core.credits.models import Payment, PaymentStatus
+
+    client, account = holder
+    neighbour = make_account(email="voisin@agence-fournier.fr")
+    with (
+        app.test_request_context(base_url="http://resilimo.localhost"),
+        tenant_scope(account.tenant_id),
+    ):
+        app.preprocess_request()
+        for owner, ref in ((account, "pay-mine"), (neighbour, "pay-neighbour")):
+            payment = Payment(
+                account_id=owner.id,
+                provider="fake",
+                provider_ref=ref,
+                amount_cents=3000,
+                status=PaymentStatus.SUCCEEDED,
+                completed_at=datetime.now(UTC),
+            )
+            db.session.add(payment)
+            db.session.flush()
+            purchase(owner.id, 3000, payment=payment)
+            issue_receipt(payment)
+        charge(db.session.get(Account, account.id), 378, reason="LRAR Dupont", idempotency_key="k1")
+        db.session.commit()
+        [mine] = [d.number for d in _billing_documents(account.id)]
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/compte/export.zip").data))
+    history = read_csv(archive, "credits/historique.csv")
+    assert [(row[1], row[2]) for row in history[1:]] == [("purchase", "3000"), ("charge", "-378")]
+    assert "LRAR Dupont" in history[2][-1]
+    assert [row[0] for row in read_csv(archive, "credits/documents.csv")[1:]] == [mine]
+    assert archive.read(f"credits/documents/{mine}.pdf").startswith(b"%PDF")
+    assert len([n for n in archive.namelist() if n.startswith("credits/documents/")]) == 1
+
+
+def _billing_documents(account_id):
+    from portal.core.credits.models import BillingDocument
+
+    return db.session.scalars(
+        select(BillingDocument).where(BillingDocument.account_id == account_id)
+    ).all()
 
 
 def test_a_missing_file_is_listed_without_failing_the_export(app, holder):

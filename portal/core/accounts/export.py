@@ -54,6 +54,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
+    if isinstance(value, int | float):
+        return str(value)  # a number, negative ones included, stays a number
     text = str(value)
     # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -55,6 +55,63 @@ def on_identity_verification_started(tenant, account, verification):
 
 
 @hookimpl
+def account_export_files(tenant, account):
+    """The credit history (every purchase, charge, refund and adjustment) and the billing
+    documents (receipts, invoices) as their PDFs: what the closure page promises."""
+    from portal.core.accounts.models import Account
+
+    if not isinstance(account, Account):  # other plugins' hook tests pass no account
+        return None
+    from sqlalchemy import select
+
+    from portal.core.accounts.export import ExportFile, csv_bytes
+    from portal.core.credits.models import BillingDocument, LedgerEntry
+    from portal.core.storage import storage
+    from portal.extensions import db
+
+    entries = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.account_id == account.id).order_by(LedgerEntry.id)
+    ).all()
+    documents = db.session.scalars(
+        select(BillingDocument)
+        .where(BillingDocument.account_id == account.id)
+        .order_by(BillingDocument.id)
+    ).all()
+    files = [
+        ExportFile(
+            "credits/historique.csv",
+            csv_bytes(
+                ["date", "mouvement", "montant_centimes_ttc", "tva_points_de_base", "libelle"],
+                (
+                    (e.created_at, e.kind.value, e.amount_cents, e.vat_rate_bp, e.reason)
+                    for e in entries
+                ),
+            ),
+        ),
+        ExportFile(
+            "credits/documents.csv",
+            csv_bytes(
+                ["numero", "type", "emis_le", "total_centimes_ttc"],
+                ((d.number, d.type.value, d.issued_on, d.total_cents) for d in documents),
+            ),
+        ),
+    ]
+    store = storage()
+    for document in documents:
+        if not document.storage_key:
+            continue
+        try:
+            files.append(
+                ExportFile(
+                    f"credits/documents/{document.number}.pdf", store.read(document.storage_key)
+                )
+            )
+        except FileNotFoundError:
+            continue  # listed in documents.csv; its file is gone
+    return files
+
+
+@hookimpl
 def register_jobs():
     from portal.core.credits import billing, payments
 
