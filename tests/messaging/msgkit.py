@@ -56,6 +56,7 @@ def conversations(app, tenant_id: int, account_id: int | None) -> list[dict]:
         return [
             {
                 "id": row.id,
+                "reference": f"M-{row.number:06d}",
                 "kind": row.kind.value,
                 "state": row.state.value,
                 "codes": (row.theme_code, row.topic_code, row.reason_code),
@@ -108,3 +109,13 @@ def operator_reply(app, tenant_id: int, conversation_id: int, staff_id: int, bod
         staff = db.session.get(StaffUser, staff_id)
         answers.reply_as_operator(tenant_directory().get(tenant_id), conversation, staff, body)
         db.session.commit()
+
+
+def reference_of(app, conversation_id: int) -> str:
+    """The reference users see for a conversation (its number within its tenant)."""
+    from portal.core.messaging.models import Conversation
+    from portal.core.messaging.notifications import reference
+    from portal.core.tenants import unscoped
+
+    with app.app_context(), unscoped():
+        return reference(db.session.get(Conversation, conversation_id))

@@ -43,13 +43,13 @@ def test_a_visitor_writes_and_gets_a_reference(app, tenant_ids, client_for):
 
     page = text_of(client.get(response.headers["Location"]))
     assert "Votre message a bien été envoyé" in page
-    assert f"M-{conversation['id']:06d}" in page and "sophie.lemoine@example.fr" in page
+    assert conversation["reference"] in page and "sophie.lemoine@example.fr" in page
     assert conversations(app, tenant_ids["horizon"], None) == []
 
     [email] = devbox(app, tenant_ids["resilimo"], "email")
     assert email.recipients == "sophie.lemoine@example.fr"
     assert email.subject == "Nous avons bien reçu votre message"
-    assert f"M-{conversation['id']:06d}" in email.body_text
+    assert conversation["reference"] in email.body_text
     assert "/messagerie/conversations/" not in email.body_text  # a visitor has no space
     devbox(app, tenant_ids["resilimo"], "email")
     assert len(devbox(app, tenant_ids["resilimo"], "email")) == 1

@@ -16,6 +16,7 @@ from msgkit import (
     operator_reply,
     pdf_file,
     post_form,
+    reference_of,
     start_help,
     text_of,
 )
@@ -40,7 +41,7 @@ def with_conversation(app, tenant_id: int, conversation_id: int, action) -> None
 
 def test_an_operator_reply_shows_as_unread_until_opened(app, agent, agent_client):
     conversation_id = start_help(app, agent)
-    ref = f"M-{conversation_id:06d}"
+    ref = reference_of(app, conversation_id)
     assert "nouveau message" not in text_of(agent_client.get(LIST))
 
     staff_id = create_staff(app).id

@@ -16,6 +16,7 @@ from msgkit import (
     logged_in,
     pdf_file,
     post_form,
+    reference_of,
     send_help_request,
     start_help,
     text_of,
@@ -32,7 +33,7 @@ def test_a_help_request_is_sent_then_followed(app, agent, agent_client):
     assert conversation["codes"] == ("mon-compte", "modifier-informations", None)
     assert conversation["subject"] == "Mon compte › Modifier mes informations"
     assert conversation["bodies"] == [BODY]
-    reference = f"M-{conversation['id']:06d}"
+    reference = conversation["reference"]
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/messagerie/conversations/{conversation['id']}")
 
@@ -149,7 +150,7 @@ def test_too_many_files_are_refused(app, agent, agent_client):
 
 def test_a_request_is_hidden_then_shown_again(app, agent, agent_client):
     conversation_id = start_help(app, agent)
-    reference = f"M-{conversation_id:06d}"
+    reference = reference_of(app, conversation_id)
     page = f"/messagerie/conversations/{conversation_id}"
 
     response = post_form(agent_client, page, {}, action=f"{page}/masquer")
@@ -177,10 +178,10 @@ def test_requests_are_listed_newest_first_20_per_page(app, agent, agent_client):
     ids = [start_help(app, agent, body=f"Question numéro {n:02d} pour l'équipe") for n in range(21)]
     first = text_of(agent_client.get(LIST))
     refs = re.findall(r'data-conversation="(M-\d+)"', first)
-    assert refs == [f"M-{i:06d}" for i in reversed(ids[1:])]
+    assert refs == [reference_of(app, i) for i in reversed(ids[1:])]
     assert "Page 1 sur 2" in first and "Plus anciennes" in first
     second = text_of(agent_client.get(LIST + "?page=2"))
-    assert re.findall(r'data-conversation="(M-\d+)"', second) == [f"M-{ids[0]:06d}"]
+    assert re.findall(r'data-conversation="(M-\d+)"', second) == [reference_of(app, ids[0])]
     assert "Plus récentes" in second
     assert text_of(agent_client.get(LIST + "?page=99")).count("data-conversation=") == 0
 
@@ -190,7 +191,7 @@ def test_only_help_requests_are_listed(app, tenant_ids, agent, agent_client):
     theirs = start_help(app, other)
     mine = start_help(app, agent)
     listing = text_of(agent_client.get(LIST))
-    assert f"M-{mine:06d}" in listing and f"M-{theirs:06d}" not in listing
+    assert reference_of(app, mine) in listing and reference_of(app, theirs) not in listing
 
 
 def test_the_same_form_posted_twice_sends_one_request(app, agent, agent_client):

@@ -21,7 +21,7 @@ def test_the_acknowledgement_email_and_sms_go_once(app, tenant_ids, client_for):
     response = send_help_request(logged_in(client_for, user))
     assert response.status_code == 302
     [conversation] = conversations(app, user.tenant_id, user.id)
-    ref = f"M-{conversation['id']:06d}"
+    ref = conversation["reference"]
 
     [email] = devbox(app, user.tenant_id, "email")
     devbox(app, user.tenant_id, "email")  # draining again sends nothing more

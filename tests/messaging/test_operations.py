@@ -14,6 +14,7 @@ from msgkit import (
     create_account,
     create_staff,
     logged_in,
+    reference_of,
     start_help,
 )
 
@@ -46,20 +47,21 @@ def test_the_export_holds_the_conversations_and_their_files(app, tenant_ids, cli
     neighbour = create_account(app, email="voisin@agence-voisine.fr")
     theirs = start_help(app, neighbour, body="La question de mon voisin, privée.")
 
+    ref = reference_of(app, mine)
     response = logged_in(client_for, agent).get("/compte/export.zip")
     assert response.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     rows = read_csv(archive, "messagerie/conversations.csv")
     assert rows[0][:4] == ["reference", "type", "etat", "objet"]
-    assert [row[:4] for row in rows[1:]] == [[f"M-{mine:06d}", "help", "open", "Autre question"]]
+    assert [row[:4] for row in rows[1:]] == [[ref, "help", "open", "Autre question"]]
     messages = read_csv(archive, "messagerie/messages.csv")
-    assert [(row[0], row[2], row[3]) for row in messages[1:]] == [(f"M-{mine:06d}", "user", BODY)]
+    assert [(row[0], row[2], row[3]) for row in messages[1:]] == [(ref, "user", BODY)]
     [header, attachment] = read_csv(archive, "messagerie/pieces-jointes.csv")
-    assert attachment[1:4] == [f"M-{mine:06d}", "", "kbis agence.pdf"]
+    assert attachment[1:4] == [ref, "", "kbis agence.pdf"]
     assert archive.read(attachment[5]) == PDF_BYTES
     everything = b"".join(archive.read(name) for name in archive.namelist())
     assert b"Note interne" not in everything
-    assert b"mon voisin" not in everything and f"M-{theirs:06d}".encode() not in everything
+    assert b"mon voisin" not in everything and reference_of(app, theirs).encode() not in everything
 
 
 def test_the_purge_deletes_the_conversations_and_their_files(app, tenant_ids, agent):

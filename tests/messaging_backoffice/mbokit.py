@@ -36,10 +36,11 @@ class Started:
     slug: str
     account_id: int
     email: str
+    number: int = 0  # within the tenant
 
     @property
     def reference(self) -> str:
-        return f"M-{self.id:06d}"
+        return f"M-{self.number:06d}"
 
     @property
     def url(self) -> str:
@@ -82,7 +83,7 @@ def start(
             uploads=[operations.Upload(io.BytesIO(data), name) for name, data in uploads],
         )
         db.session.commit()
-        return Started(conversation.id, tenant.id, slug, account_id, email)
+        return Started(conversation.id, tenant.id, slug, account_id, email, conversation.number)
 
 
 def start_contact(app, tenant_ids, slug: str = "msr") -> Started:
@@ -99,7 +100,7 @@ def start_contact(app, tenant_ids, slug: str = "msr") -> Started:
             body="Bonjour, quels sont vos horaires d'ouverture au public ?",
         )
         db.session.commit()
-        return Started(conversation.id, tenant_ids[slug], slug, 0, email)
+        return Started(conversation.id, tenant_ids[slug], slug, 0, email, conversation.number)
 
 
 def waiting_since(app, started: Started, waited: timedelta) -> None:

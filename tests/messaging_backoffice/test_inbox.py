@@ -54,7 +54,8 @@ def test_a_tenants_inbox_lists_its_conversations_and_never_another_tenants(
     assert msr.reference in page
     assert "Famille, logement › Allocations familiales › Changement de situation - Famille" in page
     assert "Famille Martin" in page and "Particulier" in page
-    assert resilimo.reference not in page
+    assert resilimo.url not in page  # by link: each tenant numbers its own (both are M-000001)
+    assert msr.reference == resilimo.reference == "M-000001"
     assert listed(operator.client, "msr") == [msr.id]
     assert listed(operator.client, "resilimo") == [resilimo.id]
     assert operator.client.get(f"{INBOX}/inconnu").status_code == 404
@@ -187,6 +188,7 @@ def test_fifty_conversations_a_page_and_the_next_page_keeps_the_filters(app, ten
         for number in range(51):
             db.session.add(
                 Conversation(
+                    number=operations.take_number(),
                     kind=ConversationKind.CONTACT,
                     state=ConversationState.OPEN,
                     visitor_name=f"Visiteur {number}",

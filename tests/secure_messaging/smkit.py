@@ -46,6 +46,7 @@ def conversations(app, tenant_id: int, account_id: int) -> list[dict]:
         return [
             {
                 "id": row.id,
+                "reference": f"M-{row.number:06d}",
                 "kind": row.kind.value,
                 "codes": (row.theme_code, row.topic_code, row.reason_code),
                 "subject": row.subject,
@@ -73,10 +74,12 @@ def add_conversation(
         ConversationState,
         Message,
     )
+    from portal.core.messaging.operations import take_number
 
     moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
     with app.app_context(), tenant_scope(member.tenant_id):
         conversation = Conversation(
+            number=take_number(),
             kind=ConversationKind(kind),
             state=ConversationState.ANSWERED if replies else ConversationState.OPEN,
             account_id=member.id,
@@ -109,3 +112,13 @@ def add_conversation(
             )
         db.session.commit()
         return conversation.id
+
+
+def reference_of(app, conversation_id: int) -> str:
+    """The reference users see for a conversation (its number within its tenant)."""
+    from portal.core.messaging.models import Conversation
+    from portal.core.messaging.notifications import reference
+    from portal.core.tenants import unscoped
+
+    with app.app_context(), unscoped():
+        return reference(db.session.get(Conversation, conversation_id))

@@ -264,7 +264,7 @@ def test_the_summary_then_one_conversation_even_when_sent_twice(app, member, mem
 
     page = text_of(member_client.get(location(first)))
     assert "Votre message a bien été envoyé" in page
-    assert f"M-{conversation['id']:06d}" in page
+    assert conversation["reference"] in page
     assert "Vous recevrez un email de notification ainsi qu'un SMS de confirmation" in page
     assert f'href="/messagerie/conversations/{conversation["id"]}"' in page
     assert 'href="/secure-messaging/"' in page
@@ -274,10 +274,10 @@ def test_the_summary_then_one_conversation_even_when_sent_twice(app, member, mem
 
     [email] = [e for e in devbox(app, member.tenant_id, "email") if member.email in e.recipients]
     assert email.subject == "Nous avons bien reçu votre message"
-    assert f"M-{conversation['id']:06d}" in email.body_text
+    assert conversation["reference"] in email.body_text
     [sms] = devbox(app, member.tenant_id, "sms")
     assert sms.recipients == "+33612345678"
-    assert f"M-{conversation['id']:06d}" in sms.body_text
+    assert conversation["reference"] in sms.body_text
 
 
 def test_without_a_mobile_the_confirmation_mentions_no_sms(app, tenant_ids, client_for):

@@ -94,7 +94,7 @@ def test_add_refuse_remove_then_send_the_documents(app, member, member_client):
     assert conversation["bodies"] == ["Mon nouveau justificatif."]
     assert conversation["attachments"] == [("Justificatif de domicile", "application/pdf")]
     page = text_of(member_client.get(location(response)))
-    assert "Vos documents ont bien été envoyés" in page and f"M-{conversation['id']:06d}" in page
+    assert "Vos documents ont bien été envoyés" in page and conversation["reference"] in page
 
     # Sent: the deposit is empty again and a second post creates nothing.
     page = text_of(member_client.get(DEPOSIT))
@@ -108,7 +108,7 @@ def test_add_refuse_remove_then_send_the_documents(app, member, member_client):
     assert any(member.email in e.recipients for e in devbox(app, member.tenant_id, "email"))
 
     # The home page lists the deposit among the conversations.
-    assert f"M-{conversation['id']:06d}" in text_of(member_client.get("/secure-messaging/"))
+    assert conversation["reference"] in text_of(member_client.get("/secure-messaging/"))
 
 
 def test_a_file_is_required(member_client):

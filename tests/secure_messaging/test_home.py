@@ -13,6 +13,7 @@ from smkit import (
     logged_in,
     make_member,
     post_form,
+    reference_of,
     text_of,
 )
 
@@ -24,8 +25,8 @@ def rows(page: str) -> list[str]:
     return re.findall(r"<tr data-conversation=\"(M-\d{6})\">", page)
 
 
-def ref(conversation_id: int) -> str:
-    return f"M-{conversation_id:06d}"
+def ref(app, conversation_id: int) -> str:
+    return reference_of(app, conversation_id)
 
 
 def test_the_home_page_leads_to_writing_depositing_and_past_conversations(member_client):
@@ -53,11 +54,11 @@ def test_past_conversations_newest_first_with_state_and_unread_replies(app, memb
     answered = add_conversation(app, member, "Santé › Carte Vitale", minutes_ago=30, replies=2)
     deposit = add_conversation(app, member, "Dépôt de documents", minutes_ago=5, kind="deposit")
     page = text_of(member_client.get(HOME))
-    assert rows(page) == [ref(deposit), ref(answered), ref(old)]
-    row = re.search(rf"\"{ref(answered)}\">.*?</tr>", page, re.S).group(0)
+    assert rows(page) == [ref(app, deposit), ref(app, answered), ref(app, old)]
+    row = re.search(rf"\"{ref(app, answered)}\">.*?</tr>", page, re.S).group(0)
     assert f'href="/messagerie/conversations/{answered}">Santé › Carte Vitale</a>' in row
     assert "2 nouveaux messages" in row and "Réponse reçue" in row
-    row = re.search(rf"\"{ref(old)}\">.*?</tr>", page, re.S).group(0)
+    row = re.search(rf"\"{ref(app, old)}\">.*?</tr>", page, re.S).group(0)
     assert "nouveau" not in row and "En attente de réponse" in row
     assert "Masquer" in row
 
@@ -65,10 +66,10 @@ def test_past_conversations_newest_first_with_state_and_unread_replies(app, memb
 def test_conversations_are_paginated_by_ten(app, member, member_client):
     ids = [add_conversation(app, member, f"Sujet {n}", minutes_ago=n) for n in range(12)]
     first = text_of(member_client.get(HOME))
-    assert rows(first) == [ref(i) for i in ids[:10]]
+    assert rows(first) == [ref(app, i) for i in ids[:10]]
     assert 'href="/secure-messaging/?page=2"' in first
     second = text_of(member_client.get(HOME + "?page=2"))
-    assert rows(second) == [ref(i) for i in ids[10:]]
+    assert rows(second) == [ref(app, i) for i in ids[10:]]
     assert "Page 2 sur 2" in second
 
 
@@ -85,12 +86,12 @@ def test_hide_and_show_a_conversation(app, member, member_client):
     )
     assert location(response).endswith(HOME)
     page = text_of(member_client.get(HOME))
-    assert f"{ref(hidden)} est masquée de votre liste." in page
-    assert rows(page) == [ref(kept)]
+    assert f"{ref(app, hidden)} est masquée de votre liste." in page
+    assert rows(page) == [ref(app, kept)]
     assert 'href="/secure-messaging/?masquees=1">Afficher les conversations masquées (1)' in page
 
     page = text_of(member_client.get(HOME + "?masquees=1"))
-    assert rows(page) == [ref(hidden)] and "Afficher" in page
+    assert rows(page) == [ref(app, hidden)] and "Afficher" in page
     response = post_form(
         member_client,
         HOME + "?masquees=1",
@@ -98,7 +99,7 @@ def test_hide_and_show_a_conversation(app, member, member_client):
         action=f"/messagerie/conversations/{hidden}/afficher",
     )
     assert location(response).endswith("?masquees=1")
-    assert rows(text_of(member_client.get(HOME))) == [ref(hidden), ref(kept)]
+    assert rows(text_of(member_client.get(HOME))) == [ref(app, hidden), ref(app, kept)]
     assert [c["hidden"] for c in conversations(app, member.tenant_id, member.id)] == [
         False,
         False,
@@ -110,7 +111,7 @@ def test_another_account_can_neither_see_nor_hide_nor_open_a_confirmation(
 ):
     theirs = add_conversation(app, member, "Santé › Carte Vitale")
     other = logged_in(client_for, make_member(app, "voisine@example.fr"))
-    assert ref(theirs) not in text_of(other.get(HOME))
+    assert ref(app, theirs) not in text_of(other.get(HOME))
     token = csrf_token(other.get(HOME).get_data(as_text=True))
     for action in ("masquer", "afficher"):
         url = f"/messagerie/conversations/{theirs}/{action}"

@@ -28,6 +28,7 @@ from portal.core.messaging.operations import (
     now,
     read_uploads,
     store_attachment,
+    take_number,
 )
 from portal.core.messaging.rules import normalize_body
 from portal.core.messaging.taxonomy import account_category
@@ -96,6 +97,7 @@ def send_deposit(
     moment = now()
     types = sorted({d.document_type for d in documents if d.document_type})
     conversation = Conversation(
+        number=take_number(),
         kind=ConversationKind.DEPOSIT,
         state=ConversationState.OPEN,
         account_id=account.id,

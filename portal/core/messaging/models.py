@@ -10,7 +10,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.tenants import TenantScoped
@@ -40,9 +50,13 @@ class Conversation(TenantScoped, db.Model):
     __table_args__ = (
         Index("ix_messaging_conversation_inbox", "tenant_id", "state", "last_activity_at"),
         UniqueConstraint("tenant_id", "request_key", name="uq_messaging_conversation_request"),
+        UniqueConstraint("tenant_id", "number", name="uq_messaging_conversation_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Its number within the tenant (1, 2…), the one users quote (M-000001): the global id
+    # would tell a tenant's users how many conversations all tenants have.
+    number: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[ConversationKind] = mapped_column(str_enum(ConversationKind, 16))
     state: Mapped[ConversationState] = mapped_column(str_enum(ConversationState, 16))
     # The account and the profile that wrote; both empty for a visitor's contact form.

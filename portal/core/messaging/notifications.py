@@ -42,8 +42,9 @@ def _context(conversation) -> dict:
 
 
 def reference(conversation) -> str:
-    """The number a user quotes about a conversation, e.g. ``M-000042``."""
-    return f"M-{conversation.id:06d}"
+    """The number a user quotes about a conversation, e.g. ``M-000042``: its number within the
+    tenant (see ``operations.take_number``), never the global id."""
+    return f"M-{conversation.number:06d}"
 
 
 def acknowledge(conversation, profile) -> None:

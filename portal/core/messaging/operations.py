@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.core import audit
 from portal.core.accounts.models import Account, Profile
 from portal.core.clock import now
+from portal.core.credits.billing.numbering import next_value
 from portal.core.messaging import notifications
 from portal.core.messaging.models import (
     Attachment,
@@ -138,6 +139,19 @@ def add_message(conversation: Conversation, author: Author, body: str, **fields)
     return message
 
 
+# The series of conversation numbers in the tenants' number sequences (the billing documents').
+CONVERSATION_SERIES = "MSG"
+
+
+def take_number() -> int:
+    """The number of a conversation about to be inserted: the active tenant's next one (1, 2…).
+
+    Take it in the transaction that inserts the conversation: the tenant's sequence stays locked
+    until it ends, so parallel creations queue, and a rollback gives the number back.
+    """
+    return next_value(CONVERSATION_SERIES)
+
+
 # --- User side ------------------------------------------------------------------------------------
 
 
@@ -186,7 +200,8 @@ def start_conversation(
         request_key=request_key,
     )
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # a duplicate gives its number back
+            conversation.number = take_number()
             db.session.add(conversation)
             message = add_message(conversation, Author.USER, text, profile_id=profile.id)
             db.session.flush()
@@ -224,6 +239,7 @@ def start_contact(
     text = check_body(tenant, body)
     moment = now()
     conversation = Conversation(
+        number=take_number(),
         kind=ConversationKind.CONTACT,
         state=ConversationState.OPEN,
         visitor_name=name.strip()[:200],

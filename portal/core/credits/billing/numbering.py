@@ -1,4 +1,5 @@
-"""Gapless document numbers per tenant and series (R1, R2… receipts; M1, M2… invoices)."""
+"""Gapless numbers per tenant and series (R1, R2… receipts; M1, M2… invoices; the messaging
+conversations' MSG series, shown as M-000001)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from portal.extensions import db
 
 
 def next_number(series: str) -> str:
-    """Take the next number of ``series`` for the active tenant, e.g. ``"R36339"``.
+    """Take the next number of ``series`` for the active tenant, e.g. ``"R36339"``."""
+    return f"{series}{next_value(series)}"
+
+
+def next_value(series: str) -> int:
+    """Take the next value of ``series`` for the active tenant: 1, then 2…
 
     Call it in the transaction that inserts the document: the sequence row stays locked until
     that transaction ends, so parallel callers queue, and a rollback gives the number back (no
@@ -33,7 +39,7 @@ def next_number(series: str) -> str:
                     NumberSequence.tenant_id == tenant_id, NumberSequence.series == series
                 )
             )
-            return f"{series}{value - 1}"
+            return value - 1
         try:
             with db.session.begin_nested():  # a parallel first document may create it first
                 db.session.add(NumberSequence(series=series, next_value=1))
