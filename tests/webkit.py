@@ -55,3 +55,14 @@ def devbox(app, tenant_id: int, kind: str) -> list:
         )
         db.session.expunge_all()
         return rows
+
+
+class SmtpRecorder:
+    """An aiosmtpd handler standing for an SMTP relay: it accepts every message and keeps it."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.envelopes.append(envelope)
+        return "250 OK"

@@ -22,6 +22,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from jobkit import count, email_then_linger, flaky, record
+from webkit import SmtpRecorder
 
 from portal import create_app
 from portal.core.clock import now as utcnow
@@ -83,17 +84,6 @@ def _wait(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> fl
     return time.monotonic() - started
 
 
-class Relay:
-    """An SMTP relay that accepts every message."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
 def own_redis(backend, tmp_path):
     if not backend["redis"]:
@@ -108,7 +98,7 @@ def own_redis(backend, tmp_path):
 
 @pytest.fixture
 def relay():
-    handler = Relay()
+    handler = SmtpRecorder()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
     yield handler, controller.port

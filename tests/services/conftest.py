@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
+from webkit import SmtpRecorder
 
 
 def free_port() -> int:
@@ -107,15 +108,6 @@ def http_capture() -> HttpCapture:
     server.server_close()
 
 
-class Recorder:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_server():
     """Start an aiosmtpd server on a free port; ``smtp_server(**smtp_options)`` → (controller,
@@ -123,7 +115,7 @@ def smtp_server():
     controllers = []
 
     def start(**options):
-        recorder = Recorder()
+        recorder = SmtpRecorder()
         controller = Controller(recorder, hostname="127.0.0.1", port=free_port(), **options)
         controller.start()
         controllers.append(controller)
