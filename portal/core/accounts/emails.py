@@ -66,25 +66,36 @@ def _on_own_portal(account: Account) -> bool:
 # --- One-time links (a newer link voids the older ones) -------------------------------------------
 
 
+def _send_link(account, purpose, hours: int, endpoint: str, template: str, subject: str, **extra):
+    """Issue a one-time link valid ``hours`` (voiding the older ones) and email it."""
+    raw = issue_token(account, purpose, timedelta(hours=hours))
+    mail(
+        account,
+        template,
+        subject,
+        name=account.holder_name,
+        link=portal_link(account, endpoint, token=raw),
+        hours=hours,
+        **extra,
+    )
+
+
 def send_activation_link(account: Account) -> None:
     """Self sign-up: the link that activates the account."""
     hours = tenant_of(account).config.accounts.activation_link_hours
-    raw = issue_token(account, TokenPurpose.ACTIVATION, timedelta(hours=hours))
-    mail(
+    _send_link(
         account,
+        TokenPurpose.ACTIVATION,
+        hours,
+        "auth.activate",
         "account_activation",
         N_("Activez votre compte"),
-        name=account.holder_name,
-        link=portal_link(account, "auth.activate", token=raw),
-        hours=hours,
     )
 
 
 def send_first_password_link(account: Account) -> None:
     """An approved or invited account: the link to create its first password."""
     accounts_config = tenant_of(account).config.accounts
-    hours = accounts_config.activation_link_hours
-    raw = issue_token(account, TokenPurpose.SET_PASSWORD, timedelta(hours=hours))
     if accounts_config.signup == "approval":
         template, subject = (
             "account_approved",
@@ -95,26 +106,24 @@ def send_first_password_link(account: Account) -> None:
             "account_invited",
             N_("Votre compte est ouvert : créez votre mot de passe"),
         )
-    mail(
+    _send_link(
         account,
+        TokenPurpose.SET_PASSWORD,
+        accounts_config.activation_link_hours,
+        "auth.set_password",
         template,
         subject,
-        name=account.holder_name,
         email=account.email,
-        link=portal_link(account, "auth.set_password", token=raw),
-        hours=hours,
     )
 
 
 def send_reset_link(account: Account) -> None:
     """A forgotten password: the link to choose a new one."""
-    hours = tenant_of(account).config.accounts.reset_link_hours
-    raw = issue_token(account, TokenPurpose.RESET_PASSWORD, timedelta(hours=hours))
-    mail(
+    _send_link(
         account,
+        TokenPurpose.RESET_PASSWORD,
+        tenant_of(account).config.accounts.reset_link_hours,
+        "auth.reset_password",
         "account_password_reset",
         N_("Réinitialisez votre mot de passe"),
-        name=account.holder_name,
-        link=portal_link(account, "auth.reset_password", token=raw),
-        hours=hours,
     )
