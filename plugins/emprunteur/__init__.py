@@ -8,6 +8,7 @@ plugin_info = PluginInfo(
     title="Assurance emprunteur",
     version="0.1.0",
     description="Lettres de substitution d'assurance emprunteur adressées aux banques.",
+    sends_letters=True,
 )
 
 

@@ -8,6 +8,7 @@ plugin_info = PluginInfo(
     title="Courrier papier",
     version="0.1.0",
     description="Documents imprimés, mis sous pli et remis à La Poste.",
+    sends_letters=True,
 )
 
 

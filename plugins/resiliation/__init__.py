@@ -8,6 +8,7 @@ plugin_info = PluginInfo(
     title="Résiliation",
     version="0.1.0",
     description="Lettres de résiliation envoyées en recommandé électronique.",
+    sends_letters=True,
 )
 
 

@@ -128,6 +128,18 @@ def main_menu_items(tenant):
 
 
 @hookspec
+def account_menu_items(tenant, account, profile):
+    """Return ``NavItem`` entries for the « Mon compte » menu of ``account`` (a list).
+
+    Called while a page of the account area is rendered, for plugins enabled on ``tenant`` and
+    core modules, with the logged-in ``account`` and its current ``profile`` (None before one is
+    chosen). Return only what this account's kind and profile may open
+    (``portal.core.accounts.kinds.account_area(tenant)`` says whether credit, letterhead or
+    collaborators exist). Items are sorted by ``order``.
+    """
+
+
+@hookspec
 def dashboard_widgets(tenant):
     """Return ``DashboardWidget`` entries for the tenant's home page (a list).
 

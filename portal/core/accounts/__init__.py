@@ -50,4 +50,13 @@ def init_app(app: Flask) -> None:
     # The idle timeout is per tenant (enforced on each request); this only bounds the cookie.
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=12))
     app.before_request(enforce_session_limits)
-    app.jinja_env.globals.update(current_account=current_account, current_profile=current_profile)
+    from portal.core.accounts.account.menu import account_menu
+    from portal.core.accounts.kinds import account_area, kind_label
+
+    app.jinja_env.globals.update(
+        current_account=current_account,
+        current_profile=current_profile,
+        account_area=account_area,
+        account_kind_label=kind_label,
+        account_menu=account_menu,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.core.plugins import PricedItem, ReadinessItem, hookimpl
+from portal.core.plugins import NavItem, PricedItem, ReadinessItem, hookimpl
 
 IDENTITY_VERIFICATION = "identity_verification"
 CLOSURE_FEE = "closure_refund_fee"
@@ -20,16 +20,33 @@ def priced_items(tenant):
 
 
 @hookimpl
+def account_menu_items(tenant, account, profile):
+    """« Achat de crédits » and « Facturation » wherever the tenant's accounts have credit."""
+    from portal.core.accounts.kinds import account_area
+
+    if not account_area(tenant).credit:
+        return []
+    return [
+        NavItem(label=_l("Achat de crédits"), endpoint="credits.buy", order=20),
+        NavItem(label=_l("Facturation"), endpoint="credits.billing", order=30),
+    ]
+
+
+@hookimpl
 def account_readiness(tenant, account):
+    """Credit, where the tenant's accounts pay for what they send (none on a member space)."""
+    from portal.core.accounts.kinds import account_area
     from portal.core.credits.ledger import balance_cents
 
+    if not account_area(tenant).credit:
+        return []
     has_credit = account is not None and balance_cents(account.id) > 0
     return [
         ReadinessItem(
             "credits.balance",
             _l("Crédit disponible sur le compte"),
             has_credit,
-            endpoint=None,
+            endpoint="credits.buy",
             order=20,
         )
     ]

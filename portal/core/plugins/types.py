@@ -17,7 +17,9 @@ class PluginInfo:
     for another version is refused at start-up with a clear message. ``requires`` names what must
     be on for a tenant that enables the plugin: other plugins, and core modules as
     ``core.<module>`` (``core.help_requests`` is the tenant's help requests); a tenant file
-    enabling the plugin without them is refused.
+    enabling the plugin without them is refused. ``sends_letters``: the plugin sends letters on
+    the account's behalf, so a tenant enabling it has credit, the platform mandate and the
+    letterhead in its account area (``portal.core.accounts.kinds``).
     """
 
     name: str
@@ -28,6 +30,7 @@ class PluginInfo:
     author: str = ""
     core_api: int = CORE_API
     requires: tuple[str, ...] = ()
+    sends_letters: bool = False
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ class Accounts(Strict):
     # the credentials link is emailed; invite: accounts are created by operators and the holder
     # sets a first password from an emailed link.
     signup: Literal["self", "approval", "invite"] = "self"
+    # Who the accounts are (portal.core.accounts.kinds): agency, member or sales_agent.
+    kind: Literal["agency", "member", "sales_agent"] = "agency"
     idle_timeout_minutes: int = Field(30, ge=5, le=24 * 60)
     # Absolute lifetime of a session, counted from login whatever the activity.
     session_max_hours: int = Field(12, ge=1, le=7 * 24)

@@ -109,6 +109,11 @@ def main_menu_items(tenant):
 
 
 @hookimpl
+def account_menu_items(tenant, account, profile):
+    return [NavItem(label=_l("Mes notes d'agence"), endpoint="acme_notes.index", order=70)]
+
+
+@hookimpl
 def dashboard_widgets(tenant):
     return [DashboardWidget(title=_l("Dernières notes"), template="acme_notes/widget.html")]
 

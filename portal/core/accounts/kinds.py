@@ -1,0 +1,105 @@
+"""Who signs up on a tenant, and what their account area holds.
+
+A tenant declares the kind of its accounts in ``[accounts] kind``:
+
+- ``agency``: an insurance agency or brokerage (commercial name, ORIAS, SIREN, agency address,
+  CGV), with collaborators, a letterhead and prepaid credit for the services that send;
+- ``member``: a member of a social-security fund (individual, farmer or employer: the
+  ``[messaging] categories``), who writes to the fund and deposits documents; never sees letters,
+  credit, mandates, letterhead or collaborators;
+- ``sales_agent``: a mutual's sales agent, invited by the mutual, who uses its subscription tool
+  (ORIAS kept, no credit: the mutual pays).
+
+``account_area(tenant)`` joins the kind with what the tenant's enabled plugins do: credit,
+mandate and letterhead exist only where an enabled plugin sends letters on the account's behalf
+(``PluginInfo.sends_letters``). Sign-up forms, account pages, menus and the readiness checklist
+ask it rather than testing tenant slugs or kinds themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, has_request_context
+from portal.core.i18n import N_
+
+
+@dataclass(frozen=True)
+class AccountKind:
+    """What one kind of account is: its name and the parts of the account area it has."""
+
+    code: str
+    label: str
+    # Company identity: commercial name, ORIAS, SIREN, professional address, CGV at sign-up.
+    professional: bool
+    # Several users per account ("Gérer les utilisateurs du compte").
+    collaborators: bool
+    # Buys prepaid credit for the services that send, and signs the platform mandate.
+    pays: bool
+    # The user category of the messaging taxonomy is chosen at sign-up (individual, farmer…).
+    has_category: bool = False
+
+
+KINDS: dict[str, AccountKind] = {
+    kind.code: kind
+    for kind in (
+        AccountKind("agency", N_("Agence ou cabinet"), True, True, True),
+        AccountKind("member", N_("Adhérent"), False, False, False, has_category=True),
+        AccountKind("sales_agent", N_("Conseiller commercial"), True, False, False),
+    )
+}
+
+
+@dataclass(frozen=True)
+class AccountArea:
+    """The account area of one tenant: its kind of accounts and what exists for them."""
+
+    kind: AccountKind
+    # An enabled plugin sends letters on the account's behalf (resiliation, paper mail…).
+    sends: bool
+
+    @property
+    def credit(self) -> bool:
+        """Credit is bought, shown at the top of every page, invoiced."""
+        return self.kind.pays and self.sends
+
+    @property
+    def mandate(self) -> bool:
+        """The platform mandate and the professional document are required before sending."""
+        return self.kind.pays and self.sends
+
+    @property
+    def letterhead(self) -> bool:
+        return self.kind.professional and self.sends
+
+    @property
+    def collaborators(self) -> bool:
+        return self.kind.collaborators
+
+    @property
+    def professional(self) -> bool:
+        return self.kind.professional
+
+
+def account_area(tenant=None) -> AccountArea:
+    """The account area of ``tenant`` (the request's tenant by default)."""
+    from portal.core.plugins import current_plugins
+
+    if tenant is None:
+        tenant = g.get("tenant") if has_request_context() else None
+        if tenant is None:
+            raise RuntimeError("account_area() needs a tenant")
+    kind = KINDS[tenant.config.accounts.kind]
+    enabled = tenant.config.enabled_plugins()
+    sends = any(
+        info.sends_letters for name, info in current_plugins().infos.items() if name in enabled
+    )
+    return AccountArea(kind=kind, sends=sends)
+
+
+def kind_label(code: str) -> str:
+    from flask_babel import gettext
+
+    kind = KINDS.get(code)
+    return gettext(kind.label) if kind else code
+
