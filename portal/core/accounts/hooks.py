@@ -27,10 +27,14 @@ def account_menu_items(tenant, account, profile):
         NavItem(label=_l("Changer mon mot de passe"), endpoint="auth.change_password", order=90),
     ]
     if holder and area.letterhead:
-        items.append(NavItem(label=_l("En-tête des lettres"), endpoint="account.letterhead", order=50))
+        items.append(
+            NavItem(label=_l("En-tête des lettres"), endpoint="account.letterhead", order=50)
+        )
     if holder and area.collaborators:
         items.append(
-            NavItem(label=_l("Gérer les utilisateurs du compte"), endpoint="account.profiles", order=60)
+            NavItem(
+                label=_l("Gérer les utilisateurs du compte"), endpoint="account.profiles", order=60
+            )
         )
     if holder:
         items.append(NavItem(label=_l("Clôture du compte"), endpoint="account.closure", order=95))

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g, has_request_context
+
 from portal.core.i18n import N_
 
 
@@ -102,4 +103,3 @@ def kind_label(code: str) -> str:
 
     kind = KINDS.get(code)
     return gettext(kind.label) if kind else code
-
