@@ -42,10 +42,15 @@ class Account(UserMixin, TenantScoped, db.Model):
     commercial_name: Mapped[str] = mapped_column(String(200))
     orias: Mapped[str | None] = mapped_column(String(8))
     affiliation: Mapped[str | None] = mapped_column(String(200))
+    # The company's SIREN (9 digits, no spaces), agencies; printed on their invoices.
+    siren: Mapped[str | None] = mapped_column(String(9))
     address: Mapped[str] = mapped_column(String(200))
     address2: Mapped[str | None] = mapped_column(String(200))
-    postal_code: Mapped[str] = mapped_column(String(5))
+    # Five digits in France; a foreign postal code where the tenant allows foreign addresses.
+    postal_code: Mapped[str] = mapped_column(String(12))
     city: Mapped[str] = mapped_column(String(100))
+    # ISO 3166-1 alpha-2 code of the postal address.
+    country: Mapped[str] = mapped_column(String(2), default="FR", server_default="FR")
     phone: Mapped[str] = mapped_column(String(20))
     mobile: Mapped[str | None] = mapped_column(String(20))
     # The user category of the messaging taxonomy (individual, farmer, employer…: each sees its
