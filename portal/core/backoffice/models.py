@@ -1,14 +1,16 @@
-"""Operator staff: platform employees who log in to the back office with a second factor."""
+"""Operator staff: platform employees who log in to the back office with a second factor; and
+what operators note on an account (mandate requests)."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, func
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.accounts.session_records import SessionRecord
+from portal.core.tenants import TenantScoped
 from portal.extensions import db, str_enum
 
 
@@ -51,3 +53,42 @@ class StaffSession(SessionRecord, db.Model):
     staff_id: Mapped[int] = mapped_column(
         ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
     )
+
+
+class MandateEvent(enum.StrEnum):
+    """What happened to a mandate outside the portal's own signature flow."""
+
+    REQUESTED = "requested"  # the holder asked for it (e.g. by a help request, to sign early)
+    SENT = "sent"  # the operator sent it to the holder to sign
+    RECEIVED = "received"  # the signed mandate came back
+
+
+class MandateChannel(enum.StrEnum):
+    HELP_REQUEST = "help_request"
+    EMAIL = "email"
+    PHONE = "phone"
+    PAPER = "paper"
+    OTHER = "other"
+
+
+class MandateRecord(TenantScoped, db.Model):
+    """An operator's note that a mandate was requested, sent or received for an account (JRMC
+    FAQ: a holder may ask through « Demande d'aide » to sign the platform mandate before using a
+    service). Append-only, like a register: a wrong note is corrected by a new one."""
+
+    __tablename__ = "backoffice_mandate_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[MandateEvent] = mapped_column(str_enum(MandateEvent, 16))
+    channel: Mapped[MandateChannel] = mapped_column(str_enum(MandateChannel, 16))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    # Who asked for, or sent back, the mandate (the holder, a collaborator…), as the operator
+    # was told.
+    person: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    staff_label: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
