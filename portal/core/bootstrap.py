@@ -17,6 +17,7 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
     jobs,
     mail,
     messaging,
+    pages,
     pdf,
     ratelimit,
     sms,
@@ -100,6 +101,7 @@ def init_app(app: Flask) -> None:
     verification.init_app(app)
     credits.init_app(app)
     messaging.init_app(app)
+    pages.init_app(app)
     storage.init_app(app)
     mail.init_app(app)
     sms.init_app(app)

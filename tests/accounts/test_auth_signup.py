@@ -121,7 +121,7 @@ def test_the_first_screen_asks_for_an_orias_number_or_continues_without(client_f
     assert "Nom utilisé pour signer vos courriers" in page
     assert "Facultatif, pour vous contacter en cas d'urgence" in page
     assert "Je reconnais avoir lu et compris les" in page
-    assert 'href="https://www.resilimo.test/cgu"' in page  # CGU and CGV from the tenant footer
+    assert 'href="/pages/cgu"' in page  # the tenant's CGU page (portal.core.pages)
     assert "Pas d'affiliation" in page and "Courtier indépendant" in page
 
 

@@ -110,7 +110,7 @@ def test_email_is_branded_for_its_tenant(app):
         assert "Votre lettre est partie" in part
         assert "Résilimo SAS" in part  # legal entity
         assert "12 rue des Assureurs, 69002 Lyon" in part
-        assert "https://www.resilimo.test/mentions-legales" in part  # footer link
+        assert "https://portail.resilimo.test/pages/mentions-legales" in part  # footer link
     assert "Voir la lettre : https://portail.resilimo.test/lettres/42" in text
     assert "#14365d" in html  # primary colour
     assert "#e4572e" in html  # accent colour

@@ -13,6 +13,7 @@ from flask import render_template
 
 from portal.core import clock
 from portal.core.mail.rendering import tenant_rendering
+from portal.core.pages import mail_links
 from portal.core.tenants.config import CurrentTenant
 
 
@@ -66,7 +67,7 @@ def compose_email(
             "tenant": tenant,
             "brand": brand,
             "legal": tenant.config.legal,
-            "footer_links": tenant.config.footer,
+            "footer_links": mail_links(tenant),  # absolute addresses of its pages
             "sender": sender,
             "subject": subject_text,
             "logo_src": "cid:" + logo_cid[1:-1],

@@ -91,6 +91,10 @@ def read_tenant_dir(path: Path, plugins: PortalPlugins) -> TenantConfig:
                 source,
                 [(f"brand.{key}", f"no file {getattr(config.brand, key)!r} in theme/static/")],
             )
+    from portal.core.pages.catalog import check_pages  # the [footer] pages live in pages/
+
+    if problems := check_pages(path, config):
+        raise TenantConfigError(source, problems)
     return config
 
 

@@ -41,11 +41,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Dpo(Strict):
+    """``[legal.dpo]``: the data-protection officer, shown on the privacy page."""
+
+    name: str = Field(
+        "", description="A person or a service, e.g. « Délégué à la protection des données »"
+    )
+    email: Email
+    address: str = Field("", description="Postal address for written requests")
+
+
 class Legal(Strict):
     entity: str = Field(min_length=2, description="Legal entity that runs the portal")
     address: str = ""
     registration: str = Field("", description="RCS / SIREN / ORIAS mentions")
     notice: str = Field(min_length=10, description="Legal notice (mentions légales)")
+    dpo: Dpo | None = None
 
 
 class Brand(Strict):
@@ -61,14 +72,43 @@ class Brand(Strict):
     tagline: str | dict[Literal["fr", "en"], str] = ""
 
 
+PAGE_FILE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _page_link(value: str) -> str:
+    """An http(s) address, or the name of a page file of ``pages/`` (``aide`` or ``aide.md``
+    for ``pages/aide.<language>.md``); whether that file exists is checked with the folder."""
+    value = value.strip()
+    if value.startswith(("http://", "https://")):
+        rest = value.split("://", 1)[1]
+        if not rest or not HOST.match(rest.split("/", 1)[0].split(":", 1)[0].lower()):
+            raise ValueError(f"{value!r} is not a valid http(s) address")
+        return value
+    name = value.removeprefix("pages/").removesuffix(".md")
+    if not PAGE_FILE.match(name):
+        raise ValueError(
+            f"{value!r} is neither an http(s) address nor the name of a file of pages/ "
+            '(e.g. "aide" for pages/aide.fr.md)'
+        )
+    return name
+
+
+PageLink = Annotated[str, AfterValidator(_page_link)]
+
+
 class FooterLinks(Strict):
-    faq: str
-    user_doc: str
-    demos: str
-    terms: str
-    contact: str
-    privacy: str
-    legal_notice: str
+    """``[footer]``: where each of the tenant's pages lives (portal.core.pages). A key left out:
+    the page is served from ``pages/<page>.<language>.md`` when that file exists, else not linked;
+    an http(s) address: an external page; a name: the page file ``pages/<name>.<language>.md``,
+    which must exist. The contact link is always the portal's contact form."""
+
+    faq: PageLink | None = None
+    user_doc: PageLink | None = None
+    demos: PageLink | None = None
+    terms: PageLink | None = None  # CGU
+    cgv: PageLink | None = None  # CGV: where accounts pay
+    privacy: PageLink | None = None
+    legal_notice: PageLink | None = None
 
 
 class EmailSender(Strict):
@@ -124,7 +164,7 @@ class TenantConfig(Strict):
     timezone: str = "Europe/Paris"
     legal: Legal
     brand: Brand
-    footer: FooterLinks
+    footer: FooterLinks = FooterLinks()
     email: EmailSender
     retention: Retention = Retention()
     accounts: Accounts = Accounts()

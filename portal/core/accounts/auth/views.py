@@ -37,6 +37,7 @@ from portal.core.accounts.session import (
 )
 from portal.core.accounts.validators import AccountDataError, normalize_email
 from portal.core.messaging.taxonomy import CATEGORY_LABELS
+from portal.core.pages import page_url
 from portal.core.ratelimit import client_ip, limiter
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler
@@ -101,7 +102,7 @@ def signup():
     form = SignupForm(
         affiliations=config.accounts.affiliations,
         categories=[(c, CATEGORY_LABELS[c]) for c in config.messaging.categories],
-        terms_url=config.footer.terms,
+        terms_url=page_url("cgu"),
         with_password=mode == "self",
     )
     if request.method == "POST":
@@ -211,7 +212,7 @@ def set_password(token: str):
     account = invitations.first_password_account(token)
     if account is None:
         return _invalid_link("premiere-connexion")
-    terms_url = current_tenant().config.footer.terms if account.terms_accepted_at is None else None
+    terms_url = page_url("cgu") if account.terms_accepted_at is None else None
     form = NewPasswordForm(terms_url=terms_url)
     if form.validate_on_submit():
         account = invitations.set_first_password(
