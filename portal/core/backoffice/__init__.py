@@ -36,9 +36,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def init_app(app: Flask) -> None:
     """Build the application's back office from every module's and plugin's pages."""
-    from portal.core.backoffice import registry
+    from portal.core.backoffice import labels, registry
 
     app.template_folders.append(TEMPLATES)
+    app.jinja_env.globals.update(labels.template_globals())
     registry.build(app, app.extensions["portal.plugins"])
     app.context_processor(_layout_context)
 

@@ -7,7 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from portal.core.accounts.validators import NoBidiControls, Orias, PhoneNumber, PostalCode, strip
+from portal.core.accounts.validators import (
+    NoBidiControls,
+    Orias,
+    PhoneNumber,
+    PostalCode,
+    Siren,
+    strip,
+)
+from portal.core.backoffice.labels import MANDATE_CHANNEL, MANDATE_EVENT
 
 
 class LoginForm(FlaskForm):
@@ -85,3 +93,113 @@ class InviteForm(FlaskForm):
     mobile = StringField(
         _l("Téléphone portable (facultatif)"), [Optional(), PhoneNumber(mobile=True)], [strip]
     )
+
+
+class HolderFieldsForm(FlaskForm):
+    """The account's holder and contact details, the fields the sign-up form asks; the views keep
+    those the tenant's kind of account has (:meth:`keep_fields_of`)."""
+
+    email = StringField(
+        _l("Adresse e-mail (identifiant)"),
+        [InputRequired(), Email(_l("Adresse e-mail invalide.")), Length(max=254)],
+        [strip],
+    )
+    last_name = StringField(
+        _l("Nom"), [InputRequired(), Length(max=100), NoBidiControls()], [strip]
+    )
+    first_name = StringField(
+        _l("Prénom"), [InputRequired(), Length(max=100), NoBidiControls()], [strip]
+    )
+    commercial_name = StringField(
+        _l("Nom commercial"), [InputRequired(), Length(max=200), NoBidiControls()], [strip]
+    )
+    orias = StringField(_l("Numéro ORIAS"), [Optional(), Orias()], [strip])
+    siren = StringField(_l("SIREN"), [Optional(), Siren()], [strip])
+    # The tenant's list, "Pas d'affiliation" (value "") first.
+    affiliation = SelectField(_l("Affiliation"), validate_choice=False)
+    # The messaging category of a member (individual, farmer, employer…).
+    category = SelectField(_l("Catégorie"))
+    address = StringField(
+        _l("Adresse"), [InputRequired(), Length(max=200), NoBidiControls()], [strip]
+    )
+    address2 = StringField(
+        _l("Complément d'adresse"), [Optional(), Length(max=200), NoBidiControls()], [strip]
+    )
+    postal_code = StringField(_l("Code postal"), [InputRequired(), PostalCode()], [strip])
+    city = StringField(_l("Ville"), [InputRequired(), Length(max=100), NoBidiControls()], [strip])
+    country = SelectField(_l("Pays"))
+    phone = StringField(_l("Téléphone"), [InputRequired(), PhoneNumber()], [strip])
+    mobile = StringField(
+        _l("Téléphone portable (facultatif)"), [Optional(), PhoneNumber(mobile=True)], [strip]
+    )
+
+    # Phones of any country written with their +code, where the tenant takes addresses abroad
+    # (read by ``PhoneNumber``).
+    international_phones = False
+
+    def keep_fields_of(self, tenant) -> None:
+        """Drop the fields the tenant's kind of account does not have; fill the choices."""
+        from portal.core.accounts.kinds import account_area
+        from portal.core.accounts.validators import country_choices
+        from portal.core.messaging.display import category_label
+
+        area = account_area(tenant)
+        accounts = tenant.config.accounts
+        if not area.professional:
+            for name in ("commercial_name", "orias", "siren", "affiliation"):
+                del self[name]
+        elif area.kind.code != "agency":
+            del self["siren"]  # SIREN: the agency's, printed on its invoices
+        if "affiliation" in self:
+            if accounts.affiliations:
+                self.affiliation.choices = [("", _l("Pas d'affiliation"))] + [
+                    (name, name) for name in accounts.affiliations
+                ]
+            else:
+                del self["affiliation"]
+        categories = tenant.config.messaging.categories
+        if area.kind.has_category and len(categories) > 1:
+            self.category.choices = [(code, category_label(code)) for code in categories]
+        else:
+            del self["category"]
+        if accounts.foreign_addresses:
+            self.country.choices = country_choices()
+            self.international_phones = True
+        else:
+            del self["country"]
+
+
+class AccountDetailsForm(HolderFieldsForm):
+    """An operator changes an account's details after a help request."""
+
+    reason = TextAreaField(
+        _l("Motif de la modification"),
+        [InputRequired(_l("Indiquez le motif de la modification.")), Length(max=500)],
+        [strip],
+    )
+
+
+class ProfileActionForm(FlaskForm):
+    """A one-button form (CSRF only): deactivate, reactivate or erase a profile."""
+
+
+class MandateRecordForm(FlaskForm):
+    event = SelectField(
+        _l("Ce qui s'est passé"),
+        choices=[(event.value, label) for event, label in MANDATE_EVENT.items()],
+    )
+    channel = SelectField(
+        _l("Par quel moyen"),
+        choices=[(channel.value, label) for channel, label in MANDATE_CHANNEL.items()],
+    )
+    occurred_on = DateField(_l("Date"), [InputRequired(_l("Indiquez la date (jj/mm/aaaa)."))])
+    person = StringField(
+        _l("Par qui"),
+        [
+            InputRequired(_l("Indiquez qui a demandé, reçu ou envoyé le mandat.")),
+            Length(max=200),
+            NoBidiControls(),
+        ],
+        [strip],
+    )
+    note = TextAreaField(_l("Note (facultatif)"), [Optional(), Length(max=1000)], [strip])

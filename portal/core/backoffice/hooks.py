@@ -21,7 +21,9 @@ def register_cli_commands(cli):
 @hookimpl
 def backoffice_pages():
     from portal.core.backoffice.views import (
+        account_tools,
         accounts,
+        assets,
         audit,
         auth,
         dashboard,
@@ -44,6 +46,38 @@ def backoffice_pages():
         ),
         BackofficePage("/comptes", "accounts", accounts.accounts),
         BackofficePage("/comptes/<int:account_id>", "account", accounts.account),
+        BackofficePage(
+            "/comptes/<int:account_id>/coordonnees",
+            "account_edit",
+            account_tools.edit_details,
+            BOTH,
+        ),
+        BackofficePage(
+            "/comptes/<int:account_id>/utilisateurs/<int:profile_id>/desactiver",
+            "profile_deactivate",
+            account_tools.deactivate_profile,
+            POST,
+        ),
+        BackofficePage(
+            "/comptes/<int:account_id>/utilisateurs/<int:profile_id>/reactiver",
+            "profile_reactivate",
+            account_tools.reactivate_profile,
+            POST,
+        ),
+        BackofficePage(
+            "/comptes/<int:account_id>/utilisateurs/<int:profile_id>/effacer",
+            "profile_erase",
+            account_tools.erase_profile,
+            BOTH,
+        ),
+        BackofficePage(
+            "/comptes/<int:account_id>/mandats/noter",
+            "mandate_record",
+            account_tools.record_mandate,
+            BOTH,
+        ),
+        BackofficePage("/favicon.svg", "favicon", assets.favicon),
+        BackofficePage("/backoffice.css", "stylesheet", assets.stylesheet),
         BackofficePage("/invitations", "invite", invitations.invite, BOTH),
         BackofficePage("/tenants", "tenants", tenants.tenants),
         BackofficePage("/tenants/<tenant_slug>", "tenant", tenants.tenant),

@@ -1,10 +1,20 @@
-"""Human labels of values the back office shows (account statuses, document states)."""
+"""Human labels of the values the back office shows: one place per rule.
+
+No back-office page prints a stored code (``approved``, ``orias_certificate``, ``staff``,
+``True``): it asks this module, which knows the French words (translated like every msgid). A
+value nobody labelled yet comes out as it is stored, and the page test
+(``tests/backoffice/test_readable_pages.py``) fails on it. The functions are template globals
+(:func:`template_globals`) so the pages of other modules (verification, credits, messaging) use
+them too.
+"""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.core.accounts.models import AccountStatus
+from portal.core.backoffice.models import MandateChannel, MandateEvent, StaffRole
 
 ACCOUNT_STATUS = {
     AccountStatus.PENDING_ACTIVATION: _l("En attente d'activation"),
@@ -21,3 +31,264 @@ SIGNUP_MODE = {
     "approval": _l("Inscription validée par un opérateur"),
     "invite": _l("Sur invitation"),
 }
+
+STAFF_ROLE = {
+    StaffRole.SUPPORT: _l("Assistance"),
+    StaffRole.ADMIN: _l("Administrateur"),
+}
+
+# The states of a professional document (``portal.core.verification.models.DocumentStatus``).
+DOCUMENT_STATUS = {
+    "pending": _l("En attente de vérification"),
+    "approved": _l("Validé"),
+    "rejected": _l("Refusé"),
+}
+
+# The movements of the credit ledger (``portal.core.credits.models.EntryKind``).
+LEDGER_KIND = {
+    "purchase": _l("Achat de crédit"),
+    "charge": _l("Débit"),
+    "refund": _l("Remboursement"),
+    "fee": _l("Frais"),
+    "adjustment": _l("Ajustement par un opérateur"),
+    "payout": _l("Restitution du crédit"),
+}
+
+MANDATE_EVENT = {
+    MandateEvent.REQUESTED: _l("Demandé par le titulaire"),
+    MandateEvent.SENT: _l("Envoyé pour signature"),
+    MandateEvent.RECEIVED: _l("Reçu signé"),
+}
+
+MANDATE_CHANNEL = {
+    MandateChannel.HELP_REQUEST: _l("Demande d'aide"),
+    MandateChannel.EMAIL: _l("E-mail"),
+    MandateChannel.PHONE: _l("Téléphone"),
+    MandateChannel.PAPER: _l("Courrier papier"),
+    MandateChannel.OTHER: _l("Autre"),
+}
+
+ACTOR_TYPE = {
+    "staff": _l("Opérateur"),
+    "account": _l("Compte"),
+    "system": _l("Plateforme"),
+}
+
+# What an audit entry is about (its ``target_type``, the model's class name).
+TARGET_TYPE = {
+    "Account": _l("Compte"),
+    "Profile": _l("Utilisateur"),
+    "StaffUser": _l("Opérateur"),
+    "ProfessionalDocument": _l("Justificatif"),
+    "PlatformMandate": _l("Mandat"),
+    "MandateRecord": _l("Note de mandat"),
+    "IdentityVerification": _l("Vérification d'identité"),
+    "Conversation": _l("Conversation"),
+    "LedgerEntry": _l("Mouvement de crédit"),
+    "Payment": _l("Paiement"),
+}
+
+AUDIT_ACTION = {
+    "account.activated": _l("Compte activé"),
+    "account.closure_requested": _l("Clôture demandée"),
+    "account.details_changed_by_staff": _l("Coordonnées modifiées par un opérateur"),
+    "account.email_changed": _l("Adresse e-mail modifiée"),
+    "account.exported": _l("Historique téléchargé"),
+    "account.first_password_set": _l("Premier mot de passe créé"),
+    "account.invited": _l("Compte invité"),
+    "account.logged_out_everywhere": _l("Déconnexion de tous les appareils"),
+    "account.login": _l("Connexion"),
+    "account.password_changed": _l("Mot de passe modifié"),
+    "account.password_reset": _l("Mot de passe réinitialisé"),
+    "account.phone_changed": _l("Téléphone modifié"),
+    "account.profile_created": _l("Utilisateur créé"),
+    "account.profile_deactivated": _l("Utilisateur désactivé"),
+    "account.profile_erased": _l("Utilisateur effacé (données personnelles supprimées)"),
+    "account.profile_reactivated": _l("Utilisateur réactivé"),
+    "account.profile_updated": _l("Utilisateur modifié"),
+    "account.purged": _l("Compte supprimé définitivement"),
+    "account.signup": _l("Inscription"),
+    "account.signup_approved": _l("Demande d'inscription validée"),
+    "account.signup_rejected": _l("Demande d'inscription refusée"),
+    "backoffice.login": _l("Connexion au back office"),
+    "backoffice.login_failed": _l("Échec de connexion au back office"),
+    "backoffice.login_throttled": _l("Connexion au back office bloquée (trop d'échecs)"),
+    "backoffice.logout": _l("Déconnexion du back office"),
+    "backoffice.mandate_recorded": _l("Mandat noté par un opérateur"),
+    "backoffice.totp_enrolled": _l("Double authentification activée"),
+    "backoffice.totp_failed": _l("Code de double authentification refusé"),
+    "credits.adjusted": _l("Crédit ajusté"),
+    "credits.closure_refunded": _l("Crédit restitué à la clôture"),
+    "credits.payment_started": _l("Paiement commencé"),
+    "messaging.assigned": _l("Conversation attribuée"),
+    "messaging.closed": _l("Conversation close"),
+    "messaging.conversation_started": _l("Conversation ouverte"),
+    "messaging.documents_deposited": _l("Documents déposés"),
+    "messaging.reopened": _l("Conversation rouverte"),
+    "messaging.replied": _l("Réponse envoyée"),
+    "staff.created": _l("Opérateur créé"),
+    "staff.deactivated": _l("Opérateur désactivé"),
+    "staff.totp_reset": _l("Double authentification réinitialisée"),
+    "verification.document_approved": _l("Justificatif validé"),
+    "verification.document_rejected": _l("Justificatif refusé"),
+    "verification.document_uploaded": _l("Justificatif déposé"),
+    "verification.identity_started": _l("Vérification d'identité commencée"),
+    "verification.mandate_signed": _l("Mandat de la plateforme signé"),
+}
+
+# The keys of an audit entry's details.
+DETAIL_KEY = {
+    "amount_cents": _l("Montant"),
+    "balance_cents": _l("Solde"),
+    "changes": _l("Modifications"),
+    "email": _l("E-mail"),
+    "enrolment": _l("Enrôlement"),
+    "event": _l("Événement"),
+    "failures": _l("Échecs"),
+    "fields": _l("Champs"),
+    "name": _l("Nom"),
+    "new": _l("Nouvelle valeur"),
+    "old": _l("Ancienne valeur"),
+    "profile_id": _l("Utilisateur n°"),
+    "reason": _l("Motif"),
+    "role": _l("Rôle"),
+}
+
+# The values some details take.
+DETAIL_VALUE = {
+    ("reason", "unknown"): _l("adresse inconnue"),
+    ("reason", "inactive"): _l("opérateur désactivé"),
+    ("reason", "password"): _l("mauvais mot de passe"),
+}
+
+# The account fields an operator may change (``account.details_changed_by_staff``).
+ACCOUNT_FIELD = {
+    "email": _l("Adresse e-mail (identifiant)"),
+    "first_name": _l("Prénom"),
+    "last_name": _l("Nom"),
+    "commercial_name": _l("Nom commercial"),
+    "orias": _l("Numéro ORIAS"),
+    "siren": _l("SIREN"),
+    "affiliation": _l("Affiliation"),
+    "address": _l("Adresse"),
+    "address2": _l("Complément d'adresse"),
+    "postal_code": _l("Code postal"),
+    "city": _l("Ville"),
+    "country": _l("Pays"),
+    "phone": _l("Téléphone"),
+    "mobile": _l("Téléphone portable"),
+    "category": _l("Catégorie"),
+}
+
+
+def _label(mapping: dict, value) -> str:
+    if value is None:
+        return "—"
+    key = getattr(value, "value", value)
+    for candidate in (value, key):
+        try:
+            if candidate in mapping:
+                return str(mapping[candidate])
+        except TypeError:  # an unhashable value
+            break
+    return str(key)
+
+
+def account_status_label(status) -> str:
+    return _label(ACCOUNT_STATUS, status)
+
+
+def signup_mode_label(mode: str) -> str:
+    return _label(SIGNUP_MODE, mode)
+
+
+def staff_role_label(role) -> str:
+    return _label(STAFF_ROLE, role)
+
+
+def document_status_label(status) -> str:
+    return _label(DOCUMENT_STATUS, status)
+
+
+def ledger_kind_label(kind) -> str:
+    return _label(LEDGER_KIND, kind)
+
+
+def mandate_event_label(event) -> str:
+    return _label(MANDATE_EVENT, event)
+
+
+def mandate_channel_label(channel) -> str:
+    return _label(MANDATE_CHANNEL, channel)
+
+
+def actor_type_label(actor_type: str) -> str:
+    return _label(ACTOR_TYPE, actor_type)
+
+
+def target_type_label(target_type: str | None) -> str:
+    return _label(TARGET_TYPE, target_type) if target_type else ""
+
+
+def audit_action_label(action: str) -> str:
+    return _label(AUDIT_ACTION, action)
+
+
+def account_field_label(name: str) -> str:
+    return _label(ACCOUNT_FIELD, name)
+
+
+def yes_no(value) -> str:
+    """« oui » / « non » (never ``True``/``False``); « — » for an unknown."""
+    if value is None:
+        return "—"
+    return _("oui") if value else _("non")
+
+
+def detail_items(details: dict | None) -> list[tuple[str, str]]:
+    """An audit entry's details as (label, value) pairs a reader understands: amounts in euros,
+    booleans in words, known codes as labels, changed account fields by their names."""
+    from portal.core.credits.ledger import euros
+
+    items = []
+    for key, value in (details or {}).items():
+        label = _label(DETAIL_KEY, key)
+        if key.endswith("_cents") and isinstance(value, int):
+            shown = euros(value)
+        elif isinstance(value, bool):
+            shown = yes_no(value)
+        elif key == "fields" and isinstance(value, list):
+            shown = ", ".join(account_field_label(name) for name in value)
+        elif key == "changes" and isinstance(value, dict):
+            shown = "; ".join(
+                f"{account_field_label(name)} : {change}" for name, change in value.items()
+            )
+        elif key == "role":
+            shown = staff_role_label(value)
+        elif key == "event":
+            shown = mandate_event_label(value)
+        elif (key, value) in DETAIL_VALUE:
+            shown = str(DETAIL_VALUE[(key, value)])
+        elif value is None:
+            shown = "—"
+        else:
+            shown = str(value)
+        items.append((label, shown))
+    return items
+
+
+def template_globals() -> dict:
+    return {
+        "account_status_label": account_status_label,
+        "signup_mode_label": signup_mode_label,
+        "staff_role_label": staff_role_label,
+        "document_status_label": document_status_label,
+        "ledger_kind_label": ledger_kind_label,
+        "mandate_event_label": mandate_event_label,
+        "mandate_channel_label": mandate_channel_label,
+        "actor_type_label": actor_type_label,
+        "target_type_label": target_type_label,
+        "audit_action_label": audit_action_label,
+        "audit_detail_items": detail_items,
+        "yes_no": yes_no,
+    }

@@ -11,6 +11,7 @@ from portal.core.accounts.models import Account, AccountStatus
 from portal.core.accounts.search import fold
 from portal.core.accounts.validators import normalize_orias
 from portal.core.audit import AuditEntry
+from portal.core.backoffice.models import MandateRecord
 from portal.core.tenants import Tenant
 from portal.core.verification.models import (
     DocumentStatus,
@@ -88,7 +89,8 @@ def conversations_to_handle_count() -> int:
 
 
 def account_audit(account: Account, limit: int = 100) -> list[AuditEntry]:
-    """What happened to the account, and what its users did, newest first."""
+    """What happened to the account and its profiles, and what its users did, newest first."""
+    profile_ids = [profile.id for profile in account.profiles]
     return list(
         db.session.scalars(
             select(AuditEntry)
@@ -96,6 +98,10 @@ def account_audit(account: Account, limit: int = 100) -> list[AuditEntry]:
                 or_(
                     and_(AuditEntry.target_type == "Account", AuditEntry.target_id == account.id),
                     and_(AuditEntry.actor_type == "account", AuditEntry.actor_id == account.id),
+                    and_(
+                        AuditEntry.target_type == "Profile",
+                        AuditEntry.target_id.in_(profile_ids or [0]),
+                    ),
                 ),
                 AuditEntry.tenant_id == account.tenant_id,
             )
@@ -111,6 +117,31 @@ def account_documents(account: Account) -> list[ProfessionalDocument]:
             select(ProfessionalDocument)
             .where(ProfessionalDocument.account_id == account.id)
             .order_by(ProfessionalDocument.created_at.desc())
+        )
+    )
+
+
+def mandate_records(account: Account) -> list[MandateRecord]:
+    """The operators' notes on the account's mandate, newest first."""
+    return list(
+        db.session.scalars(
+            select(MandateRecord)
+            .where(MandateRecord.account_id == account.id)
+            .order_by(MandateRecord.occurred_on.desc(), MandateRecord.id.desc())
+        )
+    )
+
+
+def ledger_entries(account: Account, limit: int = 10) -> list:
+    """The account's last credit movements, newest first."""
+    from portal.core.credits.models import LedgerEntry
+
+    return list(
+        db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.account_id == account.id)
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+            .limit(limit)
         )
     )
 
