@@ -41,7 +41,7 @@ def text(response) -> str:
 
 def main_of(page: str) -> str:
     """The page's own content, without the menu."""
-    return page.split('<main', 1)[1].split("</main>", 1)[0]
+    return page.split("<main", 1)[1].split("</main>", 1)[0]
 
 
 def _account(app, account_id: int) -> Account:
@@ -54,8 +54,13 @@ def _account(app, account_id: int) -> Account:
 def test_operator_changes_the_details_and_the_holder_profile_follows(
     app, staff_client, make_account, tenant_ids
 ):
-    agency = make_account("resilimo", email="camille@agence-durand.fr", first_name="Camille",
-                          last_name="Durand", commercial_name="Agence Durand")
+    agency = make_account(
+        "resilimo",
+        email="camille@agence-durand.fr",
+        first_name="Camille",
+        last_name="Durand",
+        commercial_name="Agence Durand",
+    )
     client, staff = staff_client(StaffRole.SUPPORT)
     url = f"/backoffice/comptes/{agency.id}/coordonnees"
     form = text(client.get(url))
@@ -67,24 +72,34 @@ def test_operator_changes_the_details_and_the_holder_profile_follows(
 
     account = _account(app, agency.id)
     assert (account.last_name, account.commercial_name, account.city) == (
-        "Durand-Martin", "Agence Durand-Martin", "Lyon"
+        "Durand-Martin",
+        "Agence Durand-Martin",
+        "Lyon",
     )
     assert (account.orias, account.siren, account.phone, account.mobile) == (
-        "87654321", "732829320", "+33472000000", "+33611223344"
+        "87654321",
+        "732829320",
+        "+33472000000",
+        "+33611223344",
     )
     assert account.email == "camille@nouvelle-agence.fr"
     with app.app_context(), tenant_scope(agency.tenant_id):
         holder = db.session.get(Profile, agency.holder_profile_id)
         # Replies and alerts reach the holder at the new address, under the new name.
         assert (holder.name, holder.email, holder.phone) == (
-            "Camille Durand-Martin", "camille@nouvelle-agence.fr", "+33472000000"
+            "Camille Durand-Martin",
+            "camille@nouvelle-agence.fr",
+            "+33472000000",
         )
     [entry] = audit_entries(app, "account.details_changed_by_staff", target_id=agency.id)
     assert entry.actor_label == staff.email and entry.details["reason"] == DETAILS["reason"]
     assert {"email", "last_name", "siren", "city"} <= set(entry.details["fields"])
     # The old address is told, in the tenant's language.
-    [notice] = [m for m in devbox(app, agency.tenant_id, "email")
-                if "camille@agence-durand.fr" in m.recipients]
+    [notice] = [
+        m
+        for m in devbox(app, agency.tenant_id, "email")
+        if "camille@agence-durand.fr" in m.recipients
+    ]
     assert "camille@nouvelle-agence.fr" in notice.body_text
     # The account's page says what happened, in words.
     page = text(client.get(f"/backoffice/comptes/{agency.id}"))
@@ -116,16 +131,20 @@ def test_the_new_email_must_be_free_on_the_tenant_and_a_reason_is_required(
 
 
 def test_a_member_has_no_company_fields_but_a_category(app, staff_client, make_account):
-    member = make_account("msr", email="paul@exploitation.fr", commercial_name="", orias=None,
-                          category="farmer")
+    member = make_account(
+        "msr", email="paul@exploitation.fr", commercial_name="", orias=None, category="farmer"
+    )
     client, _ = staff_client(StaffRole.SUPPORT)
     url = f"/backoffice/comptes/{member.id}/coordonnees"
     form = text(client.get(url))
     assert 'name="category"' in form and "Exploitant" in form
     for absent in ('name="commercial_name"', 'name="orias"', 'name="siren"'):
         assert absent not in form
-    data = {k: v for k, v in DETAILS.items()
-            if k not in ("commercial_name", "orias", "siren", "affiliation")}
+    data = {
+        k: v
+        for k, v in DETAILS.items()
+        if k not in ("commercial_name", "orias", "siren", "affiliation")
+    }
     response = post_form(client, url, {**data, "category": "employer"})
     assert response.status_code == 302, text(response)
     account = _account(app, member.id)
@@ -139,8 +158,9 @@ def test_collaborator_profile_deactivated_reactivated_then_erased(
     app, staff_client, make_account, make_profile, csrf_token
 ):
     agency = make_account("resilimo", email="holder@agence.fr")
-    collaborator = make_profile(agency, name="Léa Martin", email="lea@agence.fr",
-                                phone="+33612345678")
+    collaborator = make_profile(
+        agency, name="Léa Martin", email="lea@agence.fr", phone="+33612345678"
+    )
     client, staff = staff_client(StaffRole.SUPPORT)
     page_url = f"/backoffice/comptes/{agency.id}"
     base = f"{page_url}/utilisateurs/{collaborator}"
@@ -164,16 +184,15 @@ def test_collaborator_profile_deactivated_reactivated_then_erased(
     page = text(client.get(page_url))
     assert "Léa Martin" not in page.split("Journal d'audit de ce compte")[0]
     assert f"Utilisateur effacé n° {collaborator}" in page and 'data-state="erased"' in page
-    assert audit_entries(app, "account.profile_erased", target_id=collaborator,
-                         actor_label=staff.email)
+    assert audit_entries(
+        app, "account.profile_erased", target_id=collaborator, actor_label=staff.email
+    )
     # Erased: no way back.
     refused = post_form(client, page_url, {}, action=f"{base}/reactiver")
     assert "Ce profil a été effacé" in text(client.get(refused.location))
 
 
-def test_the_holder_profile_is_neither_deactivated_nor_erased(
-    app, staff_client, make_account
-):
+def test_the_holder_profile_is_neither_deactivated_nor_erased(app, staff_client, make_account):
     agency = make_account("resilimo", email="holder@agence.fr")
     client, _ = staff_client(StaffRole.SUPPORT)
     page_url = f"/backoffice/comptes/{agency.id}"
@@ -210,33 +229,51 @@ def test_mandate_request_noted_and_shown_on_the_account_page(app, staff_client, 
     for label in ("Demandé par le titulaire", "Reçu signé", "Demande d'aide", "Courrier papier"):
         assert label in form
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
-    refused = post_form(client, url, {"event": "requested", "channel": "help_request",
-                                      "occurred_on": tomorrow, "person": ""})
+    refused = post_form(
+        client,
+        url,
+        {"event": "requested", "channel": "help_request", "occurred_on": tomorrow, "person": ""},
+    )
     assert refused.status_code == 422
     assert "Cette date est dans le futur." in text(refused) or "Indiquez qui" in text(refused)
-    response = post_form(client, url, {
-        "event": "requested", "channel": "help_request", "occurred_on": "2026-11-30",
-        "person": "Jean Fournier (titulaire)", "note": "Demande d'aide M-000007",
-    })
+    response = post_form(
+        client,
+        url,
+        {
+            "event": "requested",
+            "channel": "help_request",
+            "occurred_on": "2026-11-30",
+            "person": "Jean Fournier (titulaire)",
+            "note": "Demande d'aide M-000007",
+        },
+    )
     assert response.status_code == 302
     page = text(client.get(response.location))
     assert "Note ajoutée au registre des mandats du compte." in page
-    for expected in ("Demandé par le titulaire", "Demande d'aide M-000007",
-                     "Jean Fournier (titulaire)", "Nadia Opératrice", "30 nov. 2026",
-                     "Mandat noté par un opérateur"):
+    for expected in (
+        "Demandé par le titulaire",
+        "Demande d'aide M-000007",
+        "Jean Fournier (titulaire)",
+        "Nadia Opératrice",
+        "30 nov. 2026",
+        "Mandat noté par un opérateur",
+    ):
         assert expected in page, expected
     with app.app_context(), unscoped():
         [record] = db.session.query(MandateRecord).filter_by(account_id=agency.id).all()
         assert record.tenant_id == agency.tenant_id and record.staff_id == staff.id
 
 
-def test_account_page_shows_the_balance_with_the_credit_actions(
-    app, staff_client, make_account
-):
+def test_account_page_shows_the_balance_with_the_credit_actions(app, staff_client, make_account):
     agency = make_account("resilimo", email="holder@agence.fr")
     with app.app_context(), tenant_scope(agency.tenant_id):
-        ledger.adjust(db.session.get(Account, agency.id), 4250, reason="Geste commercial", idempotency_key="t-1",
-                      actor_label="test")
+        ledger.adjust(
+            db.session.get(Account, agency.id),
+            4250,
+            reason="Geste commercial",
+            idempotency_key="t-1",
+            actor_label="test",
+        )
         db.session.commit()
     client, _ = staff_client(StaffRole.SUPPORT)
     page = text(client.get(f"/backoffice/comptes/{agency.id}"))
