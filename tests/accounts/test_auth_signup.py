@@ -30,6 +30,7 @@ FORM = {
     "first_name": "Paul",
     "commercial_name": "Agence Axa Durant",
     "orias": "12 345 678",
+    "siren": "732 829 320",
     "affiliation": "AXA",
     "address": "12 rue des Lilas",
     "address2": "Bâtiment B",
@@ -379,11 +380,13 @@ def test_approval_request_then_approval_then_first_password_then_login(
     client = client_for("msr")
     page = page_of(client.get("/inscription"))
     assert 'name="email"' in page and 'name="password"' not in page  # no password: a request
-    assert "Centre de gestion" in page
     # msr members are individuals, farmers or employers: their messaging themes differ.
     assert "Vous êtes" in page and ">Exploitant<" in page and ">Employeur<" in page
+    # A member is no intermediary: no commercial name, ORIAS, SIREN nor affiliation.
+    for name in ("commercial_name", "orias", "siren", "affiliation"):
+        assert f'name="{name}"' not in page, name
     data = {k: v for k, v in FORM.items() if not k.startswith("password")}
-    data |= {"affiliation": "Centre de gestion", "csrf_token": csrf_token(page)}
+    data |= {"csrf_token": csrf_token(page)}
     refused = client.post("/inscription", data={**data, "category": "astronaut"})
     assert refused.status_code == 200 and "Vous êtes" in page_of(refused)
     response = client.post("/inscription", data={**data, "category": "farmer"})
@@ -578,4 +581,4 @@ def test_invite_refuses_a_taken_address_and_bad_data(app, tenant_ids):
         with pytest.raises(AccountDataError) as error:
             invite(app, tenant_ids["horizon"], **changes)
         assert error.value.field == field
-    invite(app, tenant_ids["resilimo"])  # another tenant: no clash
+    invite(app, tenant_ids["resilimo"], siren="732 829 320")  # another tenant: no clash

@@ -7,8 +7,6 @@ tenant, runs in the caller's transaction (the caller commits) and records its au
 
 from __future__ import annotations
 
-import re
-
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
@@ -20,7 +18,7 @@ from portal.core.accounts.passwords import hash_password
 from portal.core.accounts.registration import Applicant, new_account
 from portal.core.accounts.session import LOGIN_STATUSES
 from portal.core.accounts.tokens import consume_token, peek_token
-from portal.core.accounts.validators import AccountDataError, normalize_orias
+from portal.core.accounts.validators import AccountDataError
 from portal.core.clock import now
 from portal.core.i18n import N_
 from portal.core.tenants import active_tenant_id
@@ -68,28 +66,37 @@ def invite_account(
     email: str,
     first_name: str,
     last_name: str,
-    commercial_name: str,
     address: str,
     postal_code: str,
     city: str,
     phone: str,
+    commercial_name: str = "",
     orias: str | None = None,
     affiliation: str | None = None,
     address2: str | None = None,
     mobile: str | None = None,
+    siren: str | None = None,
+    category: str | None = None,
+    country: str = "FR",
     staff,
 ) -> Account:
     """An operator creates an account in the active tenant's scope; the holder is emailed a link
-    to create a first password. ``AccountDataError`` (field ``email``) if the address is taken,
-    (``phone``/``mobile``) if a number is not a French one."""
+    to create a first password.
+
+    The fields that count follow the tenant's kind of accounts (``portal.core.accounts.kinds``:
+    ``account_area(tenant).kind.identity``): an agency's commercial name and SIREN are required,
+    a member's category, a sales agent's commercial name and ORIAS are optional; ``country`` is
+    another country than FR only where the tenant allows addresses abroad. ``AccountDataError``
+    on the field concerned: ``email`` taken or invalid, a required field missing, a SIREN,
+    ORIAS, postal code or phone number that is not valid."""
     if active_tenant_id() is None:
         raise RuntimeError("invite_account runs inside the tenant's scope (tenant_scope)")
-    _check_invitation(email, postal_code, orias)
+    _check_email(email)
     applicant = Applicant(
         email=email,
         first_name=first_name,
         last_name=last_name,
-        commercial_name=commercial_name,
+        commercial_name=commercial_name or "",
         address=address,
         postal_code=postal_code,
         city=city,
@@ -98,6 +105,9 @@ def invite_account(
         affiliation=affiliation,
         address2=address2,
         mobile=mobile,
+        siren=siren,
+        category=category,
+        country=country or "FR",
     )
     account = new_account(applicant, AccountStatus.INVITED)
     db.session.flush()
@@ -107,19 +117,13 @@ def invite_account(
     return account
 
 
-def _check_invitation(email: str, postal_code: str, orias: str | None) -> None:
+def _check_email(email: str) -> None:
     try:
         validate_email(email or "", check_deliverability=False)
     except EmailNotValidError:
         raise AccountDataError("email", _l("Cette adresse e-mail n'est pas valide.")) from None
     if find_account(email) is not None:
         raise AccountDataError("email", _l("Un compte existe déjà avec cette adresse e-mail."))
-    if not re.fullmatch(r"\d{5}", (postal_code or "").strip()):
-        raise AccountDataError("postal_code", _l("Le code postal comporte 5 chiffres."))
-    if orias and not re.fullmatch(r"\d{8}", normalize_orias(orias)):
-        raise AccountDataError(
-            "orias", _l("Le numéro ORIAS comporte 8 chiffres (ex. : 12 345 678).")
-        )
 
 
 def _staff_record(account: Account, staff, action: str, **details) -> None:

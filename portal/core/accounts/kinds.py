@@ -39,14 +39,61 @@ class AccountKind:
     pays: bool
     # The user category of the messaging taxonomy is chosen at sign-up (individual, farmer…).
     has_category: bool = False
+    # The identity fields asked (sign-up, invitation) and shown (account pages) beyond the
+    # holder's names, email, phones and postal address, each "required" or "optional".
+    identity: tuple[tuple[str, str], ...] = ()
+    # The sign-up accepts the terms of sale (CGV) too: the account buys something.
+    accepts_sale_terms: bool = False
+
+    def asks(self, name: str) -> bool:
+        """This kind's accounts give ``name`` (``commercial_name``, ``orias``, ``siren``…)."""
+        return any(field == name for field, _need in self.identity)
+
+    def requires(self, name: str) -> bool:
+        return (name, "required") in self.identity
 
 
 KINDS: dict[str, AccountKind] = {
     kind.code: kind
     for kind in (
-        AccountKind("agency", N_("Agence ou cabinet"), True, True, True),
-        AccountKind("member", N_("Adhérent"), False, False, False, has_category=True),
-        AccountKind("sales_agent", N_("Conseiller commercial"), True, False, False),
+        AccountKind(
+            "agency",
+            N_("Agence ou cabinet"),
+            True,
+            True,
+            True,
+            identity=(
+                ("commercial_name", "required"),
+                ("orias", "optional"),
+                ("siren", "required"),
+                ("affiliation", "optional"),
+            ),
+            accepts_sale_terms=True,
+        ),
+        # A member gives who they are and where they live: no company, no ORIAS, no CGV.
+        AccountKind(
+            "member",
+            N_("Adhérent"),
+            False,
+            False,
+            False,
+            has_category=True,
+            identity=(("category", "required"),),
+        ),
+        # A mutual's sales agent: the point of sale they work for and the intermediary's ORIAS
+        # (the mutual's network or a partner broker); the mutual pays, so no SIREN, no CGV.
+        AccountKind(
+            "sales_agent",
+            N_("Conseiller commercial"),
+            True,
+            False,
+            False,
+            identity=(
+                ("commercial_name", "optional"),
+                ("orias", "optional"),
+                ("affiliation", "optional"),
+            ),
+        ),
     )
 }
 
@@ -58,6 +105,8 @@ class AccountArea:
     kind: AccountKind
     # An enabled plugin sends letters on the account's behalf (resiliation, paper mail…).
     sends: bool
+    # ``[accounts] foreign_addresses``: addresses abroad (a country, a foreign postal code).
+    foreign_addresses: bool = False
 
     @property
     def credit(self) -> bool:
@@ -95,7 +144,9 @@ def account_area(tenant=None) -> AccountArea:
     sends = any(
         info.sends_letters for name, info in current_plugins().infos.items() if name in enabled
     )
-    return AccountArea(kind=kind, sends=sends)
+    return AccountArea(
+        kind=kind, sends=sends, foreign_addresses=tenant.config.accounts.foreign_addresses
+    )
 
 
 def kind_label(code: str) -> str:

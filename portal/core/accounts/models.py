@@ -25,7 +25,8 @@ class AccountStatus(enum.StrEnum):
 
 
 class Account(UserMixin, TenantScoped, db.Model):
-    """A professional's account: one login (the holder's email) for an agency.
+    """An account: one login (the holder's email) for an agency, a member or a sales agent
+    (``portal.core.accounts.kinds``: the tenant's kind of accounts says which fields it has).
 
     The email is unique per tenant only: the same person may hold accounts on two tenants.
     """
@@ -39,6 +40,7 @@ class Account(UserMixin, TenantScoped, db.Model):
     status: Mapped[AccountStatus] = mapped_column(str_enum(AccountStatus, 32))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
+    # "" where the kind of account has none (a member); pages show ``display_name``.
     commercial_name: Mapped[str] = mapped_column(String(200))
     orias: Mapped[str | None] = mapped_column(String(8))
     affiliation: Mapped[str | None] = mapped_column(String(200))
@@ -84,6 +86,19 @@ class Account(UserMixin, TenantScoped, db.Model):
     @property
     def holder_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The account's name on every page: its commercial name, or its holder's name where
+        the account has none (a member of a social-security fund, a sales agent)."""
+        return (self.commercial_name or "").strip() or self.holder_name
+
+    @property
+    def siren_display(self) -> str:
+        """The SIREN as printed ("732 829 320"), or "" when the account has none."""
+        from portal.core.accounts.validators import format_siren
+
+        return format_siren(self.siren)
 
     @property
     def holder_profile(self) -> Profile | None:

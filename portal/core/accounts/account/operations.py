@@ -93,9 +93,16 @@ def email_taken(account: Account, email: str) -> bool:
 
 
 def change_details(
-    account: Account, actor: Profile, *, email: str, phone: str, password: str
+    account: Account,
+    actor: Profile,
+    *,
+    email: str,
+    phone: str,
+    password: str,
+    international: bool = False,
 ) -> list[str]:
-    """Apply a new login email and/or phone; returns the names of what changed.
+    """Apply a new login email and/or phone; returns the names of what changed. ``international``:
+    a number of another country (+44…) is accepted (tenants that allow addresses abroad).
 
     A new email needs the current password (whoever holds the session must not take the account
     over) and a notice goes to the old address, so the holder learns of a change they did not make.
@@ -125,7 +132,7 @@ def change_details(
             paragraphs=[
                 _(
                     "L'adresse de connexion de votre compte %(name)s est désormais %(email)s.",
-                    name=account.commercial_name,
+                    name=account.display_name,
                     email=email,
                 ),
                 _("Si vous n'êtes pas à l'origine de ce changement, contactez-nous sans attendre."),
@@ -134,7 +141,7 @@ def change_details(
             action_label=_("Aller sur le site"),
         )
         changed.append("email")
-    new_phone = normalize_phone(phone)
+    new_phone = normalize_phone(phone, international=international)
     if new_phone and new_phone != account.phone:
         old_phone = account.phone
         account.phone = new_phone

@@ -9,12 +9,16 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import PasswordInput
 
+from portal.core.accounts.kinds import KINDS, AccountKind
 from portal.core.accounts.validators import (
+    FRANCE,
     NoBidiControls,
     Orias,
     PasswordPolicy,
     PhoneNumber,
     PostalCode,
+    Siren,
+    country_choices,
     strip,
 )
 
@@ -27,9 +31,28 @@ PASSWORD_HINT = _l(
 )
 
 
-def _link(url: str, text) -> Markup:
-    """A link that opens beside the form (escaped: the URL comes from the tenant file)."""
+def _link(url: str | None, text) -> Markup:
+    """A link that opens beside the form (escaped: the URL comes from the tenant file); the bare
+    text where the tenant has no such page."""
+    if not url:
+        return escape(text)
     return Markup('<a href="{}" target="_blank" rel="noopener">{}</a>').format(url, text)
+
+
+def make_optional(field) -> None:
+    """``field`` may be left empty on this form (its other checks stay)."""
+    field.validators = [Optional()] + [
+        v for v in field.validators if not isinstance(v, (InputRequired, Optional))
+    ]
+    field.flags.required = False
+
+
+def make_required(field, message=None) -> None:
+    required = InputRequired(message=message) if message else REQUIRED
+    field.validators = [required] + [
+        v for v in field.validators if not isinstance(v, (InputRequired, Optional))
+    ]
+    field.flags.required = True
 
 
 def _at_most(n: int) -> Length:
@@ -71,8 +94,11 @@ class OriasStepForm(FlaskForm):
 
 
 class SignupForm(NewPasswordMixin, FlaskForm):
-    """The sign-up form: the agency, its holder and their contact details; without password
-    fields in approval mode (the password is created once an operator approves)."""
+    """The sign-up form: the account's holder, their identity as the tenant's kind of accounts
+    has it (an agency: commercial name, ORIAS, SIREN, affiliation; a member: their category)
+    and their contact details; without password fields in approval mode (the password is
+    created once an operator approves). The address has a country where the tenant allows
+    addresses abroad."""
 
     email = EmailField(_l("Adresse e-mail"), [REQUIRED, EMAIL, _at_most(254)], filters=[strip])
     last_name = StringField(_l("Nom"), [REQUIRED, _at_most(100), NO_BIDI], filters=[strip])
@@ -81,6 +107,7 @@ class SignupForm(NewPasswordMixin, FlaskForm):
         _l("Nom commercial"), [REQUIRED, _at_most(200), NO_BIDI], filters=[strip]
     )
     orias = StringField(_l("N° ORIAS"), [Optional(), Orias()], filters=[strip])
+    siren = StringField(_l("N° SIREN"), [Optional(), Siren()], filters=[strip])
     affiliation = SelectField(_l("Affiliation"), choices=[])
     # Asked only where the tenant's messaging has several user categories (their themes differ).
     category = SelectField(_l("Vous êtes"), choices=[])
@@ -90,6 +117,7 @@ class SignupForm(NewPasswordMixin, FlaskForm):
     )
     postal_code = StringField(_l("Code postal"), [REQUIRED, PostalCode()], filters=[strip])
     city = StringField(_l("Ville"), [REQUIRED, _at_most(100), NO_BIDI], filters=[strip])
+    country = SelectField(_l("Pays"), choices=[], default=FRANCE)
     phone = StringField(_l("Téléphone"), [REQUIRED, PhoneNumber()], filters=[strip])
     mobile = StringField(
         _l("Téléphone portable"), [Optional(), PhoneNumber(mobile=True)], filters=[strip]
@@ -101,17 +129,66 @@ class SignupForm(NewPasswordMixin, FlaskForm):
     )
 
     def __init__(
-        self, *args, affiliations=(), categories=(), terms_url="#", with_password=True, **kwargs
+        self,
+        *args,
+        affiliations=(),
+        categories=(),
+        terms_url="#",
+        sale_terms_url=None,
+        with_password=True,
+        kind: AccountKind | None = None,
+        foreign_addresses: bool = False,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.affiliation.choices = [("", _l("Pas d'affiliation"))] + [(a, a) for a in affiliations]
+        kind = kind or KINDS["agency"]
+        self.kind = kind
+        # Expatriates give a phone number of their country of residence (+44…).
+        self.international_phones = foreign_addresses
+        for name in ("commercial_name", "orias", "siren", "affiliation"):
+            if not kind.asks(name):
+                delattr(self, name)
+            elif kind.requires(name):
+                make_required(getattr(self, name))
+            else:
+                make_optional(getattr(self, name))
+        if self.affiliation is not None:
+            self.affiliation.choices = [("", _l("Pas d'affiliation"))] + [
+                (a, a) for a in affiliations
+            ]
         if len(categories) > 1:
             self.category.choices = list(categories)
+            if kind.has_category:
+                # A member chooses deliberately: no category is preselected.
+                self.category.choices = [("", _l("Choisissez…"))] + self.category.choices
+                make_required(
+                    self.category, _l("Indiquez si vous êtes particulier, exploitant ou employeur.")
+                )
         else:
             del self.category
-        self.accept_terms.label.text = escape(
-            _l("Je reconnais avoir lu et compris les %(cgu)s et les %(cgv)s et je les accepte")
-        ) % {"cgu": _link(terms_url, _l("CGU")), "cgv": _link(terms_url, _l("CGV"))}
+        if foreign_addresses:
+            self.country.choices = country_choices()
+        else:
+            del self.country
+        if kind.accepts_sale_terms:
+            label = _l(
+                "Je reconnais avoir lu et compris les %(cgu)s et les %(cgv)s et je les accepte"
+            )
+            links = {
+                "cgu": _link(terms_url, _l("CGU")),
+                "cgv": _link(sale_terms_url or terms_url, _l("CGV")),
+            }
+        else:
+            label = _l("Je reconnais avoir lu et compris les %(cgu)s et je les accepte")
+            links = {"cgu": _link(terms_url, _l("conditions générales d'utilisation"))}
+            self.accept_terms.validators = [
+                InputRequired(
+                    message=_l(
+                        "Acceptez les conditions générales d'utilisation pour créer votre compte."
+                    )
+                )
+            ]
+        self.accept_terms.label.text = escape(label) % links
         if not with_password:
             del self.password
             del self.password_confirm

@@ -25,6 +25,7 @@ from portal.core.accounts.auth.forms import (
     ReauthForm,
     SignupForm,
 )
+from portal.core.accounts.kinds import account_area
 from portal.core.accounts.session import (
     account_limit_key,
     active_profiles,
@@ -98,26 +99,43 @@ def signup():
     mode = _signup_mode()
     if mode == "invite":
         abort(404)
-    config = current_tenant().config
+    tenant = current_tenant()
+    config = tenant.config
+    area = account_area(tenant)
     form = SignupForm(
         affiliations=config.accounts.affiliations,
         categories=[(c, CATEGORY_LABELS[c]) for c in config.messaging.categories],
         terms_url=page_url("cgu"),
+        sale_terms_url=page_url("cgv"),
         with_password=mode == "self",
+        kind=area.kind,
+        foreign_addresses=area.foreign_addresses,
     )
+    page = {"form": form, "mode": mode, "hint": PASSWORD_HINT, "kind": area.kind}
     if request.method == "POST":
         if form.validate():
-            return _register(form)
+            try:
+                return _register(form)
+            except AccountDataError as error:  # the rules of the kind, checked once more
+                error.show_on(form)
         form.keep_valid_passwords()
-        return render_template("auth/signup.html", form=form, mode=mode, hint=PASSWORD_HINT)
-    if mode == "self" and request.args.get("etape") != "formulaire":
+        return render_template("auth/signup.html", **page)
+    # Intermediaries are first asked for their ORIAS number (or to go on without one).
+    asks_orias = mode == "self" and form.orias is not None
+    if asks_orias and request.args.get("etape") != "formulaire":
         return render_template("auth/signup_start.html", step=OriasStepForm(formdata=None))
-    if mode == "self" and "sans_orias" not in request.args:
+    if asks_orias and "sans_orias" not in request.args:
         step = OriasStepForm(request.args)
         if not step.validate():
             return render_template("auth/signup_start.html", step=step)
         form.orias.data = step.orias.data
-    return render_template("auth/signup.html", form=form, mode=mode, hint=PASSWORD_HINT)
+    return render_template("auth/signup.html", **page)
+
+
+def _optional(form: SignupForm, name: str):
+    """The value of a field the form may not have (the tenant's kind of accounts decides)."""
+    field = getattr(form, name)
+    return (field.data or None) if field is not None else None
 
 
 def _register(form: SignupForm):
@@ -125,19 +143,21 @@ def _register(form: SignupForm):
         email=form.email.data,
         first_name=form.first_name.data,
         last_name=form.last_name.data,
-        commercial_name=form.commercial_name.data,
-        orias=form.orias.data or None,
-        affiliation=form.affiliation.data or None,
-        category=form.category.data if form.category is not None else None,
+        commercial_name=_optional(form, "commercial_name") or "",
+        orias=_optional(form, "orias"),
+        siren=_optional(form, "siren"),
+        affiliation=_optional(form, "affiliation"),
+        category=_optional(form, "category"),
         address=form.address.data,
         address2=form.address2.data or None,
         postal_code=form.postal_code.data,
         city=form.city.data,
+        country=_optional(form, "country") or "FR",
         phone=form.phone.data,
         mobile=form.mobile.data or None,
     )
     password = form.password.data if form.password is not None else None
-    registration.sign_up(applicant, password)
+    registration.sign_up(applicant, password)  # a refused applicant leaves nothing behind
     session["signup_email"] = normalize_email(form.email.data)
     return redirect(url_for("auth.signup_sent"))
 
