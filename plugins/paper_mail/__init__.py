@@ -37,4 +37,11 @@ def priced_items(tenant):
     return [
         PricedItem("paper_mail.lettre_verte_1", _l("Lettre verte, 1 feuille"), 114),
         PricedItem("paper_mail.typed_address", _l("Saisie de l'adresse du destinataire"), 16),
+        # « utiliser l'adresse du premier document » (manual §8): a discount line of −0,10 €.
+        PricedItem(
+            "paper_mail.first_document_address",
+            _l("Adresse reprise du premier document"),
+            -10,
+            discount=True,
+        ),
     ]

@@ -1,4 +1,16 @@
-"""A tenant's price list: what its enabled plugins bill, with the tenant's own prices applied."""
+"""A tenant's price list: what its enabled plugins bill, with the tenant's own prices applied.
+
+``[prices]`` in ``tenant.toml`` sets, per priced-item code, either the price alone (integer cents
+incl. VAT) or the price and its VAT rate::
+
+    [prices]
+    "resiliation.lr" = 290
+    identity_verification = { price_cents = 1500, vat_rate = "20" }
+    "paper_mail.first_document_address" = { price_cents = -12 }   # a discount stays negative
+
+A price that does not suit its item (negative for an ordinary item, positive for a discount)
+raises ``ValueError`` naming the key.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +20,34 @@ from portal.core.plugins import PricedItem, current_plugins
 from portal.core.tenants import CurrentTenant
 
 
+class PriceError(ValueError):
+    """A ``[prices]`` entry that does not suit its item."""
+
+
+def _apply(item: PricedItem, override) -> PricedItem:
+    if override is None:
+        return item
+    if isinstance(override, int):
+        changes = {"price_cents": override}
+    else:
+        changes = {"price_cents": override.price_cents}
+        if override.vat_rate_bp is not None:
+            changes["vat_rate_bp"] = override.vat_rate_bp
+    try:
+        return replace(item, **changes)
+    except ValueError as exc:
+        raise PriceError(f"[prices] {item.code}: {exc}") from None
+
+
 def price_list(tenant: CurrentTenant) -> dict[str, PricedItem]:
     """Priced items of the plugins enabled on ``tenant``, by code; ``[prices]`` overrides win."""
     overrides = tenant.config.prices
     items = current_plugins().collect("priced_items", tenant=tenant)
-    return {
-        item.code: replace(item, price_cents=overrides.get(item.code, item.price_cents))
-        for item in items
-    }
+    return {item.code: _apply(item, overrides.get(item.code)) for item in items}
+
+
+def excluding_vat(item: PricedItem) -> int:
+    """The item's price excluding VAT, in cents (``3000`` at 20 % → ``2500``)."""
+    from portal.core.credits.billing.amounts import split_vat
+
+    return split_vat(item.price_cents, item.vat_rate_bp)[0]

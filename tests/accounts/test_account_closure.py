@@ -188,7 +188,7 @@ def test_closure_explains_then_starts_the_grace_period(
 ):
     client, account = holder
     page = html.unescape(client.get("/compte/cloture").get_data(as_text=True))
-    assert "Pendant 30 jours" in page and "25 € HT" in page
+    assert "Pendant 30 jours" in page and "25 € HT" in page.replace("\xa0", " ")
     assert "définitivement supprimées" in page
 
     response = post_form(client, "/compte/cloture", {})  # the box is not ticked

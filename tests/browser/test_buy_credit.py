@@ -29,7 +29,7 @@ def test_buy_30_euros_with_3d_secure_and_see_the_credit(page, live_server, accou
     expect(page.locator("[data-balance]")).to_contain_text(
         "Soit 0 Lettre recommandée électronique avec accusé de réception (LRAR) ou 0"
     )
-    page.get_by_label("Montant").select_option("30")
+    page.get_by_label("Montant").select_option("3000")
     page.get_by_role("button", name="Acheter des crédits").click()
 
     # The bank's page: its own look, no portal menu.

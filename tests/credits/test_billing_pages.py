@@ -1,4 +1,5 @@
-"""The holder's billing page and downloads; the operators' credit adjustment and closure refund."""
+"""The holder's billing page and downloads; the operators' credit adjustment (the closure refund:
+test_refunds.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,14 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from portal.core.accounts.models import Account, AccountStatus
+from portal.core.accounts.models import AccountStatus
 from portal.core.audit import AuditEntry
 from portal.core.backoffice.models import StaffRole, StaffUser
 from portal.core.credits.billing import issue_receipt
-from portal.core.credits.ledger import adjust, balance_cents, purchase
+from portal.core.credits.ledger import balance_cents, purchase
 from portal.core.credits.models import (
     BillingDocument,
     DocumentType,
-    EntryKind,
-    LedgerEntry,
     Payment,
     PaymentStatus,
 )
@@ -201,44 +200,6 @@ def test_operator_adjusts_credit_with_a_reason_and_an_audit_entry(
     assert "ne couvre pas" in refused.get_data(as_text=True)
     with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
         assert balance_cents(account_id) == 1250
-
-
-def test_closure_refund_pays_back_the_balance_minus_the_fee_once(
-    app, tenant_ids, make_account, staff_client
-):
-    account_id, _, _ = make_account(status=AccountStatus.CLOSING)
-    with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
-        adjust(
-            db.session.get(Account, account_id),
-            10000,
-            reason="achat",
-            idempotency_key="a1",
-            actor_label="test",
-        )
-        db.session.commit()
-    path = f"/backoffice/credits/comptes/{account_id}/restitution"
-    token = csrf(staff_client.get(path).get_data(as_text=True))
-    assert staff_client.post(path, data={"csrf_token": token}).status_code == 302
-    again = staff_client.post(path, data={"csrf_token": token})
-    assert again.status_code == 422
-    assert "déjà été remboursé" in again.get_data(as_text=True)
-    with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
-        moves = db.session.execute(
-            select(LedgerEntry.kind, LedgerEntry.amount_cents).where(
-                LedgerEntry.kind.in_([EntryKind.FEE, EntryKind.PAYOUT])
-            )
-        ).all()
-        assert sorted(moves) == sorted([(EntryKind.FEE, -3000), (EntryKind.PAYOUT, -7000)])
-        assert balance_cents(account_id) == 0
-
-
-def test_closure_refund_is_refused_for_an_active_account(app, make_account, staff_client):
-    account_id, _, _ = make_account()
-    path = f"/backoffice/credits/comptes/{account_id}/restitution"
-    token = csrf(staff_client.get(path).get_data(as_text=True))
-    refused = staff_client.post(path, data={"csrf_token": token})
-    assert refused.status_code == 422
-    assert "pas en cours de clôture" in refused.get_data(as_text=True)
 
 
 def test_the_credits_page_finds_accounts_by_email(app, make_account, staff_client):

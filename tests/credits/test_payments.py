@@ -106,11 +106,12 @@ def receipts(app, tenant_ids):
 
 
 def start_purchase(client, amount: int = 30) -> str:
-    """Choose an amount and buy: the bank page's path."""
+    """Choose an amount (in euros) and buy: the bank page's path."""
     page = client.get("/compte/credits")
     assert page.status_code == 200
     response = client.post(
-        "/compte/credits", data={"csrf_token": _csrf(page.get_data(as_text=True)), "amount": amount}
+        "/compte/credits",
+        data={"csrf_token": _csrf(page.get_data(as_text=True)), "amount": amount * 100},
     )
     assert response.status_code == 302
     location = urlsplit(response.headers["Location"]).path
@@ -394,7 +395,7 @@ def test_another_accounts_payment_is_not_found_and_credits_no_one(app, agent, st
 def test_amounts_are_integer_cents_and_only_offered_amounts(app, agent, state, tenant_ids):
     client = agent()
     page = client.get("/compte/credits").get_data(as_text=True)
-    response = client.post("/compte/credits", data={"csrf_token": _csrf(page), "amount": "33"})
+    response = client.post("/compte/credits", data={"csrf_token": _csrf(page), "amount": "3300"})
     assert response.status_code == 400
     assert state(client.account_id)[2] == []
     start_purchase(client, 200)

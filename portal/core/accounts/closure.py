@@ -34,8 +34,6 @@ from portal.core.verification.models import (
 )
 from portal.extensions import db
 
-# What refunding the remaining credit of a closed account costs, in euros excluding VAT.
-REFUND_FEE_EUR_EXCL_VAT = 25
 ERASED = "(supprimé)"
 
 
@@ -79,16 +77,42 @@ def request_closure(account: Account, actor: Profile, tenant: CurrentTenant) -> 
                 "récupération.",
                 date=day,
             ),
-            _(
-                "Le crédit restant vous est remboursé sur demande, déduction faite de frais de "
-                "%(fee)s € HT.",
-                fee=REFUND_FEE_EUR_EXCL_VAT,
-            ),
+            *_refund_paragraphs(account, tenant),
         ],
         action_url=url_for("account.export", _external=True),
         action_label=_("Télécharger l'historique de mon compte"),
     )
     return end
+
+
+def _refund_paragraphs(account: Account, tenant: CurrentTenant) -> list[str]:
+    """Where accounts have credit: what is left of it is paid back on request, minus the fee of
+    the tenant's price list (``closure_refund_fee``)."""
+    from portal.core.accounts.kinds import account_area
+    from portal.core.credits.ledger import euros, whole_euros
+    from portal.core.credits.refunds import quote
+
+    if not account_area(tenant).credit:
+        return []
+    figures = quote(account, tenant)
+    paragraphs = [
+        _(
+            "Le crédit restant vous est remboursé sur demande, déduction faite de frais de "
+            "%(fee)s HT (%(fee_incl)s TTC) : demandez-le depuis la page de clôture, avec l'IBAN "
+            "du compte à créditer.",
+            fee=whole_euros(figures.fee_excl_vat),
+            fee_incl=whole_euros(figures.fee),
+        )
+    ]
+    if figures.refundable:
+        paragraphs.append(
+            _(
+                "Avec votre crédit actuel (%(balance)s), le remboursement serait de %(net)s.",
+                balance=euros(figures.balance),
+                net=euros(figures.net),
+            )
+        )
+    return paragraphs
 
 
 @job(queue="default")
@@ -132,6 +156,9 @@ def purge(account: Account) -> bool:
 
     Safe to run twice. Stored files are deleted before the transaction commits: if it then
     fails, the rows still name files that are gone, and the next run simply deletes the rows.
+    A refund request of the remaining credit stays (``portal.core.credits.refunds``): one that
+    waits keeps the IBAN and the contact address it is to be paid and confirmed to; an executed
+    one keeps only its masked IBAN and holder name, as its statement does.
     """
     if account.status == AccountStatus.CLOSED:
         return False

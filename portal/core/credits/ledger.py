@@ -10,6 +10,7 @@ message for the user, and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from flask_babel import format_currency
@@ -24,8 +25,20 @@ DEBITS = {EntryKind.CHARGE, EntryKind.FEE, EntryKind.PAYOUT}
 
 
 def euros(cents: int) -> str:
-    """``297`` → ``2,97 €`` (in the current language)."""
+    """``297`` → ``2,97 €`` (in the current language); ``-10`` → ``-0,10 €``."""
     return format_currency(cents / 100, "EUR")
+
+
+def whole_euros(cents: int) -> str:
+    """``3000`` → ``30 €`` (no decimals for whole euros, as amounts to buy are written);
+    ``2950`` → ``29,50 €``."""
+    if cents % 100:
+        return euros(cents)
+    from flask_babel import get_locale
+
+    pattern = get_locale().currency_formats["standard"].pattern.split(";")[0]
+    pattern = pattern.replace(".00", "").replace(".##", "")
+    return format_currency(cents // 100, "EUR", format=pattern, currency_digits=False)
 
 
 class IdempotencyKeyReused(ValueError):
@@ -235,8 +248,12 @@ def fee(
     reason: str,
     idempotency_key: str,
     vat_rate_bp: int = 2000,
+    subject=None,
     actor_label: str | None = None,
 ) -> LedgerEntry:
+    """A fee (incl. VAT), e.g. the closure refund's; InsufficientCredit if short."""
+    if amount_cents <= 0:
+        raise ValueError("a fee is a positive amount")
     return _post(
         account.id,
         EntryKind.FEE,
@@ -244,14 +261,23 @@ def fee(
         reason=reason,
         idempotency_key=idempotency_key,
         vat_rate_bp=vat_rate_bp,
+        subject=subject,
         actor_label=actor_label,
     )
 
 
 def payout(
-    account, amount_cents: int, *, reason: str, idempotency_key: str, actor_label: str | None = None
+    account,
+    amount_cents: int,
+    *,
+    reason: str,
+    idempotency_key: str,
+    subject=None,
+    actor_label: str | None = None,
 ) -> LedgerEntry:
     """Remaining credit paid back (closure); no VAT: it is the customer's own money."""
+    if amount_cents <= 0:
+        raise ValueError("a payout is a positive amount")
     return _post(
         account.id,
         EntryKind.PAYOUT,
@@ -259,28 +285,81 @@ def payout(
         reason=reason,
         idempotency_key=idempotency_key,
         vat_rate_bp=0,
+        subject=subject,
         actor_label=actor_label,
     )
 
 
 def record_consumption(
-    charge_entry: LedgerEntry, *, label: str, consumed_at: datetime
+    charge_entry: LedgerEntry,
+    *,
+    label: str | None = None,
+    consumed_at: datetime,
+    lines: Sequence[tuple[str, int, int]] | None = None,
 ) -> Consumption:
     """The charged item was actually sent at ``consumed_at``: it goes on that month's invoice
-    (issued at the start of the next month). Idempotent per charge."""
+    (issued at the start of the next month). Idempotent per charge; returns its first line.
+
+    ``lines`` — ``(label, amount incl. VAT, VAT rate in basis points)`` — lists the charge's
+    items on the invoice, a discount among them (a negative amount); they must add up to what the
+    charge debited. Without them the charge is one line, ``label``.
+    """
     existing = db.session.scalar(
-        select(Consumption).where(Consumption.charge_entry_id == charge_entry.id)
+        select(Consumption)
+        .where(Consumption.charge_entry_id == charge_entry.id)
+        .order_by(Consumption.line)
+        .limit(1)
     )
     if existing is not None:
         return existing
-    consumption = Consumption(
-        account_id=charge_entry.account_id,
-        charge_entry_id=charge_entry.id,
-        label=label,
-        amount_cents=-charge_entry.amount_cents,
-        vat_rate_bp=charge_entry.vat_rate_bp,
-        consumed_at=consumed_at,
-    )
-    db.session.add(consumption)
+    if lines is None:
+        if label is None:
+            raise ValueError("a consumption needs a label or its lines")
+        lines = [(label, -charge_entry.amount_cents, charge_entry.vat_rate_bp)]
+    if sum(amount for _, amount, _ in lines) != -charge_entry.amount_cents:
+        raise ValueError("the lines of a consumption add up to what its charge debited")
+    rows = [
+        Consumption(
+            account_id=charge_entry.account_id,
+            charge_entry_id=charge_entry.id,
+            line=number,
+            label=str(line_label)[:300],
+            amount_cents=amount,
+            vat_rate_bp=rate,
+            consumed_at=consumed_at,
+        )
+        for number, (line_label, amount, rate) in enumerate(lines)
+    ]
+    db.session.add_all(rows)
     db.session.flush()
-    return consumption
+    return rows[0]
+
+
+def item_lines(items: Iterable) -> list[tuple[str, int, int]]:
+    """The invoice lines of priced items (``PricedItem``s; a discount item is a negative line)."""
+    return [(str(item.label), item.price_cents, item.vat_rate_bp) for item in items]
+
+
+def charge_items(
+    account,
+    items: Sequence,
+    *,
+    reason: str,
+    idempotency_key: str,
+    subject=None,
+    actor_label: str | None = None,
+) -> LedgerEntry:
+    """Debit the sum of priced items (a discount item lowers it) as one charge. Record its lines
+    with ``record_consumption(entry, lines=item_lines(items), consumed_at=…)`` once sent."""
+    total = sum(item.price_cents for item in items)
+    rates = {item.vat_rate_bp for item in items if not getattr(item, "discount", False)}
+    return charge(
+        account,
+        total,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        # The entry's own rate is the items' one when they share it (their lines keep theirs).
+        vat_rate_bp=rates.pop() if len(rates) == 1 else items[0].vat_rate_bp,
+        subject=subject,
+        actor_label=actor_label,
+    )

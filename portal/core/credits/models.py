@@ -91,17 +91,22 @@ class Consumption(TenantScoped, db.Model):
     """A charged item actually sent: what the monthly invoice of the following month lists.
 
     A scheduled send is charged on validation (ledger) but consumed, hence invoiced, in the month
-    it is actually sent; a cancelled one is refunded and never consumed.
+    it is actually sent; a cancelled one is refunded and never consumed. One charge may list
+    several lines (``line`` 0, 1, …): its items, a discount among them (a negative amount).
     """
 
     __tablename__ = "credit_consumption"
-    __table_args__ = (UniqueConstraint("charge_entry_id", name="uq_credit_consumption_charge"),)
+    __table_args__ = (
+        UniqueConstraint("charge_entry_id", "line", name="uq_credit_consumption_charge_line"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     charge_entry_id: Mapped[int] = mapped_column(ForeignKey("credit_ledger_entry.id"))
+    line: Mapped[int] = mapped_column(default=0, server_default="0")
     label: Mapped[str] = mapped_column(String(300))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)  # incl. VAT, positive
+    # incl. VAT; negative for a discount line (the lines of a charge add up to what it debited)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     vat_rate_bp: Mapped[int]
     consumed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("billing_document.id"), index=True)
@@ -134,6 +139,8 @@ class Payment(TenantScoped, db.Model):
 class DocumentType(enum.StrEnum):
     RECEIPT = "receipt"  # R… one per purchase
     MONTHLY_INVOICE = "monthly_invoice"  # M… the previous month's consumption
+    # C… at closure: the invoice of the refund fee and the statement of the amount paid back
+    REFUND_STATEMENT = "refund_statement"
 
 
 class BillingDocument(TenantScoped, db.Model):
@@ -165,3 +172,41 @@ class NumberSequence(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     series: Mapped[str] = mapped_column(String(8))
     next_value: Mapped[int] = mapped_column(BigInteger, default=1)
+
+
+class RefundStatus(enum.StrEnum):
+    REQUESTED = "requested"  # the holder asked, an operator has not paid yet
+    EXECUTED = "executed"  # fee charged, the rest transferred and recorded
+
+
+class RefundRequest(TenantScoped, db.Model):
+    """The holder's request, at closure, that the remaining credit be paid back by transfer.
+
+    One per account: asked again before it is executed, the same request takes the new bank
+    details. The operator who makes the transfer needs the whole IBAN, so it is kept in full while
+    the request waits (shown in full in the back office only, masked to the holder); once the
+    transfer is recorded, only the masked IBAN (country, check digits, last four) is kept, with
+    the holder's name, on the request and on its statement — the account's purge keeps a
+    request that still waits: the money is owed.
+    """
+
+    __tablename__ = "credit_refund_request"
+    __table_args__ = (UniqueConstraint("account_id", name="uq_credit_refund_request_account"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus, 16))
+    iban: Mapped[str | None] = mapped_column(String(34))  # compact; None once executed
+    iban_masked: Mapped[str] = mapped_column(String(48))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    account_holder: Mapped[str] = mapped_column(String(140))
+    # Where the confirmation goes (the login address is wiped by the purge).
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_by: Mapped[str] = mapped_column(String(254))
+    executed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    executed_by: Mapped[str | None] = mapped_column(String(254))
+    balance_cents: Mapped[int | None] = mapped_column(BigInteger)  # credit when executed
+    fee_cents: Mapped[int | None] = mapped_column(BigInteger)  # incl. VAT
+    paid_cents: Mapped[int | None] = mapped_column(BigInteger)  # transferred
+    statement_id: Mapped[int | None] = mapped_column(ForeignKey("billing_document.id"))

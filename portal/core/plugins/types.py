@@ -59,6 +59,10 @@ class PricedItem:
 
     ``shown_with_balance``: the credit pages show its tariff, and how many of it the balance
     pays for, next to the balance (on tenants where its plugin is enabled).
+    ``discount``: a reduction (e.g. paper mail's « −0,10 € » when the recipient's address is
+    taken from the first document): its price is negative (or zero), an invoice line that lowers
+    the total. Any other item's price is zero or more. A tenant sets both the price and the VAT
+    rate of each item in ``[prices]`` (:mod:`portal.core.pricing`).
     """
 
     code: str
@@ -66,10 +70,17 @@ class PricedItem:
     price_cents: int
     vat_rate_bp: int = 2000  # basis points: 2000 = 20 %
     shown_with_balance: bool = False
+    discount: bool = False
 
     def __post_init__(self):
-        if not isinstance(self.price_cents, int) or self.price_cents < 0:
+        if not isinstance(self.price_cents, int) or isinstance(self.price_cents, bool):
+            raise ValueError(f"{self.code}: a price is an integer of cents")
+        if self.discount and self.price_cents > 0:
+            raise ValueError(f"{self.code}: a discount's price is negative (or zero)")
+        if not self.discount and self.price_cents < 0:
             raise ValueError(f"{self.code}: price must be a non-negative integer of cents")
+        if not isinstance(self.vat_rate_bp, int) or not 0 <= self.vat_rate_bp <= 10000:
+            raise ValueError(f"{self.code}: VAT rate in basis points, 0 to 10000")
 
 
 @dataclass(frozen=True)

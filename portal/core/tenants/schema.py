@@ -37,6 +37,16 @@ def _email(value: str) -> str:
 Email = Annotated[str, AfterValidator(_email)]
 
 
+def _vat_number(value: str) -> str:
+    from stdnum.eu import vat
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    try:
+        return vat.validate(value)
+    except StdnumError:
+        raise ValueError(f"{value!r} is not a valid EU VAT number (e.g. FR65912345675)") from None
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -56,6 +66,8 @@ class Legal(Strict):
     address: str = ""
     registration: str = Field("", description="RCS / SIREN / ORIAS mentions")
     notice: str = Field(min_length=10, description="Legal notice (mentions légales)")
+    # Intra-community VAT number of the seller, printed on invoices (checked: stdnum eu.vat).
+    vat_number: Annotated[str, AfterValidator(_vat_number)] | None = None
     dpo: Dpo | None = None
 
 
@@ -146,8 +158,62 @@ class Accounts(Strict):
     # The "affiliation" list of the sign-up form; "Pas d'affiliation" is always offered first.
     affiliations: list[str] = Field(default_factory=lambda: ["Agent général", "Courtier"])
     document_validity_months: int = Field(12, ge=1)
-    # Addresses abroad (expatriates): the address gets a country and a foreign postal code.
-    foreign_addresses: bool = False
+
+
+def vat_rate_bp(value: str | int | float) -> int:
+    """``"20"`` / ``"5,5"`` / ``5.5`` (percent) → basis points (``2000``, ``550``)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        rate = Decimal(str(value).strip().replace(",", ".").removesuffix("%").strip())
+    except InvalidOperation:
+        raise ValueError(f'{value!r} is not a VAT rate (e.g. "20" or "5.5")') from None
+    points = rate * 100
+    if not rate.is_finite() or points != points.to_integral_value() or not 0 <= rate <= 100:
+        raise ValueError(f"{value!r} is not a VAT rate between 0 and 100 with two decimals at most")
+    return int(points)
+
+
+class PriceOverride(Strict):
+    """``[prices] code = { price_cents = 378, vat_rate = "20" }``: a priced item's price (cents
+    incl. VAT; negative only for a discount item) and, optionally, its VAT rate in percent."""
+
+    price_cents: int
+    vat_rate: str | int | float | None = None
+
+    @field_validator("vat_rate")
+    @classmethod
+    def _rate(cls, value):
+        if value is not None:
+            vat_rate_bp(value)
+        return value
+
+    @property
+    def vat_rate_bp(self) -> int | None:
+        return None if self.vat_rate is None else vat_rate_bp(self.vat_rate)
+
+
+class CreditSettings(Strict):
+    """``[credits]``: the amounts offered on « Achat de crédits », in cents incl. VAT, and the
+    one selected first (the first amount if it is not one of them)."""
+
+    purchase_amounts: list[Annotated[int, Field(ge=100, le=1_000_000)]] = Field(
+        default_factory=lambda: [2000, 3000, 5000, 10000, 20000, 50000], min_length=1
+    )
+    default_purchase_amount: int | None = 3000
+
+    @field_validator("purchase_amounts")
+    @classmethod
+    def _amounts(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("an amount is listed twice")
+        return sorted(value)
+
+    @property
+    def default_amount(self) -> int:
+        if self.default_purchase_amount in self.purchase_amounts:
+            return self.default_purchase_amount
+        return self.purchase_amounts[0]
 
 
 class PluginEntry(BaseModel):
@@ -172,8 +238,11 @@ class TenantConfig(Strict):
     accounts: Accounts = Accounts()
     messaging: MessagingSettings = MessagingSettings()
     plugins: dict[str, PluginEntry] = Field(default_factory=dict)
-    # Price overrides by priced-item code, in integer cents including VAT.
-    prices: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    # Prices by priced-item code: cents incl. VAT (``378``), or a table with the VAT rate
+    # (``{ price_cents = 378, vat_rate = "20" }``); see portal.core.pricing.
+    prices: dict[str, int | PriceOverride] = Field(default_factory=dict)
+    # [credits]: the amounts offered on « Achat de crédits ».
+    credits: CreditSettings = CreditSettings()
 
     @field_validator("hosts")
     @classmethod

@@ -21,9 +21,8 @@ from werkzeug.routing import BuildError
 from portal.core import clock
 from portal.core.accounts import letterhead as letterhead_rules
 from portal.core.accounts.account import forms, operations
-from portal.core.accounts.closure import REFUND_FEE_EUR_EXCL_VAT, grace_end, request_closure
+from portal.core.accounts.closure import grace_end, request_closure
 from portal.core.accounts.export import build_export, export_filename
-from portal.core.accounts.kinds import account_area
 from portal.core.accounts.models import AccountStatus, Profile
 from portal.core.accounts.session import (
     account_limit_key,
@@ -34,8 +33,7 @@ from portal.core.accounts.session import (
     safe_next,
 )
 from portal.core.accounts.session import choose_profile as choose_session_profile
-from portal.core.accounts.validators import AccountDataError, country_name, display_phone
-from portal.core.messaging.taxonomy import CATEGORY_LABELS
+from portal.core.accounts.validators import AccountDataError, display_phone
 from portal.core.pdf import render_pdf
 from portal.core.ratelimit import limiter
 from portal.core.tenants import current_tenant
@@ -60,16 +58,7 @@ def page_context() -> dict:
         "display_phone": display_phone,
         "format_orias": letterhead_rules.format_orias,
         "change_password_url": optional_url("auth.change_password"),
-        "country_name": country_name,
-        "category_label": lambda code: CATEGORY_LABELS.get(code, code) if code else "",
     }
-
-
-def _only_with(part: str) -> None:
-    """404 for a page of a part of the account area this tenant's accounts do not have (a
-    member's account has neither collaborators nor letterhead)."""
-    if not getattr(account_area(), part):
-        abort(404)
 
 
 # --- Overview and profile choice ----------------------------------------------------------------
@@ -114,13 +103,11 @@ def choose_profile():
 
 @handler(Access.HOLDER)
 def profiles():
-    _only_with("collaborators")
     return render_template("account/profiles.html", profiles=current_account().profiles)
 
 
 @handler(Access.HOLDER)
 def new_profile():
-    _only_with("collaborators")
     form = forms.ProfileForm()
     if form.validate_on_submit():
         try:
@@ -135,7 +122,6 @@ def new_profile():
 
 @handler(Access.HOLDER, load={"profile_id": Profile})
 def edit_profile(profile: Profile):
-    _only_with("collaborators")
     form = forms.ProfileForm(
         data={
             "name": profile.name,
@@ -179,9 +165,7 @@ def _password_failed(response) -> bool:
 )
 def details():
     account = current_account()
-    area = account_area()
     form = forms.DetailsForm(data={"email": account.email, "phone": display_phone(account.phone)})
-    form.international_phones = area.foreign_addresses
     if form.validate_on_submit():
         try:
             changed = operations.change_details(
@@ -190,7 +174,6 @@ def details():
                 email=form.email.data,
                 phone=form.phone.data,
                 password=form.current_password.data,
-                international=area.foreign_addresses,
             )
         except AccountDataError as error:
             g.account_password_failed = error.field == "current_password"
@@ -214,16 +197,8 @@ def details():
         "account/details.html",
         form=form,
         account=account,
-        area=area,
-        balance_cents=_balance_cents(account) if area.credit else None,
         help_url=optional_url("messaging.new_help_request"),
     )
-
-
-def _balance_cents(account) -> int:
-    from portal.core.credits.ledger import balance_cents
-
-    return balance_cents(account.id)
 
 
 # --- Letterhead -----------------------------------------------------------------------------------
@@ -248,13 +223,11 @@ def _letterhead_page(add_form, status: int = 200):
 
 @handler(Access.HOLDER)
 def letterhead():
-    _only_with("letterhead")
     return _letterhead_page(forms.LetterheadLineForm(formdata=None))
 
 
 @handler(Access.HOLDER)
 def letterhead_add():
-    _only_with("letterhead")
     form = forms.LetterheadLineForm()
     if form.validate_on_submit():
         try:
@@ -269,7 +242,6 @@ def letterhead_add():
 
 @handler(Access.HOLDER)
 def letterhead_change():
-    _only_with("letterhead")
     form = forms.LetterheadChangeForm()
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in ("up", "down", "remove"):
@@ -296,7 +268,6 @@ def letterhead_change():
 @handler(Access.HOLDER)
 def letterhead_pdf():
     """A sample letter with the account's letterhead, as every PDF letter will show it."""
-    _only_with("letterhead")
     account = current_account()
     pdf = render_pdf(
         "account/letterhead_pdf.html",
@@ -330,10 +301,45 @@ def log_out_all_devices():
 
 @handler(Access.HOLDER, reauth=True)
 def closure():
+    """Ask for the closure; once asked, ask for the remaining credit to be paid back (IBAN)."""
+    from portal.core.accounts.kinds import account_area
+    from portal.core.credits import refunds
+    from portal.core.credits.billing.operations import BillingError
+    from portal.core.credits.refund_forms import RefundRequestForm
+
     account = current_account()
     tenant = current_tenant()
     form = forms.ClosureForm()
-    if account.status == AccountStatus.ACTIVE and form.validate_on_submit():
+    has_credit = account_area(tenant).credit
+    refund = refunds.refund_request_of(account) if has_credit else None
+    refund_form = None
+    if has_credit and account.status == AccountStatus.CLOSING:
+        refund_form = RefundRequestForm(
+            data={"account_holder": refund.account_holder if refund else account.holder_name}
+        )
+        if refund_form.validate_on_submit():
+            try:
+                refunds.request_refund(
+                    account,
+                    current_profile(),
+                    tenant,
+                    iban=refund_form.iban.data,
+                    holder=refund_form.account_holder.data,
+                )
+            except refunds.InvalidIban as error:
+                refund_form.iban.errors.append(str(error))
+            except BillingError as error:
+                refund_form.form_errors.append(str(error))
+            else:
+                flash(
+                    _(
+                        "Votre demande de remboursement est enregistrée : le virement sera fait "
+                        "par notre équipe, vous serez prévenu par e-mail."
+                    ),
+                    "success",
+                )
+                return redirect(flask_url_for(".closure"))
+    elif account.status == AccountStatus.ACTIVE and form.validate_on_submit():
         try:
             end = request_closure(account, current_profile(), tenant)
         except AccountDataError as error:
@@ -348,14 +354,17 @@ def closure():
                 "success",
             )
             return redirect(flask_url_for(".overview"))
+    status = 400 if request.method == "POST" else 200
     return render_template(
         "account/closure.html",
         form=form,
         account=account,
         grace_days=tenant.config.accounts.closure_grace_days,
         deletion_at=grace_end(account, tenant),
-        refund_fee=REFUND_FEE_EUR_EXCL_VAT,
-    )
+        refund_quote=refunds.quote(account, tenant) if has_credit else None,
+        refund=refund,
+        refund_form=refund_form,
+    ), status
 
 
 @handler(Access.HOLDER)

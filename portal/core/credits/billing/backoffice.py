@@ -1,4 +1,5 @@
-"""Back-office credit pages: balances by account, an operator's adjustment, the closure refund.
+"""Back-office credit pages: balances by account, an operator's adjustment; the closure refunds
+(:mod:`portal.core.backoffice.views.refunds`).
 
 Staff pages across tenants; each action enters the account's tenant.
 """
@@ -14,8 +15,9 @@ from sqlalchemy import select
 
 from portal.core.accounts.models import Account
 from portal.core.backoffice import BackofficeMenuItem, BackofficePage, current_staff
+from portal.core.backoffice.views import refunds as refund_views
 from portal.core.credits.billing import operations
-from portal.core.credits.billing.forms import AdjustCreditForm, ConfirmForm
+from portal.core.credits.billing.forms import AdjustCreditForm
 from portal.core.credits.ledger import euros
 from portal.core.credits.models import CreditBalance
 from portal.core.plugins import hookimpl
@@ -81,51 +83,23 @@ def adjust(account: Account):
     ), status
 
 
-@handler(Access.STAFF, load=ONE_ACCOUNT)
-def refund_closure(account: Account):
-    form = ConfirmForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            fee, payout = operations.closure_refund(account, current_staff())
-        except operations.BillingError as exc:
-            error = str(exc)
-        else:
-            flash(
-                _(
-                    "Crédit restitué : %(payout)s remboursés après %(fee)s de frais.",
-                    payout=euros(-payout.amount_cents),
-                    fee=euros(-fee.amount_cents),
-                ),
-                "success",
-            )
-            return redirect(url_for("backoffice.credit_accounts", q=account.email))
-    status = 422 if error else 200
-    return render_template(
-        "backoffice/credits/refund.html",
-        account=account,
-        form=form,
-        error=error,
-        balance=_balance(account),
-        euros=euros,
-    ), status
-
-
 @hookimpl
 def backoffice_pages():
     both = ("GET", "POST")
     return [
         BackofficePage("/credits", "credit_accounts", accounts),
         BackofficePage("/credits/comptes/<int:account_id>/ajuster", "credit_adjust", adjust, both),
+        # The closure refunds (holders' requests with their IBAN), in the back office's views.
+        BackofficePage("/credits/remboursements", "credit_refunds", refund_views.refunds),
         BackofficePage(
-            "/credits/comptes/<int:account_id>/restitution",
-            "credit_refund_closure",
-            refund_closure,
-            both,
+            "/credits/remboursements/<int:refund_id>", "credit_refund", refund_views.refund, both
         ),
     ]
 
 
 @hookimpl
 def backoffice_menu_items():
-    return [BackofficeMenuItem(_l("Crédits"), "credit_accounts", order=300)]
+    return [
+        BackofficeMenuItem(_l("Crédits"), "credit_accounts", order=300),
+        BackofficeMenuItem(_l("Remboursements"), "credit_refunds", order=310),
+    ]

@@ -27,6 +27,7 @@ from portal.extensions import db
 
 RECEIPT_SERIES = "R"
 INVOICE_SERIES = "M"
+STATEMENT_SERIES = "C"
 
 
 def _tenant() -> CurrentTenant:
@@ -49,11 +50,22 @@ def _store_pdf(tenant: CurrentTenant, document: BillingDocument, template: str, 
         document=document,
         recipient=letterhead_lines(account),
         letter_date=document.issued_on,
+        # The seller's VAT number and the customer's SIREN, on every billing document.
+        seller_vat_number=tenant.config.legal.vat_number,
+        customer_siren=_siren(account),
         **context,
     )
     key = tenant_key(tenant.id, "billing", f"{document.number}.pdf")
     storage().put(key, pdf, "application/pdf")
     document.storage_key = key
+
+
+def _siren(account: Account) -> str | None:
+    """``123456789`` → ``123 456 789`` (the account's SIREN, when it has one)."""
+    value = getattr(account, "siren", None)
+    if not value:
+        return None
+    return f"{value[:3]} {value[3:6]} {value[6:]}" if len(value) == 9 else value
 
 
 # --- Receipts ------------------------------------------------------------------------------------
@@ -172,5 +184,43 @@ def _issue_invoice(tenant, account_id, in_month, year, month) -> BillingDocument
     ]
     subject = _("Facture mensuelle n° %(number)s", number=document.number)
     _store_pdf(tenant, document, "pdf/billing/invoice.html", lines=rows, subject=subject)
+    db.session.flush()
+    return document
+
+
+# --- Closure refund statement ---------------------------------------------------------------------
+
+
+def issue_refund_statement(request, account: Account, fee_item) -> BillingDocument:
+    """At closure: the invoice of the refund fee (with its VAT) and the statement of the credit
+    paid back, numbered in series C. Once per request (the request keeps its id)."""
+    if request.statement_id:
+        return db.session.get(BillingDocument, request.statement_id)
+    tenant = _tenant()
+    document = BillingDocument(
+        account_id=account.id,
+        type=DocumentType.REFUND_STATEMENT,
+        number=next_number(STATEMENT_SERIES),
+        issued_on=now().astimezone(ZoneInfo(tenant.config.timezone)).date(),
+        total_cents=request.fee_cents,
+        vat_breakdown=vat_breakdown([(request.fee_cents, fee_item.vat_rate_bp)]),
+    )
+    db.session.add(document)
+    db.session.flush()
+    base, _vat = split_vat(request.fee_cents, fee_item.vat_rate_bp)
+    subject = _(
+        "Clôture du compte : facture des frais et décompte de remboursement n° %(number)s",
+        number=document.number,
+    )
+    _store_pdf(
+        tenant,
+        document,
+        "pdf/billing/refund_statement.html",
+        subject=subject,
+        refund=request,
+        fee_label=str(fee_item.label),
+        fee_rate_bp=fee_item.vat_rate_bp,
+        fee_base_cents=base,
+    )
     db.session.flush()
     return document

@@ -7,20 +7,31 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
-from portal.core.credits.payments.operations import AMOUNTS_EUR, DEFAULT_AMOUNT_EUR
 from portal.core.credits.payments.sandbox import luhn_valid
 
 
 class BuyCreditForm(FlaskForm):
+    """The amount to buy, among those the tenant offers (``[credits] purchase_amounts``)."""
+
     amount = SelectField(
         _l("Montant"),
-        choices=[(value, _l("%(amount)s € TTC", amount=value)) for value in AMOUNTS_EUR],
         coerce=int,
-        default=DEFAULT_AMOUNT_EUR,
         validators=[InputRequired(_l("Choisissez un montant."))],
     )
+
+    def __init__(self, *args, amounts: list[int], default: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        from portal.core.credits.ledger import whole_euros
+
+        self.amount.choices = [
+            SelectChoice(cents, _l("%(amount)s TTC", amount=whole_euros(cents)))
+            for cents in amounts
+        ]
+        if self.amount.data is None:
+            self.amount.data = default
 
 
 def card_digits(value: str | None) -> str:

@@ -17,8 +17,6 @@ from portal.extensions import db
 
 log = logging.getLogger(__name__)
 
-AMOUNTS_EUR = (20, 30, 50, 100, 200, 500)
-DEFAULT_AMOUNT_EUR = 30
 OPEN = (PaymentStatus.CREATED, PaymentStatus.AUTHENTICATING)
 RECONCILE_AFTER = timedelta(minutes=10)
 
@@ -27,15 +25,21 @@ class UnknownPayment(LookupError):
     """No payment of this tenant (and account, when given) has this reference."""
 
 
-def start_purchase(account, profile, amount_eur: int) -> tuple[Payment, str]:
-    """Open a payment of ``amount_eur`` € incl. VAT; returns it and the bank page's URL."""
-    if amount_eur not in AMOUNTS_EUR:
+def purchase_amounts(tenant) -> list[int]:
+    """The amounts (cents incl. VAT) the tenant offers on « Achat de crédits » (``[credits]``)."""
+    return list(tenant.config.credits.purchase_amounts)
+
+
+def start_purchase(account, profile, amount_cents: int, tenant) -> tuple[Payment, str]:
+    """Open a payment of ``amount_cents`` incl. VAT, one of the amounts ``tenant`` offers;
+    returns it and the bank page's URL."""
+    if amount_cents not in purchase_amounts(tenant):
         raise ValueError("amount not offered")
     provider = get_provider()
     payment = Payment(
         account_id=account.id,
         provider=provider.name,
-        amount_cents=amount_eur * 100,
+        amount_cents=amount_cents,
         status=PaymentStatus.CREATED,
     )
     db.session.add(payment)

@@ -30,10 +30,13 @@ def _balance_context(account) -> dict:
 
 @handler(Access.PROFILE)
 def buy():
-    account = current_account()
-    form = BuyCreditForm()
+    account, tenant = current_account(), current_tenant()
+    settings = tenant.config.credits
+    form = BuyCreditForm(
+        amounts=operations.purchase_amounts(tenant), default=settings.default_amount
+    )
     if form.validate_on_submit():
-        _, url = operations.start_purchase(account, current_profile(), form.amount.data)
+        _, url = operations.start_purchase(account, current_profile(), form.amount.data, tenant)
         return redirect(url)
     status = 400 if form.is_submitted() else 200
     return render_template(
