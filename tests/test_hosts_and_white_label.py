@@ -65,9 +65,12 @@ def test_each_tenant_has_its_brand(client_for):
     assert client_for("msr").get("/theme/../tenant.toml").status_code == 404
 
 
-def test_tenant_templates_win_over_core_templates(client_for):
-    assert "Contact & échanges" in client_for("msr").get("/").get_data(as_text=True)
-    assert "Contact & échanges" not in client_for("resilimo").get("/").get_data(as_text=True)
+def test_tenant_templates_win_over_core_templates(client_for, make_account, logged_in):
+    # msr's theme draws its members' dashboard (tenants/msr/theme/templates/core/dashboard.html)
+    member = logged_in(make_account("msr", email="claire@example.fr", category="individual"))
+    agent = logged_in(make_account("resilimo", email="jean@agence-fournier.fr"))
+    assert "Contact & échanges" in member.get("/").get_data(as_text=True)
+    assert "Contact & échanges" not in agent.get("/").get_data(as_text=True)
     # Served alternately, the override never leaks through the template cache.
     for _ in range(2):
         assert "Mon espace privé" not in client_for("horizon").get("/").get_data(as_text=True)

@@ -122,9 +122,17 @@ def test_its_pages_work_on_the_enabling_tenant_only(acme_app):
 
 
 def test_menu_entries_and_widgets_vanish_where_disabled(acme_app):
-    resilimo = _get(acme_app, "resilimo.localhost", "/").get_data(as_text=True)
-    msr = _get(acme_app, "msr.localhost", "/").get_data(as_text=True)
+    from portal.testing.accounts import create_account
+    from portal.testing.web import sign_in, tenant_client
+
+    def dashboard(slug):  # widgets are cards of a logged-in account's dashboard
+        account = create_account(acme_app, slug, email=f"cartes@{slug}.fr")
+        client = sign_in(tenant_client(acme_app, slug), account, account.holder_profile_id)
+        return client.get("/").get_data(as_text=True)
+
+    resilimo, msr = dashboard("resilimo"), dashboard("msr")
     assert 'href="/acme-notes/"' in resilimo and "Vos notes d'agence" in resilimo
+    assert 'data-widget="acme.notes"' in resilimo  # the card the core draws from its fields
     assert "/acme-notes/" not in msr and "Vos notes d'agence" not in msr
 
 

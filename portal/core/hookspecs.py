@@ -140,11 +140,14 @@ def account_menu_items(tenant, account, profile):
 
 
 @hookspec
-def dashboard_widgets(tenant):
-    """Return ``DashboardWidget`` entries for the tenant's home page (a list).
+def dashboard_widgets(tenant, account, profile):
+    """Return ``DashboardWidget`` cards for the dashboard of ``account`` (a list).
 
-    Called when the home page is rendered, for plugins enabled on ``tenant``. Each widget names a
-    template and the context it needs; widgets are sorted by ``order``.
+    Called when a logged-in account opens the home page (never for a visitor), for plugins
+    enabled on ``tenant`` and core modules, with the account and its current ``profile``. A card
+    names its own template and context, or gives a count, a text and a link the core draws;
+    return only what this account's kind may see (``account_area(tenant)``). Cards are sorted
+    by ``order``; ``attention`` ones come first.
     """
 
 

@@ -140,3 +140,33 @@ def register_periodic_jobs():
     from portal.core.credits import billing, payments
 
     return [*billing.PERIODIC_JOBS, *payments.PERIODIC_JOBS]
+
+
+@hookimpl
+def dashboard_widgets(tenant, account, profile):
+    """« Crédit » on the dashboard: the balance, what it pays for, « Acheter des crédits »;
+    wherever the tenant's accounts have credit (never on a member space)."""
+    from portal.core.accounts.kinds import account_area
+    from portal.core.credits.ledger import balance_cents, euros
+    from portal.core.credits.payments.operations import shown_with_balance
+    from portal.core.plugins import DashboardWidget
+
+    if account is None or not account_area(tenant).credit:
+        return []
+    balance = balance_cents(account.id)
+    affordable = [
+        (balance // item.price_cents, item.label)
+        for item in shown_with_balance(tenant)
+        if item.price_cents > 0
+    ]
+    return [
+        DashboardWidget(
+            title=_l("Crédit"),
+            template="core/widgets/credit.html",
+            context={"balance": euros(balance), "empty": balance <= 0, "affordable": affordable},
+            order=10,
+            code="credits.balance",
+            endpoint="credits.buy",
+            link_label=_l("Acheter des crédits"),
+        )
+    ]

@@ -63,6 +63,8 @@ __all__ = ["KEEP_AT_MOST", "Refused", "Step", "Wizard", "WizardDraft"]
 KEEP_AT_MOST = 20_000  # characters of a typed value kept (far beyond any field's limit)
 FORM = ["GET", "POST"]
 TEMPLATES = Path(__file__).parent / "templates"  # drafts/list.html, drafts/_list.html
+# Every mounted wizard by its drafts' kind: the dashboard links each kind's drafts to its list.
+MOUNTED: dict[str, Wizard] = {}
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,7 @@ class Wizard:
     def mount(self, blueprint) -> None:
         """Add the wizard's URL rules to ``blueprint`` (every view through the pipeline)."""
         self.blueprint_name = blueprint.name
+        MOUNTED[self.kind] = self
         blueprint.record_once(_add_templates)
         rule, prefix, name = blueprint.add_url_rule, self.url_prefix, self.name
         rule(f"{prefix}/", f"{name}_drafts", handler(self.access)(self._list_view))

@@ -180,3 +180,51 @@ def on_account_purged(tenant, account):
         delete(Conversation).where(Conversation.account_id == account.id),
         execution_options={"synchronize_session": False},
     )
+
+
+@hookimpl
+def dashboard_widgets(tenant, account, profile):
+    """« Messages » on the dashboard: how many of the account's conversations hold a reply it
+    has not read, linking to the page that lists them (« Ma messagerie », « Aide »); none where
+    no page lists the account's conversations."""
+    if not _is_account(account):
+        return None
+    from flask_babel import gettext, ngettext
+    from sqlalchemy import select
+
+    from portal.core.messaging.models import Conversation, ConversationKind
+    from portal.core.messaging.operations import unread_by_user
+    from portal.core.plugins import DashboardWidget, current_plugins
+    from portal.extensions import db
+
+    pages = [
+        current_plugins().first("messaging_conversations_page", tenant=tenant, kind=kind.value)
+        for kind in (ConversationKind.MESSAGE, ConversationKind.HELP)
+    ]
+    endpoint = next((page for page in pages if page), None)
+    if endpoint is None:
+        return None
+    ids = db.session.scalars(
+        select(Conversation.id).where(
+            Conversation.account_id == account.id,
+            Conversation.kind != ConversationKind.CONTACT,
+        )
+    ).all()
+    unread = sum(1 for count in unread_by_user(ids).values() if count)
+    return [
+        DashboardWidget(
+            title=_l("Messages"),
+            code="messaging.unread",
+            count=unread or None,
+            text=ngettext(
+                "conversation avec une réponse non lue",
+                "conversations avec une réponse non lue",
+                unread,
+            )
+            if unread
+            else gettext("Aucune réponse non lue."),
+            endpoint=endpoint,
+            link_label=_l("Voir mes échanges"),
+            order=20,
+        )
+    ]

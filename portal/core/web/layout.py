@@ -32,6 +32,25 @@ def main_menu() -> list[dict]:
     ]
 
 
+def header_credit() -> str | None:
+    """The logged-in account's credit, formatted, for the top right of every page — where the
+    tenant's accounts have credit (JRMC FAQ: « rappelé en haut à droite de votre écran »)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal.core.accounts.kinds import account_area
+    from portal.core.accounts.session import current_account
+    from portal.core.credits.ledger import balance_cents, euros
+
+    tenant = g.get("tenant")
+    if tenant is None or not account_area(tenant).credit:
+        return None
+    try:
+        account = current_account()
+        return None if account is None else euros(balance_cents(account.id))
+    except SQLAlchemyError:  # an error page after a database failure: no badge, no new error
+        return None
+
+
 def language_links() -> list[dict]:
     """The current page in each of the tenant's languages (error pages included)."""
     tenant = g.get("tenant")
@@ -69,4 +88,6 @@ def register_layout_context(app: Flask) -> None:
             "language_links": language_links,
             "current_locale": lambda: str(get_locale()),
             "demo_mode": current_app.config["PORTAL_MODE"] == "demo",
+            "devbox_on": bool(current_app.extensions.get("portal.devbox")),
+            "header_credit": header_credit,
         }

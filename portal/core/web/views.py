@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, send_from_directory
+from flask import Response, abort, redirect, render_template, send_from_directory, session, url_for
 
-from portal.core.plugins import current_plugins
+from portal.core.accounts.session import active_profiles, current_account, current_profile
 from portal.core.tenants import current_tenant
+from portal.core.web import home as home_page
 from portal.core.web.pipeline import Access, handler
 
 
 @handler(Access.ANONYMOUS)
 def home():
+    """A visitor gets the product's home; a logged-in account its dashboard (the cards the
+    modules and plugins contribute — never computed for a visitor)."""
     tenant = current_tenant()
-    widgets = sorted(
-        current_plugins().collect("dashboard_widgets", tenant=tenant), key=lambda w: w.order
+    account = current_account()
+    if account is None:
+        return render_template("core/home.html", **home_page.visitor_context(tenant))
+    profile = current_profile()
+    if profile is None and len(active_profiles(account)) > 1:
+        return redirect(url_for("account.choose_profile", next=url_for("core.home")))
+    return render_template(
+        "core/dashboard.html",
+        widgets=home_page.dashboard_widgets(tenant, account, profile),
+        account=account,
+        profile=profile,
     )
-    return render_template("core/home.html", widgets=widgets)
+
+
+@handler(Access.PROFILE)
+def identity_later():
+    """« Plus tard » on the eIDAS invitation: hidden until the next login."""
+    from portal.core.verification.hooks import IDENTITY_LATER
+
+    session[IDENTITY_LATER] = True
+    return redirect(url_for("core.home"))
 
 
 @handler(Access.ANONYMOUS)

@@ -114,8 +114,18 @@ def account_menu_items(tenant, account, profile):
 
 
 @hookimpl
-def dashboard_widgets(tenant):
-    return [DashboardWidget(title=_l("Dernières notes"), template="acme_notes/widget.html")]
+def dashboard_widgets(tenant, account, profile):
+    """A card of its own template, and a card the core draws: the count and a link."""
+    return [
+        DashboardWidget(title=_l("Dernières notes"), template="acme_notes/widget.html"),
+        DashboardWidget(
+            title=_l("Notes d'agence"),
+            code="acme.notes",
+            count=len(operations.notes_of(account)),
+            endpoint="acme_notes.index",
+            order=60,
+        ),
+    ]
 
 
 @hookimpl
