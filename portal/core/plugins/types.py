@@ -45,12 +45,27 @@ class NavItem:
 
 @dataclass(frozen=True)
 class DashboardWidget:
-    """A block on the tenant home page, rendered from ``template`` with ``context``."""
+    """A card of the logged-in account's dashboard (its home page).
+
+    A card is either drawn by its own ``template`` (given ``widget``, so ``widget.context`` holds
+    what it needs) or, without one, by the core from its fields: ``count`` shown large with
+    ``text`` under it, and a button ``link_label`` to ``endpoint`` (with ``values``). The title
+    links to ``endpoint`` when there is one. ``code`` names the card (its ``data-widget``
+    attribute; a tenant's theme may place a card by its code); ``attention`` marks something the
+    user should do now (shown first, highlighted). Cards are sorted by ``order``.
+    """
 
     title: str
-    template: str
+    template: str = ""
     context: dict[str, Any] = field(default_factory=dict)
     order: int = 100
+    code: str = ""
+    endpoint: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    link_label: str = ""
+    count: int | None = None
+    text: str = ""
+    attention: bool = False
 
 
 @dataclass(frozen=True)
