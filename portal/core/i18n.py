@@ -5,20 +5,37 @@ own domain, named after it, so its catalog never renames another tenant's page: 
 ``<plugin package>/translations/<locale>/LC_MESSAGES/<plugin>.po`` and its modules translate with
 ``plugin_domain("<plugin>")`` (through the plugin's ``i18n.py``). A template under
 ``templates/<plugin>/`` is translated through the plugin's domain, then the core's.
+
+Dates, amounts, numbers and sizes are formatted by Babel in the page's language, through one set of
+functions and Jinja filters (``dateformat``, ``datetimeformat``, ``money``, ``number``,
+``filesize``). The language's *formats* are decided in one place, ``FORMAT_LOCALES``: the portal's
+English is British (« 2 Dec 2026 », not « 12/2/26 »), while its catalog, ``lang`` attributes and
+language links stay ``en``.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
-from babel import support
+from babel import Locale, support
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from babel import units as babel_units
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, Domain, get_domain, get_locale
+from flask_babel import force_locale as babel_force_locale
 from jinja2 import pass_context
 
 CORE_TRANSLATIONS = Path(__file__).parent / "translations"
 CORE_DOMAIN = "messages"
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+# The one place that decides how each language writes dates and numbers: the tenants' English
+# is British (day before month, « 2 Dec 2026 »). A language not listed uses its own formats.
+FORMAT_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
 
 def N_(message: str) -> str:  # noqa: N802 - Babel's keyword for "translate later"
@@ -86,6 +103,111 @@ def select_locale() -> str:
     return tenant.config.default_locale if tenant else "fr"
 
 
+class ReadingLocale(Locale):
+    """A language read with the formats of one of its countries: ``str()`` is the language
+    (``en``: its catalogs, ``<html lang>``, language links, emails' locale), its dates, numbers and
+    currencies are those of ``formats`` (``en_GB``)."""
+
+    def __init__(self, language: str, formats: str):
+        self._formats = Locale.parse(formats)
+        super().__init__(language, self._formats.territory)
+
+    def __str__(self) -> str:
+        return self.language
+
+    def __repr__(self) -> str:
+        return f"ReadingLocale({self.language!r}, {str(self._formats)!r})"
+
+    @property
+    def _data(self):
+        return self._formats._data
+
+
+@cache
+def locale_for(language: str) -> Locale:
+    """The Babel locale of a page in ``language`` (``"en"`` → English read as in Britain)."""
+    formats = FORMAT_LOCALES.get(language)
+    return ReadingLocale(language, formats) if formats else Locale.parse(language)
+
+
+def _selected_locale() -> Locale:
+    return locale_for(select_locale())
+
+
+@contextlib.contextmanager
+def force_locale(language: str) -> Iterator[None]:
+    """Flask-Babel's ``force_locale`` (an email in its recipient's language) with the language's
+    formats from ``FORMAT_LOCALES``."""
+    with babel_force_locale(locale_for(str(language))):
+        yield
+
+
+def _locale() -> Locale:
+    """The current page's (or forced) locale; French outside a request."""
+    return get_locale() or locale_for("fr")
+
+
+def format_date(value: date | datetime | None, format: str = "medium") -> str:  # noqa: A002
+    """« 2 déc. 2026 » / « 2 Dec 2026 »; ``"long"`` « 2 décembre 2026 »; a datetime is read in
+    the tenant's time zone. Empty for ``None``."""
+    from flask_babel import to_user_timezone
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value) if value.tzinfo else value
+    return babel_dates.format_date(value, format, locale=_locale())
+
+
+def format_datetime(value: datetime | None, format: str = "medium") -> str:  # noqa: A002
+    """« 2 déc. 2026, 14:05 » / « 2 Dec 2026, 14:05 » in the tenant's time zone (no seconds:
+    ``"medium"`` is the medium date with the short time). Other formats are Babel's."""
+    from flask_babel import to_user_timezone
+
+    if value is None or value == "":
+        return ""
+    locale = _locale()
+    if value.tzinfo:
+        value = to_user_timezone(value)
+    if format != "medium":
+        return babel_dates.format_datetime(value, format, locale=locale)
+    return locale.datetime_formats["medium"].format(
+        babel_dates.format_time(value, "short", locale=locale),
+        babel_dates.format_date(value, "medium", locale=locale),
+    )
+
+
+def format_money(cents: int | None, currency: str = "EUR") -> str:
+    """Integer cents as an amount: ``123450`` → « 1 234,50 € » / « €1,234.50 »."""
+    if cents is None:
+        return ""
+    return babel_numbers.format_currency(cents / 100, currency, locale=_locale())
+
+
+def format_number(value: int | float | None) -> str:
+    """« 12 345 » / « 12,345 »."""
+    if value is None:
+        return ""
+    return babel_numbers.format_decimal(value, locale=_locale())
+
+
+def format_filesize(size: int | None) -> str:
+    """A size in bytes as people read it, in multiples of 1 024 as upload limits are written:
+    « 300 octets », « 12,5 ko », « 10 Mo » / « 300 bytes », « 12.5 kB », « 10 MB »."""
+    if size is None:
+        return ""
+    locale = _locale()
+    if size < 1024:
+        return babel_units.format_unit(size, "digital-byte", length="long", locale=locale)
+    power = 1
+    while power < 3 and size >= 1024 ** (power + 1):
+        power += 1
+    unit = ("digital-kilobyte", "digital-megabyte", "digital-gigabyte")[power - 1]
+    return babel_units.format_unit(
+        size / 1024**power, unit, length="short", format="#,##0.#", locale=locale
+    )
+
+
 def select_timezone() -> str:
     tenant = g.get("tenant")
     return tenant.config.timezone if tenant else "Europe/Paris"
@@ -128,7 +250,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(CORE_TRANSLATIONS)
     app.config["BABEL_DOMAIN"] = CORE_DOMAIN
     # One Babel object per app: Flask-Babel caches catalogs on it.
-    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    Babel(app, locale_selector=_selected_locale, timezone_selector=select_timezone)
     # Jinja's gettext, ngettext, _ and {% trans %} pick the domain from the template's name.
     app.jinja_env.install_gettext_callables(
         gettext=_gettext,
@@ -138,3 +260,11 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+    # One set of formatting filters (Flask-Babel's date filters replaced by the same names).
+    app.jinja_env.filters.update(
+        dateformat=format_date,
+        datetimeformat=format_datetime,
+        money=format_money,
+        number=format_number,
+        filesize=format_filesize,
+    )

@@ -1,0 +1,189 @@
+"""The look of each demo tenant in a real browser: the visitor's home and a logged-in dashboard at
+desktop (1280 px) and phone (390 px) widths — a screenshot of each, nothing wider than a phone's
+screen, and no WCAG 2.1 AA violation found by axe-core; then the account area's pages on a phone.
+
+Screenshots are kept in pytest's temporary folder (``--basetemp`` to choose it) to be looked at.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browserkit import log_in
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Apparence-Portail-2024!"  # noqa: S105 - a test account's password, it meets the policy
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+# The account each demo tenant's users have: an agency, a sales agent, a farmer member.
+ACCOUNTS = {
+    "resilimo": {"email": "paul.martin@agence-martin.fr"},
+    "horizon": {"email": "claire.durand@horizon-conseil.fr", "commercial_name": "Cabinet Durand"},
+    "msr": {
+        "email": "marie.lefevre@exploitation-lefevre.fr",
+        "category": "farmer",
+        "first_name": "Marie",
+        "last_name": "Lefèvre",
+        "mobile": "+33612345678",
+    },
+}
+
+# The account area's pages of each tenant's users (those their menus link to).
+ACCOUNT_PAGES = {
+    "resilimo": [
+        "/compte/",
+        "/compte/coordonnees",
+        "/compte/entete",
+        "/compte/utilisateurs",
+        "/compte/utilisateurs/nouveau",
+        "/compte/credits",
+        "/compte/facturation",
+        "/compte/cloture",
+        "/compte/verification/",
+        "/compte/verification/identite",
+        "/compte/verification/justificatifs",
+        "/compte/verification/mandat",
+        "/mot-de-passe/modifier",
+        "/messagerie/aide",
+        "/messagerie/aide/nouvelle",
+        "/resiliation/",
+        "/paper-mail/",
+        "/emprunteur/",
+        "/contact",
+    ],
+    "horizon": [
+        "/compte/",
+        "/compte/coordonnees",
+        "/compte/cloture",
+        "/mot-de-passe/modifier",
+        "/subscription/",
+        "/contact",
+    ],
+    "msr": [
+        "/compte/",
+        "/compte/coordonnees",
+        "/compte/cloture",
+        "/mot-de-passe/modifier",
+        "/secure-messaging/",
+        "/secure-messaging/messages/",
+        "/secure-messaging/messages/nouveau",
+        "/secure-messaging/documents",
+        "/contact",
+    ],
+}
+
+# The visitor's pages that are not behind a login (horizon invites its agents: no sign-up).
+VISITOR_PAGES = {
+    "resilimo": ["/", "/connexion", "/inscription", "/mot-de-passe/oublie", "/contact"],
+    "horizon": ["/", "/connexion", "/mot-de-passe/oublie", "/contact"],
+    "msr": ["/", "/connexion", "/inscription", "/mot-de-passe/oublie", "/contact"],
+}
+
+
+@pytest.fixture
+def account_for(browser_account):
+    def make(slug: str) -> str:
+        fields = dict(ACCOUNTS[slug])
+        email = fields.pop("email")
+        browser_account(slug, email, PASSWORD, **fields)
+        return email
+
+    return make
+
+
+@pytest.fixture
+def open_page(browser):
+    """``open_page(viewport)`` → a page in a fresh context of that size (closed after the test)."""
+    contexts = []
+
+    def make(viewport):
+        context = browser.new_context(viewport=viewport)
+        contexts.append(context)
+        new = context.new_page()
+        new.set_default_timeout(10_000)
+        return new
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def overflow(page) -> str | None:
+    """``None`` when the page is no wider than the window; else what sticks out, for the message."""
+    return page.evaluate(
+        """() => {
+          const width = window.innerWidth;
+          if (document.documentElement.scrollWidth <= width) return null;
+          const wide = [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > width + 1)
+            .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''))
+            .slice(0, 8);
+          return document.documentElement.scrollWidth + 'px > ' + width + 'px: ' + wide.join(', ');
+        }"""
+    )
+
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
+    results = Axe().run(page, options=options)
+    return [
+        f"{v['id']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+        for v in results.response["violations"]
+    ]
+
+
+def check_look(page, shot) -> None:
+    page.screenshot(path=str(shot), full_page=True)
+    if page.viewport_size["width"] <= PHONE["width"]:
+        assert overflow(page) is None, f"{page.url} is wider than the phone: {overflow(page)}"
+    violations = axe_violations(page)
+    assert not violations, f"{page.url} at {page.viewport_size['width']} px: {violations}"
+
+
+@pytest.mark.parametrize("slug", ["resilimo", "horizon", "msr"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_home_and_dashboard_look_finished(
+    slug, viewport, open_page, live_server, account_for, tmp_path
+):
+    email = account_for(slug)
+    base = live_server.format(host=f"{slug}.localhost")
+    page = open_page(viewport)
+    width = viewport["width"]
+
+    response = page.goto(base + "/")
+    assert response is not None and response.status == 200
+    check_look(page, tmp_path / f"{slug}-home-{width}.png")
+
+    log_in(page, base, email, PASSWORD)
+    page.wait_for_load_state()
+    response = page.goto(base + "/")
+    assert response is not None and response.status == 200
+    assert page.locator("form[action$='/deconnexion'], .user-box").count(), "not logged in"
+    check_look(page, tmp_path / f"{slug}-dashboard-{width}.png")
+
+
+@pytest.mark.parametrize("slug", ["resilimo", "horizon", "msr"])
+def test_every_page_fits_a_phone(slug, open_page, live_server, account_for, tmp_path):
+    email = account_for(slug)
+    base = live_server.format(host=f"{slug}.localhost")
+    page = open_page(PHONE)
+    too_wide = {}
+    for path in VISITOR_PAGES[slug]:
+        response = page.goto(base + path)
+        assert response is not None and response.status < 400, f"{path}: {response.status}"
+        if problem := overflow(page):
+            too_wide[path] = problem
+    log_in(page, base, email, PASSWORD)
+    page.wait_for_load_state()
+    for path in ACCOUNT_PAGES[slug]:
+        response = page.goto(base + path)
+        assert response is not None and response.status < 400, f"{path}: {response.status}"
+        name = path.strip("/").replace("/", "-") or "home"
+        page.screenshot(path=str(tmp_path / f"{slug}-{name}-390.png"), full_page=True)
+        if problem := overflow(page):
+            too_wide[path] = problem
+    assert not too_wide, too_wide
