@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from flask import url_for
 from flask_babel import gettext as _
 
 from portal.core.accounts.kinds import account_area
@@ -48,6 +49,21 @@ def services(tenant: CurrentTenant) -> list[Service]:
             continue
         domain = plugin_domain(name)
         found.append(Service(name, domain.gettext(info.title), domain.gettext(info.description)))
+    return found
+
+
+def service_links(tenant: CurrentTenant) -> list[tuple[Service, str]]:
+    """Each enabled service with the endpoint of its first main-menu entry (services without one
+    are left out)."""
+    entries = {
+        name: sorted(items or [], key=lambda item: item.order)
+        for name, items in current_plugins().call_each("main_menu_items", tenant=tenant)
+    }
+    found = []
+    for service in services(tenant):
+        menu = entries.get(service.name)
+        if menu:
+            found.append((service, url_for(menu[0].endpoint, **menu[0].values)))
     return found
 
 
