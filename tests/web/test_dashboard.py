@@ -28,7 +28,9 @@ def main_of(page: str) -> str:
 
 
 def card(page: str, code: str) -> str:
-    found = re.search(rf'<section [^>]*data-widget="{re.escape(code)}"[^>]*>.*?</section>', page, re.S)
+    found = re.search(
+        rf'<section [^>]*data-widget="{re.escape(code)}"[^>]*>.*?</section>', page, re.S
+    )
     return found.group(0) if found else ""
 
 
@@ -142,9 +144,7 @@ def test_a_member_s_dashboard_has_messages_and_nothing_of_an_agency(app, make_ac
     assert "credits.balance" not in cards(page) and "verification.identity" not in cards(page)
 
 
-def test_the_messages_card_counts_conversations_with_a_reply_not_read(
-    app, make_account, logged_in
-):
+def test_the_messages_card_counts_conversations_with_a_reply_not_read(app, make_account, logged_in):
     agent = make_account("resilimo")
     other = make_account("resilimo", email="autre@agence.fr")
     add_conversation(app, agent, replies=2)
@@ -154,7 +154,9 @@ def test_the_messages_card_counts_conversations_with_a_reply_not_read(
     assert re.search(r"data-count>1</p>", messages)
     assert "conversation avec une réponse non lue" in messages
     assert 'href="/messagerie/aide"' in messages
-    quiet = card(text_of(logged_in(make_account("resilimo", email="c@a.fr")).get("/")), "messaging.unread")
+    quiet = card(
+        text_of(logged_in(make_account("resilimo", email="c@a.fr")).get("/")), "messaging.unread"
+    )
     assert "Aucune réponse non lue." in quiet and "data-count" not in quiet
 
 
@@ -238,7 +240,9 @@ def test_the_later_button_needs_a_login(client_for):
         assert "/connexion" in response.location
 
 
-def test_an_account_with_several_profiles_chooses_one_first(app, make_account, make_profile, client_for):
+def test_an_account_with_several_profiles_chooses_one_first(
+    app, make_account, make_profile, client_for
+):
     from portal.testing.web import sign_in
 
     agent = make_account("resilimo")

@@ -31,7 +31,13 @@ def test_an_agency_sees_its_credit_at_the_top_of_every_page(app, make_account, l
 
     agent = make_account("resilimo")
     with app.app_context(), tenant_scope(agent.tenant_id):
-        adjust(db.session.get(Account, agent.id), 1234, reason="t", idempotency_key="h", actor_label="t")
+        adjust(
+            db.session.get(Account, agent.id),
+            1234,
+            reason="t",
+            idempotency_key="h",
+            actor_label="t",
+        )
         db.session.commit()
     header = header_of(text_of(logged_in(agent).get(path)))
     badge = re.search(r"<a class=\"credit-badge\"[^>]*>.*?</a>", header, re.S).group(0)

@@ -26,7 +26,7 @@ def test_resilimo_says_what_it_does_with_its_prices_and_free_sign_up(client_for)
     for service in ("resiliation", "paper_mail", "emprunteur"):
         assert f'data-service="{service}"' in page
     assert "Lettres de résiliation envoyées en recommandé électronique." in page
-    assert "href=\"/inscription\" data-signup>S'inscrire gratuitement</a>" in page
+    assert 'href="/inscription" data-signup>S\'inscrire gratuitement</a>' in page
     assert 'href="/connexion" data-login>Se connecter</a>' in page
     prices = section(page, "data-prices")
     assert "Lettre recommandée électronique avec accusé de réception (LRAR)" in prices

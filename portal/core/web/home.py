@@ -104,7 +104,9 @@ def intro(tenant: CurrentTenant) -> str:
         return _("Votre espace privé et sécurisé d'adhérent, avec les services de votre caisse :")
     if kind == "sales_agent":
         return _("L'outil des conseillers commerciaux de %(name)s :", name=tenant.name)
-    return _("Pour les agences et cabinets d'assurance, les services de %(name)s :", name=tenant.name)
+    return _(
+        "Pour les agences et cabinets d'assurance, les services de %(name)s :", name=tenant.name
+    )
 
 
 def visitor_context(tenant: CurrentTenant) -> dict:
