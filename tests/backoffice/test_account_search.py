@@ -108,9 +108,9 @@ def test_account_file_shows_holder_profiles_documents_and_its_audit_entries(
         "Mutualité Sociale Rurale",
         "87654321",
         "06 12 34 56 78",
-        "Camille Durand (titulaire)",
+        "Camille Durand",
         "attestation-orias.pdf",
-        "account.activated",
+        "Compte activé",
         "Actif",
     ):
         assert expected in page, expected

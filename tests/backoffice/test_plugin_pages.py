@@ -147,7 +147,7 @@ def test_the_page_works_in_the_picked_tenant_only(sample_app, accounts):
     resilimo = accounts["resilimo"]
     assert "<p data-page>resilimo: agent@resilimo.example.fr " in page
     # The layout says which tenant the operator works on, and offers to change it.
-    assert "Tenant : Résilimo" in page
+    assert "Portail : Résilimo" in page
     change = '<a href="/backoffice/choix-du-tenant?page=backoffice.bo_sample.accounts">Changer'
     assert change in page
     assert "agent@msr.example.fr" not in page

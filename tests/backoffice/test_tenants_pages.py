@@ -13,7 +13,7 @@ def test_tenant_list_shows_hosts_services_and_sign_up_mode(staff_client):
         "Horizon Solutions+",
         "solutions.horizon-mutuelle.test",
         "msr.localhost",
-        "emprunteur, paper_mail, resiliation",
+        "Assurance emprunteur, Courrier papier, Résiliation",
         "Sur invitation",
         "Inscription validée par un opérateur",
         "portal tenants sync",

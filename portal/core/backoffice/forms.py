@@ -48,13 +48,15 @@ class AccountSearchForm(FilterForm):
     q = StringField(
         _l("E-mail, nom, nom commercial ou n° ORIAS"), [Optional(), Length(max=200)], [strip]
     )
-    tenant = SelectField(_l("Tenant"), validate_choice=False)
+    tenant = SelectField(_l("Portail"), validate_choice=False)
     status = SelectField(_l("Statut"), validate_choice=False)
 
 
 class AuditFilterForm(FilterForm):
-    tenant = SelectField(_l("Tenant"), validate_choice=False)
-    action = StringField(_l("Action"), [Optional(), Length(max=64)], [strip])
+    tenant = SelectField(_l("Portail"), validate_choice=False)
+    # The actions recorded so far, by their labels; a part of an action's code also filters
+    # (``?action=account.`` lists every account action).
+    action = SelectField(_l("Action"), validate_choice=False)
     actor = StringField(_l("Auteur (e-mail ou nom)"), [Optional(), Length(max=254)], [strip])
     date_from = DateField(_l("Du"), [Optional()])
     date_to = DateField(_l("Au"), [Optional()])

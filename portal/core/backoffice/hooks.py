@@ -92,6 +92,6 @@ def backoffice_menu_items():
         BackofficeMenuItem(_l("Demandes d'inscription"), "signup_requests", order=20),
         BackofficeMenuItem(_l("Comptes"), "accounts", order=30),
         BackofficeMenuItem(_l("Invitations"), "invite", order=40),
-        BackofficeMenuItem(_l("Tenants"), "tenants", order=800),
+        BackofficeMenuItem(_l("Portails"), "tenants", order=800),
         BackofficeMenuItem(_l("Journal d'audit"), "audit", order=900),
     ]

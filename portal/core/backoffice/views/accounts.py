@@ -21,7 +21,7 @@ from portal.extensions import db
 @handler(Access.STAFF)
 def accounts():
     form = AccountSearchForm(request.args)
-    form.tenant.choices = tenant_choices(_("Tous les tenants"))
+    form.tenant.choices = tenant_choices(_("Tous les portails"))
     form.status.choices = [("", _("Tous les statuts"))] + [
         (status.value, str(label)) for status, label in ACCOUNT_STATUS.items()
     ]

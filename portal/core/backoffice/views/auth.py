@@ -109,6 +109,14 @@ def second_factor():
             enrolling=enrolling,
             secret=totp.grouped(staff.totp_secret) if enrolling else None,
             uri=totp.provisioning_uri(staff) if enrolling else None,
+            qr_code=(
+                totp.qr_code_svg(
+                    totp.provisioning_uri(staff),
+                    _("Code QR de configuration de l'application d'authentification"),
+                )
+                if enrolling
+                else None
+            ),
         )
     )
 

@@ -11,6 +11,13 @@ from portal.core.web.pipeline import Access, Load, handler
 from portal.extensions import db
 
 
+def _plugin_titles() -> dict[str, str]:
+    """Each plugin's title (« Courrier papier »), by its name (``paper_mail``)."""
+    from portal.core.plugins import current_plugins
+
+    return {name: info.title for name, info in current_plugins().infos.items()}
+
+
 def _hosts(tenant) -> list[str]:
     suffix = current_app.config.get("PORTAL_DEV_HOST_SUFFIX")
     return [*tenant.config.hosts, *([f"{tenant.slug}.{suffix}"] if suffix else [])]
@@ -25,6 +32,7 @@ def tenants():
         "backoffice/tenants.html",
         items=[(row, parsed, _hosts(parsed)) for row, parsed in items if parsed is not None],
         signup_modes=SIGNUP_MODE,
+        plugin_titles=_plugin_titles(),
     )
 
 
@@ -45,4 +53,5 @@ def tenant(row: Tenant):
         plugins=plugins,
         disabled_plugins=sorted(set(parsed.config.plugins) - parsed.enabled_plugins),
         signup_modes=SIGNUP_MODE,
+        plugin_titles=_plugin_titles(),
     )
