@@ -168,6 +168,8 @@ def test_home_and_dashboard_look_finished(
 
 @pytest.mark.parametrize("slug", ["resilimo", "horizon", "msr"])
 def test_every_page_fits_a_phone(slug, open_page, live_server, account_for, tmp_path):
+    """The visitor's pages and the account area's, at 390 px: no wider than the screen, and
+    no WCAG 2.1 AA violation."""
     email = account_for(slug)
     base = live_server.format(host=f"{slug}.localhost")
     page = open_page(PHONE)
@@ -186,4 +188,6 @@ def test_every_page_fits_a_phone(slug, open_page, live_server, account_for, tmp_
         page.screenshot(path=str(tmp_path / f"{slug}-{name}-390.png"), full_page=True)
         if problem := overflow(page):
             too_wide[path] = problem
+        if violations := axe_violations(page):
+            too_wide[path] = f"WCAG 2.1 AA: {violations}"
     assert not too_wide, too_wide
