@@ -1,7 +1,7 @@
 """Addresses of a tenant's pages, for the footer, the emails and any template or view::
 
-    from portal.core.pages import page_url
-    page_url("cgv")  # "/pages/cgv", the tenant's external address, or None: no such page
+from portal.core.pages import page_url
+page_url("cgv")  # "/pages/cgv", the tenant's external address, or None: no such page
 """
 
 from __future__ import annotations

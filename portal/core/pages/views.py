@@ -1,5 +1,9 @@
 """``/pages/<slug>``: a tenant's FAQ, documentation, demos, CGU, CGV, privacy policy and legal
-notice, rendered from its Markdown files (or sent on to its external address)."""
+notice, rendered from its Markdown files (or sent on to its external address).
+
+A paragraph of its own reading ``[[tarifs]]`` in a page file becomes the tenant's price list
+(the priced items of its enabled services with its ``[prices]``): a CGV never quotes a price
+the portal does not charge."""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
+from babel.numbers import format_percent
 from flask import abort, redirect, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.core.pages.catalog import (
     BY_SLUG,
@@ -23,13 +29,15 @@ from portal.core.pages.catalog import (
 )
 from portal.core.pages.links import pages_dir
 from portal.core.pages.markdown import RenderedPage, render
-from portal.core.tenants import current_tenant
+from portal.core.pricing import price_list
+from portal.core.tenants import CurrentTenant, current_tenant
 from portal.core.web.pipeline import Access, handler
 
 # Pages that end with « Vous n'avez pas trouvé votre réponse ? » and the contact form.
 HELP_PAGES = (FAQ, USER_DOC, DEMOS)
 # A table of contents from this many sections on.
 TOC_MIN_SECTIONS = 3
+PRICES_MARK = "<p>[[tarifs]]</p>"
 
 
 @lru_cache(maxsize=128)
@@ -41,6 +49,29 @@ def rendered_file(path: Path) -> RenderedPage:
     """The page of one file, rendered again only when the file changes."""
     stat = path.stat()
     return _rendered(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def price_rows(tenant: CurrentTenant, locale: str) -> list[dict]:
+    """The tenant's price list: each item with its price excluding VAT, rate and price."""
+    rows = []
+    for item in price_list(tenant).values():
+        excluding = round(item.price_cents * 10000 / (10000 + item.vat_rate_bp))
+        rows.append(
+            {
+                "label": str(item.label),
+                "excluding_vat": excluding,
+                "rate": format_percent(item.vat_rate_bp / 10000, locale=locale),
+                "price": item.price_cents,
+            }
+        )
+    return rows
+
+
+def with_prices(html: Markup, tenant: CurrentTenant, locale: str) -> Markup:
+    if PRICES_MARK not in html:
+        return html
+    table = render_template("pages/_prices.html", rows=price_rows(tenant, locale))
+    return Markup(str(html).replace(PRICES_MARK, table))  # noqa: S704 - both parts are escaped
 
 
 @handler(Access.ANONYMOUS)
@@ -65,7 +96,7 @@ def page(name: str):
         "pages/page.html",
         kind=kind,
         title=(rendered.title if rendered else "") or _(kind.label),
-        body=rendered.html if rendered else None,
+        body=with_prices(rendered.html, tenant, locale) if rendered else None,
         toc=rendered.toc if rendered and len(rendered.toc) >= TOC_MIN_SECTIONS else [],
         page_locale=page_locale,
         other_language=other_language,
