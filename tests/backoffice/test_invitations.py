@@ -3,6 +3,7 @@ the link to create a first password."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from bokit import audit_entries, make_account, post_form, unique_email
@@ -34,7 +35,7 @@ def test_only_invite_mode_tenants_are_offered(staff_client, tenant_ids):
     client, _ = staff_client(StaffRole.SUPPORT)
     page = client.get("/backoffice/invitations").text  # horizon is the only one: chosen
     assert "Horizon Solutions+" in page and "Courtier partenaire" in page
-    assert "Pas d&#39;affiliation" in page
+    assert "Pas d'affiliation" in html.unescape(page)
     for slug in ("resilimo", "msr"):
         response = client.get("/backoffice/invitations", query_string={"tenant": tenant_ids[slug]})
         assert response.status_code == 404
@@ -107,3 +108,41 @@ def test_bad_details_are_shown_next_to_their_fields_and_nothing_typed_is_lost(
     assert twice.status_code == 200 and "Un compte existe déjà" in twice.text
     with app.app_context(), tenant_scope(tenant_id):
         assert db.session.scalar(select(Account).where(Account.email == "pas-une-adresse")) is None
+
+
+def test_the_form_asks_what_the_tenants_kind_of_account_gives(app, staff_client, tenant_ids):
+    """horizon invites sales agents, and serves expatriates: no SIREN (the mutual pays), an
+    optional point of sale, a country and a foreign postal code and phone."""
+    tenant_id = tenant_ids["horizon"]
+    client, _ = staff_client(StaffRole.SUPPORT)
+    url = f"/backoffice/invitations?tenant={tenant_id}"
+    page = html.unescape(client.get(url).text)
+    assert 'data-kind="sales_agent"' in page and "Conseiller commercial" in page
+    assert 'name="siren"' not in page and 'name="category"' not in page
+    assert 'name="country"' in page and "Royaume-Uni" in page
+    assert re.search(r'<label for="commercial_name">Nom commercial</label>', page)  # optional
+
+    email = unique_email("expat")
+    abroad = {
+        **HOLDER,
+        "email": email,
+        "commercial_name": "",
+        "country": "GB",
+        "postal_code": "sw1a 1aa",
+        "city": "London",
+        "phone": "+44 20 7946 0000",
+        "mobile": "",
+    }
+    response = post_form(client, url, abroad)
+    assert response.status_code == 302, response.text
+    account_id = int(re.search(r"/backoffice/comptes/(\d+)$", response.location).group(1))
+    with app.app_context(), unscoped():
+        account = db.session.get(Account, account_id)
+        assert (account.country, account.postal_code, account.phone) == (
+            "GB",
+            "SW1A 1AA",
+            "+442079460000",
+        )
+        assert account.commercial_name == "" and account.siren is None
+    page = html.unescape(client.get(f"/backoffice/comptes/{account_id}").text)
+    assert "Royaume-Uni" in page and "Martin Léa" not in page and "Léa Martin" in page

@@ -10,6 +10,7 @@ by ``portal.core.accounts.invitations``.
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import date
 
 from flask_babel import force_locale
@@ -21,6 +22,7 @@ from portal.core.accounts.account.operations import email_taken
 from portal.core.accounts.emails import portal_link, scope_of, tenant_of
 from portal.core.accounts.invitations import approve_signup, invite_account, reject_signup
 from portal.core.accounts.models import Account, AccountStatus, Profile
+from portal.core.accounts.registration import Applicant, check_applicant
 from portal.core.accounts.validators import AccountDataError, normalize_email
 from portal.core.backoffice.models import MandateChannel, MandateEvent, MandateRecord, StaffUser
 from portal.core.clock import now
@@ -32,23 +34,7 @@ from portal.extensions import db
 # What an operator may change on an account, after a help request (JRMC manual §9.4: the user
 # changes only the email and the phone himself, the rest « ne peut être effectuée que par notre
 # équipe »).
-EDITABLE_FIELDS = (
-    "email",
-    "first_name",
-    "last_name",
-    "commercial_name",
-    "orias",
-    "siren",
-    "affiliation",
-    "address",
-    "address2",
-    "postal_code",
-    "city",
-    "country",
-    "phone",
-    "mobile",
-    "category",
-)
+EDITABLE_FIELDS = tuple(field.name for field in fields(Applicant))
 
 
 class NotWaiting(Exception):
@@ -112,6 +98,9 @@ def change_details(account: Account, staff: StaffUser, values: dict, reason: str
         ]
         if not changed:
             return []
+        # The rules of a sign-up hold for the account as it will be (one place: accounts).
+        current = Applicant(**{name: getattr(account, name) for name in EDITABLE_FIELDS})
+        check_applicant(replace(current, **{name: values[name] for name in changed}))
         if "email" in changed:
             values["email"] = normalize_email(values["email"])
             if email_taken(account, values["email"]):

@@ -62,41 +62,6 @@ class AuditFilterForm(FilterForm):
     date_to = DateField(_l("Au"), [Optional()])
 
 
-class InviteForm(FlaskForm):
-    """The holder's details, the same as the self sign-up form asks (no password: the holder
-    sets it from the emailed link)."""
-
-    email = StringField(
-        _l("Adresse e-mail (identifiant)"),
-        [InputRequired(), Email(_l("Adresse e-mail invalide.")), Length(max=254)],
-        [strip],
-    )
-    last_name = StringField(
-        _l("Nom"), [InputRequired(), Length(max=100), NoBidiControls()], [strip]
-    )
-    first_name = StringField(
-        _l("Prénom"), [InputRequired(), Length(max=100), NoBidiControls()], [strip]
-    )
-    commercial_name = StringField(
-        _l("Nom commercial"), [InputRequired(), Length(max=200), NoBidiControls()], [strip]
-    )
-    orias = StringField(_l("Numéro ORIAS"), [Optional(), Orias()], [strip])
-    # The tenant's list, "Pas d'affiliation" (value "") first.
-    affiliation = SelectField(_l("Affiliation"))
-    address = StringField(
-        _l("Adresse"), [InputRequired(), Length(max=200), NoBidiControls()], [strip]
-    )
-    address2 = StringField(
-        _l("Complément d'adresse"), [Optional(), Length(max=200), NoBidiControls()], [strip]
-    )
-    postal_code = StringField(_l("Code postal"), [InputRequired(), PostalCode()], [strip])
-    city = StringField(_l("Ville"), [InputRequired(), Length(max=100), NoBidiControls()], [strip])
-    phone = StringField(_l("Téléphone"), [InputRequired(), PhoneNumber()], [strip])
-    mobile = StringField(
-        _l("Téléphone portable (facultatif)"), [Optional(), PhoneNumber(mobile=True)], [strip]
-    )
-
-
 class HolderFieldsForm(FlaskForm):
     """The account's holder and contact details, the fields the sign-up form asks; the views keep
     those the tenant's kind of account has (:meth:`keep_fields_of`)."""
@@ -129,7 +94,7 @@ class HolderFieldsForm(FlaskForm):
     )
     postal_code = StringField(_l("Code postal"), [InputRequired(), PostalCode()], [strip])
     city = StringField(_l("Ville"), [InputRequired(), Length(max=100), NoBidiControls()], [strip])
-    country = SelectField(_l("Pays"))
+    country = SelectField(_l("Pays"), default="FR")
     phone = StringField(_l("Téléphone"), [InputRequired(), PhoneNumber()], [strip])
     mobile = StringField(
         _l("Téléphone portable (facultatif)"), [Optional(), PhoneNumber(mobile=True)], [strip]
@@ -140,35 +105,95 @@ class HolderFieldsForm(FlaskForm):
     international_phones = False
 
     def keep_fields_of(self, tenant) -> None:
-        """Drop the fields the tenant's kind of account does not have; fill the choices."""
+        """Keep the fields the tenant's kind of account has (``AccountKind.identity``), each
+        required or optional as the kind says; fill the choices."""
         from portal.core.accounts.kinds import account_area
         from portal.core.accounts.validators import country_choices
         from portal.core.messaging.display import category_label
 
         area = account_area(tenant)
+        kind = area.kind
         accounts = tenant.config.accounts
-        if not area.professional:
-            for name in ("commercial_name", "orias", "siren", "affiliation"):
-                del self[name]
-        elif area.kind.code != "agency":
-            del self["siren"]  # SIREN: the agency's, printed on its invoices
-        if "affiliation" in self:
-            if accounts.affiliations:
-                self.affiliation.choices = [("", _l("Pas d'affiliation"))] + [
-                    (name, name) for name in accounts.affiliations
-                ]
-            else:
-                del self["affiliation"]
         categories = tenant.config.messaging.categories
-        if area.kind.has_category and len(categories) > 1:
-            self.category.choices = [(code, category_label(code)) for code in categories]
-        else:
-            del self["category"]
+        for name in ("commercial_name", "orias", "siren", "affiliation", "category"):
+            if not kind.asks(name):
+                del self[name]
+        if "commercial_name" in self and not kind.requires("commercial_name"):
+            _make_optional(self.commercial_name)
+        if "siren" in self and kind.requires("siren"):
+            self.siren.validators = [InputRequired(), *self.siren.validators[1:]]
+            self.siren.flags.required = True
+        if "affiliation" in self:
+            self.affiliation.choices = [("", _l("Pas d'affiliation"))] + [
+                (name, name) for name in accounts.affiliations
+            ]
+        if "category" in self:
+            if len(categories) > 1:
+                self.category.choices = [(code, category_label(code)) for code in categories]
+            else:
+                del self["category"]  # one category: nothing to choose
         if accounts.foreign_addresses:
             self.country.choices = country_choices()
             self.international_phones = True
         else:
             del self["country"]
+
+    def values(self) -> dict:
+        """The kept fields' values as the account stores them (phones in E.164, ORIAS and
+        SIREN digits only, empty optional fields as None)."""
+        from portal.core.accounts.validators import (
+            normalize_email,
+            normalize_orias,
+            normalize_phone,
+            normalize_postal_code,
+            normalize_siren,
+        )
+
+        data = {name: field.data for name, field in self._fields.items() if name in HOLDER_FIELDS}
+        international = self.international_phones
+        data["email"] = normalize_email(data["email"])
+        data["phone"] = normalize_phone(data["phone"], international)
+        mobile = data.get("mobile")
+        data["mobile"] = normalize_phone(mobile, international) if mobile else None
+        data["address2"] = data.get("address2") or None
+        data["postal_code"] = normalize_postal_code(
+            data["postal_code"], data.get("country") or "FR"
+        )
+        if "orias" in data:
+            data["orias"] = normalize_orias(data["orias"]) or None
+        if "siren" in data:
+            data["siren"] = normalize_siren(data["siren"]) or None
+        if "affiliation" in data:
+            data["affiliation"] = data["affiliation"] or None
+        return data
+
+
+HOLDER_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "commercial_name",
+    "orias",
+    "siren",
+    "affiliation",
+    "address",
+    "address2",
+    "postal_code",
+    "city",
+    "country",
+    "phone",
+    "mobile",
+    "category",
+)
+
+
+def _make_optional(field) -> None:
+    field.validators = [
+        Optional(),
+        *(v for v in field.validators if not isinstance(v, InputRequired)),
+    ]
+    field.flags.required = False
+    field.flags.optional = True
 
 
 class AccountDetailsForm(HolderFieldsForm):
@@ -205,3 +230,8 @@ class MandateRecordForm(FlaskForm):
         [strip],
     )
     note = TextAreaField(_l("Note (facultatif)"), [Optional(), Length(max=1000)], [strip])
+
+
+class InviteForm(HolderFieldsForm):
+    """The holder's details, the same as the self sign-up form of the tenant's kind of account
+    asks (no password: the holder sets it from the emailed link)."""

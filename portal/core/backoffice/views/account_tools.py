@@ -8,13 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.core.accounts.models import Account, Profile
-from portal.core.accounts.validators import (
-    AccountDataError,
-    display_phone,
-    normalize_email,
-    normalize_orias,
-    normalize_phone,
-)
+from portal.core.accounts.validators import AccountDataError, display_phone
 from portal.core.backoffice import account_actions
 from portal.core.backoffice.forms import AccountDetailsForm, MandateRecordForm, ProfileActionForm
 from portal.core.backoffice.session import current_staff
@@ -40,30 +34,6 @@ def _back(account: Account, anchor: str = ""):
 # --- Details -------------------------------------------------------------------------------------
 
 
-def normalised_values(form) -> dict:
-    """The form's values as the account stores them (only the fields the form kept)."""
-    from portal.core.accounts.validators import normalize_postal_code, normalize_siren
-
-    data = {name: field.data for name, field in form._fields.items() if name in EDITABLE}
-    international = form.international_phones
-    data["email"] = normalize_email(data["email"])
-    data["phone"] = normalize_phone(data["phone"], international)
-    data["mobile"] = normalize_phone(data["mobile"], international) if data.get("mobile") else None
-    data["address2"] = data.get("address2") or None
-    country = data.get("country") or "FR"
-    data["postal_code"] = normalize_postal_code(data["postal_code"], country)
-    if "orias" in data:
-        data["orias"] = normalize_orias(data["orias"]) or None
-    if "siren" in data:
-        data["siren"] = normalize_siren(data["siren"]) or None
-    if "affiliation" in data:
-        data["affiliation"] = data["affiliation"] or None
-    return data
-
-
-EDITABLE = set(account_actions.EDITABLE_FIELDS)
-
-
 @handler(Access.STAFF, load=ONE_ACCOUNT)
 def edit_details(account: Account):
     tenant = _tenant(account)
@@ -81,7 +51,7 @@ def edit_details(account: Account):
     if form.validate_on_submit():
         try:
             changed = account_actions.change_details(
-                account, current_staff(), normalised_values(form), form.reason.data
+                account, current_staff(), form.values(), form.reason.data
             )
         except AccountDataError as refused:
             refused.show_on(form)
