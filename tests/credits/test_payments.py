@@ -162,13 +162,10 @@ def test_the_buy_page_shows_the_balance_what_it_buys_and_the_tariffs(agent):
     assert 'href="/compte/facturation"' in response.get_data(as_text=True)
 
 
-def test_only_items_of_plugins_enabled_on_the_tenant_are_shown_with_the_balance(
-    make_account, logged_in
-):
-    """Horizon (in English) does not offer termination letters: no tariff, no « that is … »."""
-    html = text(logged_in(make_account("horizon")).get("/compte/credits"))
-    assert "Current credit: €0.00" in html
-    assert "That is" not in html and "Prices:" not in html and "LRAR" not in html
+def test_a_tenant_whose_accounts_have_no_credit_has_no_buy_page(make_account, logged_in):
+    """Horizon's sales agents and msr's members pay nothing: no credit pages at all."""
+    for slug, email in (("horizon", "agent@horizon.example"), ("msr", "adherent@example.fr")):
+        assert logged_in(make_account(slug, email)).get("/compte/credits").status_code == 404
 
 
 def test_a_successful_payment_is_credited_once_return_then_notification(

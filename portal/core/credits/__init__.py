@@ -11,8 +11,9 @@ from portal.core.credits import models, payments  # noqa: F401 - register the ta
 
 
 def init_app(app: Flask) -> None:
-    """The holder's billing and credit purchase pages, the sandbox bank."""
-    from portal.core.credits import billing
+    """The holder's billing, credit purchase and credit history pages, the sandbox bank."""
+    from portal.core.credits import billing, history
 
     billing.init_app(app)
     payments.init_app(app)
+    app.add_url_rule("/compte/credits/historique", "credits.history", history.history)

@@ -21,13 +21,15 @@ def priced_items(tenant):
 
 @hookimpl
 def account_menu_items(tenant, account, profile):
-    """« Achat de crédits » and « Facturation » wherever the tenant's accounts have credit."""
+    """« Achat de crédits », « Historique du crédit » and « Facturation » wherever the tenant's
+    accounts have credit."""
     from portal.core.accounts.kinds import account_area
 
     if not account_area(tenant).credit:
         return []
     return [
         NavItem(label=_l("Achat de crédits"), endpoint="credits.buy", order=20),
+        NavItem(label=_l("Historique du crédit"), endpoint="credits.history", order=25),
         NavItem(label=_l("Facturation"), endpoint="credits.billing", order=30),
     ]
 

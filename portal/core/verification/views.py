@@ -30,6 +30,7 @@ from portal.core.verification.forms import (
     MandateSignForm,
 )
 from portal.core.verification.mandate_signature import account_mandate, sign_mandate
+from portal.core.verification.mobile import IdentityMobileForm, change_mobile
 from portal.core.verification.models import (
     DocumentKind,
     ProfessionalDocument,
@@ -149,7 +150,17 @@ def identity():
     if latest is not None:
         identification.refresh_identity_verification(latest)  # its answer may precede its notice
     form = IdentityStartForm()
-    if form.validate_on_submit():
+    mobile_form = IdentityMobileForm(
+        prefix="mobile", data={"mobile": display_phone(account.mobile) if account.mobile else ""}
+    )
+    if request.method == "POST" and mobile_form.mobile.name in request.form:
+        if mobile_form.validate_on_submit() and identification.may_start_identity_verification(
+            account
+        ):
+            if change_mobile(account, current_profile(), mobile_form.mobile.data):
+                flash(_("Votre téléphone portable est enregistré."), "success")
+            return redirect(url_for(".identity"))
+    elif form.validate_on_submit():
         try:
             identification.start_identity_verification(account, current_profile(), current_tenant())
         except IdentityStartRefused as exc:
@@ -172,6 +183,7 @@ def identity():
         form=form,
         account=account,
         mobile=display_phone(account.mobile) if account.mobile else None,
+        mobile_form=mobile_form,
         latest=latest,
         link=link,
         may_start=identification.may_start_identity_verification(account),

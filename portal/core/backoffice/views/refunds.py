@@ -68,7 +68,8 @@ def refunds():
 
 
 @handler(Access.STAFF, load={"refund_id": RefundRequest})
-def refund(refund_request: RefundRequest):
+def refund(refund: RefundRequest):
+    refund_request = refund
     account = db.session.get(Account, refund_request.account_id)
     tenant = tenant_directory().get(refund_request.tenant_id)
     form = ExecuteRefundForm()

@@ -26,8 +26,8 @@ class Page:
     arg: str  # the query argument of this table's page: tables page independently
 
 
-def _page(account_id: int, kind: DocumentType, arg: str) -> Page:
-    mine = (BillingDocument.account_id == account_id, BillingDocument.type == kind)
+def _page(account_id: int, kinds: tuple[DocumentType, ...], arg: str) -> Page:
+    mine = (BillingDocument.account_id == account_id, BillingDocument.type.in_(kinds))
     total = db.session.scalar(select(func.count(BillingDocument.id)).where(*mine))
     pages = max(1, -(-total // PER_PAGE))
     number = min(max(1, request.args.get(arg, 1, type=int)), pages)
@@ -48,8 +48,11 @@ def billing():
         "credits/billing/billing.html",
         balance=balance_cents(account.id),
         buy_endpoint="credits.buy" if "credits.buy" in current_app.view_functions else None,
-        receipts=_page(account.id, DocumentType.RECEIPT, "recus"),
-        invoices=_page(account.id, DocumentType.MONTHLY_INVOICE, "factures"),
+        receipts=_page(account.id, (DocumentType.RECEIPT,), "recus"),
+        # The closure statement is the invoice of the refund fee: listed with the invoices.
+        invoices=_page(
+            account.id, (DocumentType.MONTHLY_INVOICE, DocumentType.REFUND_STATEMENT), "factures"
+        ),
     )
 
 
