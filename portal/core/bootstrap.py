@@ -17,6 +17,7 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
     jobs,
     mail,
     messaging,
+    onboarding,
     pages,
     pdf,
     ratelimit,
@@ -36,6 +37,8 @@ from portal.core.drafts import hooks as drafts_hooks
 from portal.core.mail import hooks as mail_hooks
 from portal.core.messaging import backoffice as messaging_backoffice
 from portal.core.messaging import hooks as messaging_hooks
+from portal.core.onboarding import backoffice as onboarding_backoffice
+from portal.core.onboarding import hooks as onboarding_hooks
 from portal.core.plugins import PortalPlugins
 from portal.core.verification import backoffice as verification_backoffice
 from portal.core.verification import hooks as verification_hooks
@@ -56,6 +59,8 @@ CORE_HOOK_MODULES = {
     "credits.backoffice": credits_backoffice,
     "messaging": messaging_hooks,
     "messaging.backoffice": messaging_backoffice,
+    "onboarding": onboarding_hooks,
+    "onboarding.backoffice": onboarding_backoffice,
     "drafts": drafts_hooks,
 }
 
@@ -101,6 +106,7 @@ def init_app(app: Flask) -> None:
     verification.init_app(app)
     credits.init_app(app)
     messaging.init_app(app)
+    onboarding.init_app(app)
     pages.init_app(app)
     storage.init_app(app)
     mail.init_app(app)

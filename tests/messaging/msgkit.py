@@ -17,7 +17,7 @@ from portal.testing.accounts import AccountRef, create_account, create_staff  # 
 from portal.testing.web import csrf_token, logged_in, post_form  # noqa: F401 - re-exported
 
 NEW = "/messagerie/aide/nouvelle"
-LIST = "/messagerie/aide"
+LIST = "/messagerie/aide/demandes"
 CONTACT = "/contact"
 BODY = "Bonjour, je voudrais modifier l'adresse de mon agence, merci."
 

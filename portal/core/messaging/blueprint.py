@@ -10,8 +10,9 @@ blueprint.context_processor(views.page_context)
 rule = blueprint.add_url_rule
 FORM = ["GET", "POST"]
 
-# « Aide »: a new help request, and the follow-up of the account's requests.
-rule("/aide", "help_requests", views.help_requests)
+# « Aide »: its page, a new help request, and the follow-up of the account's requests.
+rule("/aide", "help", views.help_home)
+rule("/aide/demandes", "help_requests", views.help_requests)
 rule("/aide/nouvelle", "new_help_request", views.new_help_request, methods=FORM)
 # Any conversation of the account (help request, secure message, deposit).
 rule("/conversations/<int:conversation_id>", "conversation", views.conversation)

@@ -53,7 +53,7 @@ def form():
     form = ContactForm(data=data)
     if request.method == "POST":
         valid = form.validate()
-        if views.body_fits(form) and valid:
+        if views.body_fits(form, ConversationKind.CONTACT) and valid:
             conversation = operations.start_contact(
                 tenant,
                 name=form.name.data,
@@ -67,13 +67,13 @@ def form():
                 "email": conversation.visitor_email,
             }
             return redirect(url_for(".sent"))
-    settings = tenant.config.messaging
+    min_chars, max_chars = tenant.config.messaging.body_length(ConversationKind.CONTACT)
     return render_template(
         "messaging/contact.html",
         form=form,
         help_url=_help_url(),
-        min_chars=settings.message_min_chars,
-        max_chars=settings.message_max_chars,
+        min_chars=min_chars,
+        max_chars=max_chars,
     )
 
 

@@ -28,7 +28,7 @@ def main_menu_items(tenant):
 
     if current_account() is None or not tenant.config.messaging.help_requests:
         return []
-    return [NavItem(label=_l("Aide"), endpoint="messaging.help_requests", order=900)]
+    return [NavItem(label=_l("Aide"), endpoint="messaging.help", order=900)]
 
 
 @hookimpl

@@ -64,22 +64,27 @@ class Upload:
 # --- Checks ---------------------------------------------------------------------------------------
 
 
-def check_body(tenant: CurrentTenant, text: str | None) -> str:
-    """The user's message, normalized; refused outside the tenant's length (10 to 750 characters
-    by default)."""
-    settings = tenant.config.messaging
-    problem = length_problem(text or "", settings.message_min_chars, settings.message_max_chars)
+def check_body(
+    tenant: CurrentTenant,
+    text: str | None,
+    kind: ConversationKind | str = ConversationKind.MESSAGE,
+) -> str:
+    """The user's message in a conversation of ``kind``, normalized; refused outside the
+    tenant's length for that kind (``MessagingSettings.body_length``: 10 to 750 characters for a
+    secure message, up to 5 000 for a help request by default)."""
+    minimum, maximum = tenant.config.messaging.body_length(kind)
+    problem = length_problem(text or "", minimum, maximum)
     if problem is None:
         return normalize_body(text)
-    kind, length = problem
-    if kind == "short":
+    short, length = problem
+    if short == "short":
         raise MessagingError(
             ngettext(
                 "Votre message doit comporter au moins %(num)d caractère (il en compte "
                 "%(length)d).",
                 "Votre message doit comporter au moins %(num)d caractères (il en compte "
                 "%(length)d).",
-                settings.message_min_chars,
+                minimum,
                 length=length,
             )
         )
@@ -87,7 +92,7 @@ def check_body(tenant: CurrentTenant, text: str | None) -> str:
         ngettext(
             "Votre message ne peut pas dépasser %(num)d caractère (il en compte %(length)d).",
             "Votre message ne peut pas dépasser %(num)d caractères (il en compte %(length)d).",
-            settings.message_max_chars,
+            maximum,
             length=length,
         )
     )
@@ -177,7 +182,7 @@ def start_conversation(
         return earlier
     if not selection.complete:
         raise MessagingError(_("Choisissez un motif."), "reason")
-    text = check_body(tenant, body)
+    text = check_body(tenant, body, kind)
     files = read_uploads(tenant, uploads)
     moment = now()
     codes = (*selection.codes, None, None, None)
@@ -236,7 +241,7 @@ def start_contact(
 ) -> Conversation:
     """A visitor's contact form: lands in the operators' inbox; the visitor gets an
     acknowledgement, and later the reply itself, by email."""
-    text = check_body(tenant, body)
+    text = check_body(tenant, body, ConversationKind.CONTACT)
     moment = now()
     conversation = Conversation(
         number=take_number(),
@@ -268,7 +273,7 @@ def reply_as_user(
 ) -> Message:
     """The user writes again in their conversation (reopening it if it was closed); like a first
     message, it is acknowledged by email (and SMS)."""
-    text = check_body(tenant, body)
+    text = check_body(tenant, body, conversation.kind)
     files = read_uploads(tenant, uploads)
     message = add_message(conversation, Author.USER, text, profile_id=profile.id)
     for upload, document in files:

@@ -59,10 +59,11 @@ def _field_error(form, error: operations.MessagingError) -> None:
         field.errors.append(error.message)
 
 
-def body_fits(form) -> bool:
-    """The core's length rule, checked alongside the other fields so every error shows at once."""
+def body_fits(form, kind: ConversationKind) -> bool:
+    """The core's length rule for a conversation of ``kind``, checked alongside the other fields
+    so every error shows at once."""
     try:
-        operations.check_body(current_tenant(), form.body.data)
+        operations.check_body(current_tenant(), form.body.data, kind)
     except operations.MessagingError as error:
         form.body.errors.append(error.message)
         return False
@@ -122,7 +123,7 @@ def new_help_request():
             if selection is None or not selection.complete:  # made up, or another tenant's
                 form.subject.errors.append(_("Choisissez le sujet de votre demande dans la liste."))
                 selection = None
-        if body_fits(form) and valid and selection is not None:
+        if body_fits(form, ConversationKind.HELP) and valid and selection is not None:
             try:
                 conversation = operations.start_conversation(
                     tenant,
@@ -148,12 +149,52 @@ def new_help_request():
                 )
                 return redirect(url_for(".conversation", conversation_id=conversation.id))
     settings = tenant.config.messaging
+    min_chars, max_chars = settings.body_length(ConversationKind.HELP)
     return render_template(
         "messaging/new_help_request.html",
         form=form,
-        min_chars=settings.message_min_chars,
-        max_chars=settings.message_max_chars,
+        min_chars=min_chars,
+        max_chars=max_chars,
         max_files=settings.max_attachments,
+    )
+
+
+@handler(Access.PROFILE)
+def help_home():
+    """« Aide »: « Demande d'aide », « Suivi des demandes » and, where the tenant offers it to
+    this kind of account, « Demander un accompagnement initial »."""
+    closed = _help_requests_closed()
+    if closed is not None:
+        return closed
+    from portal.core import onboarding
+
+    tenant, account = current_tenant(), current_account()
+    ids = db.session.scalars(
+        select(Conversation.id).where(
+            Conversation.account_id == account.id, Conversation.kind == ConversationKind.HELP
+        )
+    ).all()
+    waiting = db.session.scalar(
+        select(func.count()).where(
+            Conversation.id.in_(ids), Conversation.awaiting_since.is_not(None)
+        )
+    ) if ids else 0
+    booking = None
+    offers_onboarding = onboarding.offered(tenant)
+    if offers_onboarding:
+        from portal.core.onboarding import display as onboarding_display
+        from portal.core.onboarding.operations import upcoming_booking
+
+        upcoming = upcoming_booking(account)
+        if upcoming is not None:
+            booking = onboarding_display.when(upcoming.slot.starts_at, tenant)
+    return render_template(
+        "messaging/help.html",
+        requests_count=len(ids),
+        waiting_count=waiting or 0,
+        unread_count=sum(operations.unread_by_user(ids).values()),
+        offers_onboarding=offers_onboarding,
+        onboarding_booking=booking,
     )
 
 
@@ -192,6 +233,7 @@ def _conversation_page(conversation: Conversation, form, seen_before=None):
         ).all()
     )
     settings = current_tenant().config.messaging
+    min_chars, max_chars = settings.body_length(conversation.kind)
     return render_template(
         "messaging/conversation.html",
         conversation=conversation,
@@ -203,8 +245,8 @@ def _conversation_page(conversation: Conversation, form, seen_before=None):
         form=form,
         visibility=forms.VisibilityForm(formdata=None),
         back_url=_list_url(conversation),
-        min_chars=settings.message_min_chars,
-        max_chars=settings.message_max_chars,
+        min_chars=min_chars,
+        max_chars=max_chars,
         max_files=settings.max_attachments,
     )
 
@@ -225,7 +267,7 @@ def conversation(conversation: Conversation):
 def reply(conversation: Conversation):
     form = forms.ReplyForm()
     valid = form.validate()
-    if body_fits(form) and valid:
+    if body_fits(form, conversation.kind) and valid:
         try:
             operations.reply_as_user(
                 current_tenant(),

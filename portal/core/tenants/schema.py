@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from portal.core.messaging.settings import MessagingSettings
+from portal.core.onboarding.settings import OnboardingSettings
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 HOST = re.compile(
@@ -237,6 +238,7 @@ class TenantConfig(Strict):
     retention: Retention = Retention()
     accounts: Accounts = Accounts()
     messaging: MessagingSettings = MessagingSettings()
+    onboarding: OnboardingSettings = OnboardingSettings()
     plugins: dict[str, PluginEntry] = Field(default_factory=dict)
     # Prices by priced-item code: cents incl. VAT (``378``), or a table with the VAT rate
     # (``{ price_cents = 378, vat_rate = "20" }``); see portal.core.pricing.
