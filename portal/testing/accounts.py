@@ -37,12 +37,30 @@ def password_hash(password: str) -> str:
     return hash_password(password)
 
 
+# What each kind of account (``portal.core.accounts.kinds``) typically has, for ``kind=``.
+KIND_FIELDS = {
+    "agency": {"siren": "732829320", "affiliation": "AXA"},
+    # A farmer member of a social-security fund: no commercial name, ORIAS nor SIREN.
+    "member": {"commercial_name": "", "orias": None, "category": "farmer"},
+    "sales_agent": {
+        "commercial_name": "Horizon Mutuelle — agence de La Rochelle",
+        "affiliation": "Horizon Mutuelle — réseau salarié",
+    },
+}
+
+
 def create_account(
-    app, slug: str = "resilimo", email: str = "jean@agence-fournier.fr", **fields
+    app,
+    slug: str = "resilimo",
+    email: str = "jean@agence-fournier.fr",
+    kind: str | None = None,
+    **fields,
 ) -> AccountRef:
     """An active account of tenant ``slug`` with its holder profile, named after the account's
     holder and sharing its email, phone and mobile. ``password=`` sets the password (default
-    ``PASSWORD``); any other keyword is an ``Account`` column."""
+    ``PASSWORD``); ``kind=`` ("agency", "member", "sales_agent") gives the fields that kind of
+    account has (a member: no commercial name nor ORIAS, category "farmer"); any other keyword
+    is an ``Account`` column."""
     from sqlalchemy import select
 
     from portal.core.accounts.models import Account, AccountStatus, Profile
@@ -60,6 +78,7 @@ def create_account(
         "postal_code": "38000",
         "city": "Grenoble",
         "phone": "+33476000000",
+        **(KIND_FIELDS[kind] if kind else {}),
         **fields,
     }
     with app.app_context():

@@ -26,6 +26,7 @@ def search_text(account: Account) -> str:
         f"{account.first_name} {account.last_name}",
         account.commercial_name,
         account.orias,
+        account.siren,
     )
     return " | ".join(fold(part) for part in parts if part)
 

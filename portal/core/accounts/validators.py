@@ -71,7 +71,9 @@ def normalize_phone(value: str, international: bool = False) -> str | None:
             number = phonenumbers.parse(value, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        # "+44…" parses whatever the region: only France's numbers count here.
+        french = phonenumbers.region_code_for_number(number) in PHONE_REGIONS
+        if french and phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
 

@@ -23,6 +23,7 @@ from portal.core.accounts import letterhead as letterhead_rules
 from portal.core.accounts.account import forms, operations
 from portal.core.accounts.closure import grace_end, request_closure
 from portal.core.accounts.export import build_export, export_filename
+from portal.core.accounts.kinds import account_area
 from portal.core.accounts.models import AccountStatus, Profile
 from portal.core.accounts.session import (
     account_limit_key,
@@ -33,7 +34,8 @@ from portal.core.accounts.session import (
     safe_next,
 )
 from portal.core.accounts.session import choose_profile as choose_session_profile
-from portal.core.accounts.validators import AccountDataError, display_phone
+from portal.core.accounts.validators import AccountDataError, country_name, display_phone
+from portal.core.messaging.taxonomy import CATEGORY_LABELS
 from portal.core.pdf import render_pdf
 from portal.core.ratelimit import limiter
 from portal.core.tenants import current_tenant
@@ -58,7 +60,16 @@ def page_context() -> dict:
         "display_phone": display_phone,
         "format_orias": letterhead_rules.format_orias,
         "change_password_url": optional_url("auth.change_password"),
+        "country_name": country_name,
+        "category_label": lambda code: CATEGORY_LABELS.get(code, code) if code else "",
     }
+
+
+def _only_with(part: str) -> None:
+    """404 for a page of a part of the account area this tenant's accounts do not have (a
+    member's account has neither collaborators nor letterhead)."""
+    if not getattr(account_area(), part):
+        abort(404)
 
 
 # --- Overview and profile choice ----------------------------------------------------------------
@@ -103,11 +114,13 @@ def choose_profile():
 
 @handler(Access.HOLDER)
 def profiles():
+    _only_with("collaborators")
     return render_template("account/profiles.html", profiles=current_account().profiles)
 
 
 @handler(Access.HOLDER)
 def new_profile():
+    _only_with("collaborators")
     form = forms.ProfileForm()
     if form.validate_on_submit():
         try:
@@ -122,6 +135,7 @@ def new_profile():
 
 @handler(Access.HOLDER, load={"profile_id": Profile})
 def edit_profile(profile: Profile):
+    _only_with("collaborators")
     form = forms.ProfileForm(
         data={
             "name": profile.name,
@@ -165,7 +179,9 @@ def _password_failed(response) -> bool:
 )
 def details():
     account = current_account()
+    area = account_area()
     form = forms.DetailsForm(data={"email": account.email, "phone": display_phone(account.phone)})
+    form.international_phones = area.foreign_addresses
     if form.validate_on_submit():
         try:
             changed = operations.change_details(
@@ -174,6 +190,7 @@ def details():
                 email=form.email.data,
                 phone=form.phone.data,
                 password=form.current_password.data,
+                international=area.foreign_addresses,
             )
         except AccountDataError as error:
             g.account_password_failed = error.field == "current_password"
@@ -197,8 +214,16 @@ def details():
         "account/details.html",
         form=form,
         account=account,
+        area=area,
+        balance_cents=_balance_cents(account) if area.credit else None,
         help_url=optional_url("messaging.new_help_request"),
     )
+
+
+def _balance_cents(account) -> int:
+    from portal.core.credits.ledger import balance_cents
+
+    return balance_cents(account.id)
 
 
 # --- Letterhead -----------------------------------------------------------------------------------
@@ -223,11 +248,13 @@ def _letterhead_page(add_form, status: int = 200):
 
 @handler(Access.HOLDER)
 def letterhead():
+    _only_with("letterhead")
     return _letterhead_page(forms.LetterheadLineForm(formdata=None))
 
 
 @handler(Access.HOLDER)
 def letterhead_add():
+    _only_with("letterhead")
     form = forms.LetterheadLineForm()
     if form.validate_on_submit():
         try:
@@ -242,6 +269,7 @@ def letterhead_add():
 
 @handler(Access.HOLDER)
 def letterhead_change():
+    _only_with("letterhead")
     form = forms.LetterheadChangeForm()
     action = request.form.get("action")
     if not form.validate_on_submit() or action not in ("up", "down", "remove"):
@@ -268,6 +296,7 @@ def letterhead_change():
 @handler(Access.HOLDER)
 def letterhead_pdf():
     """A sample letter with the account's letterhead, as every PDF letter will show it."""
+    _only_with("letterhead")
     account = current_account()
     pdf = render_pdf(
         "account/letterhead_pdf.html",

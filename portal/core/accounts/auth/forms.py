@@ -217,13 +217,19 @@ class NewPasswordForm(NewPasswordMixin, FlaskForm):
         validators=[InputRequired(message=_l("Acceptez les conditions générales pour continuer."))]
     )
 
-    def __init__(self, *args, terms_url=None, **kwargs):
+    def __init__(self, *args, terms_url=None, sale_terms: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if terms_url is None:
             del self.accept_terms
         else:
+            # The terms of sale only where the account buys something (``accepts_sale_terms``).
+            terms = (
+                _l("conditions générales d'utilisation et de vente")
+                if sale_terms
+                else _l("conditions générales d'utilisation")
+            )
             self.accept_terms.label.text = escape(_l("J'accepte les %(terms)s")) % {
-                "terms": _link(terms_url, _l("conditions générales d'utilisation et de vente"))
+                "terms": _link(terms_url, terms)
             }
 
 

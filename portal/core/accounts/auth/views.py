@@ -233,7 +233,7 @@ def set_password(token: str):
     if account is None:
         return _invalid_link("premiere-connexion")
     terms_url = page_url("cgu") if account.terms_accepted_at is None else None
-    form = NewPasswordForm(terms_url=terms_url)
+    form = NewPasswordForm(terms_url=terms_url, sale_terms=account_area().kind.accepts_sale_terms)
     if form.validate_on_submit():
         account = invitations.set_first_password(
             token, form.password.data, accept_terms=terms_url is not None
