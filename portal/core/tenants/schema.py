@@ -159,6 +159,8 @@ class Accounts(Strict):
     # The "affiliation" list of the sign-up form; "Pas d'affiliation" is always offered first.
     affiliations: list[str] = Field(default_factory=lambda: ["Agent général", "Courtier"])
     document_validity_months: int = Field(12, ge=1)
+    # Addresses abroad (expatriates): the address gets a country and a foreign postal code.
+    foreign_addresses: bool = False
 
 
 def vat_rate_bp(value: str | int | float) -> int:
