@@ -144,3 +144,37 @@ def test_a_horizon_page_shows_british_dates(app, make_account, client_for):
     html = client.get("/compte/cloture").get_data(as_text=True)
     assert "2 December 2026" in html, html
     assert "December 2, 2026" not in html
+
+
+def test_french_plurals_take_the_singular_for_0_and_1(request_on):
+    from flask_babel import ngettext
+
+    page = (
+        "{% for n in (0, 1, 2) %}"
+        "{{ ngettext('%(num)d résultat', '%(num)d résultats', n) }}|{% endfor %}"
+    )
+    with request_on("resilimo"):
+        assert ngettext("%(num)d résultat", "%(num)d résultats", 0) == "0 résultat"
+        assert ngettext("%(num)d résultat", "%(num)d résultats", 2) == "2 résultats"
+        assert render_template_string(page) == "0 résultat|1 résultat|2 résultats|"
+    with request_on("horizon"):  # English: 0 is plural
+        assert render_template_string(page) == "0 results|1 result|2 results|"
+
+
+def test_plugin_plurals_in_french_too(request_on):
+    from portal.core.i18n import plugin_domain
+
+    with request_on("msr"):
+        domain = plugin_domain("secure_messaging")
+        assert domain.ngettext("%(num)d message", "%(num)d messages", 0) == "0 message"
+
+
+def test_billing_pager_says_0_result(app, make_account, client_for):
+    from portal.testing.web import sign_in
+
+    account = make_account("resilimo", "pager@agence-fournier.fr")
+    client = client_for("resilimo")
+    sign_in(client, account, profile_id=account.holder_profile_id)
+    html = client.get("/compte/facturation").get_data(as_text=True)
+    assert "(0 résultat)" in html
+    assert "0 résultats" not in html

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import date, datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from babel import Locale, support
@@ -66,7 +66,7 @@ class PluginDomain(Domain):
             plugins = current_app.extensions["portal.plugins"]
             for folder in plugins.package_folders("translations").get(self.name, []):
                 translations.merge(support.Translations.load(str(folder), [key[1]], self.name))
-            cache[key] = translations
+            cache[key] = with_source_plurals(translations)
         return translations
 
 
@@ -86,6 +86,53 @@ def template_domain(template_name: str | None) -> Domain:
     if plugin in current_app.extensions["portal.plugins"].infos:
         return plugin_domain(plugin)
     return get_domain()
+
+
+# The language the msgids are written in.
+SOURCE_LANGUAGE = "fr"
+
+
+class SourcePlurals(support.NullTranslations):
+    """The msgids' own language, French: 0 and 1 take the singular (« 0 résultat »), where
+    gettext, finding no catalog entry, takes it for 1 only. Chained as the last fallback of the
+    French translations."""
+
+    def ngettext(self, singular, plural, n):
+        return singular if abs(int(n)) < 2 else plural
+
+    ungettext = ngettext
+
+    def npgettext(self, context, singular, plural, n):
+        return self.ngettext(singular, plural, n)
+
+    unpgettext = npgettext
+
+
+def with_source_plurals(translations):
+    """``translations`` (of the current locale), French plurals added when it is the source."""
+    locale = get_locale()
+    if (
+        locale is not None
+        and locale.language == SOURCE_LANGUAGE
+        and not getattr(translations, "portal_source_plurals", False)
+        and hasattr(translations, "add_fallback")
+    ):
+        translations.add_fallback(SourcePlurals())
+        translations.portal_source_plurals = True
+    return translations
+
+
+class CoreDomain(Domain):
+    """The core's gettext domain (``messages``), French plurals right in the source language."""
+
+    def get_translations(self):
+        return with_source_plurals(super().get_translations())
+
+
+class PortalBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        return CoreDomain(domain=self.domain)
 
 
 def select_locale() -> str:
@@ -250,7 +297,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(CORE_TRANSLATIONS)
     app.config["BABEL_DOMAIN"] = CORE_DOMAIN
     # One Babel object per app: Flask-Babel caches catalogs on it.
-    Babel(app, locale_selector=_selected_locale, timezone_selector=select_timezone)
+    PortalBabel(app, locale_selector=_selected_locale, timezone_selector=select_timezone)
     # Jinja's gettext, ngettext, _ and {% trans %} pick the domain from the template's name.
     app.jinja_env.install_gettext_callables(
         gettext=_gettext,
