@@ -122,7 +122,8 @@ def test_render_takes_the_title_and_anchors_every_heading_once():
     assert page.title == "Titre"
     assert "<h1" not in page.html
     assert '<h2 id="ete-2026">Été 2026</h2>' in page.html
-    assert '<h3 id="q">Q ?</h3>' in page.html and '<h3 id="q-2">Q ?</h3>' in page.html
+    # « Q ? » keeps its question mark on its line (a no-break space, French typography).
+    assert '<h3 id="q">Q\xa0?</h3>' in page.html and '<h3 id="q-2">Q\xa0?</h3>' in page.html
     assert [h.anchor for h in page.toc] == ["ete-2026", "autre"]
     assert [h.anchor for h in page.toc[0].children] == ["q", "q-2"]
 

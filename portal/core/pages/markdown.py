@@ -70,6 +70,17 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "section"
 
 
+# French typography: a space before « ? ! : ; » and after « never breaks the line.
+_BEFORE = re.compile(r" ([?!:;»])")
+_AFTER = re.compile(r"« ")
+
+
+def _typography(inline: Token) -> None:
+    for child in inline.children or ():
+        if child.type == "text":
+            child.content = _AFTER.sub("«\u00a0", _BEFORE.sub("\u00a0\\1", child.content))
+
+
 def _plain(inline: Token) -> str:
     return "".join(
         child.content for child in inline.children or () if child.type in ("text", "code_inline")
@@ -79,6 +90,9 @@ def _plain(inline: Token) -> str:
 def render(source: str) -> RenderedPage:
     """Render one page file (see the module docstring)."""
     tokens = _MD.parse(source)
+    for token in tokens:
+        if token.type == "inline":
+            _typography(token)
     title = ""
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1":

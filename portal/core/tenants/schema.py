@@ -55,11 +55,14 @@ class Strict(BaseModel):
 class Dpo(Strict):
     """``[legal.dpo]``: the data-protection officer, shown on the privacy page."""
 
-    name: str = Field(
+    # Each text given once, or per language: name = { fr = "…", en = "…" }
+    name: str | dict[Literal["fr", "en"], str] = Field(
         "", description="A person or a service, e.g. « Délégué à la protection des données »"
     )
     email: Email
-    address: str = Field("", description="Postal address for written requests")
+    address: str | dict[Literal["fr", "en"], str] = Field(
+        "", description="Postal address for written requests"
+    )
 
 
 class Legal(Strict):
