@@ -274,6 +274,9 @@ def test_details_show_no_credit_where_accounts_do_not_pay(member, sales_agent):
         text = visible(response)
         assert "Crédit" not in text and "Acheter des crédits" not in text
         assert "Activé" in text
+    # A sales agent's organisation is the point of sale they work for.
+    text = visible(sales_agent[0].get("/compte/coordonnees?lang=fr"))
+    assert "Agence ou point de vente" in text and "Nom commercial" not in text
 
 
 def test_another_tenants_account_details_are_never_shown(member, agency):

@@ -44,6 +44,8 @@ class AccountKind:
     identity: tuple[tuple[str, str], ...] = ()
     # The sign-up accepts the terms of sale (CGV) too: the account buys something.
     accepts_sale_terms: bool = False
+    # What the account's organisation name is called on forms and pages.
+    organisation_label: str = N_("Nom commercial")
 
     def asks(self, name: str) -> bool:
         """This kind's accounts give ``name`` (``commercial_name``, ``orias``, ``siren``…)."""
@@ -93,6 +95,7 @@ KINDS: dict[str, AccountKind] = {
                 ("orias", "optional"),
                 ("affiliation", "optional"),
             ),
+            organisation_label=N_("Agence ou point de vente"),
         ),
     )
 }

@@ -152,6 +152,8 @@ class SignupForm(NewPasswordMixin, FlaskForm):
                 make_required(getattr(self, name))
             else:
                 make_optional(getattr(self, name))
+        if self.commercial_name is not None:
+            self.commercial_name.label.text = _l(kind.organisation_label)
         if self.affiliation is not None:
             self.affiliation.choices = [("", _l("Pas d'affiliation"))] + [
                 (a, a) for a in affiliations
