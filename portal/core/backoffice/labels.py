@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from portal.core.accounts.models import AccountStatus
 from portal.core.backoffice.models import MandateChannel, MandateEvent, StaffRole
@@ -81,6 +82,10 @@ TARGET_TYPE = {
     "StaffUser": _l("Opérateur"),
     "ProfessionalDocument": _l("Justificatif"),
     "PlatformMandate": _l("Mandat"),
+    "RefundRequest": _l("Demande de remboursement"),
+    "OnboardingSlot": _l("Créneau d'accompagnement"),
+    "OnboardingBooking": _l("Réservation d'accompagnement"),
+    "BillingDocument": _l("Document de facturation"),
     "MandateRecord": _l("Note de mandat"),
     "IdentityVerification": _l("Vérification d'identité"),
     "Conversation": _l("Conversation"),
@@ -97,6 +102,7 @@ AUDIT_ACTION = {
     "account.first_password_set": _l("Premier mot de passe créé"),
     "account.invited": _l("Compte invité"),
     "account.logged_out_everywhere": _l("Déconnexion de tous les appareils"),
+    "account.mobile_changed": _l("Téléphone portable modifié"),
     "account.login": _l("Connexion"),
     "account.password_changed": _l("Mot de passe modifié"),
     "account.password_reset": _l("Mot de passe réinitialisé"),
@@ -120,12 +126,18 @@ AUDIT_ACTION = {
     "credits.adjusted": _l("Crédit ajusté"),
     "credits.closure_refunded": _l("Crédit restitué à la clôture"),
     "credits.payment_started": _l("Paiement commencé"),
+    "credits.refund_executed": _l("Remboursement du crédit effectué"),
+    "credits.refund_requested": _l("Remboursement du crédit demandé"),
     "messaging.assigned": _l("Conversation attribuée"),
     "messaging.closed": _l("Conversation close"),
     "messaging.conversation_started": _l("Conversation ouverte"),
     "messaging.documents_deposited": _l("Documents déposés"),
     "messaging.reopened": _l("Conversation rouverte"),
     "messaging.replied": _l("Réponse envoyée"),
+    "onboarding.booked": _l("Accompagnement initial réservé"),
+    "onboarding.cancelled": _l("Accompagnement initial annulé"),
+    "onboarding.slot_withdrawn": _l("Créneau d'accompagnement retiré"),
+    "onboarding.slots_published": _l("Créneaux d'accompagnement publiés"),
     "staff.created": _l("Opérateur créé"),
     "staff.deactivated": _l("Opérateur désactivé"),
     "staff.totp_reset": _l("Double authentification réinitialisée"),
@@ -138,20 +150,36 @@ AUDIT_ACTION = {
 
 # The keys of an audit entry's details.
 DETAIL_KEY = {
+    "account_id": _l("Compte n°"),
     "amount_cents": _l("Montant"),
     "balance_cents": _l("Solde"),
     "changes": _l("Modifications"),
     "email": _l("E-mail"),
+    "count": _l("Nombre"),
+    "documents_deleted": _l("Justificatifs supprimés"),
     "enrolment": _l("Enrôlement"),
+    "entry_id": _l("Mouvement de crédit n°"),
     "event": _l("Événement"),
     "failures": _l("Échecs"),
+    "fee_cents": _l("Frais"),
+    "iban": _l("IBAN"),
+    "expires_on": _l("Valable jusqu'au"),
     "fields": _l("Champs"),
+    "kind": _l("Type"),
+    "mode": _l("Inscription"),
     "name": _l("Nom"),
     "new": _l("Nouvelle valeur"),
     "old": _l("Ancienne valeur"),
+    "orias": _l("Numéro ORIAS"),
+    "paid_cents": _l("Montant versé"),
+    "provider": _l("Prestataire"),
     "profile_id": _l("Utilisateur n°"),
     "reason": _l("Motif"),
     "role": _l("Rôle"),
+    "slot_id": _l("Créneau n°"),
+    "starts_at": _l("Début"),
+    "statement": _l("Relevé"),
+    "to": _l("Destinataire"),
 }
 
 # The values some details take.
@@ -168,6 +196,8 @@ ACCOUNT_FIELD = {
     "last_name": _l("Nom"),
     "commercial_name": _l("Nom commercial"),
     "orias": _l("Numéro ORIAS"),
+    "paid_cents": _l("Montant versé"),
+    "provider": _l("Prestataire"),
     "siren": _l("SIREN"),
     "affiliation": _l("Affiliation"),
     "address": _l("Adresse"),
@@ -267,6 +297,12 @@ def detail_items(details: dict | None) -> list[tuple[str, str]]:
             shown = staff_role_label(value)
         elif key == "event":
             shown = mandate_event_label(value)
+        elif key == "mode":
+            shown = signup_mode_label(value)
+        elif key.endswith("_on") and isinstance(value, str):
+            shown = _date(value)
+        elif key.endswith("_at") and isinstance(value, str):
+            shown = _moment(value)
         elif (key, value) in DETAIL_VALUE:
             shown = str(DETAIL_VALUE[(key, value)])
         elif value is None:
@@ -275,6 +311,30 @@ def detail_items(details: dict | None) -> list[tuple[str, str]]:
             shown = str(value)
         items.append((label, shown))
     return items
+
+
+def _date(value: str) -> str:
+    """An ISO date as the reader writes it (« 31 janv. 2027 »), else as it is."""
+    from datetime import date
+
+    from flask_babel import format_date
+
+    try:
+        return format_date(date.fromisoformat(value), "medium")
+    except ValueError:
+        return value
+
+
+def _moment(value: str) -> str:
+    """An ISO moment as the reader writes it (« 02/12/2026 14:30 »), else as it is."""
+    from datetime import datetime
+
+    from flask_babel import format_datetime
+
+    try:
+        return format_datetime(datetime.fromisoformat(value), "short")
+    except ValueError:
+        return value
 
 
 def template_globals() -> dict:
@@ -291,4 +351,10 @@ def template_globals() -> dict:
         "audit_action_label": audit_action_label,
         "audit_detail_items": detail_items,
         "yes_no": yes_no,
+        "code": code,
     }
+
+
+def code(text: str) -> Markup:
+    """``text`` (a file name, a command) as code inside a translated sentence."""
+    return Markup("<code>%s</code>") % text

@@ -89,8 +89,14 @@ def conversations_to_handle_count() -> int:
 
 
 def account_audit(account: Account, limit: int = 100) -> list[AuditEntry]:
-    """What happened to the account and its profiles, and what its users did, newest first."""
+    """What happened to the account, its profiles and its documents, and what its users did,
+    newest first."""
     profile_ids = [profile.id for profile in account.profiles]
+    document_ids = list(
+        db.session.scalars(
+            select(ProfessionalDocument.id).where(ProfessionalDocument.account_id == account.id)
+        )
+    )
     return list(
         db.session.scalars(
             select(AuditEntry)
@@ -101,6 +107,10 @@ def account_audit(account: Account, limit: int = 100) -> list[AuditEntry]:
                     and_(
                         AuditEntry.target_type == "Profile",
                         AuditEntry.target_id.in_(profile_ids or [0]),
+                    ),
+                    and_(
+                        AuditEntry.target_type == "ProfessionalDocument",
+                        AuditEntry.target_id.in_(document_ids or [0]),
                     ),
                 ),
                 AuditEntry.tenant_id == account.tenant_id,
