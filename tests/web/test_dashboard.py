@@ -153,7 +153,7 @@ def test_the_messages_card_counts_conversations_with_a_reply_not_read(app, make_
     messages = card(text_of(logged_in(agent).get("/")), "messaging.unread")
     assert re.search(r"data-count>1</p>", messages)
     assert "conversation avec une réponse non lue" in messages
-    assert 'href="/messagerie/aide"' in messages
+    assert 'href="/messagerie/aide' in messages  # « Suivi des demandes »
     quiet = card(
         text_of(logged_in(make_account("resilimo", email="c@a.fr")).get("/")), "messaging.unread"
     )

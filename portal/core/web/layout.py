@@ -51,6 +51,14 @@ def header_credit() -> str | None:
         return None
 
 
+def _may_open(endpoint: str) -> bool:
+    """In templates: whether the logged-in profile may open ``endpoint`` (links only to it)."""
+    from portal.core.accounts.session import current_profile
+    from portal.core.web.pipeline import may_open
+
+    return may_open(endpoint, current_profile())
+
+
 def language_links() -> list[dict]:
     """The current page in each of the tenant's languages (error pages included)."""
     tenant = g.get("tenant")
@@ -79,6 +87,7 @@ def localized(text) -> str:
 
 def register_layout_context(app: Flask) -> None:
     app.add_template_filter(localized, "localized")
+    app.add_template_global(_may_open, "may_open")
 
     @app.context_processor
     def layout_context():

@@ -239,6 +239,62 @@ def plugin_gate() -> None:
             abort(404)
 
 
+# --- the account-area gate -------------------------------------------------------------------
+
+# Parts of the account area that exist only where the tenant's kind of accounts has them: the
+# endpoints' prefix → the ``AccountArea`` property that says so (portal.core.accounts.kinds).
+AREA_PARTS = {"credits": "credit", "verification": "mandate"}
+
+
+def area_gate() -> None:
+    """``before_request``, right after the plugin gate: a page of a part of the account area the
+    tenant's accounts do not have (credit and billing on a member space, the sending conditions
+    where nothing is sent) is a 404, like a disabled plugin's."""
+    tenant = g.get("tenant")
+    if tenant is not None and not _area_has(tenant, _requested_endpoint()):
+        abort(404)
+
+
+def _requested_endpoint() -> str:
+    """The request's endpoint; for a wrong method, the endpoint its path has for another one."""
+    if request.endpoint:
+        return request.endpoint
+    if isinstance(request.routing_exception, MethodNotAllowed):
+        adapter = current_app.url_map.bind_to_environ(request.environ)
+        allowed = sorted(request.routing_exception.valid_methods or ())
+        try:
+            rule, _ = adapter.match(method=allowed[0], return_rule=True)
+        except (HTTPException, RoutingException, IndexError):
+            return ""
+        return rule.endpoint
+    return ""
+
+
+def _area_has(tenant, endpoint: str) -> bool:
+    part = AREA_PARTS.get(endpoint.split(".", 1)[0]) if "." in endpoint else None
+    if part is None:
+        return True
+    from portal.core.accounts.kinds import account_area
+
+    return bool(getattr(account_area(tenant), part))
+
+
+def may_open(endpoint: str, profile=None) -> bool:
+    """Whether a logged-in account working as ``profile`` may open ``endpoint`` on this tenant:
+    a holder's page (``Access.HOLDER``) is closed to collaborators, a part of the account area the
+    tenant lacks to everyone. Menus and cards link only to what opens."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    tenant = g.get("tenant")
+    if tenant is not None and not _area_has(tenant, endpoint):
+        return False
+    access = getattr(view, "portal_handler", {}).get("access")
+    if access is Access.HOLDER:
+        return profile is not None and profile.is_holder
+    return not (access is not None and access.is_staff)
+
+
 def _requested_blueprints() -> list[str]:
     if request.blueprints:
         return list(request.blueprints)
@@ -260,10 +316,10 @@ def install(app) -> None:
     from portal.core.tenants.resolver import resolve_request_tenant
 
     funcs = app.before_request_funcs.setdefault(None, [])
-    for first in (plugin_gate, resolve_request_tenant):
+    for first in (plugin_gate, area_gate, resolve_request_tenant):
         if first in funcs:
             funcs.remove(first)
-    funcs[:0] = [resolve_request_tenant, plugin_gate]
+    funcs[:0] = [resolve_request_tenant, plugin_gate, area_gate]
     for endpoint, view in list(app.view_functions.items()):
         is_static = endpoint == "static" or endpoint.endswith(".static")
         if is_static and not is_handler(view):

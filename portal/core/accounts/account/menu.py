@@ -7,6 +7,7 @@ from flask import request, url_for
 from portal.core.accounts.session import current_account, current_profile
 from portal.core.plugins import current_plugins
 from portal.core.tenants import current_tenant
+from portal.core.web.pipeline import may_open
 
 
 def account_menu() -> list[dict]:
@@ -25,4 +26,5 @@ def account_menu() -> list[dict]:
             "current": request.endpoint == item.endpoint,
         }
         for item in sorted(items, key=lambda i: i.order)
+        if may_open(item.endpoint, current_profile())  # no link to a page closed to this profile
     ]

@@ -40,12 +40,13 @@ from portal.core.pdf import render_pdf
 from portal.core.ratelimit import limiter
 from portal.core.tenants import current_tenant
 from portal.core.verification.readiness import readiness
-from portal.core.web.pipeline import Access, handler
+from portal.core.web.pipeline import Access, handler, may_open
 
 
 def optional_url(endpoint: str, **values) -> str | None:
-    """The URL of a page another module may or may not provide (None when it does not)."""
-    if endpoint not in current_app.view_functions:
+    """The URL of a page another module may or may not provide (None when it does not, or when
+    it is closed to the current profile: a holder's page for a collaborator)."""
+    if endpoint not in current_app.view_functions or not may_open(endpoint, current_profile()):
         return None
     try:
         return flask_url_for(endpoint, **values)
