@@ -286,3 +286,35 @@ def test_another_tenants_account_details_are_never_shown(member, agency):
     assert agency_ref.email not in text
     # A collaborator's page of the agency, asked from the member's session: no such page.
     assert client.get(f"/compte/utilisateurs/{agency_ref.holder_profile_id}").status_code == 404
+
+
+# --- Closure and export ---------------------------------------------------------------------------
+
+
+def test_a_members_closure_email_names_the_member_and_the_purge_erases_the_siren(
+    app, member, agency, post_form, sent_emails
+):
+    from portal.core.accounts.closure import purge, request_closure
+    from portal.core.accounts.export import account_files
+    from portal.core.tenants import tenant_directory
+
+    _, member_ref = member
+    with app.test_request_context("/", base_url="http://msr.localhost"):
+        app.preprocess_request()
+        with tenant_scope(member_ref.tenant_id):
+            account = db.session.get(Account, member_ref.id)
+            request_closure(
+                account, account.holder_profile, tenant_directory().get(member_ref.tenant_id)
+            )
+            db.session.commit()
+    [email] = [e for e in sent_emails(member_ref.tenant_id) if "clôture" in e.subject]
+    assert "la demande de clôture du compte Jean Fournier." in email.body_text
+
+    _, agency_ref = agency
+    with app.app_context(), tenant_scope(agency_ref.tenant_id):
+        account = db.session.get(Account, agency_ref.id)
+        [csv] = [f for f in account_files(account) if f.path == "account.csv"]
+        assert re.search(rb"^siren[,;]732829320\r?$", csv.data, re.M)
+        purge(account)
+        db.session.commit()
+        assert (account.siren, account.category) == (None, None)

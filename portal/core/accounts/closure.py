@@ -68,7 +68,7 @@ def request_closure(account: Account, actor: Profile, tenant: CurrentTenant) -> 
         paragraphs=[
             _(
                 "Nous avons bien reçu la demande de clôture du compte %(name)s.",
-                name=account.commercial_name,
+                name=account.display_name,
             ),
             _(
                 "Jusqu'au %(date)s, vous pouvez encore vous connecter et télécharger "
@@ -129,7 +129,7 @@ def purge_account(tenant_id: int, account_id: int) -> None:
     end = grace_end(account, tenant)
     if end is None or end > now() + timedelta(minutes=1):
         return
-    address, name = account.email, account.commercial_name
+    address, name = account.email, account.display_name
     purge(account)
     with force_locale(tenant.config.default_locale):
         paragraphs = [
@@ -185,6 +185,7 @@ def purge(account: Account) -> bool:
     account.first_name = account.last_name = account.commercial_name = ERASED
     account.address = account.postal_code = account.city = account.phone = ""
     account.address2 = account.mobile = account.orias = account.affiliation = None
+    account.siren = account.category = None
     account.letterhead_lines = []
     account.status = AccountStatus.CLOSED
     account.closed_at = now()
