@@ -90,6 +90,7 @@ def bookings(app, tenant_id: int) -> list[dict]:
                 "topics": b.topics,
                 "cancelled_by": b.cancelled_by,
                 "sequence": b.sequence,
+                "locale": b.locale,
             }
             for b in db.session.scalars(select(OnboardingBooking).order_by(OnboardingBooking.id))
         ]
@@ -101,6 +102,13 @@ def emails(app, tenant_id: int) -> list:
         email.message_from_bytes(row.raw, policy=policy.default)
         for row in devbox(app, tenant_id, "email")
     ]
+
+
+def invitation_and_cancellation(app, tenant_id: int) -> tuple:
+    """The two emails of a booking then its cancellation, whichever job ran first."""
+    found = {calendar_part(m).get_param("method"): m for m in emails(app, tenant_id)}
+    assert sorted(found) == ["CANCEL", "REQUEST"], sorted(found)
+    return found["REQUEST"], found["CANCEL"]
 
 
 def calendar_part(message):

@@ -21,6 +21,7 @@ from obkit import (
     csrf_token,
     emails,
     ics_url,
+    invitation_and_cancellation,
     location,
     logged_in,
     paris,
@@ -229,7 +230,7 @@ def test_an_agent_cancels_until_24_hours_before(
     # The slot is free again, and offered to everyone.
     page = flat(agent_client.get(INDEX))
     assert "1 créneau disponible" in page and "annulé" in page
-    confirmed, cancelled = emails(app, resilimo)
+    confirmed, cancelled = invitation_and_cancellation(app, resilimo)
     assert cancelled["Subject"] == "Votre rendez-vous d'accompagnement est annulé"
     assert calendar_part(cancelled).get_param("method") == "CANCEL"
 

@@ -8,6 +8,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     InputRequired,
@@ -63,8 +64,8 @@ class CancelForm(FlaskForm):
 
 def _channel_choices():
     return [
-        (Channel.PHONE.value, _l("Par téléphone")),
-        (Channel.VIDEO.value, _l("En visioconférence")),
+        SelectChoice(Channel.PHONE.value, _l("Par téléphone")),
+        SelectChoice(Channel.VIDEO.value, _l("En visioconférence")),
     ]
 
 
@@ -78,7 +79,7 @@ class SlotForm(FlaskForm):
     )
     duration = RadioField(
         _l("Durée"),
-        choices=[(str(m), _l("%(num)d minutes", num=m)) for m in DURATIONS],
+        choices=[SelectChoice(str(m), _l("%(num)d minutes", num=m)) for m in DURATIONS],
         default=str(DURATIONS[0]),
         validators=[InputRequired(_l("Choisissez une durée de 20 ou 30 minutes."))],
     )
