@@ -266,3 +266,8 @@ def test_emails_link_the_tenants_pages_with_absolute_addresses(app):
     assert "https://monespace.msr.test/pages/confidentialite" in text
     assert "https://monespace.msr.test/pages/mentions-legales" in text
     assert "https://monespace.msr.test/contact" in text
+
+
+def test_the_back_office_and_unknown_hosts_have_no_tenant_pages(app, client_for):
+    assert client_for(app.config["PORTAL_BACKOFFICE_HOST"]).get("/pages/faq").status_code == 404
+    assert client_for("inconnu.exemple.test").get("/pages/cgu").status_code == 404
