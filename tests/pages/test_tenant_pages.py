@@ -271,3 +271,17 @@ def test_emails_link_the_tenants_pages_with_absolute_addresses(app):
 def test_the_back_office_and_unknown_hosts_have_no_tenant_pages(app, client_for):
     assert client_for(app.config["PORTAL_BACKOFFICE_HOST"]).get("/pages/faq").status_code == 404
     assert client_for("inconnu.exemple.test").get("/pages/cgu").status_code == 404
+
+
+def test_a_page_at_an_external_address_redirects_there(client_for, monkeypatch):
+    from portal.core.pages.catalog import PageSource
+
+    def external_demos(config, kind):
+        if kind.slug == "demos":
+            return PageSource(kind, url="https://videos.resilimo.test/demos")
+        return PageSource(kind, stem=kind.slug)
+
+    monkeypatch.setattr(page_views, "source_of", external_demos)
+    response = client_for("resilimo").get("/pages/demos")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "https://videos.resilimo.test/demos"
