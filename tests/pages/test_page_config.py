@@ -44,6 +44,18 @@ def test_the_demo_tenants_pages_are_valid(app):
         assert not any(config.footer.model_dump().values())
 
 
+def test_the_demo_tenants_pages_exist_in_each_of_their_languages(app):
+    for slug in ("resilimo", "msr", "horizon"):
+        config = read_tenant_dir(REPO_TENANTS / slug, app.extensions["portal.plugins"])
+        files = {path.name for path in (REPO_TENANTS / slug / "pages").glob("*.md")}
+        stems = {name.split(".")[0] for name in files}
+        assert {"faq", "documentation", "cgu", "confidentialite", "mentions-legales"} <= stems
+        assert ("cgv" in stems) == (slug == "resilimo")  # only resilimo's accounts pay
+        for stem in stems:
+            for locale in config.locales:
+                assert f"{stem}.{locale}.md" in files, (slug, stem, locale)
+
+
 def test_a_footer_entry_naming_a_missing_page_file_is_refused(app, msr_copy):
     _footer(msr_copy, 'faq = "aide"\n')
     message = _problem(app, msr_copy)
