@@ -10,6 +10,7 @@ from obkit import (
     book_url,
     bookings,
     calendar_part,
+    emails,
     invitation_and_cancellation,
     location,
     paris,
@@ -140,6 +141,7 @@ def test_the_operator_sees_who_booked_and_cancels_it(
     client, staff = staff_client()
     [slot] = publish(app, resilimo, staff, paris(3, 11, 0))
     post_form(agent_client, book_url(slot), {"phone": "0612345678", "topics": "Les crédits"})
+    emails(app, resilimo)  # its confirmation leaves before the cancellation
     page = text_of(client.get(slots_url("resilimo")))
     row = re.search(rf'<tr data-slot="{slot}">(.*?)</tr>', page, re.S).group(1)
     assert 'data-state="booked"' in row and "Réservé" in row

@@ -170,8 +170,11 @@ def test_the_database_books_a_slot_once_when_the_page_read_it_free(
 
 
 @pytest.mark.postgres_only
-def test_two_agents_confirming_at_once_one_wins(app, tenant_ids, staff):
-    """Real concurrency on PostgreSQL: two transactions insert the same live booking."""
+def test_two_agents_confirming_at_once_one_wins(app, backend, tenant_ids, staff):
+    """Real concurrency on PostgreSQL: two transactions insert the same live booking (SQLite
+    has one writer at a time: the replayed race above covers it)."""
+    if backend["database"] != "postgresql":
+        pytest.skip("two writers at once need PostgreSQL")
     from portal.core.accounts.models import Account, Profile
     from portal.core.onboarding import operations
     from portal.core.onboarding.models import OnboardingSlot
@@ -219,6 +222,7 @@ def test_an_agent_cancels_until_24_hours_before(
     resilimo = tenant_ids["resilimo"]
     [slot] = publish(app, resilimo, staff, paris(3, 9, 0))
     post_form(agent_client, book_url(slot), {"phone": "0612345678"})
+    emails(app, resilimo)  # its confirmation leaves before the cancellation
     [booking] = bookings(app, resilimo)
     page = text_of(agent_client.get(cancel_url(booking["id"])))
     assert "Annuler ce rendez-vous" in page and "Garder ce rendez-vous" in page

@@ -83,6 +83,7 @@ def test_the_cancellation_has_the_same_uid_and_the_next_sequence(
     resilimo = tenant_ids["resilimo"]
     [slot] = publish(app, resilimo, staff, paris(4, 15, 0))
     post_form(agent_client, book_url(slot), {"phone": "0612345678"})
+    emails(app, resilimo)  # its confirmation leaves before the cancellation
     [booking] = bookings(app, resilimo)
     post_form(agent_client, cancel_url(booking["id"]), {})
     invitation, cancellation = invitation_and_cancellation(app, resilimo)

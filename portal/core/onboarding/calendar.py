@@ -48,7 +48,12 @@ def where(booking: OnboardingBooking) -> str:
     return _("Par téléphone, au %(phone)s", phone=_phone(booking))
 
 
-def build_ics(booking: OnboardingBooking, tenant, *, cancelled: bool = False) -> bytes:
+def build_ics(
+    booking: OnboardingBooking, tenant, *, cancelled: bool = False, sequence: int | None = None
+) -> bytes:
+    """The invitation (or, ``cancelled``, its cancellation); ``sequence`` is the one of the
+    event the file tells (the booking's current one by default), so an invitation sent late,
+    after a cancellation, still carries the invitation's."""
     slot = booking.slot
     zone = ZoneInfo(tenant.config.timezone)
     with force_locale(booking.locale):
@@ -76,7 +81,7 @@ def build_ics(booking: OnboardingBooking, tenant, *, cancelled: bool = False) ->
 
     event = Event()
     event.add("uid", uid(booking, tenant))
-    event.add("sequence", booking.sequence)
+    event.add("sequence", booking.sequence if sequence is None else sequence)
     stamp = booking.cancelled_at if cancelled and booking.cancelled_at else booking.created_at
     event.add("dtstamp", _utc(stamp))
     event.add("dtstart", _utc(slot.starts_at).astimezone(zone))

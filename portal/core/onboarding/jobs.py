@@ -20,7 +20,8 @@ SUBJECTS = {
 
 
 @job(queue="mail")
-def send_booking_email(tenant_id, booking_id, event):
+def send_booking_email(tenant_id, booking_id, event, sequence=None):
+    """``sequence``: the calendar SEQUENCE of the event, as it was when it happened."""
     from portal.core.accounts.validators import display_phone
     from portal.core.mail import compose_email, send_email, tenant_rendering
     from portal.core.onboarding import calendar, display
@@ -31,11 +32,13 @@ def send_booking_email(tenant_id, booking_id, event):
     booking = db.session.get(OnboardingBooking, booking_id)
     if booking is None or event not in SUBJECTS:
         return  # the slot was withdrawn meanwhile, or an unknown event
+    if event == "booked" and not booking.active:
+        return  # cancelled before its confirmation left: the cancellation tells it all
     tenant = tenant_directory().get(tenant_id)
     slot = booking.slot
     cancelled = event == "cancelled"
     with tenant_rendering(tenant, booking.locale):
-        ics = calendar.build_ics(booking, tenant, cancelled=cancelled)
+        ics = calendar.build_ics(booking, tenant, cancelled=cancelled, sequence=sequence)
         context = {
             "name": booking.name,
             "event": event,

@@ -221,7 +221,7 @@ def _cancel(booking: OnboardingBooking, by: str) -> None:
 def _notify(booking: OnboardingBooking, event: str) -> None:
     from portal.core.onboarding.jobs import send_booking_email
 
-    enqueue(send_booking_email, booking.id, event)
+    enqueue(send_booking_email, booking.id, event, booking.sequence)
 
 
 # --- The operators --------------------------------------------------------------------------------
