@@ -39,6 +39,8 @@ def test_a_member_space_offers_an_access_request_and_no_prices(client_for):
     page = text_of(client_for("msr").get("/"))
     assert 'data-service="secure_messaging"' in page and "Ma messagerie" in page
     assert "Votre espace privé et sécurisé d'adhérent, avec les services de votre caisse" in page
+    assert "Écrire à votre caisse en toute sécurité" in page  # what a member can do
+    assert "Lui envoyer vos documents" in page
     assert 'href="/inscription" data-signup>Demander un accès</a>' in page
     assert "S'inscrire gratuitement" not in page
     assert "data-prices" not in page and "€" not in page.split("<main", 1)[1]
@@ -50,7 +52,7 @@ def test_an_invitation_tool_has_no_sign_up_but_the_first_connection(client_for):
     page = text_of(client_for("horizon").get("/?lang=fr"))
     assert 'data-service="subscription"' in page
     assert "data-signup" not in page and "data-prices" not in page
-    assert 'href="/connexion" data-login>Se connecter</a>' in page
+    assert 'class="button button--large" href="/connexion" data-login>Se connecter</a>' in page
     assert 'href="/premiere-connexion"' in page
     assert "L'outil des conseillers commerciaux de Horizon Solutions+ :" in page
 

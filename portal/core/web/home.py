@@ -71,6 +71,8 @@ def features(tenant: CurrentTenant) -> list[str]:
     """What an account of the tenant's kind gets besides the services."""
     area = account_area(tenant)
     found = []
+    if area.kind.code == "member":
+        found.extend(_member_features(tenant))
     if area.credit:
         found.append(
             _(
@@ -84,6 +86,27 @@ def features(tenant: CurrentTenant) -> list[str]:
         found.append(_("Plusieurs utilisateurs sur un même compte, chacun avec son profil."))
     if tenant.config.messaging.help_requests:
         found.append(_("Une équipe qui répond à vos demandes d'aide depuis votre espace."))
+    return found
+
+
+def _member_features(tenant: CurrentTenant) -> list[str]:
+    """What a member does with the fund, from the conversation pages the tenant offers."""
+    plugins = current_plugins()
+
+    def offered(kind: str) -> bool:
+        return bool(plugins.first("messaging_conversations_page", tenant=tenant, kind=kind))
+
+    found = []
+    if offered("message"):
+        found.append(
+            _("Écrire à votre caisse en toute sécurité, et être prévenu par e-mail de sa réponse.")
+        )
+    if offered("deposit"):
+        found.append(
+            _("Lui envoyer vos documents (justificatifs, attestations…) sans vous déplacer.")
+        )
+    if found:
+        found.append(_("Retrouver tous vos échanges au même endroit, sur ordinateur ou téléphone."))
     return found
 
 
