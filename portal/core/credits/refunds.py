@@ -51,10 +51,7 @@ def parse_iban(text: str) -> schwifty.IBAN:
         iban = schwifty.IBAN((text or "").strip())
     except (ValueError, schwifty.exceptions.SchwiftyException):
         raise InvalidIban(
-            _l(
-                "Cet IBAN n'est pas valide : recopiez-le depuis votre RIB "
-                "(ex. : FR76 3000 6000 0112 3456 7890 189)."
-            )
+            _l("Cet IBAN n'est pas valide : recopiez-le depuis votre RIB.")
         ) from None
     if not iban.in_sepa_zone:
         raise InvalidIban(

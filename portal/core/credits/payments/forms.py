@@ -43,7 +43,11 @@ class CardForm(FlaskForm):
 
     card_type = RadioField(
         _l("Type de carte"),
-        choices=[("cb", "CB"), ("visa", "Visa"), ("mastercard", "Mastercard")],
+        choices=[
+            SelectChoice("cb", "CB"),
+            SelectChoice("visa", "Visa"),
+            SelectChoice("mastercard", "Mastercard"),
+        ],
         validators=[InputRequired(_l("Choisissez le type de votre carte."))],
     )
     number = StringField(
@@ -51,7 +55,7 @@ class CardForm(FlaskForm):
     )
     month = SelectField(
         _l("Mois d'expiration"),
-        choices=[(f"{m:02d}", f"{m:02d}") for m in range(1, 13)],
+        choices=[SelectChoice(f"{m:02d}", f"{m:02d}") for m in range(1, 13)],
         validate_choice=False,  # checked with the year: one clear message for the date
     )
     year = SelectField(_l("Année d'expiration"), validate_choice=False)
@@ -63,7 +67,7 @@ class CardForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         this_year = date.today().year
-        self.year.choices = [(str(y), str(y)) for y in range(this_year, this_year + 11)]
+        self.year.choices = [SelectChoice(str(y), str(y)) for y in range(this_year, this_year + 11)]
 
     def validate_number(self, field):
         if not luhn_valid(card_digits(field.data)):
