@@ -265,7 +265,7 @@ def test_the_summary_then_one_conversation_even_when_sent_twice(app, member, mem
     page = text_of(member_client.get(location(first)))
     assert "Votre message a bien été envoyé" in page
     assert conversation["reference"] in page
-    assert "Vous recevrez un email de notification ainsi qu'un SMS de confirmation" in page
+    assert "Vous recevrez un e-mail de notification ainsi qu'un SMS de confirmation" in page
     assert f'href="/messagerie/conversations/{conversation["id"]}"' in page
     assert 'href="/secure-messaging/"' in page
 
@@ -286,8 +286,9 @@ def test_without_a_mobile_the_confirmation_mentions_no_sms(app, tenant_ids, clie
     draft.choose_path("retraite", "depart", "demande-retraite")
     draft.write(TEXT)
     page = text_of(draft.client.get(location(draft.send())))
+    page = page.split("<main", 1)[1].split("</main>", 1)[0]  # the page, not the banners
     assert "Votre message a bien été envoyé" in page
-    assert "SMS" not in page and "Vous recevrez un email de notification." in page
+    assert "SMS" not in page and "Vous recevrez un e-mail de notification." in page
     assert len([e for e in devbox(app, member.tenant_id, "email") if member.email in e.recipients])
     assert devbox(app, member.tenant_id, "sms") == []
 
