@@ -45,11 +45,20 @@ def test_anonymous_visitors_are_sent_to_the_login_page(backoffice):
         assert response.status_code == 302 and "/backoffice/connexion" in response.location, url
 
 
-@pytest.mark.parametrize("url", ["/backoffice/", "/backoffice/connexion", *SUPPORT_PAGES])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/backoffice/",
+        "/backoffice/connexion",
+        "/backoffice/favicon.svg",
+        "/backoffice/backoffice.css",
+        *SUPPORT_PAGES,
+    ],
+)
 def test_back_office_pages_do_not_exist_on_a_tenant_host(client_for, url):
     response = client_for("resilimo").get(url)
     assert response.status_code == 404
-    assert "Back office" not in response.text
+    assert "Espace opérateurs" not in response.text and "Back office" not in response.text
 
 
 @pytest.mark.parametrize("url", ["/connexion", "/compte/", "/_dev/mailbox"])
