@@ -318,3 +318,19 @@ def test_a_members_closure_email_names_the_member_and_the_purge_erases_the_siren
         purge(account)
         db.session.commit()
         assert (account.siren, account.category) == (None, None)
+
+
+def test_the_sending_checklist_comes_from_the_enabled_sending_services_only(
+    app, member, agency, sales_agent
+):
+    from portal.core.accounts.kinds import account_area
+    from portal.core.tenants import tenant_directory
+    from portal.core.verification.readiness import readiness
+
+    expected = {"resilimo": True, "msr": False, "horizon": False}
+    for _, ref in (member, agency, sales_agent):
+        with app.test_request_context("/"), tenant_scope(ref.tenant_id):
+            tenant = tenant_directory().get(ref.tenant_id)
+            account = db.session.get(Account, ref.id)
+            assert account_area(tenant).sends is expected[ref.slug], ref.slug
+            assert bool(readiness(account, tenant)) is expected[ref.slug], ref.slug

@@ -10,10 +10,19 @@ A tenant declares the kind of its accounts in ``[accounts] kind``:
 - ``sales_agent``: a mutual's sales agent, invited by the mutual, who uses its subscription tool
   (ORIAS kept, no credit: the mutual pays).
 
+Each kind lists the identity fields its accounts give (``AccountKind.identity``: ``asks(name)``,
+``requires(name)``) beyond the holder's names, email, phones and postal address: the sign-up form
+(``auth.forms.SignupForm``), the operators' invitation and details forms, the rule every caller
+goes through (``registration.check_applicant``) and the account pages read them there. A field
+a kind does not have is not stored (a member's ``commercial_name`` is ""): pages name an account
+by ``Account.display_name``.
+
 ``account_area(tenant)`` joins the kind with what the tenant's enabled plugins do: credit,
 mandate and letterhead exist only where an enabled plugin sends letters on the account's behalf
-(``PluginInfo.sends_letters``). Sign-up forms, account pages, menus and the readiness checklist
-ask it rather than testing tenant slugs or kinds themselves.
+(``PluginInfo.sends_letters``); ``foreign_addresses`` says whether addresses abroad are allowed
+(``[accounts] foreign_addresses``: a country and that country's postal code). Sign-up forms,
+account pages, menus and the readiness checklist ask it rather than testing tenant slugs or kinds
+themselves.
 """
 
 from __future__ import annotations
