@@ -162,8 +162,10 @@ def test_error_pages_are_translated(client_for):
     assert "Page introuvable" in response.get_data(as_text=True)
 
 
-def test_tenant_template_override_is_translated(client_for):
-    _, lang, html = _page(client_for("msr"), "/?lang=en")
+def test_tenant_template_override_is_translated(make_account, logged_in):
+    # msr's theme draws its members' dashboard (theme/templates/core/dashboard.html)
+    member = make_account("msr", email="claire@example.fr", category="individual")
+    _, lang, html = _page(logged_in(member), "/?lang=en")
     assert lang == "en"
     assert "My private area" in html
     assert "Secure messaging" in html
