@@ -99,7 +99,7 @@ def change_details(account: Account, staff: StaffUser, values: dict, reason: str
         if not changed:
             return []
         # The rules of a sign-up hold for the account as it will be (one place: accounts).
-        current = Applicant(**{name: getattr(account, name) for name in EDITABLE_FIELDS})
+        current = Applicant(**{name: getattr(account, name, None) for name in EDITABLE_FIELDS})
         check_applicant(replace(current, **{name: values[name] for name in changed}))
         if "email" in changed:
             values["email"] = normalize_email(values["email"])

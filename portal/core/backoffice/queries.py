@@ -33,6 +33,20 @@ def tenant_names() -> dict[int, str]:
     return {tenant.id: tenant.slug for tenant in all_tenants()}
 
 
+def tenant_kinds() -> dict[int, object]:
+    """The kind of accounts of each tenant (``portal.core.accounts.kinds``), by tenant id."""
+    from portal.core.accounts.kinds import account_area
+    from portal.core.tenants import tenant_directory
+
+    directory = tenant_directory()
+    kinds = {}
+    for tenant in all_tenants():
+        parsed = directory.get(tenant.id, tenant.revision)
+        if parsed is not None:
+            kinds[tenant.id] = account_area(parsed).kind
+    return kinds
+
+
 def account_search(
     text: str = "", tenant_id: int | None = None, status: str | None = None
 ) -> Select:

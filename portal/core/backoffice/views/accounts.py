@@ -38,6 +38,7 @@ def accounts():
         form=form,
         results=pagination,
         tenant_slugs=queries.tenant_names(),
+        kinds=queries.tenant_kinds(),
         statuses=ACCOUNT_STATUS,
     )
 

@@ -15,26 +15,13 @@ from portal.core.tenants import tenant_directory
 from portal.core.web.pipeline import Access, handler
 
 
-def _kinds() -> dict[int, object]:
-    """The kind of accounts of each tenant (``portal.core.accounts.kinds``), by tenant id."""
-    from portal.core.accounts.kinds import account_area
-
-    directory = tenant_directory()
-    kinds = {}
-    for tenant in queries.all_tenants():
-        parsed = directory.get(tenant.id, tenant.revision)
-        if parsed is not None:
-            kinds[tenant.id] = account_area(parsed).kind
-    return kinds
-
-
 @handler(Access.STAFF)
 def signup_requests():
     tenant_id = int_arg(request.args.get("tenant"))
     return render_template(
         "backoffice/signup_requests.html",
         requests=queries.signup_requests(tenant_id),
-        kinds=_kinds(),
+        kinds=queries.tenant_kinds(),
         tenant_names={t.id: t.name for t in queries.all_tenants()},
         tenant_slugs=queries.tenant_names(),
         tenant_options=tenant_choices(_("Tous les portails")),
