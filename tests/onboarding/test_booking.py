@@ -139,14 +139,14 @@ def test_a_slot_taken_meanwhile_is_refused_with_a_clear_message(
     token = csrf_token(text_of(other.get(book_url(slot))))  # Claire opens the form first…
     assert post_form(agent_client, book_url(slot), {"phone": "0612345678"}).status_code == 302
     # … and confirms after Jean: refused, with a message, and the slot is no longer offered.
-    response = other.post(
-        book_url(slot),
-        data={"csrf_token": token, "phone": "0611111111"},
-        follow_redirects=True,
-    )
+    response = other.post(book_url(slot), data={"csrf_token": token, "phone": "0611111111"})
+    # Jean's slot is no longer Claire's to see (404), and the page says why and where to go.
+    assert response.status_code == 404
     page = text_of(response)
     assert "Ce créneau vient d'être réservé par quelqu'un d'autre : choisissez-en un autre." in page
-    assert f'href="{book_url(slot)}"' not in page
+    assert 'href="/aide/accompagnement/"' in page
+    assert other.get(book_url(slot)).status_code == 404
+    assert f'href="{book_url(slot)}"' not in text_of(other.get(INDEX))
     assert [b["account_id"] for b in bookings(app, resilimo)] == [agent.id]
     assert len(emails(app, resilimo)) == 1
 
@@ -163,7 +163,8 @@ def test_the_database_books_a_slot_once_when_the_page_read_it_free(
     other = logged_in(client_for, create_account(app, email="claire@cabinet-martin.fr"))
     assert post_form(agent_client, book_url(slot), {"phone": "0612345678"}).status_code == 302
     monkeypatch.setattr(OnboardingSlot, "booking", property(lambda self: None))
-    response = post_form(other, book_url(slot), {"phone": "0611111111"}, follow_redirects=True)
+    response = post_form(other, book_url(slot), {"phone": "0611111111"})
+    assert response.status_code == 404
     assert "Ce créneau vient d'être réservé par quelqu'un d'autre" in text_of(response)
     assert [b["account_id"] for b in bookings(app, resilimo)] == [agent.id]
     assert len(emails(app, resilimo)) == 1

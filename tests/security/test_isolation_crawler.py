@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from routewalk import all_routes
@@ -43,6 +43,8 @@ ID_SOURCES = {
     "key": lambda v: v["draft_key"],  # a draft of a wizard (portal.core.drafts.wizard)
     "step": lambda v: "recapitulatif",
     "page": lambda v: 1,  # a page of a document (the document is the id that matters)
+    "slot_id": lambda v: v["onboarding_slot_id"],  # the onboarding slot the account booked
+    "booking_id": lambda v: v["onboarding_booking_id"],
 }
 
 # Where one parameter name means different objects, the endpoint says which.
@@ -97,6 +99,7 @@ def _belongings(account_ref, collaborator_id: int) -> dict:
         draft = drafts.start(account.id, "secure_messaging.message", profile_id=holder.id)
         db.session.commit()
         conversation = _conversation(tenant_id, account, holder)
+        booking = _onboarding_booking(account, holder)
         return {
             "account": account,
             "holder": holder,
@@ -107,7 +110,37 @@ def _belongings(account_ref, collaborator_id: int) -> dict:
             "conversation_id": conversation.id,
             "attachment_id": conversation.messages[0].attachments[0].id,
             "draft_key": draft.key,
+            "onboarding_slot_id": booking.slot_id,
+            "onboarding_booking_id": booking.id,
         }
+
+
+def _onboarding_booking(account, profile):
+    """An onboarding slot the account booked (« Demander un accompagnement initial »)."""
+    from portal.core.clock import now
+    from portal.core.onboarding.models import Channel, OnboardingBooking, OnboardingSlot
+
+    slot = OnboardingSlot(
+        starts_at=now() + timedelta(days=3),
+        duration_minutes=20,
+        channel=Channel.PHONE,
+        created_at=now(),
+    )
+    db.session.add(slot)
+    db.session.flush()
+    booking = OnboardingBooking(
+        slot_id=slot.id,
+        active_slot_id=slot.id,
+        account_id=account.id,
+        managed_by_id=profile.id,
+        name=account.commercial_name,
+        email=account.email,
+        phone="+33612345678",
+        created_at=now(),
+    )
+    db.session.add(booking)
+    db.session.commit()
+    return booking
 
 
 def _conversation(tenant_id: int, account, profile):

@@ -88,6 +88,9 @@ def _phone_default(account, profile) -> str:
 def book(slot: OnboardingSlot):
     tenant = _offered()
     account, profile = current_account(), current_profile()
+    held = slot.booking
+    if held is not None and held.account_id != account.id:
+        return _taken()
     upcoming = operations.upcoming_booking(account)
     if upcoming is not None and upcoming.slot_id != slot.id:
         flash(
@@ -99,9 +102,6 @@ def book(slot: OnboardingSlot):
         )
         return redirect(url_for(".index"))
     if upcoming is not None:  # this very slot, already booked by this account
-        return redirect(url_for(".index"))
-    if slot.booking is not None:
-        flash(operations.SlotTaken().message, "error")
         return redirect(url_for(".index"))
     form = BookingForm(international_phones=_international(tenant))
     if slot.channel != Channel.PHONE:
@@ -122,9 +122,8 @@ def book(slot: OnboardingSlot):
                 topics=form.topics.data,
                 locale=str(get_locale()),
             )
-        except operations.SlotTaken as refused:
-            flash(refused.message, "error")
-            return redirect(url_for(".index"))
+        except operations.SlotTaken:
+            return _taken()
         except operations.OnboardingRefused as refused:
             field = getattr(form, refused.field or "", None)
             if field is None:
@@ -150,6 +149,12 @@ def book(slot: OnboardingSlot):
         email=(profile.email if profile else None) or account.email,
         cancel_hours=tenant.config.onboarding.cancel_hours_before,
     )
+
+
+def _taken():
+    """Another account holds the slot (it may have confirmed a moment before this agent): the
+    slot is not theirs to see any more — a 404 — with the reason and the way on."""
+    return render_template("onboarding/taken.html", message=operations.SlotTaken().message), 404
 
 
 @handler(Access.PROFILE, load={"booking_id": OnboardingBooking})
