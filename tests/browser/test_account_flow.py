@@ -52,6 +52,7 @@ def test_sign_up_activate_log_in_add_a_user_and_switch_to_it(page, live_server, 
     form.locator("input[name='last_name']").fill("Durant")
     form.locator("input[name='first_name']").fill("Claire")
     form.locator("input[name='commercial_name']").fill("Agence Durant Assurances")
+    form.locator("input[name='siren']").fill("732 829 320")
     affiliation = form.locator("select[name='affiliation']")
     affiliation.select_option(index=1 if affiliation.locator("option").count() > 1 else 0)
     form.locator("input[name='address']").fill("8 rue Nationale")
