@@ -3,8 +3,8 @@ page (net of the price list's fee), executed once by an operator from the back o
 
 from __future__ import annotations
 
-import re
 import io
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -300,3 +300,30 @@ def test_an_unknown_refund_is_not_found_in_the_back_office(staff_client):
 def test_the_back_office_pages_need_an_operator(backoffice):
     response = backoffice().get(BACKOFFICE_REFUNDS)
     assert response.status_code in (302, 401, 403)
+
+
+def test_a_request_outlives_the_purge_and_is_paid_to_the_address_it_gave(
+    app, closing, staff_client, sent_emails
+):
+    """The grace period ends before the operator pays: the purge wipes the account, the request
+    keeps what paying and confirming need, and the payment still happens once."""
+    from portal.core.accounts.closure import purge
+    from portal.core.credits.refunds import execute_refund
+
+    client, account = closing(10000)
+    assert ask(client).status_code == 302
+    with app.app_context(), tenant_scope(account.tenant_id):
+        purge(db.session.get(Account, account.id))
+        db.session.commit()
+    row = refund_row(app, account)
+    assert row.iban and row.contact_email == account.email  # still owed: kept
+    _, staff = staff_client()
+    with app.test_request_context(base_url="http://backoffice.localhost"):
+        with tenant_scope(account.tenant_id):
+            request = db.session.get(RefundRequest, row.id)
+        done = execute_refund(request, staff)
+        db.session.commit()
+        assert done.paid_cents == 7000 and done.iban is None and done.contact_email is None
+    (email,) = [e for e in sent_emails(account.tenant_id) if "remboursé" in e.subject]
+    assert email.recipients == account.email
+    assert "Télécharger le décompte" not in email.body_text  # the account is gone
