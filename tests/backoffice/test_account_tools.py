@@ -288,3 +288,29 @@ def test_account_page_shows_the_balance_with_the_credit_actions(app, staff_clien
         db.session.commit()
     page = text(client.get(f"/backoffice/comptes/{agency.id}"))
     assert "Le titulaire n'a pas demandé le remboursement du crédit restant" in page
+
+
+def test_a_requested_closure_refund_is_made_from_the_account_page(app, staff_client, make_account):
+    from portal.core.credits import refunds
+    from portal.core.credits.billing import operations as billing
+    from portal.core.tenants import tenant_directory
+
+    ref = make_account("resilimo", email="cloture@agence.fr", status="closing")
+    client, staff = staff_client(StaffRole.SUPPORT)
+    with app.app_context(), unscoped():
+        account = db.session.get(Account, ref.id)
+        billing.adjust_credit(account, staff, 6000, "Avoir", "account-page-1")
+        with tenant_scope(ref.tenant_id):
+            request = refunds.request_refund(
+                account,
+                account.holder_profile,
+                tenant_directory().get(ref.tenant_id),
+                iban="FR76 3000 6000 0112 3456 7890 189",
+                holder=account.holder_name,
+            )
+        db.session.commit()
+        request_id = request.id
+    page = text(client.get(f"/backoffice/comptes/{ref.id}"))
+    assert f'href="/backoffice/credits/remboursements/{request_id}"' in page
+    assert "Effectuer le remboursement demandé" in page
+    assert "Remboursement du crédit demandé" in page  # its audit entry, in words

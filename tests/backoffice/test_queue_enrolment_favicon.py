@@ -64,3 +64,34 @@ def test_the_back_office_has_a_favicon(app, backoffice):
     assert icon.data.startswith(b"<svg") and b"<script" not in icon.data
     style = client.get("/backoffice/backoffice.css")
     assert style.status_code == 200 and style.mimetype == "text/css"
+
+
+def test_the_dashboard_counts_the_refunds_to_make(app, staff_client, make_account):
+    from portal.core.accounts.models import Account
+    from portal.core.credits import refunds
+    from portal.core.credits.billing import operations as billing
+    from portal.core.tenants import tenant_directory, tenant_scope, unscoped
+    from portal.extensions import db
+
+    client, staff = staff_client(StaffRole.SUPPORT)
+    before = int(
+        re.search(
+            r'data-count="refunds">\s*(\d+)', client.get("/backoffice/tableau-de-bord").text
+        ).group(1)
+    )
+    ref = make_account("resilimo", email="cloture@agence.fr", status=AccountStatus.CLOSING)
+    with app.app_context(), unscoped():
+        account = db.session.get(Account, ref.id)
+        billing.adjust_credit(account, staff, 6000, "Avoir", "dashboard-1")
+        with tenant_scope(ref.tenant_id):
+            refunds.request_refund(
+                account,
+                account.holder_profile,
+                tenant_directory().get(ref.tenant_id),
+                iban="FR76 3000 6000 0112 3456 7890 189",
+                holder=account.holder_name,
+            )
+        db.session.commit()
+    page = client.get("/backoffice/tableau-de-bord").text
+    assert re.search(rf'data-count="refunds">\s*{before + 1}\s*<', page)
+    assert 'href="/backoffice/credits/remboursements"' in page

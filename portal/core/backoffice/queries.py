@@ -102,6 +102,17 @@ def conversations_to_handle_count() -> int:
     )
 
 
+def refunds_to_make_count() -> int | None:
+    """Closure refunds the holders asked for and no operator made yet; None without them."""
+    try:
+        from portal.core.credits.models import RefundRequest, RefundStatus
+    except ImportError:  # pragma: no cover - a credits module without closure refunds
+        return None
+    return db.session.scalar(
+        select(func.count(RefundRequest.id)).where(RefundRequest.status == RefundStatus.REQUESTED)
+    )
+
+
 def account_audit(account: Account, limit: int = 100) -> list[AuditEntry]:
     """What happened to the account, its profiles and its documents, and what its users did,
     newest first."""
