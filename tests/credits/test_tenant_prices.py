@@ -249,10 +249,10 @@ def test_the_buy_page_offers_the_tenants_amounts(tenant_config, make_account, lo
     assert "selected" in re.search(r'<option[^>]*value="4250"[^>]*>', html).group(0)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     # An amount the tenant does not offer is refused.
-    assert (
-        client.post("/compte/credits", data={"csrf_token": token, "amount": "3000"}).status_code
-        == 400
-    )
+    for typed in ("3000", "trente"):
+        refused = client.post("/compte/credits", data={"csrf_token": token, "amount": typed})
+        assert refused.status_code == 400
+        assert "Choisissez un des montants proposés." in refused.get_data(as_text=True)
     assert (
         client.post("/compte/credits", data={"csrf_token": token, "amount": "4250"}).status_code
         == 302

@@ -13,14 +13,27 @@ from wtforms.validators import InputRequired
 from portal.core.credits.payments.sandbox import luhn_valid
 
 
+def _cents(value):
+    """An option's value back to cents; anything else is None (refused by the form)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class BuyCreditForm(FlaskForm):
     """The amount to buy, among those the tenant offers (``[credits] purchase_amounts``)."""
 
     amount = SelectField(
         _l("Montant"),
-        coerce=int,
+        coerce=_cents,
+        validate_choice=False,  # checked below, with a message of ours
         validators=[InputRequired(_l("Choisissez un montant."))],
     )
+
+    def validate_amount(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Choisissez un des montants proposés."))
 
     def __init__(self, *args, amounts: list[int], default: int, **kwargs):
         super().__init__(*args, **kwargs)
