@@ -39,11 +39,11 @@ def add(client, document_type: str, data: bytes, filename: str):
 
 def listed(page: str) -> list[tuple[str, str]]:
     """(type, file name) of each document added so far."""
-    return re.findall(r"<tr>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>", page)
+    return re.findall(r"<tr>\s*<td[^>]*>([^<]*)</td>\s*<td[^>]*>([^<]*)</td>", page)
 
 
 def remove_url(page: str, filename: str) -> str:
-    row = re.search(rf"<td>{re.escape(filename)}</td>.*?</tr>", page, re.S).group(0)
+    row = re.search(rf"<td[^>]*>{re.escape(filename)}</td>.*?</tr>", page, re.S).group(0)
     return re.search(r'action="([^"]+/retirer)"', row).group(1)
 
 
@@ -61,7 +61,8 @@ def test_add_refuse_remove_then_send_the_documents(app, member, member_client):
         ("Justificatif de domicile", "facture.pdf"),
         ("Relevé d'identité bancaire", "rib.png"),
     ]
-    assert "Ko</td>" in page
+    # Sizes as Babel writes them in French (« 300 octets », « 1,5 ko »).
+    assert re.search(r'data-label="Taille">[\d,\u202f\u00a0]+\s(octets?|ko)</td>', page), page
 
     # A fake PDF is refused next to the file field; the two others stay.
     response = add(member_client, "Attestation de paiement", b"%PDF-1.4 pas un vrai PDF", "x.pdf")

@@ -53,10 +53,10 @@ def _long_date(value) -> str:
 
 
 def _date_time(value) -> str:
-    """A moment in the tenant's time zone, e.g. ``21/05/2021 14:05``."""
-    from flask_babel import format_datetime
+    """A moment in the tenant's time zone, e.g. « 21 mai 2021, 14:05 » / « 21 May 2021, 14:05 »."""
+    from portal.core.i18n import format_datetime
 
-    return format_datetime(value, "short") if value else ""
+    return format_datetime(value)
 
 
 def readiness(account, tenant=None):
