@@ -138,6 +138,7 @@ def test_mailbox_exists_only_with_a_dev_transport(app, app_config, mail, sms, av
     )
 
 
-def test_the_mailbox_is_in_the_menu_while_it_is_on(client_for):
+def test_the_mailbox_is_linked_from_the_development_banner_while_it_is_on(client_for):
     home = client_for("resilimo").get("/").get_data(as_text=True)
-    assert 'href="/_dev/mailbox"' in home
+    banner = home.split("data-dev-banner", 1)[1].split("</p>", 1)[0]
+    assert 'href="/_dev/mailbox"' in banner  # not in the main menu (tests/web/test_header.py)
