@@ -125,6 +125,19 @@ def overflow(page) -> str | None:
     )
 
 
+def stray_required_marks(page) -> list[str]:
+    """The required-field marks (*) that do not sit on their label's (last) line."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.field .required')].filter(mark => {
+          const label = mark.closest('label, legend') || mark.previousElementSibling;
+          if (!label) return true;
+          const lines = label.getClientRects();
+          const last = lines[lines.length - 1], box = mark.getBoundingClientRect();
+          return !last || Math.abs(box.bottom - last.bottom) > 6;
+        }).map(mark => (mark.closest('.field').querySelector('label, legend') || {}).textContent)"""
+    )
+
+
 def axe_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -168,8 +181,8 @@ def test_home_and_dashboard_look_finished(
 
 @pytest.mark.parametrize("slug", ["resilimo", "horizon", "msr"])
 def test_every_page_fits_a_phone(slug, open_page, live_server, account_for, tmp_path):
-    """The visitor's pages and the account area's, at 390 px: no wider than the screen, and
-    no WCAG 2.1 AA violation."""
+    """The visitor's pages and the account area's, at 390 px: no wider than the screen, no
+    WCAG 2.1 AA violation, every required-field mark on its label's line."""
     email = account_for(slug)
     base = live_server.format(host=f"{slug}.localhost")
     page = open_page(PHONE)
@@ -190,4 +203,6 @@ def test_every_page_fits_a_phone(slug, open_page, live_server, account_for, tmp_
             too_wide[path] = problem
         if violations := axe_violations(page):
             too_wide[path] = f"WCAG 2.1 AA: {violations}"
+        if stray := stray_required_marks(page):
+            too_wide[path] = f"required marks away from their labels: {stray}"
     assert not too_wide, too_wide
