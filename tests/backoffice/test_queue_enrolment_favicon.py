@@ -33,6 +33,8 @@ def test_the_queue_shows_the_kind_of_account_and_the_member_category(app, staff_
     assert 'data-category="farmer"' in row and "Exploitant" in row
     assert "Sans ORIAS" not in row and "Pas d'affiliation" not in row
     assert "Valider la demande de Paul Moreau" in row
+    reject = html.unescape(client.get(f"/backoffice/inscriptions/{farmer}/refuser").text)
+    assert "Refuser la demande de Paul Moreau" in reject and "Exploitant" in reject
 
 
 def test_first_login_shows_a_qr_code_of_the_provisioning_uri(app, make_staff, backoffice):
