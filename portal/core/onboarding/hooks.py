@@ -79,3 +79,47 @@ def on_account_purged(tenant, account):
         delete(OnboardingBooking).where(OnboardingBooking.account_id == account.id),
         execution_options={"synchronize_session": False},
     )
+
+
+@hookimpl
+def dashboard_widgets(tenant, account, profile):
+    """« Accompagnement initial » on the dashboard: the meeting to come; or, for an account that
+    never had one, the offer (JRMC FAQ: « si vous n'avez pas encore bénéficié d'une formation
+    initiale ») while slots are free. Nothing where the tenant does not offer it."""
+    if not _is_account(account):
+        return None
+    from flask_babel import gettext
+    from flask_babel import lazy_gettext as _l
+
+    from portal.core.onboarding import display, operations
+    from portal.core.plugins import DashboardWidget
+
+    if not operations.offered(tenant):
+        return None
+    upcoming = operations.upcoming_booking(account)
+    if upcoming is not None:
+        slot = upcoming.slot
+        text = gettext(
+            "Votre rendez-vous : %(when)s (%(channel)s).",
+            when=display.when(slot.starts_at, tenant),
+            channel=display.channel_label(slot.channel).lower(),
+        )
+        label = _l("Voir mon rendez-vous")
+    elif not operations.account_bookings(account) and operations.free_slots(tenant):
+        text = gettext(
+            "20 minutes avec notre équipe, par téléphone ou en visioconférence, pour bien "
+            "prendre en main le service."
+        )
+        label = _l("Choisir un créneau")
+    else:
+        return None
+    return [
+        DashboardWidget(
+            title=_l("Accompagnement initial"),
+            code="onboarding",
+            text=text,
+            endpoint="onboarding.index",
+            link_label=label,
+            order=60,
+        )
+    ]
