@@ -86,7 +86,7 @@ def fee(app, tenant_ids, monkeypatch):
     def set_fee(cents: int, vat_rate: str | None = None):
         with app.app_context():
             directory = tenant_directory()
-            tenant = directory.get(tenant_ids["resilimo"])
+            tenant = directory.by_id(tenant_ids["resilimo"])  # as the database has it now
             prices = dict(tenant.config.prices)
             prices["closure_refund_fee"] = PriceOverride(price_cents=cents, vat_rate=vat_rate)
             config = tenant.config.model_copy(update={"prices": prices})

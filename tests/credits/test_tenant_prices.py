@@ -46,7 +46,7 @@ def tenant_config(app, tenant_ids, monkeypatch):
     def change(slug: str, **changes):
         with app.app_context():
             directory = tenant_directory()
-            tenant = directory.get(tenant_ids[slug])
+            tenant = directory.by_id(tenant_ids[slug])  # as the database has it now
             config = tenant.config.model_copy(update=changes)
             monkeypatch.setitem(directory._parsed, tenant.id, replace(tenant, config=config))
             return directory._parsed[tenant.id]
@@ -251,7 +251,7 @@ def test_the_buy_page_offers_the_tenants_amounts(tenant_config, make_account, lo
     # An amount the tenant does not offer is refused.
     for typed in ("3000", "trente"):
         refused = client.post("/compte/credits", data={"csrf_token": token, "amount": typed})
-        assert refused.status_code == 400
+        assert refused.status_code == 400, typed
         assert "Choisissez un des montants proposés." in refused.get_data(as_text=True)
     assert (
         client.post("/compte/credits", data={"csrf_token": token, "amount": "4250"}).status_code

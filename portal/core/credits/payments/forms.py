@@ -43,7 +43,7 @@ class BuyCreditForm(FlaskForm):
             SelectChoice(cents, _l("%(amount)s TTC", amount=whole_euros(cents)))
             for cents in amounts
         ]
-        if self.amount.data is None:
+        if not self.amount.raw_data:  # shown, not sent: the tenant's default amount is selected
             self.amount.data = default
 
 
