@@ -50,9 +50,7 @@ def parse_iban(text: str) -> schwifty.IBAN:
     try:
         iban = schwifty.IBAN((text or "").strip())
     except (ValueError, schwifty.exceptions.SchwiftyException):
-        raise InvalidIban(
-            _l("Cet IBAN n'est pas valide : recopiez-le depuis votre RIB.")
-        ) from None
+        raise InvalidIban(_l("Cet IBAN n'est pas valide : recopiez-le depuis votre RIB.")) from None
     if not iban.in_sepa_zone:
         raise InvalidIban(
             _l("Le remboursement se fait par virement SEPA : indiquez un IBAN de la zone SEPA.")
