@@ -92,8 +92,8 @@ def send_deposit(
     if not documents:
         raise MessagingError(_("Ajoutez au moins un document avant d'envoyer."), "file")
     text = normalize_body(comment)
-    if len(text) > tenant.config.messaging.message_max_chars:
-        text = check_body(tenant, text)  # the same "too long" message as everywhere
+    if len(text) > tenant.config.messaging.body_length(ConversationKind.DEPOSIT)[1]:
+        text = check_body(tenant, text, ConversationKind.DEPOSIT)  # the same "too long" message
     moment = now()
     types = sorted({d.document_type for d in documents if d.document_type})
     conversation = Conversation(

@@ -64,7 +64,7 @@ def tenants():
     free = dict(
         db.session.execute(
             select(OnboardingSlot.tenant_id, func.count())
-            .where(OnboardingSlot.starts_at > moment, operations._free())
+            .where(OnboardingSlot.starts_at > moment, operations.free_condition())
             .group_by(OnboardingSlot.tenant_id)
         ).all()
     )

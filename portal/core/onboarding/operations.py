@@ -57,7 +57,7 @@ def offered(tenant) -> bool:
     return tenant.config.onboarding.enabled and rules.kind_offered(account_area(tenant).kind)
 
 
-def _free():
+def free_condition():
     """The condition « no live booking holds this slot »."""
     return ~exists().where(OnboardingBooking.active_slot_id == OnboardingSlot.id)
 
@@ -68,7 +68,7 @@ def free_slots(tenant) -> list[OnboardingSlot]:
     return list(
         db.session.scalars(
             select(OnboardingSlot)
-            .where(OnboardingSlot.starts_at > earliest, _free())
+            .where(OnboardingSlot.starts_at > earliest, free_condition())
             .order_by(OnboardingSlot.starts_at, OnboardingSlot.id)
         )
     )
