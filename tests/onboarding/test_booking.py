@@ -266,13 +266,18 @@ def test_past_and_too_close_slots_are_not_offered(
     [later] = publish(app, resilimo, staff, paris(8))
     page = text_of(agent_client.get(INDEX))
     assert f'href="{book_url(soon)}"' in page and f'href="{book_url(later)}"' in page
+    token = csrf_token(text_of(agent_client.get(book_url(soon))))  # the form, opened in time…
     shift_clock(monkeypatch, timedelta(hours=2))  # 1 hour before: past the 2-hour notice
     page = text_of(agent_client.get(INDEX))
     assert f'href="{book_url(soon)}"' not in page and f'href="{book_url(later)}"' in page
-    response = post_form(
-        agent_client, book_url(soon), {"phone": "0612345678"}, follow_redirects=True
+    gone = "Ce créneau n'est plus disponible : choisissez-en un autre."
+    assert gone in text_of(agent_client.get(book_url(soon), follow_redirects=True))
+    response = agent_client.post(  # … and sent too late
+        book_url(soon),
+        data={"csrf_token": token, "phone": "0612345678"},
+        follow_redirects=True,
     )
-    assert "Ce créneau n'est plus disponible : choisissez-en un autre." in text_of(response)
+    assert gone in text_of(response)
     assert bookings(app, tenant_ids["resilimo"]) == []
 
 

@@ -103,6 +103,12 @@ def upcoming_booking(account: Account) -> OnboardingBooking | None:
     return None
 
 
+def bookable(tenant, slot: OnboardingSlot) -> bool:
+    """Far enough ahead to be booked (the tenant's notice); whether it is free is another
+    matter."""
+    return rules.bookable(slot.starts_at, now(), tenant.config.onboarding.notice_hours)
+
+
 def may_cancel(tenant, booking: OnboardingBooking) -> bool:
     return booking.active and rules.cancellable(
         booking.slot.starts_at, now(), tenant.config.onboarding.cancel_hours_before
@@ -147,7 +153,7 @@ def book(
         return Booked(held, new=False)  # sent twice: booked once, confirmed once
     if held is not None:
         raise SlotTaken()
-    if not rules.bookable(slot.starts_at, now(), tenant.config.onboarding.notice_hours):
+    if not bookable(tenant, slot):
         raise OnboardingRefused(_("Ce créneau n'est plus disponible : choisissez-en un autre."))
     upcoming = upcoming_booking(account)
     if upcoming is not None:

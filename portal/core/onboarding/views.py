@@ -103,6 +103,9 @@ def book(slot: OnboardingSlot):
         return redirect(url_for(".index"))
     if upcoming is not None:  # this very slot, already booked by this account
         return redirect(url_for(".index"))
+    if not operations.bookable(tenant, slot):  # past, or too close to book
+        flash(_("Ce créneau n'est plus disponible : choisissez-en un autre."), "error")
+        return redirect(url_for(".index"))
     form = BookingForm(international_phones=_international(tenant))
     if slot.channel != Channel.PHONE:
         del form.phone
