@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from webkit import devbox, text_of
 
 from portal.core.accounts.models import Account, AccountStatus
@@ -327,3 +327,55 @@ def test_a_request_outlives_the_purge_and_is_paid_to_the_address_it_gave(
     (email,) = [e for e in sent_emails(account.tenant_id) if "remboursé" in e.subject]
     assert email.recipients == account.email
     assert "Télécharger le décompte" not in email.body_text  # the account is gone
+
+
+def test_two_operators_at_once_pay_once(app, closing, staff_client, backend):
+    """Two clicks on « Enregistrer le remboursement » at the same moment: one payout."""
+    import threading
+
+    from portal.core.credits.refunds import execute_refund
+
+    client, account = closing(10000)
+    assert ask(client).status_code == 302
+    row = refund_row(app, account)
+    _, staff = staff_client()
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def operator() -> None:
+        with app.test_request_context(base_url="http://backoffice.localhost"):
+            try:
+                with tenant_scope(account.tenant_id):
+                    request = db.session.get(RefundRequest, row.id)
+                start.wait()
+                execute_refund(request, staff)
+                db.session.commit()
+                outcomes.append("paid")
+            except Exception as exc:  # noqa: BLE001 - the loser's refusal, whatever its form
+                db.session.rollback()
+                outcomes.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=operator) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("paid") == 1, outcomes
+    with app.app_context(), tenant_scope(account.tenant_id):
+        payouts = db.session.scalars(
+            select(LedgerEntry.amount_cents).where(
+                LedgerEntry.account_id == account.id, LedgerEntry.kind == EntryKind.PAYOUT
+            )
+        ).all()
+        assert payouts == [-7000] and balance_cents(account.id) == 0
+        assert (
+            db.session.scalar(
+                select(func.count(BillingDocument.id)).where(
+                    BillingDocument.account_id == account.id,
+                    BillingDocument.type == DocumentType.REFUND_STATEMENT,
+                )
+            )
+            == 1
+        )

@@ -21,7 +21,7 @@ from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.core import audit
 from portal.core.accounts.models import Account, AccountStatus, Profile
@@ -135,17 +135,26 @@ def request_refund(
 
 def execute_refund(request: RefundRequest, staff) -> RefundRequest:
     """The operator has ordered the transfer: charge the fee, pay the rest out of the ledger,
-    issue the statement and email it. Once: a second call raises BillingError."""
+    issue the statement and email it. Once: a second call — or a parallel one — raises
+    BillingError, and a refused execution leaves nothing behind (one savepoint)."""
     tenant = tenant_directory().get(request.tenant_id)
-    with tenant_scope(request.tenant_id):
+    request_id = request.id
+    with tenant_scope(request.tenant_id), db.session.begin_nested():
+        # The claim: one conditional UPDATE, which the database applies to one caller only
+        # (a parallel one waits for the row, then matches nothing) — on SQLite as on PostgreSQL.
+        claimed = db.session.execute(
+            update(RefundRequest)
+            .where(RefundRequest.id == request_id, RefundRequest.status == RefundStatus.REQUESTED)
+            .values(status=RefundStatus.EXECUTED, executed_at=now(), executed_by=staff.email),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        if claimed != 1:
+            raise BillingError(_l("Ce remboursement a déjà été effectué."))
         request = db.session.scalar(
             select(RefundRequest)
-            .where(RefundRequest.id == request.id)
-            .with_for_update()
+            .where(RefundRequest.id == request_id)
             .execution_options(populate_existing=True)
         )
-        if request.status == RefundStatus.EXECUTED:
-            raise BillingError(_l("Ce remboursement a déjà été effectué."))
         account = db.session.get(Account, request.account_id)
         if account.status not in CLOSING:
             raise BillingError(_l("Le compte n'est pas en cours de clôture."))
@@ -159,12 +168,11 @@ def execute_refund(request: RefundRequest, staff) -> RefundRequest:
                     fee=ledger.euros(figures.fee),
                 )
             )
-        label = str(figures.fee_item.label)
         try:
             ledger.fee(
                 account,
                 figures.fee,
-                reason=label,
+                reason=str(figures.fee_item.label),
                 idempotency_key=f"refund-request:{request.id}:fee",
                 vat_rate_bp=figures.fee_item.vat_rate_bp,
                 subject=request,
@@ -180,9 +188,6 @@ def execute_refund(request: RefundRequest, staff) -> RefundRequest:
             )
         except ledger.InsufficientCredit as exc:  # the credit moved meanwhile
             raise BillingError(str(exc)) from exc
-        request.status = RefundStatus.EXECUTED
-        request.executed_at = now()
-        request.executed_by = staff.email
         request.balance_cents = figures.balance
         request.fee_cents = figures.fee
         request.paid_cents = figures.net
@@ -203,7 +208,7 @@ def execute_refund(request: RefundRequest, staff) -> RefundRequest:
         _notify(request, account, tenant, statement)
         request.contact_email = None
         db.session.flush()  # in the account's tenant: the caller is unscoped
-        return request
+    return request
 
 
 def _notify(request: RefundRequest, account: Account, tenant, statement) -> None:
