@@ -277,6 +277,9 @@ def test_the_operator_executes_once_with_ledger_statement_and_email(
     billing = plain(client.get("/compte/facturation"))
     assert statement.number in billing and "Clôture (frais de restitution)" in billing
     assert client.get(f"/compte/facturation/documents/{statement.id}.pdf").status_code == 200
+    # A stale page sent again after the transfer changes nothing.
+    assert ask(client, iban="DE89 3704 0044 0532 0130 00").status_code == 400
+    assert refund_row(app, account).iban is None
 
 
 def test_the_refunds_are_walled_by_account_and_tenant(app, closing, make_account, logged_in):

@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
 from portal.core.accounts.models import Account, AccountStatus, Profile
@@ -109,21 +110,37 @@ def request_refund(
     checked = parse_iban(iban)
     if not quote(account, tenant).refundable:
         raise BillingError(_l("Il n'y a pas de crédit à rembourser sur ce compte."))
-    request = refund_request_of(account)
-    if request is not None and request.status == RefundStatus.EXECUTED:
-        raise BillingError(_l("Le crédit restant de ce compte a déjà été remboursé."))
-    if request is None:
-        request = RefundRequest(account_id=account.id, status=RefundStatus.REQUESTED)
-        db.session.add(request)
     bic = checked.bic
-    request.iban = checked.compact
-    request.iban_masked = mask_iban(checked.compact)
-    request.bic = str(bic.compact) if bic is not None else None
-    request.account_holder = holder.strip()[:140]
-    request.contact_email = account.email
-    request.requested_at = now()
-    request.requested_by = f"{account.email} ({profile.name})"[:254]
-    db.session.flush()
+    values = {
+        "iban": checked.compact,
+        "iban_masked": mask_iban(checked.compact),
+        "bic": str(bic.compact) if bic is not None else None,
+        "account_holder": holder.strip()[:140],
+        "contact_email": account.email,
+        "requested_at": now(),
+        "requested_by": f"{account.email} ({profile.name})"[:254],
+    }
+    request = refund_request_of(account)
+    if request is None:
+        try:
+            with db.session.begin_nested():  # a parallel first request may create it first
+                request = RefundRequest(
+                    account_id=account.id, status=RefundStatus.REQUESTED, **values
+                )
+                db.session.add(request)
+                db.session.flush()
+        except IntegrityError:
+            request = refund_request_of(account)
+    # Corrected only while it waits: an operator executing it meanwhile wins.
+    changed = db.session.execute(
+        update(RefundRequest)
+        .where(RefundRequest.id == request.id, RefundRequest.status == RefundStatus.REQUESTED)
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if changed != 1:
+        raise BillingError(_l("Le crédit restant de ce compte a déjà été remboursé."))
+    db.session.refresh(request)
     audit.record(
         "credits.refund_requested",
         **audit.by_account(account, profile),
