@@ -178,3 +178,17 @@ def test_billing_pager_says_0_result(app, make_account, client_for):
     html = client.get("/compte/facturation").get_data(as_text=True)
     assert "(0 résultat)" in html
     assert "0 résultats" not in html
+
+
+def test_an_email_rendered_by_a_job_in_english_is_british(app, tenant_ids):
+    """Jobs render emails outside any request, in the recipient's language."""
+    from portal.core.mail.rendering import tenant_rendering
+    from portal.core.tenants import tenant_directory
+
+    with app.app_context():
+        tenant = tenant_directory().get(tenant_ids["resilimo"])
+        with tenant_rendering(tenant, "en"):
+            assert str(get_locale()) == "en"
+            assert format_date(DAY) == "2 Dec 2026"
+        with tenant_rendering(tenant):
+            assert plain(format_date(DAY)) == "2 déc. 2026"

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from flask import current_app, g, has_request_context
-from flask_babel import force_locale
 
+from portal.core.i18n import force_locale
 from portal.core.tenants.config import CurrentTenant
 from portal.core.tenants.scoping import tenant_scope
 
