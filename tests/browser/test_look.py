@@ -206,3 +206,41 @@ def test_every_page_fits_a_phone(slug, open_page, live_server, account_for, tmp_
         if stray := stray_required_marks(page):
             too_wide[path] = f"required marks away from their labels: {stray}"
     assert not too_wide, too_wide
+
+
+def _luminance(colour: str) -> float:
+    value = colour.lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    red, green, blue = (
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    )
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(one: str, other: str) -> float:
+    """The WCAG 2.1 contrast ratio of two colours (1 to 21)."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_contrast_ratio():
+    assert round(contrast("#000", "#fff"), 1) == 21.0
+    assert round(contrast("#777777", "#ffffff"), 2) == 4.48
+
+
+@pytest.mark.parametrize("slug", ["resilimo", "horizon", "msr"])
+def test_brand_colours_are_readable(slug):
+    """Text on the header, links and body text of each tenant's brand reach WCAG AA (4.5:1)."""
+    import tomllib
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "tenants" / slug / "tenant.toml"
+    brand = tomllib.loads(path.read_text())["brand"]
+    background = brand.get("background", "#ffffff")
+    text = brand.get("text", "#1f2933")
+    assert contrast(brand.get("primary_text", "#ffffff"), brand["primary"]) >= 4.5
+    assert contrast(brand["primary"], background) >= 4.5  # links and titles
+    assert contrast(brand["primary"], "#ffffff") >= 4.5  # links on cards
+    assert contrast(text, background) >= 4.5
