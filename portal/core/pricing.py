@@ -51,3 +51,40 @@ def excluding_vat(item: PricedItem) -> int:
     from portal.core.credits.billing.amounts import split_vat
 
     return split_vat(item.price_cents, item.vat_rate_bp)[0]
+
+
+def check_prices(config, plugins, theme_dir=None) -> list[tuple[str, str]]:
+    """Problems of a tenant file's ``[prices]``, as (key, problem) pairs for
+    ``TenantConfigError``: a plugin's code that plugin does not bill (a typo), or a price that
+    does not suit its item (negative for an ordinary item, positive for a discount)."""
+    from pathlib import Path
+
+    tenant = CurrentTenant(
+        id=0,
+        slug=config.slug,
+        revision="",
+        config=config,
+        theme_dir=Path(theme_dir or "."),
+    )
+    enabled = {item.code: item for item in plugins.collect("priced_items", tenant=tenant)}
+    problems = []
+    for code, override in config.prices.items():
+        item = enabled.get(code)
+        if item is None:
+            # A plugin's code that its plugin does not bill is a typo (``resiliation.lrr``);
+            # another plugin's or a disabled one's price is kept for when it is on.
+            plugin = code.split(".", 1)[0] if "." in code else None
+            if plugin in plugins.infos and code not in _codes_of(plugins, plugin, tenant):
+                problems.append((f"prices.{code}", f"the plugin {plugin!r} bills no such item"))
+            continue
+        try:
+            _apply(item, override)
+        except PriceError as exc:
+            problems.append((f"prices.{code}", str(exc).rsplit(": ", 1)[-1]))
+    return problems
+
+
+def _codes_of(plugins, name: str, tenant) -> set[str]:
+    module = plugins.pm.get_plugin(name)
+    hook = getattr(module, "priced_items", None)
+    return {item.code for item in (hook(tenant=tenant) or [])} if hook else set()

@@ -257,3 +257,51 @@ def test_the_buy_page_offers_the_tenants_amounts(tenant_config, make_account, lo
         client.post("/compte/credits", data={"csrf_token": token, "amount": "4250"}).status_code
         == 302
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "problem"),
+    [
+        ('"resiliation.lr" = -5', "prices.resiliation.lr", "non-negative"),
+        (
+            '"paper_mail.first_document_address" = 10',
+            "prices.paper_mail.first_document_address",
+            "discount",
+        ),
+        (
+            '"resiliation.lrr" = 300',
+            "prices.resiliation.lrr",
+            "bills no such item",
+        ),
+    ],
+)
+def test_a_tenant_file_with_a_price_that_does_not_fit_is_refused_naming_the_key(
+    app, tmp_path, line, key, problem
+):
+    import shutil
+    from pathlib import Path
+
+    from portal.core.tenants.config import read_tenant_dir
+    from portal.core.tenants.schema import TenantConfigError
+
+    folder = tmp_path / "resilimo"
+    shutil.copytree(Path("tenants/resilimo"), folder)
+    toml = folder / "tenant.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("[prices]\n", f"[prices]\n{line}\n"),
+        encoding="utf-8",
+    )
+    with app.app_context(), pytest.raises(TenantConfigError) as refused:
+        read_tenant_dir(folder, app.extensions["portal.plugins"])
+    assert (key, refused.value.problems[0][1]) == refused.value.problems[0]
+    assert refused.value.problems[0][0] == key and problem in refused.value.problems[0][1]
+
+
+def test_the_demo_tenant_files_prices_fit(app):
+    from pathlib import Path
+
+    from portal.core.tenants.config import read_tenant_dir
+
+    with app.app_context():
+        for slug in ("resilimo", "msr", "horizon"):
+            read_tenant_dir(Path("tenants") / slug, app.extensions["portal.plugins"])

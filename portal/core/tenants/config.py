@@ -95,6 +95,10 @@ def read_tenant_dir(path: Path, plugins: PortalPlugins) -> TenantConfig:
 
     if problems := check_pages(path, config):
         raise TenantConfigError(source, problems)
+    from portal.core.pricing import check_prices  # [prices] against the plugins' items
+
+    if problems := check_prices(config, plugins, path / "theme"):
+        raise TenantConfigError(source, problems)
     return config
 
 
