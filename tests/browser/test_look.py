@@ -244,3 +244,27 @@ def test_brand_colours_are_readable(slug):
     assert contrast(brand["primary"], background) >= 4.5  # links and titles
     assert contrast(brand["primary"], "#ffffff") >= 4.5  # links on cards
     assert contrast(text, background) >= 4.5
+
+
+LONG_EMAIL = "jean-christophe.de-la-fontaine-saint-aubin@cabinet-assurances-vallee-du-rhone.fr"
+
+
+def test_long_words_wrap_on_a_phone(open_page, live_server, browser_account):
+    """A long email address and company name wrap instead of widening the page."""
+    browser_account(
+        "resilimo",
+        LONG_EMAIL,
+        PASSWORD,
+        commercial_name="Cabinet-d'assurances-de-la-vallée-du-Rhône-et-de-ses-affluents",
+        address="Résidence-Les-Hauts-de-Saint-Aubin-sur-Rhône, bâtiment B",
+    )
+    base = live_server.format(host="resilimo.localhost")
+    page = open_page(PHONE)
+    log_in(page, base, LONG_EMAIL, PASSWORD)
+    page.wait_for_load_state()
+    too_wide = {}
+    for path in ["/", "/compte/", "/compte/coordonnees", "/compte/utilisateurs", "/compte/entete"]:
+        page.goto(base + path)
+        if problem := overflow(page):
+            too_wide[path] = problem
+    assert not too_wide, too_wide
