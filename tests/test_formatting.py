@@ -70,6 +70,15 @@ def test_french_formats(request_on):
         assert plain(format_number(12345)) == "12 345"
 
 
+def test_a_naive_datetime_is_utc_as_sqlite_returns_them(request_on):
+    with request_on("resilimo"):
+        naive = MOMENT.replace(tzinfo=None)
+        assert plain(format_datetime(naive)) == "2 déc. 2026, 14:05"
+        assert plain(format_datetime(MOMENT)) == "2 déc. 2026, 14:05"
+        # 23:30 UTC on the 2nd is already the 3rd in Paris.
+        assert plain(format_date(datetime(2026, 12, 2, 23, 30))) == "3 déc. 2026"
+
+
 def test_the_user_choice_of_english_on_a_french_tenant_is_british(request_on):
     with request_on("resilimo", "/?lang=en"):
         assert str(get_locale()) == "en"

@@ -196,13 +196,13 @@ def _locale() -> Locale:
 
 def format_date(value: date | datetime | None, format: str = "medium") -> str:  # noqa: A002
     """« 2 déc. 2026 » / « 2 Dec 2026 »; ``"long"`` « 2 décembre 2026 »; a datetime is read in
-    the tenant's time zone. Empty for ``None``."""
+    the tenant's time zone (a naive one is UTC). Empty for ``None``."""
     from flask_babel import to_user_timezone
 
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value) if value.tzinfo else value
+        value = to_user_timezone(value)  # a naive datetime is UTC (SQLite gives them)
     return babel_dates.format_date(value, format, locale=_locale())
 
 
@@ -214,8 +214,7 @@ def format_datetime(value: datetime | None, format: str = "medium") -> str:  # n
     if value is None or value == "":
         return ""
     locale = _locale()
-    if value.tzinfo:
-        value = to_user_timezone(value)
+    value = to_user_timezone(value)  # a naive datetime is UTC (SQLite gives them)
     if format != "medium":
         return babel_dates.format_datetime(value, format, locale=locale)
     return locale.datetime_formats["medium"].format(
