@@ -191,7 +191,7 @@ def purge(account: Account) -> bool:
     account.closed_at = now()
     audit.record(
         "account.purged",
-        **audit.by_system("purge_account", account.tenant_id),
+        **audit.by_system("Suppression à la fin du délai de clôture", account.tenant_id),
         target=account,
         documents_deleted=len(documents),
     )

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired
 
 from portal.core.accounts.account.operations import record
 from portal.core.accounts.models import Account, Profile
-from portal.core.accounts.validators import PhoneNumber, normalize_phone, strip
+from portal.core.accounts.validators import PhoneNumber, display_phone, normalize_phone, strip
 
 
 class IdentityMobileForm(FlaskForm):
@@ -41,5 +41,11 @@ def change_mobile(account: Account, actor: Profile, typed: str) -> bool:
     holder = account.holder_profile
     if holder is not None and holder.mobile in (None, "", old):
         holder.mobile = new
-    record("account.mobile_changed", account, actor, added=old is None)
+    record(
+        "account.mobile_changed",
+        account,
+        actor,
+        old=display_phone(old) or None,
+        new=display_phone(new),
+    )
     return True
