@@ -45,6 +45,9 @@ ID_SOURCES = {
     "page": lambda v: 1,  # a page of a document (the document is the id that matters)
     "slot_id": lambda v: v["onboarding_slot_id"],  # the onboarding slot the account booked
     "booking_id": lambda v: v["onboarding_booking_id"],
+    # A closure refund request: operators' pages only, an account never reaches them.
+    "refund_id": lambda v: 1,
+    "name": lambda v: "faq",  # a tenant page (public)
 }
 
 # Where one parameter name means different objects, the endpoint says which.
@@ -56,6 +59,7 @@ ENDPOINT_ID_SOURCES = {
 PUBLIC = {
     "core.theme_file": "brand assets of the tenant whose host it is",
     "core.favicon": "brand asset",
+    "pages.page": "the tenant's public pages (FAQ, CGU, legal notice…)",
 }
 
 # Routes whose objects belong to the tenant, not to one account, by design: only the other
