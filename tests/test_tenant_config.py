@@ -101,7 +101,7 @@ def test_a_bad_file_is_refused_naming_file_key_and_problem(
         ),
         ('code = "sante"', 'code = "Santé !"', "messaging.themes.0.code", "should match pattern"),
         (
-            'url = "https://monespace.msr.test/services/tesa"',
+            'url = "https://www.msr.test/services/tesa"',
             'url = "javascript:alert(1)"',
             "messaging.themes.7.topics.1.reasons.0.service.url",
             "should match pattern",

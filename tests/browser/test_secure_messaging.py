@@ -97,7 +97,7 @@ def test_member_writes_operator_replies_member_reads(page, live_server, app, mem
     expect(dialog).to_contain_text("Déclarer un changement de situation")
     expect(dialog.get_by_role("link", name="J'utilise le service en ligne")).to_be_focused()
     expect(dialog.get_by_role("link", name="J'utilise le service en ligne")).to_have_attribute(
-        "href", "https://monespace.msr.test/services/changement-situation"
+        "href", "https://www.msr.test/services/changement-situation"
     )
     dialog.get_by_role("button", name="Fermer et rédiger mon message").click()
     expect(page.get_by_role("dialog")).to_have_count(0)

@@ -123,7 +123,7 @@ def test_the_full_path_offers_the_online_service_then_the_message(member_client)
     assert 'aria-labelledby="sm-dialog-title"' in dialog
     assert "Un service en ligne correspond à votre demande" in dialog
     assert "Déclarer un changement de situation" in dialog
-    assert 'href="https://monespace.msr.test/services/changement-situation"' in dialog
+    assert 'href="https://www.msr.test/services/changement-situation"' in dialog
     assert "J'utilise le service en ligne" in dialog
     assert "Fermer et rédiger mon message" in dialog and f'action="{draft.dismiss}"' in dialog
     assert "Fermer et modifier ma sélection" in dialog and f'href="{draft.reason}"' in dialog
