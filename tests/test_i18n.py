@@ -163,12 +163,18 @@ def test_error_pages_are_translated(client_for):
 
 
 def test_tenant_template_override_is_translated(make_account, logged_in):
-    # msr's theme draws its members' dashboard (theme/templates/core/dashboard.html)
+    # msr's theme draws its members' dashboard (tenants/msr/theme/templates/core/dashboard.html):
+    # its own « Contact & échanges » tile, translated through the core's and the plugin's catalogs.
     member = make_account("msr", email="claire@example.fr", category="individual")
     _, lang, html = _page(logged_in(member), "/?lang=en")
     assert lang == "en"
+    assert 'id="contact-title"' in html  # the override is the page drawn, not the core's dashboard
     assert "My private area" in html
-    assert "Secure messaging" in html
+    assert "Contact & messages" in html
+    assert "Send your questions to your local fund" in html
+    assert "My messages" in html and "Send a document" in html
+    for french in ("Mon espace privé", "Contact & échanges", "Mes messages", "Envoyer un document"):
+        assert french not in html, french
 
 
 # -- the catalogs -------------------------------------------------------------------------------

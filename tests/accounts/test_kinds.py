@@ -230,6 +230,21 @@ def test_menus_follow_the_kind_of_account(member, agency, sales_agent):
     assert "Gérer les utilisateurs du compte" not in agent_menu
 
 
+def test_the_account_menu_folds_behind_a_summary_without_javascript(member, agency):
+    """On a phone the menu waits behind « Mon compte — menu » (a closed <details>; the style
+    sheet keeps it open on wide screens), the page's content first."""
+    for client, _ in (member, agency):
+        page = client.get("/compte/coordonnees").get_data(as_text=True)
+        aside = page[page.index('class="account-nav"') : page.index("</aside>")]
+        folded = re.search(r"<details class=\"account-nav__toggle\"( open)?>", aside)
+        assert folded and folded.group(1) is None  # closed until asked
+        summary = aside[aside.index("<summary") : aside.index("</summary>")]
+        assert "Mon compte — menu" in summary
+        menu = aside[aside.index("</summary>") : aside.index("</details>")]
+        assert 'aria-current="page">Modifier mes coordonnées</a>' in menu
+        assert "<script" not in page[page.index('class="account-nav"') :]
+
+
 def test_the_agency_overview_lists_its_sending_conditions_as_links(agency):
     client, _ = agency
     page = client.get("/compte/").get_data(as_text=True)

@@ -89,7 +89,7 @@ def test_sign_up_activate_log_in_add_a_user_and_switch_to_it(page, live_server, 
     page.goto(base + "/compte/utilisateurs")
     page.get_by_role("link", name="Nouvel utilisateur").click()
     page.get_by_label("Nom", exact=True).fill("Charlotte")
-    page.get_by_label("Email").fill("charlotte@agence-durant.fr")
+    page.get_by_label("E-mail").fill("charlotte@agence-durant.fr")
     page.get_by_label("Téléphone", exact=True).fill("06 00 00 00 00")
     page.get_by_role("button", name="Valider").click()
     expect(page.locator("table")).to_contain_text("Charlotte")

@@ -208,3 +208,14 @@ def test_the_credits_page_finds_accounts_by_email(app, make_account, staff_clien
     html = staff_client.get("/backoffice/credits?q=autre").get_data(as_text=True)
     assert "autre@agence.fr" in html and "jean@agence.fr" not in html
     assert staff_client.get("/backoffice/").status_code in (200, 302)
+
+
+def test_operators_read_a_members_name_where_an_agency_shows_its_commercial_name(app, staff_client):
+    """A member of msr has no commercial name: the credit pages name the holder instead."""
+    from portal.testing.accounts import create_account
+
+    member = create_account(app, "msr", "jeanne.morel@example.fr", kind="member")
+    listing = staff_client.get("/backoffice/credits?q=jeanne.morel").get_data(as_text=True)
+    assert "<td>Jean Fournier<br><small>jeanne.morel@example.fr</small>" in listing
+    page = staff_client.get(f"/backoffice/credits/comptes/{member.id}/ajuster")
+    assert "<p>Jean Fournier — jeanne.morel@example.fr</p>" in page.get_data(as_text=True)

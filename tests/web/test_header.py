@@ -71,7 +71,7 @@ def test_the_development_mailbox_is_in_the_banner_not_the_menu(client_for, slug)
     page = text_of(client_for(slug).get("/?lang=fr"))
     assert "/_dev/mailbox" not in main_menu_of(page)
     banner = re.search(r"<p class=\"dev-banner\"[^>]*>.*?</p>", page, re.S).group(0)
-    assert 'href="/_dev/mailbox">Boîte mail de développement</a>' in banner
+    assert 'href="/_dev/mailbox">Boîte e-mail de développement</a>' in banner
 
 
 def test_no_development_banner_without_the_mailbox(app_config):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import url_for
-from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
@@ -20,7 +19,7 @@ from portal.core.accounts.account.operations import record
 from portal.core.accounts.models import Account, AccountStatus, AccountToken, Profile
 from portal.core.accounts.validators import AccountDataError
 from portal.core.clock import now
-from portal.core.i18n import N_
+from portal.core.i18n import N_, force_locale, format_date
 from portal.core.jobs import job, schedule_at
 from portal.core.mail.jobs import queue_email
 from portal.core.plugins import current_plugins

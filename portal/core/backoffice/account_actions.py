@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import date
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -26,7 +25,7 @@ from portal.core.accounts.registration import Applicant, check_applicant
 from portal.core.accounts.validators import AccountDataError, normalize_email
 from portal.core.backoffice.models import MandateChannel, MandateEvent, MandateRecord, StaffUser
 from portal.core.clock import now
-from portal.core.i18n import N_
+from portal.core.i18n import N_, force_locale
 from portal.core.mail.jobs import queue_email
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
@@ -144,7 +143,7 @@ def _tell_old_address(account: Account, old: str) -> None:
             _(
                 "À votre demande, notre équipe a remplacé l'adresse de connexion de votre compte "
                 "%(name)s par %(email)s.",
-                name=account.commercial_name or account.holder_name,
+                name=account.display_name,
                 email=account.email,
             ),
             _("Si vous n'êtes pas à l'origine de ce changement, contactez-nous sans attendre."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
@@ -72,7 +73,9 @@ class HolderFieldsForm(FlaskForm):
         [strip],
     )
     last_name = StringField(
-        _l("Nom"), [InputRequired(), Length(max=100), NoBidiControls()], [strip]
+        lazy_pgettext("last name", "Nom"),
+        [InputRequired(), Length(max=100), NoBidiControls()],
+        [strip],
     )
     first_name = StringField(
         _l("Prénom"), [InputRequired(), Length(max=100), NoBidiControls()], [strip]

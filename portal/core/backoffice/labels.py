@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from markupsafe import Markup
 
 from portal.core.accounts.models import AccountStatus
@@ -196,7 +197,7 @@ DETAIL_VALUE = {
 ACCOUNT_FIELD = {
     "email": _l("Adresse e-mail (identifiant)"),
     "first_name": _l("Prénom"),
-    "last_name": _l("Nom"),
+    "last_name": lazy_pgettext("last name", "Nom"),
     "commercial_name": _l("Nom commercial"),
     "orias": _l("Numéro ORIAS"),
     "paid_cents": _l("Montant versé"),

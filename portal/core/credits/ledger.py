@@ -26,7 +26,9 @@ DEBITS = {EntryKind.CHARGE, EntryKind.FEE, EntryKind.PAYOUT}
 
 def euros(cents: int) -> str:
     """``297`` → ``2,97 €`` (in the current language); ``-10`` → ``-0,10 €``."""
-    return format_currency(cents / 100, "EUR")
+    from portal.core.i18n import format_money
+
+    return format_money(cents)
 
 
 def whole_euros(cents: int) -> str:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import schwifty
 from flask import url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -31,7 +30,7 @@ from portal.core.credits import ledger
 from portal.core.credits.billing.operations import BillingError
 from portal.core.credits.hooks import CLOSURE_FEE
 from portal.core.credits.models import RefundRequest, RefundStatus
-from portal.core.i18n import N_
+from portal.core.i18n import N_, force_locale
 from portal.core.mail.jobs import queue_email
 from portal.core.plugins import PricedItem
 from portal.core.pricing import excluding_vat, price_list

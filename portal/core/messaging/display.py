@@ -3,10 +3,10 @@ file sizes, moments, and the conversation list of a user's space (``messaging/_l
 
 from __future__ import annotations
 
-from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal.core.i18n import format_datetime, format_filesize
 from portal.core.messaging.models import ConversationKind, ConversationState
 from portal.core.messaging.notifications import reference
 from portal.core.messaging.taxonomy import CATEGORY_LABELS
@@ -38,14 +38,13 @@ def category_label(category: str) -> str:
 
 
 def file_size(size: int) -> str:
-    """« 12,5 Ko », « 1,2 Mo »."""
-    if size < 1024 * 1024:
-        return _("%(size)s Ko", size=format_decimal(max(size / 1024, 0.1), "#,##0.#"))
-    return _("%(size)s Mo", size=format_decimal(size / (1024 * 1024), "#,##0.#"))
+    """« 300 octets », « 12,5 ko », « 1,2 Mo » / « 12.5 kB » (``format_filesize``)."""
+    return format_filesize(size)
 
 
 def moment(value) -> str:
-    return format_datetime(value, "short") if value else ""
+    """« 2 déc. 2026, 14:05 » / « 2 Dec 2026, 14:05 », in the tenant's time zone."""
+    return format_datetime(value)
 
 
 def helpers(*, operator: bool = False) -> dict:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal.core.i18n import N_
+from portal.core.i18n import N_, force_locale
 from portal.core.jobs import enqueue, job
 from portal.core.mail.jobs import queue_email
 from portal.core.tenants import tenant_scope
@@ -101,7 +100,7 @@ def send_acknowledgement_sms(tenant_id, conversation_id):
     with force_locale(conversation.locale):
         text = _(
             "%(tenant)s : nous avons bien reçu votre message %(reference)s. Vous serez prévenu "
-            "par email de notre réponse.",
+            "par e-mail de notre réponse.",
             tenant=tenant.name,
             reference=reference(conversation),
         )

@@ -141,7 +141,7 @@ def new_help_request():
             else:
                 flash(
                     _(
-                        "Votre demande d'aide %(ref)s a bien été envoyée. Vous recevrez un email "
+                        "Votre demande d'aide %(ref)s a bien été envoyée. Vous recevrez un e-mail "
                         "dès qu'une réponse y sera apportée.",
                         ref=reference(conversation),
                     ),
@@ -174,11 +174,15 @@ def help_home():
             Conversation.account_id == account.id, Conversation.kind == ConversationKind.HELP
         )
     ).all()
-    waiting = db.session.scalar(
-        select(func.count()).where(
-            Conversation.id.in_(ids), Conversation.awaiting_since.is_not(None)
+    waiting = (
+        db.session.scalar(
+            select(func.count()).where(
+                Conversation.id.in_(ids), Conversation.awaiting_since.is_not(None)
+            )
         )
-    ) if ids else 0
+        if ids
+        else 0
+    )
     booking = None
     offers_onboarding = onboarding.offered(tenant)
     if offers_onboarding:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from portal.core.i18n import force_locale
 from portal.core.onboarding.models import Channel, OnboardingBooking
 
 PRODID = "-//Portail//Accompagnement initial//FR"

@@ -23,7 +23,7 @@ class ProfileForm(FlaskForm):
         validators=[DataRequired(REQUIRED), Length(max=200), NoBidiControls()],
     )
     email = EmailField(
-        _l("Email"), filters=[strip], validators=[DataRequired(REQUIRED), Email(EMAIL)]
+        _l("E-mail"), filters=[strip], validators=[DataRequired(REQUIRED), Email(EMAIL)]
     )
     phone = StringField(_l("Téléphone"), filters=[strip], validators=[Optional(), PhoneNumber()])
     mobile = StringField(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
@@ -101,7 +102,9 @@ class SignupForm(NewPasswordMixin, FlaskForm):
     addresses abroad."""
 
     email = EmailField(_l("Adresse e-mail"), [REQUIRED, EMAIL, _at_most(254)], filters=[strip])
-    last_name = StringField(_l("Nom"), [REQUIRED, _at_most(100), NO_BIDI], filters=[strip])
+    last_name = StringField(
+        lazy_pgettext("last name", "Nom"), [REQUIRED, _at_most(100), NO_BIDI], filters=[strip]
+    )
     first_name = StringField(_l("Prénom"), [REQUIRED, _at_most(100), NO_BIDI], filters=[strip])
     commercial_name = StringField(
         _l("Nom commercial"), [REQUIRED, _at_most(200), NO_BIDI], filters=[strip]

@@ -12,7 +12,7 @@ from flask import Flask
 from portal.core.credits.billing.amounts import rate_label
 from portal.core.credits.billing.documents import issue_monthly_invoices, issue_receipt
 from portal.core.credits.billing.jobs import issue_previous_month_invoices
-from portal.core.credits.ledger import euros, whole_euros
+from portal.core.credits.ledger import whole_euros
 from portal.core.plugins.types import PeriodicJob
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -37,13 +37,5 @@ def init_app(app: Flask) -> None:
         "credits.billing_document",
         views.billing_document,
     )
-    app.add_template_filter(euros, "billing_amount")
     app.add_template_filter(whole_euros, "whole_euros")
-    app.add_template_filter(_short_date, "billing_date")
     app.add_template_filter(rate_label, "billing_rate")
-
-
-def _short_date(value) -> str:
-    from flask_babel import format_date
-
-    return format_date(value, "short") if value else ""

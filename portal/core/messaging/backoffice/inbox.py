@@ -174,7 +174,7 @@ def _writers(conversations) -> dict[int, str]:
             email = conversation.visitor_email or ""
             writers[conversation.id] = f"{name} <{email}>" if email else name
             continue
-        parts = [account.commercial_name or account.holder_name]
+        parts = [account.display_name]
         profile = profiles.get(conversation.profile_id)
         if profile is not None and profile.name not in parts:
             parts.append(profile.name)

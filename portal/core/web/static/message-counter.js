@@ -2,8 +2,11 @@
    server checks the length too, counting line breaks as one character, blanks trimmed). */
 (function () {
   "use strict";
+  // French takes the singular for 0 and 1 (« 0 caractère restant »), English for 1 only.
+  var french = (document.documentElement.lang || "").toLowerCase().indexOf("fr") === 0;
   function plural(area, kind, n) {
-    var text = area.getAttribute("data-msg-" + kind + (n === 1 ? "-one" : "-other")) || "";
+    var one = french ? n === 0 || n === 1 : n === 1;
+    var text = area.getAttribute("data-msg-" + kind + (one ? "-one" : "-other")) || "";
     return text.replace("{n}", String(n));
   }
   document.querySelectorAll("textarea[data-msg-counter]").forEach(function (area) {
