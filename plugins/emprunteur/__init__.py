@@ -1,13 +1,14 @@
 """Plugin ``emprunteur``: borrower-insurance substitution letters to banks."""
 
 from plugins.emprunteur.i18n import _l
+from portal.core.i18n import N_
 from portal.core.plugins import NavItem, PluginInfo, hookimpl
 
 plugin_info = PluginInfo(
     name="emprunteur",
-    title="Assurance emprunteur",
+    title=N_("Assurance emprunteur"),
     version="0.1.0",
-    description="Lettres de substitution d'assurance emprunteur adressées aux banques.",
+    description=N_("Lettres de substitution d'assurance emprunteur adressées aux banques."),
     sends_letters=True,
 )
 

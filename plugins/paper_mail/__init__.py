@@ -1,13 +1,14 @@
 """Plugin ``paper_mail``: documents printed, enveloped and posted."""
 
 from plugins.paper_mail.i18n import _l
+from portal.core.i18n import N_
 from portal.core.plugins import NavItem, PluginInfo, PricedItem, hookimpl
 
 plugin_info = PluginInfo(
     name="paper_mail",
-    title="Courrier papier",
+    title=N_("Courrier papier"),
     version="0.1.0",
-    description="Documents imprimés, mis sous pli et remis à La Poste.",
+    description=N_("Documents imprimés, mis sous pli et remis à La Poste."),
     sends_letters=True,
 )
 

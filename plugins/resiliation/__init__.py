@@ -1,13 +1,14 @@
 """Plugin ``resiliation``: termination letters sent as electronic registered letters."""
 
 from plugins.resiliation.i18n import _l
+from portal.core.i18n import N_
 from portal.core.plugins import NavItem, PluginInfo, PricedItem, TaxonomyNode, hookimpl
 
 plugin_info = PluginInfo(
     name="resiliation",
-    title="Résiliation",
+    title=N_("Résiliation"),
     version="0.1.0",
-    description="Lettres de résiliation envoyées en recommandé électronique.",
+    description=N_("Lettres de résiliation envoyées en recommandé électronique."),
     sends_letters=True,
 )
 

@@ -4,13 +4,14 @@
 """
 
 from plugins.secure_messaging.i18n import _l
+from portal.core.i18n import N_
 from portal.core.plugins import DashboardWidget, NavItem, PluginInfo, hookimpl
 
 plugin_info = PluginInfo(
     name="secure_messaging",
-    title="Ma messagerie",
+    title=N_("Ma messagerie"),
     version="0.2.0",
-    description="Messagerie sécurisée des adhérents : thème, sujet, motif et dépôt de documents.",
+    description=N_("Écrivez à votre caisse et envoyez-lui vos documents en toute sécurité."),
 )
 
 

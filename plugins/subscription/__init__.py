@@ -1,13 +1,14 @@
 """Plugin ``subscription``: quote to online subscription with e-signature."""
 
 from plugins.subscription.i18n import _l
+from portal.core.i18n import N_
 from portal.core.plugins import NavItem, PluginInfo, hookimpl
 
 plugin_info = PluginInfo(
     name="subscription",
-    title="Souscription en ligne",
+    title=N_("Souscription en ligne"),
     version="0.1.0",
-    description="Du devis à la souscription en ligne avec signature électronique.",
+    description=N_("Du devis à la souscription en ligne avec signature électronique."),
 )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_currency
 from flask_babel import gettext as _
 
 from portal.core import clock
 from portal.core.accounts import current_account, current_profile
 from portal.core.accounts.validators import display_phone
+from portal.core.i18n import format_money
 from portal.core.identity import identity_provider
 from portal.core.pdf import render_pdf
 from portal.core.pricing import price_list
@@ -187,5 +187,5 @@ def identity():
         latest=latest,
         link=link,
         may_start=identification.may_start_identity_verification(account),
-        price=format_currency(_identity_price_cents() / 100, "EUR"),
+        price=format_money(_identity_price_cents()),
     )
