@@ -13,6 +13,7 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
     credits,
     database,
     devbox,
+    evidence,
     i18n,
     jobs,
     mail,
@@ -34,6 +35,7 @@ from portal.core.credits import hooks as credits_hooks
 from portal.core.credits.billing import backoffice as credits_backoffice
 from portal.core.devbox import hooks as devbox_hooks
 from portal.core.drafts import hooks as drafts_hooks
+from portal.core.evidence import hooks as evidence_hooks
 from portal.core.mail import hooks as mail_hooks
 from portal.core.messaging import backoffice as messaging_backoffice
 from portal.core.messaging import hooks as messaging_hooks
@@ -62,6 +64,7 @@ CORE_HOOK_MODULES = {
     "onboarding": onboarding_hooks,
     "onboarding.backoffice": onboarding_backoffice,
     "drafts": drafts_hooks,
+    "evidence": evidence_hooks,
 }
 
 
@@ -109,6 +112,7 @@ def init_app(app: Flask) -> None:
     onboarding.init_app(app)
     pages.init_app(app)
     storage.init_app(app)
+    evidence.init_app(app)
     mail.init_app(app)
     sms.init_app(app)
     pdf.init_app(app)
