@@ -4,6 +4,7 @@ record or file, survives a purge past retention, and answers on the command line
 from __future__ import annotations
 
 import hashlib
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -269,3 +270,38 @@ def test_the_daily_job_alerts_the_admins_once_a_day(app, add, tenant_ids, make_s
     assert len(sent) == 1
     assert sent[0].recipients == "chef@plateforme.test"
     assert "altered_file" in sent[0].body_text
+
+
+def test_an_append_that_lost_its_place_retries_after_the_winner(app, add, tenant_ids, monkeypatch):
+    from portal.core.evidence import chain
+
+    add("resilimo", b"winner")
+    stale = iter([None])  # the first look at the chain misses the winner's record
+    real_last = chain._last
+    monkeypatch.setattr(chain, "_last", lambda tid: next(stale, real_last(tid)))
+    _, sequence, _ = add("resilimo", b"loser")
+    assert sequence == 2
+    with app.app_context():
+        assert evidence.verify(tenant_ids["resilimo"]).ok
+
+
+def test_concurrent_appends_each_take_their_own_place(app, add, tenant_ids):
+    errors = []
+
+    def worker(label):
+        try:
+            for n in range(4):
+                add("resilimo", f"{label}-{n}".encode())
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(label,)) for label in "abc"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [s for _, s, *_ in chain_of(app, tenant_ids["resilimo"])] == list(range(1, 13))
+    with app.app_context():
+        report = evidence.verify(tenant_ids["resilimo"])
+    assert report.ok and report.checked == 12
