@@ -58,19 +58,23 @@ def test_json_body(server):
     assert seen["headers"]["Authorization"] == "Bearer k"
 
 
-def test_multipart_body(server):
+@pytest.mark.parametrize(
+    ("filename", "arrives_as"),
+    [("mandat.pdf", "mandat.pdf"), ('man"dat\r\n.pdf', "man_dat  .pdf")],
+)
+def test_multipart_body(server, filename, arrives_as):
     UrllibSession().request(
         "POST",
         server + "/files",
         data={"nature": "signable_document"},
-        files={"file": ("mandat.pdf", b"%PDF-1.7\x00\xff", "application/pdf")},
+        files={"file": (filename, b"%PDF-1.7\x00\xff", "application/pdf")},
     )
     [seen] = Recorder.seen
     raw = b"Content-Type: " + seen["headers"]["Content-Type"].encode() + b"\r\n\r\n" + seen["body"]
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
     parts = {p.get_param("name", header="content-disposition"): p for p in message.iter_parts()}
     assert parts["nature"].get_content() == "signable_document"
-    assert parts["file"].get_filename() == "mandat.pdf"
+    assert parts["file"].get_filename() == arrives_as
     assert parts["file"].get_content() == b"%PDF-1.7\x00\xff"
 
 

@@ -48,19 +48,22 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _quoted(value: str) -> str:
+    """A value safe inside a quoted header parameter."""
+    return value.replace("\\", "_").replace('"', "_").replace("\r", " ").replace("\n", " ")
+
+
 def _multipart(data: Mapping[str, str], files: Mapping[str, FileField]) -> tuple[bytes, str]:
     boundary = "portal-" + secrets.token_hex(16)
     parts: list[bytes] = []
     for name, value in data.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + str(value).encode()
-            + b"\r\n"
-        )
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'
+        parts.append(head.encode() + str(value).encode() + b"\r\n")
     for name, (filename, content, media_type) in files.items():
         head = (
             f"--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f'Content-Disposition: form-data; name="{_quoted(name)}"; '
+            f'filename="{_quoted(filename)}"\r\n'
             f"Content-Type: {media_type}\r\n\r\n"
         )
         parts.append(head.encode() + content + b"\r\n")
