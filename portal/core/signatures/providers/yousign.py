@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 from portal.core import clock
 from portal.core.signatures.providers.base import (
-    AcceptanceBox,
     CreatedRequest,
     Delivery,
     Document,
@@ -167,7 +166,6 @@ def consent_request_bodies(
     everyone = [signer_ids[s.key] for s in request.signers]
     bodies: list[dict[str, Any]] = []
     for document in request.documents:
-        box: AcceptanceBox
         for box in document.acceptance_boxes:
             bodies.append(
                 {
