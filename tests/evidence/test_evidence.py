@@ -305,3 +305,19 @@ def test_concurrent_appends_each_take_their_own_place(app, add, tenant_ids):
     with app.app_context():
         report = evidence.verify(tenant_ids["resilimo"])
     assert report.ok and report.checked == 12
+
+
+def test_records_deleted_from_the_end_are_named_after_a_daily_check(app, add, tenant_ids):
+    add("resilimo", b"one")
+    last_id, *_ = add("resilimo", b"two")
+    with app.app_context():
+        verify_evidence()  # remembers the head: sequence 2
+        db.session.commit()
+    with superuser(app) as conn:
+        conn.execute(text("DELETE FROM evidence_record WHERE id = :id"), {"id": last_id})
+    with app.app_context():
+        report = evidence.verify(tenant_ids["resilimo"])
+    assert [(p.code, p.record_id, p.sequence) for p in report.problems] == [
+        ("missing_record", last_id, 2)
+    ]
+    assert "the chain ends at sequence 1" in report.problems[0].detail

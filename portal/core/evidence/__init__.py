@@ -29,10 +29,11 @@ from portal.core.evidence.chain import (
     purge_expired,
     verify,
 )
-from portal.core.evidence.models import EvidenceIsAppendOnly, EvidenceRecord
+from portal.core.evidence.models import EvidenceCheck, EvidenceIsAppendOnly, EvidenceRecord
 
 __all__ = [
     "GENESIS_HASH",
+    "EvidenceCheck",
     "EvidenceError",
     "EvidenceIsAppendOnly",
     "EvidenceRecord",

@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.clock import now, today
-from portal.core.evidence.models import EvidenceRecord
+from portal.core.evidence.models import EvidenceCheck, EvidenceRecord
 from portal.core.storage import storage, tenant_key
 from portal.core.tenants import Tenant, tenant_directory, tenant_scope, unscoped
 from portal.extensions import db
@@ -241,20 +241,48 @@ class Problem:
         )
 
 
+@dataclass(frozen=True)
+class Head:
+    """The last record of a sound chain."""
+
+    tenant_id: int
+    record_id: int
+    sequence: int
+    record_hash: str
+
+
 @dataclass
 class Report:
     checked: int = 0
     tenants: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # the first one of each tenant
+    heads: list[Head] = field(default_factory=list)  # of each sound, non-empty chain
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _first_problem(tenant_id: int, slug: str) -> tuple[int, Problem | None]:
+def _checkpoint(tenant_id: int) -> dict | None:
+    """The head the last sound daily check reached (:class:`EvidenceCheck`): a chain cut short
+    afterwards (its newest records deleted, no gap left) no longer reaches it."""
+    row = db.session.execute(
+        select(EvidenceCheck.record_id, EvidenceCheck.sequence, EvidenceCheck.record_hash)
+        .where(EvidenceCheck.tenant_id == tenant_id, EvidenceCheck.sequence.is_not(None))
+        .order_by(EvidenceCheck.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return {"record_id": row.record_id, "sequence": row.sequence, "hash": row.record_hash}
+
+
+def _first_problem(tenant_id: int, slug: str) -> tuple[int, Problem | Head | None]:
+    """(records checked, the first problem — else the chain's head, None when empty)."""
     checked = 0
     expected, previous = 1, GENESIS_HASH
+    head = None
+    checkpoint = _checkpoint(tenant_id) or {}
     purged = _purged_ids(tenant_id)
     store = storage()
     records = db.session.scalars(
@@ -289,8 +317,25 @@ def _first_problem(tenant_id: int, slug: str) -> tuple[int, Problem | None]:
                 return checked, problem(
                     ALTERED_FILE, f"file {record.storage_key} does not match its SHA-256"
                 )
+        if record.sequence == checkpoint.get("sequence") and (
+            record.record_hash != checkpoint.get("hash")
+        ):
+            return checked, problem(
+                ALTERED_RECORD, "it is not the record an earlier check saw at this place"
+            )
         expected, previous = expected + 1, record.record_hash
-    return checked, None
+        head = Head(tenant_id, record.id, record.sequence, record.record_hash)
+    if checkpoint.get("sequence", 0) >= expected:
+        return checked, Problem(
+            tenant_id,
+            slug,
+            MISSING_RECORD,
+            checkpoint.get("record_id", 0),
+            checkpoint["sequence"],
+            f"the chain ends at sequence {expected - 1}, an earlier check saw sequence "
+            f"{checkpoint['sequence']} (deleted records)",
+        )
+    return checked, head
 
 
 def verify(tenant_id: int | None = None) -> Report:
@@ -308,6 +353,45 @@ def verify(tenant_id: int | None = None) -> Report:
             checked, found = _first_problem(each_id, slug)
         report.checked += checked
         report.tenants.append(slug)
-        if found is not None:
+        if isinstance(found, Problem):
             report.problems.append(found)
+        elif found is not None:
+            report.heads.append(found)
     return report
+
+
+def record_check(tenant_id: int, report: Report, *, alerted: bool = False) -> EvidenceCheck:
+    """Keep the outcome of a check of ``tenant_id`` (its head, else its problem)."""
+    tenant = tenant_directory().get(tenant_id)
+    head = next((h for h in report.heads if h.tenant_id == tenant_id), None)
+    problem = next((p for p in report.problems if p.tenant_id == tenant_id), None)
+    with tenant_scope(tenant_id):
+        check = EvidenceCheck(
+            tenant_id=tenant_id,
+            checked_at=now(),
+            day=today(tenant),
+            record_id=head.record_id if head else None,
+            sequence=head.sequence if head else None,
+            record_hash=head.record_hash if head else None,
+            problem=str(problem) if problem else None,
+            alerted=alerted,
+        )
+        db.session.add(check)
+        db.session.flush()
+        return check
+
+
+def alerted_on(tenant_id: int, day: date) -> bool:
+    with tenant_scope(tenant_id):
+        return (
+            db.session.scalar(
+                select(EvidenceCheck.id)
+                .where(
+                    EvidenceCheck.tenant_id == tenant_id,
+                    EvidenceCheck.day == day,
+                    EvidenceCheck.alerted.is_(True),
+                )
+                .limit(1)
+            )
+            is not None
+        )

@@ -5,9 +5,9 @@ from portal.core.plugins import hookimpl
 
 @hookimpl
 def register_models():
-    from portal.core.evidence.models import EvidenceRecord
+    from portal.core.evidence.models import EvidenceCheck, EvidenceRecord
 
-    return [EvidenceRecord]
+    return [EvidenceCheck, EvidenceRecord]
 
 
 @hookimpl

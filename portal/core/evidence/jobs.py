@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.core import audit
 from portal.core.backoffice.models import StaffRole, StaffUser
-from portal.core.clock import now
+from portal.core.clock import today
 from portal.core.evidence import chain
 from portal.core.jobs import job
 from portal.core.plugins.types import PeriodicJob
@@ -35,25 +35,14 @@ def _admins() -> list[str]:
         )
 
 
-def _alerted_today(tenant_id: int, day: str) -> bool:
-    with unscoped():
-        entries = db.session.scalars(
-            select(audit.AuditEntry.details).where(
-                audit.AuditEntry.action == ALERT_ACTION, audit.AuditEntry.tenant_id == tenant_id
-            )
-        )
-        return any((details or {}).get("day") == day for details in entries)
-
-
-def alert(problem: chain.Problem, recipients: list[str]) -> None:
+def alert(problem: chain.Problem, recipients: list[str]) -> bool:
     """Email the administrators about ``problem`` (in the tenant's scope: its sender, its
-    development mailbox); at most once a day per tenant, recorded in the audit log."""
+    development mailbox), unless they were alerted about this tenant today; True if sent."""
     from portal.core.mail import send_email
 
-    day = now().date().isoformat()
-    if not recipients or _alerted_today(problem.tenant_id, day):
-        return
     tenant = tenant_directory().get(problem.tenant_id)
+    if not recipients or chain.alerted_on(problem.tenant_id, today(tenant)):
+        return False
     sender = tenant.config.email
     with force_locale("fr"):
         subject = gettext(
@@ -77,24 +66,26 @@ def alert(problem: chain.Problem, recipients: list[str]) -> None:
     audit.record(
         ALERT_ACTION,
         **audit.by_system("evidence verify", problem.tenant_id),
-        day=day,
         code=problem.code,
         record=problem.record_id,
         sequence=problem.sequence,
+        recipients=len(recipients),
     )
+    return True
 
 
 @job(global_job=True)
 def verify_evidence(tenant_id=None) -> None:
-    """Check every tenant's chain; alert the administrators about each tenant in trouble."""
+    """Check every tenant's chain; remember each sound chain's head (the next check must reach
+    it again); alert the administrators about each tenant in trouble, once a day."""
     report = chain.verify()
     log.info("evidence: %s records checked, %s problems", report.checked, len(report.problems))
-    if report.ok:
-        return
-    recipients = _admins()
+    for head in report.heads:
+        chain.record_check(head.tenant_id, report)
+    recipients = _admins() if report.problems else []
     for problem in report.problems:
         log.error("evidence: %s", problem)
-        alert(problem, recipients)
+        chain.record_check(problem.tenant_id, report, alerted=alert(problem, recipients))
 
 
 JOBS = [verify_evidence]

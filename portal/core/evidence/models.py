@@ -49,3 +49,26 @@ class EvidenceIsAppendOnly(RuntimeError):
 @event.listens_for(EvidenceRecord, "before_delete")
 def _refuse_rewrite(mapper, connection, target):
     raise EvidenceIsAppendOnly("evidence records cannot be changed or deleted")
+
+
+class EvidenceCheck(TenantScoped, db.Model):
+    """One daily check of a tenant's chain: the head it reached (the next check must reach it
+    again: records deleted from the end of a chain leave no gap) or the problem it found, and
+    whether the administrators were alerted (once a day)."""
+
+    __tablename__ = "evidence_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    record_id: Mapped[int | None]
+    sequence: Mapped[int | None]
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+    problem: Mapped[str | None] = mapped_column(Text)
+    alerted: Mapped[bool] = mapped_column(default=False)
+
+
+@event.listens_for(EvidenceCheck, "before_update")
+@event.listens_for(EvidenceCheck, "before_delete")
+def _refuse_check_rewrite(mapper, connection, target):
+    raise EvidenceIsAppendOnly("evidence checks cannot be changed or deleted")

@@ -14,6 +14,8 @@ down_revision = "core_0021"
 branch_labels = None
 depends_on = None
 
+APPEND_ONLY_TABLES = ("evidence_record", "evidence_check")
+
 
 def upgrade():
     op.create_table(
@@ -48,11 +50,38 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_evidence_record_tenant_id"), ["tenant_id"], unique=False
         )
-    append_only.protect("evidence_record")
-    append_only.refuse_truncate("evidence_record")
+    op.create_table(
+        "evidence_check",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=True),
+        sa.Column("sequence", sa.Integer(), nullable=True),
+        sa.Column("record_hash", sa.String(length=64), nullable=True),
+        sa.Column("problem", sa.Text(), nullable=True),
+        sa.Column("alerted", sa.Boolean(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_evidence_check_tenant_id_tenant"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_check")),
+    )
+    with op.batch_alter_table("evidence_check", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evidence_check_day"), ["day"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_evidence_check_tenant_id"), ["tenant_id"], unique=False
+        )
+    for table in APPEND_ONLY_TABLES:
+        append_only.protect(table)
+        append_only.refuse_truncate(table)
 
 
 def downgrade():
-    append_only.allow_truncate("evidence_record")
-    append_only.unprotect("evidence_record")
+    for table in APPEND_ONLY_TABLES:
+        append_only.allow_truncate(table)
+        append_only.unprotect(table)
+    op.drop_table("evidence_check")
     op.drop_table("evidence_record")
