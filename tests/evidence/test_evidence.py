@@ -321,3 +321,22 @@ def test_records_deleted_from_the_end_are_named_after_a_daily_check(app, add, te
         ("missing_record", last_id, 2)
     ]
     assert "the chain ends at sequence 1" in report.problems[0].detail
+
+
+def test_a_rolled_back_purge_keeps_the_files(app, add, tenant_ids):
+    _, _, key = add("resilimo", b"old", retain_days=0)
+    with app.app_context():
+        tenant = tenant_directory().get(tenant_ids["resilimo"])
+        assert evidence.purge_expired(tenant.id, on=today(tenant) + timedelta(days=1))
+        db.session.rollback()
+        assert storage().exists(key)
+        report = evidence.verify(tenant.id)
+    assert report.ok and report.checked == 1
+
+
+def test_a_proof_is_part_of_the_callers_transaction(app, tenant_ids):
+    with app.app_context():
+        evidence.add_proof(tenant_ids["resilimo"], "manual", b"x", "x.txt", "text/plain")
+        db.session.rollback()
+        report = evidence.verify(tenant_ids["resilimo"])
+    assert report.ok and report.checked == 0

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.clock import now, today
@@ -66,11 +66,17 @@ def _utc(moment: datetime) -> str:
 
 
 def _lock(tenant_id: int) -> None:
+    """Hold, until the caller's transaction ends, the right to append to the tenant's chain."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
             text("SELECT pg_advisory_xact_lock(:cls, :tenant)"),
             {"cls": _LOCK_CLASS, "tenant": tenant_id},
         )
+        return
+    # SQLite: a write that changes no row opens the transaction (the driver sends BEGIN before a
+    # write, not before a SAVEPOINT, whose RELEASE would then commit) and takes the database's
+    # write lock, so appenders queue behind each other (busy timeout).
+    db.session.execute(text("UPDATE evidence_record SET sequence = sequence WHERE 0 = 1"))
 
 
 def _last(tenant_id: int) -> EvidenceRecord | None:
@@ -175,8 +181,9 @@ def _purged_ids(tenant_id: int) -> set[int]:
 
 
 def purge_expired(tenant_id: int, on: date | None = None) -> EvidenceRecord | None:
-    """Delete the files kept past their ``retain_until`` and chain a ``purge`` record naming
-    them (None when nothing expired). The records stay: the chain still proves they existed."""
+    """Chain a ``purge`` record naming the proofs kept past their ``retain_until`` (None when
+    nothing expired) and delete their files once the caller's transaction commits. The records
+    stay: the chain still proves they existed."""
     tenant = tenant_directory().get(tenant_id)
     day = on or today(tenant)
     with tenant_scope(tenant_id):
@@ -211,8 +218,14 @@ def purge_expired(tenant_id: int, on: date | None = None) -> EvidenceRecord | No
             note=f"purged past retention on {day.isoformat()}",
             details={"purged": [record.id for record in expired]},
         )
-        for record in expired:
-            storage().delete(record.storage_key)
+        keys = [record.storage_key for record in expired]
+
+        def delete_files(session) -> None:
+            for key in keys:
+                storage().delete(key)
+
+        # Only once the purge record is committed: a rolled-back purge leaves every file.
+        event.listen(db.session(), "after_commit", delete_files, once=True)
         return purge
 
 
