@@ -340,3 +340,26 @@ def test_a_proof_is_part_of_the_callers_transaction(app, tenant_ids):
         db.session.rollback()
         report = evidence.verify(tenant_ids["resilimo"])
     assert report.ok and report.checked == 0
+
+
+def test_the_daily_purge_removes_what_retention_no_longer_covers(app, add, tenant_ids, monkeypatch):
+    from portal.core import clock
+    from portal.core.evidence.jobs import purge_expired_evidence
+
+    _, _, old_key = add("msr", b"old", retain_days=0)
+    _, _, kept_key = add("msr", b"kept")
+    with app.app_context():
+        purge_expired_evidence()  # retain_until is today: still kept
+        db.session.commit()
+        assert storage().exists(old_key)
+    real = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real() + timedelta(days=1))
+    with app.app_context():
+        purge_expired_evidence()
+        db.session.commit()
+        assert not storage().exists(old_key) and storage().exists(kept_key)
+    assert [k for _, _, k, *_ in chain_of(app, tenant_ids["msr"])] == [
+        "signed_document",
+        "signed_document",
+        "purge",
+    ]

@@ -16,7 +16,7 @@ from portal.core.clock import today
 from portal.core.evidence import chain
 from portal.core.jobs import job
 from portal.core.plugins.types import PeriodicJob
-from portal.core.tenants import tenant_directory, tenant_scope, unscoped
+from portal.core.tenants import Tenant, tenant_directory, tenant_scope, unscoped
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,20 @@ def verify_evidence(tenant_id=None) -> None:
         chain.record_check(problem.tenant_id, report, alerted=alert(problem, recipients))
 
 
-JOBS = [verify_evidence]
+@job(global_job=True)
+def purge_expired_evidence(tenant_id=None) -> None:
+    """Purge every tenant's proofs kept past their retention (one chained purge record each)."""
+    with unscoped():
+        tenant_ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
+    for each in tenant_ids:
+        purge = chain.purge_expired(each)
+        if purge is not None:
+            log.info("evidence: tenant %s, %s files purged", each, len(purge.details["purged"]))
+
+
+JOBS = [verify_evidence, purge_expired_evidence]
 # Between 02:00 and 03:00 Paris time a clock change would skip or repeat the run: avoid it.
-PERIODIC_JOBS = [PeriodicJob(job=verify_evidence, cron="15 5 * * *")]
+PERIODIC_JOBS = [
+    PeriodicJob(job=purge_expired_evidence, cron="50 4 * * *"),
+    PeriodicJob(job=verify_evidence, cron="15 5 * * *"),
+]
