@@ -299,14 +299,9 @@ def _requested_blueprints() -> list[str]:
     if request.blueprints:
         return list(request.blueprints)
     if isinstance(request.routing_exception, MethodNotAllowed):
-        # The path exists for other methods: find its rule through one of them.
-        adapter = current_app.url_map.bind_to_environ(request.environ)
-        allowed = sorted(request.routing_exception.valid_methods or ())
-        try:
-            rule, _ = adapter.match(method=allowed[0], return_rule=True)
-        except (HTTPException, RoutingException, IndexError):
-            return []
-        return [rule.endpoint.rsplit(".", 1)[0]] if "." in rule.endpoint else []
+        # The path exists for other methods: the blueprint of the endpoint it has for them.
+        endpoint = _requested_endpoint()
+        return [endpoint.rsplit(".", 1)[0]] if "." in endpoint else []
     return []
 
 
