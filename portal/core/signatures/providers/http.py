@@ -1,20 +1,29 @@
 """The HTTP seam of the provider adapters: a tiny session interface (shaped like
-``requests.Session.request`` so either fits) and a standard-library implementation.
-Tests inject a fake session; nothing here is called without one being chosen."""
+``requests.Session.request``, so either fits), its httpx implementation, and ``check``, which
+turns a refused call into a ``ProviderError``.
+
+Adapters take a session in their constructor; tests inject one pointed at a local server or a
+recording fake, so nothing reaches the network unless a real session is chosen.
+"""
 
 from __future__ import annotations
 
 import json as jsonlib
-import secrets
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import httpx
+
+from portal.core.signatures.providers.base import ProviderError
+
 # (filename, content, media type)
 FileField = tuple[str, bytes, str]
+
+DEFAULT_TIMEOUT = 30.0
+# How much of a refused answer's body an error message keeps (for operators; never the request).
+ERROR_BODY_CHARS = 300
 
 
 @dataclass
@@ -28,6 +37,9 @@ class HttpResponse:
 
 
 class HttpSession(Protocol):
+    """What an adapter calls. A transport failure (refused connection, timeout) raises an
+    ``OSError``; any HTTP answer, a 4xx, 5xx or 3xx included, is returned as is."""
+
     def request(
         self,
         method: str,
@@ -37,46 +49,49 @@ class HttpSession(Protocol):
         json: Any = None,
         data: Mapping[str, str] | None = None,
         files: Mapping[str, FileField] | None = None,
-        timeout: float = 30,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> HttpResponse: ...
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is an error: following it would resend the bearer token elsewhere."""
+def short_body(content: bytes) -> str:
+    """The start of an answer's body on one line, for an error message."""
+    text = content[:ERROR_BODY_CHARS].decode("utf-8", "replace")
+    return " ".join(text.split())
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+
+def check(answer: HttpResponse, what: str) -> HttpResponse:
+    """``answer`` if it is a 2xx; else ``ProviderError("<what>: HTTP <status> <short body>")``.
+    A 3xx is refused too: sessions do not follow redirects."""
+    if not 200 <= answer.status_code < 300:
+        detail = short_body(answer.content)
+        raise ProviderError(f"{what}: HTTP {answer.status_code} {detail}".rstrip())
+    return answer
 
 
-def _quoted(value: str) -> str:
-    """A value safe inside a quoted header parameter."""
+def _safe_name(value: str) -> str:
+    """A name without the characters that would break a quoted multipart header parameter
+    (httpx would percent-encode them; the providers expect a readable file name)."""
     return value.replace("\\", "_").replace('"', "_").replace("\r", " ").replace("\n", " ")
 
 
-def _multipart(data: Mapping[str, str], files: Mapping[str, FileField]) -> tuple[bytes, str]:
-    boundary = "portal-" + secrets.token_hex(16)
-    parts: list[bytes] = []
-    for name, value in data.items():
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'
-        parts.append(head.encode() + str(value).encode() + b"\r\n")
-    for name, (filename, content, media_type) in files.items():
-        head = (
-            f"--{boundary}\r\n"
-            f'Content-Disposition: form-data; name="{_quoted(name)}"; '
-            f'filename="{_quoted(filename)}"\r\n'
-            f"Content-Type: {media_type}\r\n\r\n"
+class HttpxSession:
+    """``HttpSession`` on httpx: a pooled client that never follows redirects (a redirect would
+    resend the bearer token to another host), with a timeout on every call. Transport failures
+    become ``ConnectionError`` / ``TimeoutError`` (both ``OSError``), as with ``requests``."""
+
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, transport=None):
+        self._client = httpx.Client(
+            follow_redirects=False, timeout=timeout, transport=transport, trust_env=True
         )
-        parts.append(head.encode() + content + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
+    def close(self) -> None:
+        self._client.close()
 
-class UrllibSession:
-    """``HttpSession`` on ``urllib`` (no extra dependency). Never follows redirects; a non-2xx
-    answer is returned as is, the adapter decides."""
+    def __enter__(self) -> HttpxSession:
+        return self
 
-    def __init__(self) -> None:
-        self._opener = urllib.request.build_opener(_NoRedirect)
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def request(
         self,
@@ -87,21 +102,31 @@ class UrllibSession:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         files: Mapping[str, FileField] | None = None,
-        timeout: float = 30,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> HttpResponse:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"not an http(s) URL: {url!r}")
-        all_headers = dict(headers or {})
-        body: bytes | None = None
+        kwargs: dict[str, Any] = {"headers": dict(headers or {}), "timeout": timeout}
         if files:
-            body, all_headers["Content-Type"] = _multipart(data or {}, files)
+            kwargs["data"] = {_safe_name(k): str(v) for k, v in (data or {}).items()}
+            kwargs["files"] = {
+                _safe_name(name): (_safe_name(filename), content, media_type)
+                for name, (filename, content, media_type) in files.items()
+            }
         elif json is not None:
-            body = jsonlib.dumps(json).encode()
-            all_headers["Content-Type"] = "application/json"
-        # The scheme is checked above: only http(s) reaches urllib.
-        req = urllib.request.Request(url, data=body, headers=all_headers, method=method)  # noqa: S310
+            kwargs["json"] = json
+        elif data is not None:
+            kwargs["data"] = dict(data)
         try:
-            with self._opener.open(req, timeout=timeout) as answer:
-                return HttpResponse(answer.status, answer.read(), dict(answer.headers))
-        except urllib.error.HTTPError as exc:
-            return HttpResponse(exc.code, exc.read(), dict(exc.headers or {}))
+            answer = self._client.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise TimeoutError(f"{method} {_where(url)}: timed out") from exc
+        except httpx.TransportError as exc:
+            raise ConnectionError(f"{method} {_where(url)}: {exc.__class__.__name__}") from exc
+        return HttpResponse(answer.status_code, answer.content, dict(answer.headers))
+
+
+def _where(url: str) -> str:
+    """The URL without its query (which could carry a secret) for a message."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"

@@ -46,7 +46,7 @@ from portal.core.signatures.providers.base import (
     StatusReport,
     WebhookRejected,
 )
-from portal.core.signatures.providers.http import HttpSession, UrllibSession
+from portal.core.signatures.providers.http import HttpSession, HttpxSession, check
 
 PRODUCTION_URL = "https://api.yousign.app/v3"
 SANDBOX_URL = "https://api-sandbox.yousign.app/v3"
@@ -311,7 +311,7 @@ class YousignProvider(SignatureProvider):
         self.webhook_secret = webhook_secret
         self.sandbox = sandbox
         self.base_url = (base_url or (SANDBOX_URL if sandbox else PRODUCTION_URL)).rstrip("/")
-        self.session: HttpSession = session or UrllibSession()
+        self.session: HttpSession = session or HttpxSession(timeout=timeout)
         self.now = now
         self.max_age = max_age
         self.timeout = timeout
@@ -329,9 +329,7 @@ class YousignProvider(SignatureProvider):
             )
         except OSError as exc:
             raise ProviderError(f"yousign {method} {path}: unreachable ({exc})") from exc
-        if not 200 <= answer.status_code < 300:
-            detail = answer.content[:300].decode("utf-8", "replace")
-            raise ProviderError(f"yousign {method} {path}: HTTP {answer.status_code} {detail}")
+        check(answer, f"yousign {method} {path}")
         if not expect_json:
             return answer.content
         try:
