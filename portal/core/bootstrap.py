@@ -22,6 +22,7 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
     pages,
     pdf,
     ratelimit,
+    signatures,
     sms,
     storage,
     tenants,
@@ -42,6 +43,7 @@ from portal.core.messaging import hooks as messaging_hooks
 from portal.core.onboarding import backoffice as onboarding_backoffice
 from portal.core.onboarding import hooks as onboarding_hooks
 from portal.core.plugins import PortalPlugins
+from portal.core.signatures import hooks as signatures_hooks
 from portal.core.verification import backoffice as verification_backoffice
 from portal.core.verification import hooks as verification_hooks
 from portal.core.web import pipeline
@@ -65,6 +67,7 @@ CORE_HOOK_MODULES = {
     "onboarding.backoffice": onboarding_backoffice,
     "drafts": drafts_hooks,
     "evidence": evidence_hooks,
+    "signatures": signatures_hooks,
 }
 
 
@@ -97,6 +100,7 @@ def init_app(app: Flask) -> None:
     plugins.collect("register_models")  # import every model before metadata is used
     import portal.core.audit  # noqa: F401 - core models
     import portal.core.backoffice.models  # noqa: F401
+    import portal.core.signatures.models  # noqa: F401
     import portal.core.verification.models  # noqa: F401
 
     plugins.check_tables(mapper.class_ for mapper in db.Model.registry.mappers)
@@ -113,6 +117,7 @@ def init_app(app: Flask) -> None:
     pages.init_app(app)
     storage.init_app(app)
     evidence.init_app(app)
+    signatures.init_app(app)
     mail.init_app(app)
     sms.init_app(app)
     pdf.init_app(app)
