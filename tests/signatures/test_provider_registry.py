@@ -8,6 +8,7 @@ import pytest
 
 from portal.core.signatures.providers import provider_from_config, register, registered
 from portal.core.signatures.providers.base import ProviderConfigError
+from portal.core.signatures.providers.builtin import BuiltinProvider
 from portal.core.signatures.providers.yousign import (
     PRODUCTION_URL,
     SANDBOX_URL,
@@ -15,17 +16,31 @@ from portal.core.signatures.providers.yousign import (
 )
 
 
-def test_only_yousign_is_registered_until_the_builtin_engine_lands():
-    assert registered() == ["yousign"]
+def test_builtin_and_yousign_are_registered():
+    assert registered() == ["builtin", "yousign"]
 
 
-def test_default_builtin_is_a_clear_configuration_error():
-    with pytest.raises(ProviderConfigError, match="'builtin' is not available"):
-        provider_from_config({})
+def test_the_builtin_engine_is_the_default_and_takes_who_asks():
+    provider = provider_from_config({})
+    assert isinstance(provider, BuiltinProvider) and provider.name == "builtin"
+    assert provider.account is None and provider.owner is None
+    asking = provider_from_config(
+        {"provider": "builtin"}, account="account", profile="profile", owner="resiliation"
+    )
+    assert (asking.account, asking.profile, asking.owner) == ("account", "profile", "resiliation")
+
+
+def test_the_builtin_engine_has_no_webhooks():
+    assert provider_from_config({}).parse_webhook({"X-Anything": "1"}, b"{}") == []
+
+
+def test_creating_without_who_asks_is_a_configuration_error(signature_request):
+    with pytest.raises(ProviderConfigError, match="account= and owner="):
+        provider_from_config({}).create(signature_request)
 
 
 def test_unknown_provider_is_a_clear_configuration_error():
-    with pytest.raises(ProviderConfigError, match="'docusign'.*registered: yousign"):
+    with pytest.raises(ProviderConfigError, match="'docusign'.*registered: builtin, yousign"):
         provider_from_config({"provider": "docusign"})
 
 
@@ -66,5 +81,5 @@ def test_an_adapter_registers_itself(monkeypatch):
 
     monkeypatch.setattr(providers, "_registry", dict(providers._registry))
     sentinel = object()
-    register("builtin", lambda config, **overrides: sentinel)
-    assert provider_from_config({}) is sentinel
+    register("docusign", lambda config, **overrides: sentinel)
+    assert provider_from_config({"provider": "docusign"}) is sentinel

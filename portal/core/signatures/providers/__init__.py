@@ -1,9 +1,10 @@
 """Signature providers: the interface (``base``), the adapters, and the choice among them.
 
-``provider_from_config(config)`` builds the provider a configuration names (``provider = "..."``,
-default ``"builtin"``). Adapters register a factory under their name with ``register``. Only
-``"yousign"`` is registered today: the built-in engine registers ``"builtin"`` when it lands, so
-until then asking for it is a clear configuration error, never a silent placeholder.
+``provider_from_config(config, **overrides)`` builds the provider a configuration names
+(``provider = "..."``, default ``"builtin"``, the portal's own engine). Adapters register a
+factory under their name with ``register``: ``"builtin"`` (overrides ``account=``, ``profile=``,
+``owner=``: who asks, needed to create a procedure) and ``"yousign"`` (overrides ``session=``,
+``now=`` for tests).
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def provider_from_config(config: Mapping[str, Any], **overrides: Any) -> Signatu
     return factory(config, **overrides)
 
 
+def _builtin(config: Mapping[str, Any], **overrides: Any) -> SignatureProvider:
+    from portal.core.signatures.providers.builtin import factory
+
+    return factory(config, **overrides)
+
+
 def _yousign(config: Mapping[str, Any], **overrides: Any) -> SignatureProvider:
     from portal.core.signatures.providers.yousign import YousignProvider
 
@@ -56,4 +63,5 @@ def _yousign(config: Mapping[str, Any], **overrides: Any) -> SignatureProvider:
     return YousignProvider(**{**settings, **overrides})
 
 
+register("builtin", _builtin)
 register("yousign", _yousign)

@@ -299,7 +299,7 @@ class YousignProvider(SignatureProvider):
         sandbox: bool = True,
         base_url: str | None = None,
         session: HttpSession | None = None,
-        now: Callable[[], datetime] = clock.now,
+        now: Callable[[], datetime] | None = None,
         max_age: timedelta = DEFAULT_MAX_AGE,
         timeout: float = 30,
     ):
@@ -312,7 +312,8 @@ class YousignProvider(SignatureProvider):
         self.sandbox = sandbox
         self.base_url = (base_url or (SANDBOX_URL if sandbox else PRODUCTION_URL)).rstrip("/")
         self.session: HttpSession = session or HttpxSession(timeout=timeout)
-        self.now = now
+        # Looked up at each call, so that a test freezing ``clock.now`` reaches it.
+        self.now = now or (lambda: clock.now())
         self.max_age = max_age
         self.timeout = timeout
 
