@@ -8,11 +8,18 @@ def register_models():
     from portal.core.identity.sandbox.models import SandboxIdentitySession
     from portal.core.verification.models import (
         IdentityVerification,
+        MandateSignatureRequest,
         PlatformMandate,
         ProfessionalDocument,
     )
 
-    return [ProfessionalDocument, PlatformMandate, IdentityVerification, SandboxIdentitySession]
+    return [
+        ProfessionalDocument,
+        PlatformMandate,
+        MandateSignatureRequest,
+        IdentityVerification,
+        SandboxIdentitySession,
+    ]
 
 
 @hookimpl

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.accounts.models import Account
@@ -68,6 +68,31 @@ class PlatformMandate(TenantScoped, db.Model):
     text_sha256: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ip: Mapped[str | None] = mapped_column(String(45))
+    # Signed through an e-signature procedure (SMS code): the procedure, and the evidence record
+    # of the sealed PDF. Mandates signed earlier with the password have neither and stay valid.
+    procedure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signature_procedure.id", ondelete="SET NULL")
+    )
+    signed_document_record_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class MandateSignatureRequest(TenantScoped, db.Model):
+    """The mandate's text as the holder read it when they asked to sign: the procedure's PDF is
+    made from it, and so is the ``PlatformMandate`` once the procedure is signed (the account's
+    details may change meanwhile: what is kept is what was signed)."""
+
+    __tablename__ = "platform_mandate_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("signature_procedure.id", ondelete="CASCADE"), unique=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class VerificationStatus(enum.StrEnum):
