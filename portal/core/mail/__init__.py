@@ -7,6 +7,9 @@
     message = compose_email(tenant, "notification", to=user.email, subject=_l("Votre compte"),
                             context={"title": ..., "paragraphs": [...]})
     mail_transport().send(message)
+
+A recipient refused for good raises ``MailBounced`` (its ``recipients``); the ``dev`` transport
+bounces every address of the reserved ``.invalid`` domain (``x@nowhere.invalid``).
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from portal.core.mail.compose import Attachment, compose_email
 from portal.core.mail.dev import DevMailTransport
 from portal.core.mail.rendering import tenant_base_url, tenant_rendering
 from portal.core.mail.smtp import SmtpTransport
-from portal.core.mail.transport import MailError, MailTransport
+from portal.core.mail.transport import MailBounced, MailError, MailTransport
 
 __all__ = [
     "Attachment",
     "DevMailTransport",
+    "MailBounced",
     "MailError",
     "MailTransport",
     "SmtpTransport",

@@ -7,7 +7,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from portal.core.mail.transport import MailError, MailTransport
+from portal.core.mail.transport import MailBounced, MailError, MailTransport
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,27 @@ class SmtpTransport(MailTransport):
                 if self.username:
                     smtp.login(self.username, self.password or "")
                 refused = smtp.send_message(message)  # strips Bcc, keeps it in the envelope
+        except smtplib.SMTPRecipientsRefused as exc:
+            # Every recipient refused: for good if any answer is permanent (5xx), else later.
+            _raise_bounce(exc.recipients)
+            raise MailError(f"SMTP {self.host}:{self.port}: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise MailError(f"SMTP {self.host}:{self.port}: {exc}") from exc
         if refused:
+            # Delivered to the others: a temporary refusal cannot be retried without sending
+            # the message again to them, so it is only logged; a permanent one is a bounce.
             log.warning("SMTP relay refused some recipients: %s", ", ".join(refused))
+            _raise_bounce(refused)
+
+
+def _raise_bounce(refused: dict) -> None:
+    """``MailBounced`` naming the recipients the relay refused for good (5xx), if any."""
+    permanent = {
+        address: answer for address, answer in refused.items() if 500 <= int(answer[0]) < 600
+    }
+    if permanent:
+        reason = "; ".join(
+            f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+            for code, text in permanent.values()
+        )
+        raise MailBounced(sorted(permanent), reason)
