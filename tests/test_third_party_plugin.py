@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -178,6 +179,12 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
         plugins.call_each("on_account_purged", tenant=msr, account="a2")
         plugins.call_each("on_account_purged", tenant=resilimo, account="a1")
         assert acme_notes.PURGED_ACCOUNTS == ["a1"]
+        ours, theirs = SimpleNamespace(owner="acme_notes"), SimpleNamespace(owner="resiliation")
+        for tenant, procedure in ((resilimo, ours), (resilimo, theirs), (msr, ours)):
+            plugins.call_each(
+                "on_signature_outcome", tenant=tenant, procedure=procedure, outcome="signed"
+            )
+        assert [(ours, "signed")] == acme_notes.SIGNATURE_OUTCOMES
 
 
 def test_an_agent_writes_notes_and_exports_only_its_own(acme_app):

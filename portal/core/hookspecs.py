@@ -221,6 +221,19 @@ def on_tenant_synced(tenant):
     """
 
 
+@hookspec
+def on_signature_outcome(tenant, procedure, outcome):
+    """Called once per outcome of a signature procedure (``SignatureProcedure``): ``outcome`` is
+    ``"signed"``, ``"declined"``, ``"expired"`` or ``"cancelled"``.
+
+    Called from a job (never in the request that ended the procedure), in the tenant's scope, with
+    ``tenant`` first, for plugins enabled on it and core modules. Every implementation receives
+    every procedure: act only when ``procedure.owner`` is your own name (and find your object with
+    ``procedure.subject_type`` / ``procedure.subject_id``). An exception makes the job retry, so
+    the delivery may repeat after a failure: be idempotent. Returns nothing.
+    """
+
+
 @hookspec(firstresult=True)
 def messaging_conversations_page(tenant, kind):
     """Return the endpoint of the page listing the account's conversations of ``kind``, or None.

@@ -3,8 +3,9 @@ follow which, whose turn it is, which reminder is due."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from portal.core.signatures.models import FINAL_STATES, ProcedureState, SignerState
 
@@ -74,6 +75,7 @@ def reminder_due(
 ) -> str | None:
     """The key (``"48h"``) of the reminder to send now, if any: the closest to the deadline of
     those whose time has come and that were not sent yet. Nothing after the deadline."""
+    deadline = aware(deadline)
     if now >= deadline:
         return None
     sent = set(sent_keys)
@@ -86,3 +88,18 @@ def reminder_due(
 
 def otp_tries_left(attempts: int) -> int:
     return max(OTP_MAX_TRIES - attempts, 0)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime (SQLite hands back naive UTC)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def wait_before_resend(sent_at: datetime | None, now: datetime) -> int:
+    """Whole seconds to wait before another code may be sent (0: now)."""
+    if sent_at is None:
+        return 0
+    left = (aware(sent_at) + OTP_RESEND_AFTER - now).total_seconds()
+    return max(math.ceil(left), 0)

@@ -23,6 +23,7 @@ from portal.core.plugins import (
 HERE = Path(__file__).parent
 STARTED_VERIFICATIONS = []  # what on_identity_verification_started received (tests read it)
 PURGED_ACCOUNTS = []
+SIGNATURE_OUTCOMES = []  # (procedure, outcome) pairs of its own procedures
 
 plugin_info = PluginInfo(
     name="acme_notes",
@@ -179,6 +180,12 @@ def account_export_files(tenant, account):
 @hookimpl
 def on_account_purged(tenant, account):
     PURGED_ACCOUNTS.append(account)
+
+
+@hookimpl
+def on_signature_outcome(tenant, procedure, outcome):
+    if procedure.owner == "acme_notes":
+        SIGNATURE_OUTCOMES.append((procedure, outcome))
 
 
 @hookimpl
