@@ -20,7 +20,6 @@ from typing import Any
 
 from flask import current_app, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal.core import clock
 from portal.core.signatures.providers import DEFAULT_PROVIDER, provider_from_config
@@ -101,6 +100,7 @@ def link_provider_request(procedure, created: CreatedRequest, provider: str) -> 
             signer.provider_signer_id = provider_signer_id
         db.session.add(
             SignerEvent(
+                tenant_id=procedure.tenant_id,
                 procedure=procedure,
                 signer=signer,
                 kind=LINKED,
@@ -147,6 +147,7 @@ def _event(procedure, kind: str, event: OutcomeEvent, signer=None, **details: An
 
     db.session.add(
         SignerEvent(
+            tenant_id=procedure.tenant_id,
             procedure=procedure,
             signer=signer,
             kind=kind,
@@ -206,9 +207,13 @@ def _store_proofs(procedure, provider: SignatureProvider, tenant_id: int) -> Non
     for provider_signer_id in _provider_signer_ids(procedure).values():
         trail = provider.audit_trail(request_id, provider_signer_id)
         record = evidence.add_proof(
-            tenant_id, "audit_trail", trail.content, trail.filename, trail.media_type,
+            tenant_id,
+            "signature_audit_trail",
+            trail.content,
+            trail.filename,
+            trail.media_type,
             subject=procedure,
-        )  # fmt: skip
+        )
         if procedure.audit_trail_record_id is None:
             procedure.audit_trail_record_id = record.id
 
@@ -257,9 +262,8 @@ def apply_provider_event(
     elif isinstance(event, InvitationBounced):
         from portal.core.signatures import notifications
 
-        signer.invitation_bounced_at = event.occurred_at
-        _event(procedure, "invitation_bounced", event, signer)
-        notifications.notify_agent(procedure, "bounced", signer)
+        # Recorded on the signer and in the history, the agent told: once per signer.
+        notifications.bounced(signer, reason=f"{procedure.provider}: delivery failed")
     elif isinstance(event, RequestDone):
         _store_proofs(procedure, provider, tenant_id)
         for each in procedure.signers:
@@ -272,25 +276,24 @@ def apply_provider_event(
 
 
 def _first_time(provider: str, event: OutcomeEvent, body_sha256: str) -> bool:
-    """Store the event's id; False when it was already there (a retry or a replay)."""
+    """Store the event's id; False when it was already there (a retry or a replay). The same
+    event delivered twice at the same moment: the unique constraint fails the second delivery
+    (500, nothing kept), and its retry is then recognised here."""
     from portal.core.signatures.models import SignatureWebhookEvent
 
     model = SignatureWebhookEvent
     seen = select(model.id).where(model.provider == provider, model.event_id == event.event_id)
     if db.session.scalar(seen) is not None:
         return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                model(
-                    provider=provider,
-                    event_id=event.event_id,
-                    received_at=clock.now(),
-                    payload_sha256=body_sha256,
-                )
-            )
-    except IntegrityError:  # the same event delivered twice at once
-        return False
+    db.session.add(
+        model(
+            provider=provider,
+            event_id=event.event_id,
+            received_at=clock.now(),
+            payload_sha256=body_sha256,
+        )
+    )
+    db.session.flush()
     return True
 
 
