@@ -222,6 +222,26 @@ class CreditSettings(Strict):
         return self.purchase_amounts[0]
 
 
+class Signatures(BaseModel):
+    """``[signatures]``: who runs the e-signatures (``builtin``, or an outside provider whose own
+    keys sit here too, e.g. ``yousign``'s), the reminders sent before a deadline (hours before)
+    and the deadline a procedure gets when its plugin gives none (days)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    provider: str = Field("builtin", min_length=2, max_length=40)
+    reminder_hours: list[Annotated[int, Field(ge=1, le=24 * 60)]] = Field(
+        default_factory=lambda: [48, 24]
+    )
+    default_deadline_days: int = Field(7, ge=1, le=365)
+
+    @field_validator("reminder_hours")
+    @classmethod
+    def _hours(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("a reminder is listed twice")
+        return sorted(value, reverse=True)
+
+
 class PluginEntry(BaseModel):
     """``[plugins.<name>]``: ``enabled`` plus the plugin's own settings (the plugin validates)."""
 
@@ -250,6 +270,8 @@ class TenantConfig(Strict):
     prices: dict[str, int | PriceOverride] = Field(default_factory=dict)
     # [credits]: the amounts offered on « Achat de crédits ».
     credits: CreditSettings = CreditSettings()
+    # [signatures]: the e-signature provider, reminders and default deadline.
+    signatures: Signatures = Signatures()
 
     @field_validator("hosts")
     @classmethod
