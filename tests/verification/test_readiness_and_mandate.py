@@ -1,15 +1,18 @@
 """May this account send? The checklist names what is missing and turns done; the platform
-mandate is signed once, with the password, and kept word for word."""
+mandate is signed once by the holder through an e-signature procedure (the code received by SMS),
+kept word for word; a mandate signed before with the password stays valid."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from verifykit import PASSWORD, form_token, logged_in, make_agent, text_of
+from verifykit import form_token, logged_in, make_agent, text_of
 
 from portal.core.audit import AuditEntry
+from portal.core.jobs import drain
 from portal.core.tenants import tenant_directory, tenant_scope
 from portal.core.verification import may_send, readiness
 from portal.core.verification.mandate import fingerprint
@@ -107,16 +110,17 @@ def holder(app, tenant_ids):
     return make_agent(app, email="titulaire@example.fr")
 
 
-def _post_mandate(client, password=PASSWORD, accept="y"):
+def _shown_sha(client) -> str:
     page = client.get(MANDATE).get_data(as_text=True)
-    token = form_token(client, MANDATE)
-    import re
+    match = re.search(r'name="text_sha256" type="hidden" value="([0-9a-f]{64})"', page)
+    assert match, "no « Signer le mandat » form"
+    return match.group(1)
 
-    sha = re.search(r'name="text_sha256" type="hidden" value="([0-9a-f]{64})"', page)
-    data = {"csrf_token": token, "password": password, "text_sha256": sha.group(1)}
-    if accept:
-        data["accept"] = accept
-    return client.post(MANDATE, data=data)
+
+def _ask_signature(client, sha: str | None = None):
+    sha = sha or _shown_sha(client)
+    token = form_token(client, MANDATE)
+    return client.post(MANDATE, data={"csrf_token": token, "text_sha256": sha})
 
 
 def _mandates(app, agent) -> list[PlatformMandate]:
@@ -130,32 +134,84 @@ def _mandates(app, agent) -> list[PlatformMandate]:
         return rows
 
 
-def test_the_mandate_text_names_the_agency_and_the_platform(client_for, holder):
+def _procedures(app, agent) -> list[tuple[str, str]]:
+    from portal.core.signatures.models import SignatureProcedure
+
+    with app.app_context(), tenant_scope(agent.tenant_id):
+        return [
+            (p.reference, p.state.value)
+            for p in db.session.scalars(
+                select(SignatureProcedure)
+                .where(SignatureProcedure.account_id == agent.id)
+                .order_by(SignatureProcedure.id)
+            )
+        ]
+
+
+def _sms_code(app, agent) -> str:
+    from portal.core.devbox.models import DevboxMessage
+
+    with app.app_context(), tenant_scope(agent.tenant_id):
+        sms = db.session.scalars(
+            select(DevboxMessage)
+            .where(DevboxMessage.kind == "sms", DevboxMessage.recipients == "+33612345678")
+            .order_by(DevboxMessage.id.desc())
+        ).first()
+        assert sms is not None, "no SMS sent"
+        return re.search(r"\b(\d{6})\b", sms.body_text).group(1)
+
+
+def _sign_as_the_signer(app, agent, signer_url: str) -> None:
+    """What the signer's pages do: the box ticked, a code asked, the code from the SMS typed."""
+    from portal.core.signatures import operations
+
+    token = signer_url.rstrip("/").rsplit("/", 1)[-1]
+    host = f"http://{agent.host}"
+    with app.test_request_context(base_url=host), tenant_scope(agent.tenant_id):
+        signer = operations.signer_for_token(token)
+        document = signer.procedure.documents[0]
+        labels = [box.label for box in document.acceptance_boxes]
+        assert labels == ["J'ai lu le mandat et je l'accepte"]
+        operations.accept_boxes(signer, document, [box.id for box in document.acceptance_boxes])
+        operations.send_code(signer)
+        db.session.commit()
+    code = _sms_code(app, agent)
+    with app.test_request_context(base_url=host), tenant_scope(agent.tenant_id):
+        signer = operations.signer_for_token(token)
+        operations.sign(signer, code, ip="192.0.2.7", user_agent="Mozilla/5.0 (test)")
+        db.session.commit()
+    drain(app)  # the outcome reaches the verification module from a job
+
+
+def test_the_mandate_text_says_it_is_signed_with_a_code_received_by_sms(client_for, holder):
     page = text_of(logged_in(client_for, holder).get(MANDATE))
     assert "MANDAT D'ENVOI DE COURRIERS AU NOM DE L'AGENCE" in page
     assert "Agence Durand titulaire" in page  # the principal
     assert "Résilimo SAS" in page  # the tenant's legal entity, the agent
-    assert "lettres recommandées électroniques" in page
-    assert "Je signe le mandat" in page
+    assert "un code à usage unique reçu par SMS" in page
+    assert "Le code de signature sera envoyé par SMS au 06 12 34 56 78." in page
+    assert "mot de passe" not in page.split("Signer le mandat")[-1]
 
 
-def test_signing_needs_the_password_and_the_box(app, client_for, holder):
+def test_the_holder_signs_with_the_sms_code_and_the_mandate_is_kept_once(app, client_for, holder):
     client = logged_in(client_for, holder)
-    response = _post_mandate(client, password="pas le bon")
-    assert "Mot de passe incorrect." in text_of(response)
-    response = _post_mandate(client, accept=None)
-    assert "Cochez « Je signe le mandat » pour signer." in text_of(response)
-    assert _mandates(app, holder) == []
+    response = _ask_signature(client)
+    assert response.status_code == 302
+    signer_url = response.headers["Location"]
+    assert "/signature/" in signer_url  # straight to the signer's pages, on this screen
+    ((reference, state),) = _procedures(app, holder)
+    assert state == "ongoing"
+    assert _mandates(app, holder) == []  # nothing signed yet
+    assert _items(app, holder)["verification.mandate"] is False
 
-
-def test_the_mandate_is_signed_once_kept_word_for_word_and_audited(app, client_for, holder):
-    client = logged_in(client_for, holder)
-    assert _post_mandate(client).status_code == 302
+    _sign_as_the_signer(app, holder, signer_url)
     (mandate,) = _mandates(app, holder)
     assert mandate.signer_name == "Camille Durand"
     assert mandate.text_sha256 == fingerprint(mandate.text)
-    assert "Résilimo SAS" in mandate.text
-    assert mandate.ip == "127.0.0.1"
+    assert "un code à usage unique reçu par SMS" in mandate.text
+    assert mandate.ip == "192.0.2.7"
+    assert mandate.procedure_id is not None and mandate.signed_document_record_id is not None
+    assert _items(app, holder)["verification.mandate"] is True
     with app.app_context():
         assert db.session.scalar(
             select(func.count())
@@ -166,39 +222,101 @@ def test_the_mandate_is_signed_once_kept_word_for_word_and_audited(app, client_f
             )
         )
 
+    # The outcome delivered again (a retried job) records nothing more.
+    from portal.core.signatures.models import SignatureProcedure
+    from portal.core.verification.mandate_signature import record_signed_mandate
+
+    with app.app_context(), tenant_scope(holder.tenant_id):
+        procedure = db.session.scalar(
+            select(SignatureProcedure).where(SignatureProcedure.reference == reference)
+        )
+        record_signed_mandate(procedure)
+        db.session.commit()
+    assert len(_mandates(app, holder)) == 1
+
     page = text_of(client.get(MANDATE))
     assert "Mandat signé par Camille Durand le" in page
-    assert "Je signe le mandat" not in page  # no second signature offered
+    assert "Signé électroniquement, avec un code reçu par SMS." in page
+    assert 'data-form="mandate-sign"' not in page  # no second signature offered
     token = form_token(client, "/compte/verification/justificatifs")
-    again = client.post(
-        MANDATE,
-        data={"csrf_token": token, "password": PASSWORD, "accept": "y", "text_sha256": "x"},
-    )
+    again = client.post(MANDATE, data={"csrf_token": token, "text_sha256": "x"})
     assert again.status_code == 302
     assert "Le mandat a déjà été signé." in text_of(client.get(MANDATE))
-    assert len(_mandates(app, holder)) == 1
+    assert len(_procedures(app, holder)) == 1
 
     pdf = client.get("/compte/verification/mandat.pdf")
     assert pdf.status_code == 200
     assert pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.data.startswith(b"%PDF-")
+    assert b"/ByteRange" in pdf.data  # the sealed PDF, with its PAdES signature
+
+
+def test_asking_twice_resumes_the_same_signature(app, client_for, holder):
+    client = logged_in(client_for, holder)
+    first = _ask_signature(client)
+    assert "Une signature de ce mandat est déjà commencée" in text_of(client.get(MANDATE))
+    second = _ask_signature(client)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert [state for _ref, state in _procedures(app, holder)] == ["ongoing"]
+
+
+def test_a_mandate_signed_with_the_password_before_still_counts(app, client_for, holder):
+    _sign(app, holder)  # a row of before e-signatures: no procedure, no sealed PDF
+    (mandate,) = _mandates(app, holder)
+    assert mandate.procedure_id is None
+    assert _items(app, holder)["verification.mandate"] is True
+    client = logged_in(client_for, holder)
+    page = text_of(client.get(MANDATE))
+    assert "Mandat signé par Camille Durand le" in page
+    assert "Signé électroniquement, avec un code reçu par SMS." not in page
+    pdf = client.get("/compte/verification/mandat.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    assert _procedures(app, holder) == []
 
 
 def test_a_text_changed_since_display_is_not_signed(app, client_for, holder):
     client = logged_in(client_for, holder)
-    token = form_token(client, MANDATE)
-    response = client.post(
-        MANDATE,
-        data={"csrf_token": token, "password": PASSWORD, "accept": "y", "text_sha256": "0" * 64},
-    )
+    response = _ask_signature(client, sha="0" * 64)
+    assert response.status_code == 200
     assert "Le texte du mandat a changé depuis son affichage" in text_of(response)
-    assert _mandates(app, holder) == []
+    assert _procedures(app, holder) == []
 
 
-def test_only_the_holder_signs(client_for, holder, make_profile):
+def test_without_a_mobile_the_page_asks_for_it_first(app, client_for, tenant_ids):
+    holder = make_agent(app, email="sans-mobile@example.fr", mobile=None)
+    client = logged_in(client_for, holder)
+    page = text_of(client.get(MANDATE))
+    assert "Ajoutez d'abord votre téléphone portable" in page
+    assert 'data-form="mandate-sign"' not in page
+
+    # Asking to sign anyway (an old form): refused, said next to the mobile field.
+    token = form_token(client, MANDATE)
+    response = client.post(MANDATE, data={"csrf_token": token, "text_sha256": "0" * 64})
+    assert 'id="mobile-mobile-error"' in response.get_data(as_text=True)
+    assert _procedures(app, holder) == []
+
+    token = form_token(client, MANDATE)
+    response = client.post(MANDATE, data={"csrf_token": token, "mobile-mobile": "01 40 00 00 00"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="mobile-mobile-error"' in body
+    token = form_token(client, MANDATE)
+    response = client.post(MANDATE, data={"csrf_token": token, "mobile-mobile": "06 12 34 56 78"})
+    assert response.status_code == 302
+    page = text_of(client.get(MANDATE))
+    assert "Votre téléphone portable est enregistré." in page
+    assert 'data-form="mandate-sign"' in page
+    assert _ask_signature(client).status_code == 302
+    assert len(_procedures(app, holder)) == 1
+
+
+def test_only_the_holder_signs(app, client_for, holder, make_profile):
     collaborator = logged_in(client_for, holder, make_profile(holder, name="Dominique Martin"))
     assert collaborator.get(MANDATE).status_code == 403
+    token = form_token(collaborator, "/compte/verification/justificatifs")
+    response = collaborator.post(MANDATE, data={"csrf_token": token, "text_sha256": "0" * 64})
+    assert response.status_code == 403
     assert collaborator.get("/compte/verification/mandat.pdf").status_code == 403
+    assert _procedures(app, holder) == []
 
 
 def test_no_pdf_before_signing(client_for, holder):

@@ -69,6 +69,8 @@ def event_label(event: SignerEvent, signer: ProcedureSigner | None = None) -> st
     details = event.details or {}
     kind = event.kind
     if kind == "invited":
+        if details.get("delivery") == Delivery.IN_PERSON:
+            return _("Prêt à signer en votre présence")
         return _("Invitation envoyée")
     if kind == "invitation_bounced":
         return _("Invitation non remise")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -43,15 +43,10 @@ class DocumentUploadForm(FlaskForm):
 
 
 class MandateSignForm(FlaskForm):
+    """« Signer le mandat »: starts the e-signature of the text shown, named by its fingerprint
+    (the acceptance box and the SMS code are on the signing pages)."""
+
     text_sha256 = HiddenField()
-    password = PasswordField(
-        _l("Votre mot de passe"),
-        validators=[InputRequired(message=_l("Saisissez votre mot de passe pour signer."))],
-    )
-    accept = BooleanField(
-        _l("Je signe le mandat"),
-        validators=[DataRequired(message=_l("Cochez « Je signe le mandat » pour signer."))],
-    )
 
 
 class IdentityStartForm(FlaskForm):

@@ -116,3 +116,12 @@ def dashboard_widgets(tenant, account, profile):
 # The session key « Plus tard » sets on the dashboard's identity-verification invitation: the
 # invitation comes back at the next login (a login starts a fresh session).
 IDENTITY_LATER = "identity_verification_later"
+
+
+@hookimpl
+def on_signature_outcome(tenant, procedure, outcome):
+    """The platform mandate's procedure signed: the account's mandate is recorded (once)."""
+    from portal.core.verification.mandate_signature import OWNER, record_signed_mandate
+
+    if procedure.owner == OWNER and outcome == "signed":
+        record_signed_mandate(procedure)

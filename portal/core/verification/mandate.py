@@ -101,8 +101,8 @@ def mandate_text(account: Account, tenant: CurrentTenant) -> str:
             "confidentialité."
         ),
         _(
-            "Le Mandant signe le présent mandat électroniquement, en s'authentifiant par son mot "
-            "de passe et en cochant la mention « Je signe le mandat »."
+            "Le Mandant signe le présent mandat électroniquement, en confirmant sa signature par "
+            "un code à usage unique reçu par SMS sur son téléphone portable."
         ),
     ]
     return TITLE_SEPARATOR.join(paragraphs)

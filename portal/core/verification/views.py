@@ -10,7 +10,6 @@ from portal.core.accounts import current_account, current_profile
 from portal.core.accounts.validators import display_phone
 from portal.core.i18n import format_money
 from portal.core.identity import identity_provider
-from portal.core.pdf import render_pdf
 from portal.core.pricing import price_list
 from portal.core.storage import send_stored_file
 from portal.core.tenants import current_tenant
@@ -22,14 +21,19 @@ from portal.core.verification.errors import (
     MandateAlreadySigned,
     MandateChanged,
     UploadRefused,
-    WrongPassword,
+    VerificationError,
 )
 from portal.core.verification.forms import (
     DocumentUploadForm,
     IdentityStartForm,
     MandateSignForm,
 )
-from portal.core.verification.mandate_signature import account_mandate, sign_mandate
+from portal.core.verification.mandate_signature import (
+    account_mandate,
+    pending_request,
+    start_mandate_signature,
+)
+from portal.core.verification.mandate_signature import mandate_pdf as mandate_pdf_bytes
 from portal.core.verification.mobile import IdentityMobileForm, change_mobile
 from portal.core.verification.models import (
     DocumentKind,
@@ -38,6 +42,7 @@ from portal.core.verification.models import (
 )
 from portal.core.verification.readiness import readiness
 from portal.core.web.pipeline import Access, handler
+from portal.extensions import db
 
 # The strong identity verification costs 14.40 € incl. VAT unless the tenant prices it otherwise.
 IDENTITY_PRICE_CODE = "identity_verification"
@@ -91,47 +96,71 @@ def document_file(document: ProfessionalDocument):
 
 @handler(Access.HOLDER)
 def mandate():
+    """The mandate's text and « Signer le mandat », which opens its e-signature (SMS code) on
+    this screen; the holder's mobile is asked first when the account has none."""
+    from portal.core.signatures.errors import SignatureError
+
     account, tenant = current_account(), current_tenant()
     signed = account_mandate(account)
     if signed is not None:
-        if request.method == "POST":  # signed once: a second signature is never recorded
+        if request.method == "POST":  # signed once: a second signature is never started
             flash(_("Le mandat a déjà été signé."), "info")
             return redirect(url_for(".mandate"))
         return render_template("verification/mandate_signed.html", mandate=signed)
     text = mandate_module.mandate_text(account, tenant)
     form = MandateSignForm(data={"text_sha256": mandate_module.fingerprint(text)})
-    if form.validate_on_submit():
+    mobile_form = IdentityMobileForm(
+        prefix="mobile", data={"mobile": display_phone(account.mobile) if account.mobile else ""}
+    )
+    if request.method == "POST" and mobile_form.mobile.name in request.form:
+        if mobile_form.validate_on_submit():
+            if change_mobile(account, current_profile(), mobile_form.mobile.data):
+                flash(_("Votre téléphone portable est enregistré."), "success")
+            return redirect(url_for(".mandate"))
+    elif form.validate_on_submit():
         try:
-            sign_mandate(
-                account, current_profile(), tenant, form.password.data, form.text_sha256.data
-            )
-        except WrongPassword as exc:
-            form.password.errors.append(exc.message)
+            url = start_mandate_signature(account, current_profile(), tenant, form.text_sha256.data)
         except MandateAlreadySigned as exc:
             flash(exc.message, "info")
             return redirect(url_for(".mandate"))
         except MandateChanged as exc:
             form.form_errors.append(exc.message)
             form.text_sha256.data = mandate_module.fingerprint(text)
+        except SignatureError as exc:
+            form.form_errors.append(exc.message)
+        except VerificationError as exc:  # no mobile: said next to the mobile field
+            mobile_form.mobile.errors = [exc.message]
         else:
-            flash(_("Mandat signé. Merci !"), "success")
-            return redirect(url_for(".mandate"))
+            return redirect(url)
     return render_template(
-        "verification/mandate.html", form=form, paragraphs=mandate_module.paragraphs(text)
+        "verification/mandate.html",
+        form=form,
+        mobile_form=mobile_form,
+        mobile=display_phone(account.mobile) if account.mobile else None,
+        paragraphs=mandate_module.paragraphs(text),
+        pending=pending_request(account) is not None,
     )
 
 
 @handler(Access.HOLDER)
 def mandate_pdf():
+    """The signed mandate: the sealed PDF of its e-signature, or — signed with the password
+    before e-signatures — a copy of the text with that signature's details."""
+    from portal.core.evidence import EvidenceRecord
+
     signed = account_mandate(current_account())
     if signed is None:
         abort(404)
-    pdf = render_pdf(
-        "verification/pdf/mandate.html",
-        mandate=signed,
-        paragraphs=mandate_module.paragraphs(signed.text or ""),
-        recipient=[],
-    )
+    if signed.signed_document_record_id is not None:
+        record = db.session.get(EvidenceRecord, signed.signed_document_record_id)
+        if record is None or not record.storage_key:
+            abort(404)
+        return send_stored_file(
+            record.storage_key,
+            download_name="mandat-plateforme-signe.pdf",
+            mimetype="application/pdf",
+        )
+    pdf = mandate_pdf_bytes(signed.text or "", current_tenant(), signed)
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = "attachment; filename=mandat-plateforme.pdf"
     response.cache_control.private = True
