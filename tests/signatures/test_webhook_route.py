@@ -18,12 +18,16 @@ from signkit import RECORDED_AT, fixture_bytes
 from sqlalchemy import func, select
 
 from portal.core import clock
+from portal.core.jobs import drain
+from portal.core.plugins import hookimpl
 from portal.core.signatures.providers.base import CreatedRequest
 from portal.extensions import db
 
 URL = "/signature/webhooks/yousign"
 REQUEST_ID = "4a0e1f7c-9d2b-4c55-8e3a-2f6b7d1c0a91"
 SIGNER_ID = "b7d5e6a2-1c3f-4e8b-9a0d-6f2e3c4b5a17"
+OWNER = "webhook_test"
+AGENT_EMAIL = "agence.webhook@example.fr"
 SIGNED_PDF = b"%PDF-1.7 signed by Yousign"
 TRAIL_PDF = b"%PDF-1.7 Yousign audit trail"
 
@@ -124,13 +128,13 @@ def at_yousign(app, in_tenant, make_account, use_yousign, frozen):
     from portal.core.signatures.webhooks import link_provider_request
 
     use_yousign("resilimo")
-    account = make_account("resilimo")
+    account = make_account("resilimo", AGENT_EMAIL)
     frozen.at = RECORDED_AT - timedelta(days=2)  # created before the events
     with in_tenant("resilimo"):
         procedure = signatures.create_procedure(
             account=account,
             profile=None,
-            owner="tests",
+            owner=OWNER,
             title="Mandat de résiliation — contrat AUTO-123",
             documents=[
                 signatures.NewDocument("Mandat", "mandat.pdf", blank_pdf()),
@@ -171,6 +175,28 @@ def frozen(monkeypatch):
     monkeypatch.setattr(clock, "now", moment)
     monkeypatch.setattr(operations, "now", moment)
     return moment
+
+
+class Recorder:
+    """Stands for the plugin that asked: the outcomes its hook is told about."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    @hookimpl
+    def on_signature_outcome(self, tenant, procedure, outcome):
+        if procedure.owner == OWNER:
+            self.calls.append(str(outcome))
+
+
+@pytest.fixture
+def hook(app):
+    recorder = Recorder()
+    plugins = app.extensions["portal.plugins"]
+    plugins.register_core("test_webhook_outcomes", recorder)
+    yield recorder
+    drain(app)
+    plugins.pm.unregister(name="core.test_webhook_outcomes")
 
 
 def deliver(client, name: str, recorded_signatures, *, signature: str | None = None, body=None):
@@ -432,3 +458,38 @@ def test_the_webhook_takes_no_csrf_token_and_no_login(
     answer = deliver(client, "webhook_signer_done.json", recorded_signatures)
     assert answer.status_code == 200
     assert state_of(in_tenant, at_yousign)["signer"] == "signed"
+
+
+# -- what the asking plugin and the agent are told --------------------------------------------
+
+
+def test_the_plugin_hears_the_outcome_once(
+    app, client_for, in_tenant, at_yousign, recorded_signatures, hook
+):
+    client = client_for("resilimo")
+    for name in (
+        "webhook_signer_done.json",
+        "webhook_signature_request_done.json",
+        "webhook_signature_request_done.json",  # a retry
+    ):
+        assert deliver(client, name, recorded_signatures).status_code == 200
+    drain(app)
+    assert hook.calls == ["signed"]
+
+
+def test_the_agent_is_told_of_a_bounced_invitation(
+    app, client_for, in_tenant, at_yousign, recorded_signatures
+):
+    from portal.core.devbox.models import DevboxMessage
+
+    name = "webhook_signer_notification_delivery_failed.json"
+    for _ in range(2):
+        assert deliver(client_for("resilimo"), name, recorded_signatures).status_code == 200
+    drain(app)
+    with in_tenant("resilimo"):
+        subjects = db.session.scalars(
+            select(DevboxMessage.subject).where(
+                DevboxMessage.kind == "email", DevboxMessage.recipients.contains(AGENT_EMAIL)
+            )
+        ).all()
+    assert subjects == ["L'invitation à signer n'a pas pu être remise à camille@example.org"]
