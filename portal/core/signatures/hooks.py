@@ -56,5 +56,16 @@ def priced_items(tenant):
 
 
 @hookimpl
+def on_account_purged(tenant, account):
+    """The account's procedures, their signers' data and working files go (the proofs archived
+    in the evidence chain stay for their retention); safe twice."""
+    if getattr(account, "id", None) is None:
+        return
+    from portal.core.signatures.operations import purge_account_procedures
+
+    purge_account_procedures(account)
+
+
+@hookimpl
 def template_folders():
     return [TEMPLATES]

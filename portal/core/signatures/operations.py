@@ -81,6 +81,7 @@ __all__ = [
     "documents_to_read",
     "expire_procedure",
     "open_for_agent",
+    "purge_account_procedures",
     "ready_to_sign",
     "record_opened",
     "record_outcome",
@@ -590,6 +591,7 @@ def sign(signer: ProcedureSigner, code: str, *, ip: str | None, user_agent: str 
                 "document": document.position,
                 "sha256_before": hashlib.sha256(before).hexdigest(),
                 "sha256_after": document.signed_sha256,
+                "storage_key": key,  # every version is found again (account purge)
             }
         )
     signer.state = SignerState.SIGNED
@@ -788,6 +790,35 @@ def audit_trail_bytes(procedure: SignatureProcedure) -> bytes | None:
     if record is None or not record.storage_key:
         return None
     return storage().read(record.storage_key)
+
+
+def purge_account_procedures(account) -> int:
+    """Delete the account's procedures, their signers' data and their stored files (the
+    account's purge); the proofs archived in the evidence chain stay. Returns how many."""
+    from sqlalchemy import delete
+
+    store = storage()
+    procedures = db.session.scalars(
+        select(SignatureProcedure).where(SignatureProcedure.account_id == account.id)
+    ).all()
+    for procedure in procedures:
+        keys = set()
+        for document in procedure.documents:
+            keys.update({document.storage_key, document.signed_storage_key})
+        for signer in procedure.signers:
+            keys.add(signer.identity_document_key)
+        for event in procedure.events:
+            for sealed in (event.details or {}).get("documents", []):
+                keys.add(sealed.get("storage_key"))
+        for key in keys - {None}:
+            store.delete(key)
+        db.session.execute(
+            delete(ProcedureOutcome).where(ProcedureOutcome.procedure_id == procedure.id),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.delete(procedure)
+    db.session.flush()
+    return len(procedures)
 
 
 # --- helpers -----------------------------------------------------------------------------------
