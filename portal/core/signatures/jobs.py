@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from portal.core import clock
 from portal.core.jobs import enqueue, job
@@ -36,7 +36,16 @@ NOTIFIED_OUTCOMES = {
 }
 
 
+def _write_lock() -> None:
+    """SQLite: take the database's write lock before reading what the job then changes. Two
+    jobs that both read first would deadlock on their first write (one fails at once); this way
+    the second waits its turn (busy timeout). PostgreSQL locks rows instead."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE signature_outcome SET id = id WHERE 0 = 1"))
+
+
 def _signer(signer_id: int) -> ProcedureSigner | None:
+    _write_lock()
     # Locked on PostgreSQL: two deliveries of the same reminder wait for each other, and the
     # second sees the key the first recorded.
     return db.session.scalar(
@@ -62,6 +71,7 @@ def send_reminder(tenant_id, signer_id, key):
 @job(queue="mail")
 def send_agent_notice(tenant_id, procedure_id, what, signer_id=None, refunded=False):
     """The agent's email about a bounce, a refusal, an expiry or the procedure complete."""
+    _write_lock()
     procedure = db.session.get(SignatureProcedure, procedure_id)
     signer = db.session.get(ProcedureSigner, signer_id) if signer_id else None
     notifications.deliver_agent_notice(procedure, what, signer, refunded=refunded)
@@ -136,6 +146,7 @@ def _fan_out(tenant_ids: list[int], fn) -> None:
 @job(queue="default")
 def expire_overdue(tenant_id=None):
     """Every 5 minutes: each tenant with ongoing procedures past their deadline expires them."""
+    _write_lock()
     _fan_out(_tenants_with(SignatureProcedure.deadline < clock.now()), expire_tenant_procedures)
 
 
@@ -145,6 +156,7 @@ def expire_tenant_procedures(tenant_id):
     delivered by its own job). One that fails is logged and left for the next run."""
     from portal.core.signatures import operations
 
+    _write_lock()
     overdue = db.session.scalars(
         select(SignatureProcedure)
         .where(
@@ -172,6 +184,7 @@ def reminder_hours(tenant) -> tuple[int, ...]:
 def send_reminders(tenant_id=None):
     """Hourly: each tenant with ongoing procedures before their deadline looks for the
     reminders due (its own ``reminder_hours``)."""
+    _write_lock()
     _fan_out(_tenants_with(SignatureProcedure.deadline > clock.now()), remind_tenant_signers)
 
 
@@ -186,6 +199,7 @@ def remind_tenant_signers(tenant_id):
     hours = reminder_hours(tenant)
     if not hours:
         return
+    _write_lock()
     moment = clock.now()
     procedures = db.session.scalars(
         select(SignatureProcedure)

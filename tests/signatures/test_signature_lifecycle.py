@@ -1,0 +1,184 @@
+"""A procedure's life after it starts: its outcome reaches the asking plugin's hook exactly once
+(whatever duplicate or retried deliveries), the periodic job expires overdue procedures, and
+signers are reminded before the deadline once per reminder."""
+
+from __future__ import annotations
+
+import pytest
+from lifecyclekit import (
+    SIGNER_EMAIL,
+    emails,
+    events_of,
+    make_agency,
+    move_deadline,
+    outcomes_fixture,  # noqa: F401 - the ``outcomes`` fixture
+    procedure_of,
+    run_periodic,
+    start_procedure,
+)
+from sqlalchemy import select
+
+from portal.core.jobs import drain, enqueue
+from portal.core.signatures import jobs, operations
+from portal.core.signatures.models import ProcedureOutcome, ProcedureState, SignerState
+from portal.core.tenants import tenant_scope
+from portal.extensions import db
+
+AGENT = "agence.lifecycle@example.fr"
+
+
+def _outcome(reference: str) -> ProcedureOutcome:
+    return db.session.scalar(
+        select(ProcedureOutcome).where(ProcedureOutcome.procedure_id == procedure_of(reference).id)
+    )
+
+
+def _decline(app, agency, reference, *, commit=True):
+    signer = procedure_of(reference).signers[0]
+    operations.decline(signer, "Je ne résilie plus", ip="203.0.113.9", user_agent="test")
+
+
+# --- outcomes, once ----------------------------------------------------------------------------
+
+
+def test_an_outcome_reaches_the_plugin_once_however_often_it_is_delivered(app, outcomes):
+    agency = make_agency(app)
+    reference = start_procedure(app, agency)
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        _decline(app, agency, reference)
+        db.session.commit()
+    drain(app)  # the delivery the engine queued
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        outcome = _outcome(reference)
+        assert outcome.outcome == "declined" and outcome.delivered_at is not None
+        # At-least-once delivery: the same job again, directly and through the workers.
+        jobs.deliver_outcome(agency.tenant_id, outcome.id)
+        jobs.deliver_outcome(agency.tenant_id, outcome.id)
+        enqueue(jobs.deliver_outcome, outcome.id)
+        enqueue(jobs.deliver_outcome, outcome.id)
+        db.session.commit()
+    drain(app)
+    assert outcomes.calls == [(reference, "declined")]
+    # The agent is told once too, and the price refunded once.
+    assert len(emails(app, agency.tenant_id, AGENT)) == 1
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        from portal.core.credits.ledger import balance_cents
+
+        assert balance_cents(agency.id) == 5000
+
+
+def test_a_failing_plugin_gets_the_outcome_again_until_it_takes_it(app, outcomes):
+    agency = make_agency(app)
+    reference = start_procedure(app, agency)
+    outcomes.fail_next = 1
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        _decline(app, agency, reference)
+        db.session.flush()
+        outcome_id = _outcome(reference).id
+        # The attempt fails: its work, the "delivered" mark included, is undone with it.
+        with pytest.raises(RuntimeError), db.session.begin_nested():
+            jobs.deliver_outcome(agency.tenant_id, outcome_id)
+        db.session.expire_all()  # as the worker's rollback does
+        assert _outcome(reference).delivered_at is None
+        jobs.deliver_outcome(agency.tenant_id, outcome_id)  # the retry
+        db.session.commit()
+    drain(app)  # the engine's own delivery finds it done
+    assert outcomes.calls == [(reference, "declined")]
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        assert _outcome(reference).delivered_at is not None
+
+
+def test_other_owners_procedures_are_not_the_plugin_business(app, outcomes):
+    agency = make_agency(app)
+    reference = start_procedure(app, agency)
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        procedure = procedure_of(reference)
+        procedure.owner = "someone_else"
+        operations.cancel_procedure(procedure, reason="test")
+        db.session.commit()
+    drain(app)
+    assert outcomes.calls == []
+
+
+# --- expiry ------------------------------------------------------------------------------------
+
+
+def test_the_periodic_job_expires_an_overdue_procedure_and_delivers_it_once(app, outcomes):
+    agency = make_agency(app)
+    overdue = start_procedure(app, agency)
+    on_time = start_procedure(app, agency, title="Mandat — contrat HAB-9")
+    move_deadline(app, agency.tenant_id, overdue, hours=-0.1)
+    run_periodic(app, jobs.expire_overdue)
+    run_periodic(app, jobs.expire_overdue)  # five minutes later: nothing more
+    assert outcomes.calls == [(overdue, "expired")]
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        assert procedure_of(overdue).state == ProcedureState.EXPIRED
+        assert procedure_of(on_time).state == ProcedureState.ONGOING
+        outcome = _outcome(overdue)
+        assert outcome.outcome == "expired" and outcome.delivered_at is not None
+    assert events_of(app, agency.tenant_id, overdue).count("expired") == 1
+    [notice] = emails(app, agency.tenant_id, AGENT)
+    assert notice.subject.startswith("Signature non aboutie, délai dépassé")
+    assert "Camille Durand" in notice.body_text  # who did not sign
+
+
+def test_expiry_reaches_every_tenant(app, outcomes):
+    resilimo = make_agency(app)
+    horizon = make_agency(app, slug="horizon", email="courtier.lifecycle@example.fr")
+    references = [start_procedure(app, resilimo), start_procedure(app, horizon)]
+    move_deadline(app, resilimo.tenant_id, references[0], hours=-1)
+    move_deadline(app, horizon.tenant_id, references[1], hours=-1)
+    run_periodic(app, jobs.expire_overdue)
+    assert sorted(outcomes.calls) == sorted((ref, "expired") for ref in references)
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+def _reminders(app, agency):
+    return [m for m in emails(app, agency.tenant_id, SIGNER_EMAIL) if "Rappel" in m.subject]
+
+
+def test_signers_are_reminded_once_per_reminder_before_the_deadline(app, outcomes):
+    agency = make_agency(app)
+    reference = start_procedure(app, agency, hours=40)
+    run_periodic(app, jobs.send_reminders)  # 40 hours before: the 48-hour reminder
+    run_periodic(app, jobs.send_reminders)  # an hour later: nothing new
+    [first] = _reminders(app, agency)
+    assert first.subject.startswith("Rappel : signature électronique")
+    assert "/signature/" in first.body_text
+    move_deadline(app, agency.tenant_id, reference, hours=20)
+    run_periodic(app, jobs.send_reminders)  # 20 hours before: the 24-hour reminder
+    run_periodic(app, jobs.send_reminders)
+    assert len(_reminders(app, agency)) == 2
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        signer = procedure_of(reference).signers[0]
+        assert signer.reminders_sent == ["48h", "24h"]
+        # A duplicate job for a reminder already sent sends nothing.
+        jobs.send_reminder(agency.tenant_id, signer.id, "24h")
+        db.session.commit()
+    assert len(_reminders(app, agency)) == 2
+    assert events_of(app, agency.tenant_id, reference).count("reminded") == 2
+
+
+def test_no_reminder_far_from_the_deadline_nor_after_signing_nor_out_of_turn(app, outcomes):
+    agency = make_agency(app)
+    start_procedure(app, agency, hours=72)  # far from the deadline
+    ordered = start_procedure(
+        app,
+        agency,
+        hours=10,
+        ordered=True,
+        signers=[
+            ("Camille", "Durand", SIGNER_EMAIL, "+33612345678"),
+            ("Dominique", "Martin", "dominique.martin@example.org", "+33698765432"),
+        ],
+    )
+    run_periodic(app, jobs.send_reminders)
+    # Only the signer whose turn it is, on the close procedure.
+    assert len(_reminders(app, agency)) == 1
+    assert emails(app, agency.tenant_id, "dominique.martin@example.org") == []
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        signers = procedure_of(ordered).signers
+        assert signers[1].state == SignerState.WAITING
+        assert signers[1].reminders_sent == []
