@@ -125,9 +125,10 @@ def _masked_mobile(details: dict, signer: ProcedureSigner | None) -> str:
 def deadline_parts(deadline: datetime) -> dict[str, str]:
     """The deadline in the tenant's time zone: « 25/02/2021 » and « 20h00 » (manual §5)."""
     local = to_user_timezone(deadline)
+    hour, minute = str(local.hour).zfill(2), str(local.minute).zfill(2)
     return {
         "date": format_date(local.date(), "short"),
-        "time": _("%(hour)sh%(minute)s", hour=f"{local.hour:02d}", minute=f"{local.minute:02d}"),
+        "time": _("%(hour)sh%(minute)s", hour=hour, minute=minute),
     }
 
 
