@@ -129,3 +129,24 @@ def test_smtp_temporary_refusal_is_not_a_bounce(app, relay):
     with pytest.raises(MailError) as failed:
         transport.send(message)
     assert not isinstance(failed.value, MailBounced)
+
+
+def test_a_job_retried_after_a_bounce_does_not_send_again_to_the_others(app, relay):
+    """A job whose message bounced for one recipient fails; its retry must not send the
+    message again to those who got it (the relay's handover is recorded)."""
+    from portal.core.jobs.handover import attempt_of
+    from portal.core.mail import send_email
+
+    transport, handler = relay({"gone@agence.example": "550 5.1.1 No such user"})
+    with app.app_context():
+        app.extensions["portal.mail"], saved = transport, app.extensions["portal.mail"]
+        try:
+            message = _message(["claire@agence.example", "gone@agence.example"])
+            with attempt_of(job_id=987654, handed_over=0), pytest.raises(MailBounced):
+                send_email(message)
+            # The retry reads how many messages earlier attempts handed over: this one.
+            with attempt_of(job_id=987654, handed_over=1):
+                assert send_email(message) is False
+        finally:
+            app.extensions["portal.mail"] = saved
+    assert len(handler.envelopes) == 1

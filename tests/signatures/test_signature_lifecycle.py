@@ -33,7 +33,7 @@ def _outcome(reference: str) -> ProcedureOutcome:
     )
 
 
-def _decline(app, agency, reference, *, commit=True):
+def _decline(reference):
     signer = procedure_of(reference).signers[0]
     operations.decline(signer, "Je ne résilie plus", ip="203.0.113.9", user_agent="test")
 
@@ -45,7 +45,7 @@ def test_an_outcome_reaches_the_plugin_once_however_often_it_is_delivered(app, o
     agency = make_agency(app)
     reference = start_procedure(app, agency)
     with app.app_context(), tenant_scope(agency.tenant_id):
-        _decline(app, agency, reference)
+        _decline(reference)
         db.session.commit()
     drain(app)  # the delivery the engine queued
     with app.app_context(), tenant_scope(agency.tenant_id):
@@ -72,7 +72,7 @@ def test_a_failing_plugin_gets_the_outcome_again_until_it_takes_it(app, outcomes
     reference = start_procedure(app, agency)
     outcomes.fail_next = 1
     with app.app_context(), tenant_scope(agency.tenant_id):
-        _decline(app, agency, reference)
+        _decline(reference)
         db.session.flush()
         outcome_id = _outcome(reference).id
         # The attempt fails: its work, the "delivered" mark included, is undone with it.

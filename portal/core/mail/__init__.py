@@ -75,15 +75,27 @@ def send_email(message: EmailMessage) -> bool:
 
     In a job, its ``Message-ID`` is the job's (``<job-<id>-<n>@<sender's domain>>``) and it is
     handed over at most once per job, whatever the attempt: a retry after a crash finds it
-    recorded and does not send it again.
+    recorded and does not send it again. ``MailBounced`` (recipients refused for good) is
+    raised once the message counts as handed over: a retry does not send it again either.
     """
     transport = mail_transport()
+    bounced: list[MailBounced] = []
 
     def send(identity: str | None) -> None:
         if identity is not None:
             domain = message["From"].addresses[0].domain
             del message["Message-ID"]
             message["Message-ID"] = f"<{identity}@{domain}>"
-        transport.send(message)
+        try:
+            transport.send(message)
+        except MailBounced as exc:
+            if transport.transactional:
+                raise
+            # Handed over as far as it will ever go (the other recipients may have it): a
+            # retry of the job must not send it again.
+            bounced.append(exc)
 
-    return hand_over(send, transactional=transport.transactional)
+    sent = hand_over(send, transactional=transport.transactional)
+    if bounced:
+        raise bounced[0]
+    return sent
