@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
-from verifykit import form_token, logged_in, make_agent, text_of
+from verifykit import csrf_token, form_token, logged_in, make_agent, text_of
 
 from portal.core.audit import AuditEntry
 from portal.core.jobs import drain
@@ -161,26 +162,26 @@ def _sms_code(app, agent) -> str:
         return re.search(r"\b(\d{6})\b", sms.body_text).group(1)
 
 
-def _sign_as_the_signer(app, agent, signer_url: str) -> None:
-    """What the signer's pages do: the box ticked, a code asked, the code from the SMS typed."""
-    from portal.core.signatures import operations
-
-    token = signer_url.rstrip("/").rsplit("/", 1)[-1]
-    host = f"http://{agent.host}"
-    with app.test_request_context(base_url=host), tenant_scope(agent.tenant_id):
-        signer = operations.signer_for_token(token)
-        document = signer.procedure.documents[0]
-        labels = [box.label for box in document.acceptance_boxes]
-        assert labels == ["J'ai lu le mandat et je l'accepte"]
-        operations.accept_boxes(signer, document, [box.id for box in document.acceptance_boxes])
-        operations.send_code(signer)
-        db.session.commit()
+def _sign_as_the_signer(app, client, agent, signer_url: str) -> str:
+    """The holder on the signer's pages: reads the mandate and ticks its box, asks for the code,
+    types the one received by SMS; returns the success page."""
+    path = urlsplit(signer_url).path
+    home = client.get(path)
+    assert home.status_code == 200
+    document = client.get(f"{path}/documents/1")
+    page = document.get_data(as_text=True)
+    assert "J'ai lu le mandat et je l'accepte" in text_of(document)
+    box = re.search(r'name="(box_\d+)"', page).group(1)
+    accepted = client.post(f"{path}/documents/1", data={"csrf_token": csrf_token(page), box: "y"})
+    assert accepted.status_code == 302
+    token = csrf_token(client.get(f"{path}/sign").get_data(as_text=True))
+    sent = client.post(f"{path}/sign", data={"send-csrf_token": token, "send-submit": "1"})
+    assert sent.status_code == 302
     code = _sms_code(app, agent)
-    with app.test_request_context(base_url=host), tenant_scope(agent.tenant_id):
-        signer = operations.signer_for_token(token)
-        operations.sign(signer, code, ip="192.0.2.7", user_agent="Mozilla/5.0 (test)")
-        db.session.commit()
+    signed = client.post(f"{path}/sign", data={"sign-csrf_token": token, "sign-code": code})
+    assert signed.status_code == 302, text_of(signed)
     drain(app)  # the outcome reaches the verification module from a job
+    return text_of(client.get(urlsplit(signed.headers["Location"]).path))
 
 
 def test_the_mandate_text_says_it_is_signed_with_a_code_received_by_sms(client_for, holder):
@@ -204,12 +205,13 @@ def test_the_holder_signs_with_the_sms_code_and_the_mandate_is_kept_once(app, cl
     assert _mandates(app, holder) == []  # nothing signed yet
     assert _items(app, holder)["verification.mandate"] is False
 
-    _sign_as_the_signer(app, holder, signer_url)
+    done = _sign_as_the_signer(app, client, holder, signer_url)
+    assert "Votre mandat est signé : vous pouvez maintenant envoyer des courriers." in done
     (mandate,) = _mandates(app, holder)
     assert mandate.signer_name == "Camille Durand"
     assert mandate.text_sha256 == fingerprint(mandate.text)
     assert "un code à usage unique reçu par SMS" in mandate.text
-    assert mandate.ip == "192.0.2.7"
+    assert mandate.ip == "127.0.0.1"
     assert mandate.procedure_id is not None and mandate.signed_document_record_id is not None
     assert _items(app, holder)["verification.mandate"] is True
     with app.app_context():
