@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
-from types import ModuleType
 
 from portal.core.plugins import hookimpl
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-def _part(name: str) -> ModuleType | None:
-    """``portal.core.signatures.<name>``, or None while that part of the module is not written
-    yet (pages, jobs, charges come in separately); any other import error is raised."""
-    module = f"portal.core.signatures.{name}"
-    try:
-        return import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
 
 
 @hookimpl
@@ -32,27 +18,31 @@ def register_models():
 
 @hookimpl
 def register_blueprints(app):
-    # The signer's pages (no login) and the agent's list of procedures.
-    blueprint = _part("blueprint")
-    return [] if blueprint is None else [blueprint.signer_blueprint, blueprint.agent_blueprint]
+    """The signer's pages (no login) and the agent's list of procedures."""
+    from portal.core.signatures.blueprint import agent_blueprint, signer_blueprint
+
+    return [signer_blueprint, agent_blueprint]
 
 
 @hookimpl
 def register_jobs():
-    jobs = _part("jobs")
-    return [] if jobs is None else jobs.JOBS
+    from portal.core.signatures.jobs import JOBS
+
+    return JOBS
 
 
 @hookimpl
 def register_periodic_jobs():
-    jobs = _part("jobs")
-    return [] if jobs is None else jobs.PERIODIC_JOBS
+    from portal.core.signatures.jobs import PERIODIC_JOBS
+
+    return PERIODIC_JOBS
 
 
 @hookimpl
 def priced_items(tenant):
-    charges = _part("charges")
-    return [] if charges is None else charges.priced_items(tenant)
+    from portal.core.signatures import charges
+
+    return charges.priced_items(tenant)
 
 
 @hookimpl
