@@ -156,3 +156,20 @@ def test_a_signed_procedure_is_never_refunded(app, outcomes):
         assert _entries(agency, EntryKind.REFUND) == []
         [line] = db.session.scalars(select(Consumption)).all()
         assert line.amount_cents == PRICE and reference in line.label
+
+
+def test_a_tenant_sets_its_own_price(app, tenant_ids, monkeypatch, outcomes):
+    from dataclasses import replace
+
+    from portal.core.tenants.schema import PriceOverride
+
+    with app.app_context():
+        directory = tenant_directory()
+        tenant = directory.by_id(tenant_ids["resilimo"])
+        prices = {**tenant.config.prices, "e_signature": PriceOverride(price_cents=240)}
+        config = tenant.config.model_copy(update={"prices": prices})
+        monkeypatch.setitem(directory._parsed, tenant.id, replace(tenant, config=config))
+    agency = make_agency(app)
+    start_procedure(app, agency)
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        assert balance_cents(agency.id) == 5000 - 240

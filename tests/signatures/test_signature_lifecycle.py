@@ -182,3 +182,25 @@ def test_no_reminder_far_from_the_deadline_nor_after_signing_nor_out_of_turn(app
         signers = procedure_of(ordered).signers
         assert signers[1].state == SignerState.WAITING
         assert signers[1].reminders_sent == []
+
+
+def test_the_tenant_chooses_when_signers_are_reminded(app, tenant_ids, monkeypatch, outcomes):
+    from dataclasses import replace
+
+    from portal.core.tenants import tenant_directory
+    from portal.core.tenants.schema import Signatures
+
+    with app.app_context():
+        directory = tenant_directory()
+        tenant = directory.by_id(tenant_ids["resilimo"])
+        config = tenant.config.model_copy(update={"signatures": Signatures(reminder_hours=[12])})
+        monkeypatch.setitem(directory._parsed, tenant.id, replace(tenant, config=config))
+    agency = make_agency(app)
+    reference = start_procedure(app, agency, hours=20)
+    run_periodic(app, jobs.send_reminders)
+    assert _reminders(app, agency) == []  # 20 hours before: not yet
+    move_deadline(app, agency.tenant_id, reference, hours=11)
+    run_periodic(app, jobs.send_reminders)
+    assert len(_reminders(app, agency)) == 1
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        assert procedure_of(reference).signers[0].reminders_sent == ["12h"]
