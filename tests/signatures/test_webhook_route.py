@@ -47,9 +47,32 @@ def blank_pdf() -> bytes:
 
 class FakeYousign(BaseHTTPRequestHandler):
     calls: list[tuple[str, str]] = []
+    posted: list[tuple[str, bytes]] = []
 
     def log_message(self, *args):
         pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        FakeYousign.posted.append((self.path.removeprefix("/v3"), body))
+        base = f"/v3/signature_requests/{REQUEST_ID}"
+        if self.path == "/v3/signature_requests":
+            answer = {"id": REQUEST_ID, "status": "draft"}
+        elif self.path == f"{base}/documents":
+            answer = {"id": f"doc-{len(FakeYousign.posted)}"}
+        elif self.path == f"{base}/signers":
+            answer = {"id": SIGNER_ID}
+        elif self.path == f"{base}/activate":
+            link = {"id": SIGNER_ID, "signature_link": "https://yousign.app/s/camille"}
+            answer = {"id": REQUEST_ID, "status": "ongoing", "signers": [link]}
+        else:
+            answer = {"id": "consent"}
+        payload = json.dumps(answer).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def do_GET(self):
         FakeYousign.calls.append((self.path, self.headers.get("Authorization", "")))
@@ -74,6 +97,7 @@ class FakeYousign(BaseHTTPRequestHandler):
 @pytest.fixture
 def yousign_api():
     FakeYousign.calls = []
+    FakeYousign.posted = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeYousign)
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -493,3 +517,68 @@ def test_the_agent_is_told_of_a_bounced_invitation(
             )
         ).all()
     assert subjects == ["L'invitation à signer n'a pas pu être remise à camille@example.org"]
+
+
+# -- a procedure handed to Yousign, followed to its end ---------------------------------------
+
+
+def test_a_procedure_handed_to_yousign_is_followed_to_its_end(
+    app, client_for, in_tenant, make_account, use_yousign, frozen, recorded_signatures, hook
+):
+    from portal.core import signatures
+    from portal.core.signatures.webhooks import hand_over, tenant_provider
+    from portal.core.tenants import tenant_directory
+
+    use_yousign("resilimo")
+    account = make_account("resilimo", AGENT_EMAIL)
+    frozen.at = RECORDED_AT - timedelta(days=2)
+    with in_tenant("resilimo"):
+        procedure = signatures.create_procedure(
+            account=account,
+            profile=None,
+            owner=OWNER,
+            title="Mandat de résiliation — contrat AUTO-123",
+            documents=[
+                signatures.NewDocument(
+                    "Mandat", "mandat.pdf", blank_pdf(), acceptance_boxes=("J'ai lu le mandat.",)
+                )
+            ],
+            signers=[
+                signatures.NewSigner("Camille", "Durand", "camille@example.org", "+33612345678")
+            ],
+            deadline=clock.now() + timedelta(days=7),
+        )
+        tenant = tenant_directory().get(account.tenant_id)
+        links = hand_over(procedure, tenant_provider(tenant), tenant)
+        procedure.state = signatures.ProcedureState.ONGOING  # start_procedure's part
+        db.session.commit()
+        reference = procedure.reference
+        assert procedure.provider_request_id == REQUEST_ID
+
+    assert links == {SIGNER_ID: "https://yousign.app/s/camille"}
+    base = f"/signature_requests/{REQUEST_ID}"
+    assert [path for path, _body in FakeYousign.posted] == [
+        "/signature_requests",
+        f"{base}/documents",
+        f"{base}/signers",
+        f"{base}/consent_requests",
+        f"{base}/activate",
+    ]
+    sent = {path: body for path, body in FakeYousign.posted}
+    request_body = json.loads(sent["/signature_requests"])
+    assert request_body["external_id"] == reference
+    assert request_body["delivery_mode"] == "email"
+    signer_body = json.loads(sent[f"{base}/signers"])
+    assert signer_body["info"]["phone_number"] == "+33612345678"
+    assert [(f["page"], f["x"], f["y"]) for f in signer_body["fields"]] == [(1, 60, 700)]
+    assert json.loads(sent[f"{base}/consent_requests"])["settings"]["text"] == "J'ai lu le mandat."
+    assert b"%PDF-" in sent[f"{base}/documents"]
+
+    frozen.at = Clock.at
+    client = client_for("resilimo")
+    for name in ("webhook_signer_done.json", "webhook_signature_request_done.json"):
+        assert deliver(client, name, recorded_signatures).status_code == 200
+    after = state_of(in_tenant, reference)
+    assert (after["state"], after["signer"], after["outcomes"]) == ("signed", "signed", ["signed"])
+    drain(app)
+    assert hook.calls == ["signed"]

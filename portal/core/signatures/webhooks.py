@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import UTC
 from typing import Any
 
 from flask import current_app, request
@@ -24,7 +25,10 @@ from sqlalchemy import select
 from portal.core import clock
 from portal.core.signatures.providers import DEFAULT_PROVIDER, provider_from_config
 from portal.core.signatures.providers.base import (
+    AcceptanceBox,
     CreatedRequest,
+    Delivery,
+    Document,
     DocumentRole,
     InvitationBounced,
     OutcomeEvent,
@@ -35,6 +39,9 @@ from portal.core.signatures.providers.base import (
     RequestDone,
     RequestExpired,
     SignatureProvider,
+    SignatureRequest,
+    SignatureSpot,
+    Signer,
     SignerDeclined,
     SignerSigned,
     WebhookRejected,
@@ -136,6 +143,85 @@ def _provider_signer_ids(procedure) -> dict[int, str]:
         if getattr(signer, "provider_signer_id", None):
             ids[signer.id] = signer.provider_signer_id
     return ids
+
+
+# --------------------------------------------------------------------------------------------------
+# Handing a procedure to an outside provider
+
+# Where each signer's signature field goes on the last page of a document to sign (PDF points,
+# origin top left, A4): two per row from the bottom of the page up, so several never overlap.
+SPOT_WIDTH, SPOT_HEIGHT = 180, 60
+SPOT_COLUMNS = (60, 320)
+SPOT_BOTTOM_ROW_Y, SPOT_ROW_STEP = 700, 80
+
+
+def signature_spot(signer_key: str, slot: int, page: int) -> SignatureSpot:
+    column = SPOT_COLUMNS[slot % len(SPOT_COLUMNS)]
+    row_y = max(SPOT_BOTTOM_ROW_Y - (slot // len(SPOT_COLUMNS)) * SPOT_ROW_STEP, 40)
+    return SignatureSpot(signer_key, page, column, row_y, SPOT_WIDTH, SPOT_HEIGHT)
+
+
+def request_for(procedure, tenant) -> SignatureRequest:
+    """The procedure as a provider's ``SignatureRequest``: its reference, title, deadline (in
+    the tenant's time zone), delivery and order; the original PDFs with their acceptance boxes;
+    signers and documents keyed by their positions; each signer's field on the last page of
+    every document to sign."""
+    from portal.core.storage import storage
+
+    signers = tuple(
+        Signer(
+            key=str(signer.position),
+            first_name=signer.first_name,
+            last_name=signer.last_name,
+            email=signer.email,
+            mobile=signer.mobile,
+            locale=procedure.locale or "fr",
+        )
+        for signer in procedure.signers
+    )
+    documents = tuple(
+        Document(
+            key=str(document.position),
+            filename=document.filename,
+            content=storage().read(document.storage_key),
+            role=DocumentRole(document.role),
+            spots=tuple(
+                signature_spot(signer.key, slot, max(document.page_count, 1))
+                for slot, signer in enumerate(signers)
+            )
+            if document.role == DocumentRole.SIGN
+            else (),
+            acceptance_boxes=tuple(
+                AcceptanceBox(str(box.position), box.label, box.required)
+                for box in document.acceptance_boxes
+            ),
+        )
+        for document in procedure.documents
+    )
+    deadline = procedure.deadline
+    if deadline.tzinfo is None:  # SQLite gives naive UTC back
+        deadline = deadline.replace(tzinfo=UTC)
+    return SignatureRequest(
+        reference=procedure.reference,
+        name=procedure.title,
+        deadline=deadline,
+        signers=signers,
+        documents=documents,
+        ordered=procedure.ordered,
+        delivery=Delivery(procedure.delivery),
+        timezone=tenant.config.timezone,
+    )
+
+
+def hand_over(procedure, provider: SignatureProvider, tenant) -> dict[str, str]:
+    """Create and activate ``procedure`` at ``provider`` and link them (see
+    :func:`link_provider_request`): the provider invites the signers, its webhooks report the
+    outcome. Returns each provider signer id's signing link. For the engine's
+    ``start_procedure`` when the tenant's ``[signatures] provider`` is not ``builtin``; raises
+    ``ProviderError`` (nothing linked) when the provider refuses or cannot be reached."""
+    created = provider.create(request_for(procedure, tenant))
+    link_provider_request(procedure, created, provider.name)
+    return dict(provider.activate(created.provider_id))
 
 
 # --------------------------------------------------------------------------------------------------
