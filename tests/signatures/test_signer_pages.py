@@ -64,7 +64,9 @@ def _error(page: str, field_id: str) -> str:
 
 
 def _accept_everything(client, post_form, token):
-    response = post_form(client, _url(token, "/documents/1"), {"box_1": "y"})
+    page = text_of(client.get(_url(token, "/documents/1")))
+    box = re.search(r'name="(box_\d+)"', page).group(1)  # the first box: the required one
+    response = post_form(client, _url(token, "/documents/1"), {box: "y"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
