@@ -4,9 +4,10 @@ to ``RCPT TO``); a temporary refusal stays a plain ``MailError`` (worth a retry)
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import free_port
 from sqlalchemy import select
 
 from portal.core.devbox import DevboxMessage
@@ -19,6 +20,12 @@ from portal.core.mail import (
 )
 from portal.core.tenants import tenant_directory, tenant_scope
 from portal.extensions import db
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _message(to):
@@ -90,7 +97,7 @@ def relay():
 
     def start(answers):
         handler = RefusingRelay(answers)
-        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+        controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
         controller.start()
         controllers.append(controller)
         return SmtpTransport(controller.hostname, controller.port, timeout=5), handler
