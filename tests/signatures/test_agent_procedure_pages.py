@@ -109,6 +109,16 @@ def test_the_list_shows_the_accounts_procedures_newest_first(app, agency, agency
     assert f"{limit.astimezone(PARIS):%d/%m/%Y} à 20h00" in page  # in the tenant's time zone
 
 
+def test_the_list_shows_20_procedures_a_page(app, agency, agency_client):
+    references = [_create(app, agency, title=f"Mandat n° {n}") for n in range(21)]
+    first = agency_client.get(INDEX).get_data(as_text=True)
+    assert first.count("data-procedure=") == 20
+    assert references[0] not in first  # the oldest is on the next page
+    assert "Page 1 sur 2" in first and "Plus anciennes" in first
+    second = agency_client.get(f"{INDEX}?page=2").get_data(as_text=True)
+    assert second.count("data-procedure=") == 1 and references[0] in second
+
+
 def test_the_detail_tells_each_signers_story_in_french(app, agency, agency_client):
     reference = _create(app, agency)
     detail = f"/signatures/{reference}"
