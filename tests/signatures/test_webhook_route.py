@@ -100,7 +100,7 @@ def yousign_api():
     FakeYousign.posted = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeYousign)
     httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/v3"
     httpd.shutdown()
     httpd.server_close()
@@ -481,6 +481,39 @@ def test_the_webhook_takes_no_csrf_token_and_no_login(
     client = client_for("resilimo")  # anonymous, no page visited: no session, no token
     answer = deliver(client, "webhook_signer_done.json", recorded_signatures)
     assert answer.status_code == 200
+    assert state_of(in_tenant, at_yousign)["signer"] == "signed"
+
+
+def test_yousign_unreachable_keeps_nothing_so_that_it_retries(
+    client_for, in_tenant, at_yousign, use_yousign, recorded_signatures
+):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/v3"
+    use_yousign("resilimo", base_url=closed)
+    client = client_for("resilimo")
+    name = "webhook_signature_request_done.json"
+    answer = deliver(client, name, recorded_signatures)
+    assert (answer.status_code, answer.get_data(as_text=True)) == (502, "provider unreachable")
+    after = state_of(in_tenant, at_yousign)
+    assert after["state"] == "ongoing" and after["webhook_events"] == 0
+    assert evidence_kinds(in_tenant) == []
+    use_yousign("resilimo")  # Yousign's retry, once its API answers again
+    assert deliver(client, name, recorded_signatures).status_code == 200
+    assert state_of(in_tenant, at_yousign)["outcomes"] == ["signed"]
+
+
+def test_a_missing_secret_is_a_503_and_the_secret_may_come_from_the_environment(
+    client_for, in_tenant, at_yousign, use_yousign, recorded_signatures, monkeypatch
+):
+    client = client_for("resilimo")
+    name = "webhook_signer_done.json"
+    use_yousign("resilimo", webhook_secret="", webhook_secret_env="RESILIMO_YOUSIGN_SECRET")
+    assert deliver(client, name, recorded_signatures).status_code == 503
+    monkeypatch.setenv("RESILIMO_YOUSIGN_SECRET", recorded_signatures["secret"])
+    assert deliver(client, name, recorded_signatures).status_code == 200
     assert state_of(in_tenant, at_yousign)["signer"] == "signed"
 
 
