@@ -176,7 +176,7 @@ def detail(procedure: SignatureProcedure):
 
 
 def _detail_page(procedure: SignatureProcedure, cancel_form: CancelProcedureForm, status=200):
-    from portal.core.signatures.rules import mask_mobile, signer_turn
+    from portal.core.signatures.rules import aware, mask_mobile, signer_turn
 
     by_signer: dict[int | None, list[SignerEvent]] = defaultdict(list)
     for event in procedure.events:
@@ -199,6 +199,7 @@ def _detail_page(procedure: SignatureProcedure, cancel_form: CancelProcedureForm
             events=by_signer,
             event_label=event_label,
             masked_mobile=mask_mobile,
+            aware=aware,
             state_label=procedure_state_label,
             signer_state_label=signer_state_label,
             deadline=deadline_parts(procedure.deadline),
