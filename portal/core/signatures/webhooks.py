@@ -304,6 +304,20 @@ def _store_proofs(procedure, provider: SignatureProvider, tenant_id: int) -> Non
             procedure.audit_trail_record_id = record.id
 
 
+def _lock(procedure) -> None:
+    """Hold the procedure's row until the transaction ends and read it again (PostgreSQL; SQLite
+    has one writer): a webhook and the expiry job never both close it."""
+    from portal.core.signatures.models import SignatureProcedure
+
+    db.session.flush()
+    db.session.execute(
+        select(SignatureProcedure)
+        .where(SignatureProcedure.id == procedure.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def apply_provider_event(
     procedure, event: OutcomeEvent, provider: SignatureProvider, tenant_id: int
 ) -> None:
@@ -315,6 +329,7 @@ def apply_provider_event(
     from portal.core.signatures.models import ProcedureState, SignerState
 
     log = current_app.logger
+    _lock(procedure)
     if procedure.is_final:
         log.info(
             "signature webhook: %s ignored, procedure %s already %s",
