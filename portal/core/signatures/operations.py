@@ -555,7 +555,6 @@ def sign(signer: ProcedureSigner, code: str, *, ip: str | None, user_agent: str 
     A wrong code raises after counting the try: the caller commits so the count is kept."""
     procedure = signer.procedure
     _lock(procedure)
-    db.session.refresh(signer)
     _require_turn(signer)
     _check_ready(signer)
     _check_code(signer, code)
@@ -853,12 +852,24 @@ def _lock(procedure: SignatureProcedure) -> None:
     if procedure.id is None:
         return
     db.session.flush()
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite locks the whole database on the first write, not on a read: a write that
+        # changes nothing takes the lock now, so what is read next is the latest.
+        db.session.execute(text("UPDATE signature_procedure SET id = id WHERE 0 = 1"))
     db.session.execute(
         select(SignatureProcedure)
         .where(SignatureProcedure.id == procedure.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+    # Signers and document versions as the last holder of the lock left them (two parallel
+    # signers: the second seals the first's version, and sees that everyone has signed).
+    for model in (SignatureDocument, ProcedureSigner):
+        db.session.scalars(
+            select(model)
+            .where(model.procedure_id == procedure.id)
+            .execution_options(populate_existing=True)
+        ).all()
 
 
 def _new_reference() -> str:
