@@ -94,7 +94,8 @@ def _sign_through_the_pages(app, agency, client, post_form) -> str:
     sign = _path(response.headers["Location"])
     assert sign == f"/signature/{token}/sign"
     response = post_form(client, sign, {"send-submit": "1"})
-    assert "Un code a été envoyé au +33 6 •• •• •• 78." in text_of(client.get(sign))
+    page = text_of(client.get(sign)).replace("\u00a0", " ")
+    assert "Un code a été envoyé au +33 6 •• •• •• 78." in page
     code = sms_code(app, agency.tenant_id, SIGNER[3])
     response = post_form(client, sign, {"sign-code": code})
     assert _path(response.headers["Location"]) == f"/signature/{token}/done"

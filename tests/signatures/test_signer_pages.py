@@ -159,6 +159,8 @@ def test_boxes_without_javascript(app, agency, started, client_for, post_form):
     assert _error(page, f"box_{read_box}") == "Cochez cette case pour continuer."
     assert _error(page, f"box_{copy_box}") == ""
     assert 'aria-invalid="true"' in page
+    # Said at the top too, where the page opens after the post, with a way down to the boxes.
+    assert '<a href="#acceptance">Aller aux cases à cocher</a>' in page
     # Ticked: on to the document to read, which only asks to say it was read.
     response = post_form(client, _url(token, "/documents/1"), {f"box_{read_box}": "y"})
     assert response.status_code == 302
@@ -310,7 +312,7 @@ def test_decline_with_a_reason(app, agency, started, client_for, post_form):
     page = text_of(
         post_form(client, _url(token, "/decline"), {"reason": "x" * 1001, "confirm": "y"})
     )
-    assert _error(page, "reason") == "1000 caractères au maximum."
+    assert _error(page, "reason") == "1 000 caractères au maximum."
     with app.app_context(), tenant_scope(agency.tenant_id):
         assert procedure_of(reference).state.value == "ongoing"
 
@@ -433,7 +435,7 @@ def test_the_success_page_after_signing(app, agency, started, client_for, post_f
     page = text_of(client.get(_url(token, "/done")))
     assert "Votre signature est enregistrée" in page
     assert SUCCESS in page
-    assert "Agence Fournier Assurances est informé de votre signature." in page
+    assert "Nous prévenons Agence Fournier Assurances que les documents sont signés." in page
     assert f'href="/signature/{token}/documents/1/file"' in page
     copy = client.get(_url(token, "/documents/1/file"))
     assert copy.status_code == 200 and copy.data.startswith(b"%PDF-")

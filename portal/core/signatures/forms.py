@@ -83,10 +83,7 @@ class DeclineForm(FlaskForm):
         _l("Pourquoi refusez-vous de signer ?"),
         validators=[
             InputRequired(message=_l("Indiquez la raison de votre refus.")),
-            Length(
-                max=DECLINE_REASON_MAX,
-                message=_l("%(max)s caractères au maximum.", max=DECLINE_REASON_MAX),
-            ),
+            Length(max=DECLINE_REASON_MAX, message=_l("1 000 caractères au maximum.")),
         ],
         render_kw={"maxlength": DECLINE_REASON_MAX, "rows": 5},
     )

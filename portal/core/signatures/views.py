@@ -224,6 +224,11 @@ def _identity_missing(signer: ProcedureSigner) -> bool:
     return signer.procedure.require_identity_document and not signer.identity_document_key
 
 
+def _unbroken(masked: str) -> str:
+    """« +33 6 •• •• •• 78 » on one line (no-break spaces: a phone never splits the number)."""
+    return masked.replace(" ", "\u00a0")
+
+
 def _client() -> dict:
     return {"ip": client_ip(), "user_agent": (request.user_agent.string or "")[:300]}
 
@@ -263,7 +268,7 @@ def signer_home(token: str):
         all_read=pending is None,
         identity_missing=_identity_missing(signer),
         form=form,
-        masked_mobile=rules.mask_mobile(signer.mobile),
+        masked_mobile=_unbroken(rules.mask_mobile(signer.mobile)),
         max_upload=uploads.MAX_DOCUMENT_BYTES,
         done_steps=_done_steps(signer, rows),
     )
@@ -292,7 +297,7 @@ def signer_document(token: str, position: int):
             if following is not None and following["document"].position != position:
                 return redirect(following["url"])
             return redirect(url_for(".signer_sign", token=token))
-    elif request.method == "POST" and form.errors:
+    elif request.method == "POST" and form.errors:  # each unticked box says so next to it
         missing = _("Cochez chaque case obligatoire pour continuer.")
     sizes = page_images.page_sizes(document)
     return render_template(
@@ -395,7 +400,7 @@ def signer_sign(token: str):
             except SignatureError as exc:  # something still missing: listed on the page
                 send_error = exc.message
             else:
-                flash(_("Un code a été envoyé au %(mobile)s.", mobile=masked), "success")
+                flash(_("Un code a été envoyé au %(mobile)s.", mobile=_unbroken(masked)), "success")
                 return redirect(url_for(".signer_sign", token=token) + "#code")
     elif request.method == "POST" and form.validate_on_submit():
         try:
@@ -424,7 +429,7 @@ def signer_sign(token: str):
         send_error=send_error,
         form=form,
         code=_code_status(signer),
-        masked_mobile=rules.mask_mobile(signer.mobile),
+        masked_mobile=_unbroken(rules.mask_mobile(signer.mobile)),
         otp_length=rules.OTP_LENGTH,
         done_steps=_done_steps(signer, rows),
     )
