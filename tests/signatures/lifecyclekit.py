@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from webkit import PDF_BYTES
 
 from portal.core import clock
@@ -138,16 +138,20 @@ def procedure_of(reference: str):
     )
 
 
-def move_deadline(app, tenant_id: int, reference: str, hours: float) -> None:
-    """Put the deadline ``hours`` from now (negative: already past), as time passing would."""
-    from portal.core.signatures.models import SignatureProcedure
-
+def time_passes(app, tenant_id: int, reference: str, hours: float) -> None:
+    """As if ``hours`` had passed for the procedure: its dates (deadline, start, invitations)
+    move back by that much."""
+    shift = timedelta(hours=hours)
     with app.app_context(), tenant_scope(tenant_id):
-        db.session.execute(
-            update(SignatureProcedure)
-            .where(SignatureProcedure.reference == reference)
-            .values(deadline=clock.now() + timedelta(hours=hours))
-        )
+        procedure = procedure_of(reference)
+        for owner, names in [
+            (procedure, ("deadline", "created_at", "started_at")),
+            *((signer, ("invited_at",)) for signer in procedure.signers),
+        ]:
+            for name in names:
+                value = getattr(owner, name)
+                if value is not None:
+                    setattr(owner, name, value - shift)
         db.session.commit()
 
 

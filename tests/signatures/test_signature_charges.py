@@ -8,11 +8,11 @@ import pytest
 from lifecyclekit import (
     emails,
     make_agency,
-    move_deadline,
     outcomes_fixture,  # noqa: F401 - the ``outcomes`` fixture
     procedure_of,
     run_periodic,
     start_procedure,
+    time_passes,
 )
 from sqlalchemy import select
 
@@ -114,7 +114,7 @@ def test_a_declined_procedure_is_refunded_once(app, outcomes):
 def test_an_expired_procedure_is_refunded_once(app, outcomes):
     agency = make_agency(app)
     reference = start_procedure(app, agency)
-    move_deadline(app, agency.tenant_id, reference, hours=-1)
+    time_passes(app, agency.tenant_id, reference, hours=73)  # 72 hours to sign
     run_periodic(app, jobs.expire_overdue)
     run_periodic(app, jobs.expire_overdue)  # the next run finds nothing more to do
     with app.app_context(), tenant_scope(agency.tenant_id):

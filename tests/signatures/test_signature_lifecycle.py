@@ -10,11 +10,11 @@ from lifecyclekit import (
     emails,
     events_of,
     make_agency,
-    move_deadline,
     outcomes_fixture,  # noqa: F401 - the ``outcomes`` fixture
     procedure_of,
     run_periodic,
     start_procedure,
+    time_passes,
 )
 from sqlalchemy import select
 
@@ -107,7 +107,7 @@ def test_the_periodic_job_expires_an_overdue_procedure_and_delivers_it_once(app,
     agency = make_agency(app)
     overdue = start_procedure(app, agency)
     on_time = start_procedure(app, agency, title="Mandat — contrat HAB-9")
-    move_deadline(app, agency.tenant_id, overdue, hours=-0.1)
+    time_passes(app, agency.tenant_id, overdue, hours=72.1)  # 72 hours to sign
     run_periodic(app, jobs.expire_overdue)
     run_periodic(app, jobs.expire_overdue)  # five minutes later: nothing more
     assert outcomes.calls == [(overdue, "expired")]
@@ -126,8 +126,8 @@ def test_expiry_reaches_every_tenant(app, outcomes):
     resilimo = make_agency(app)
     horizon = make_agency(app, slug="horizon", email="courtier.lifecycle@example.fr")
     references = [start_procedure(app, resilimo), start_procedure(app, horizon)]
-    move_deadline(app, resilimo.tenant_id, references[0], hours=-1)
-    move_deadline(app, horizon.tenant_id, references[1], hours=-1)
+    time_passes(app, resilimo.tenant_id, references[0], hours=73)
+    time_passes(app, horizon.tenant_id, references[1], hours=73)
     run_periodic(app, jobs.expire_overdue)
     assert sorted(outcomes.calls) == sorted((ref, "expired") for ref in references)
 
@@ -141,13 +141,16 @@ def _reminders(app, agency):
 
 def test_signers_are_reminded_once_per_reminder_before_the_deadline(app, outcomes):
     agency = make_agency(app)
-    reference = start_procedure(app, agency, hours=40)
+    reference = start_procedure(app, agency, hours=72)
+    run_periodic(app, jobs.send_reminders)  # 72 hours before: nothing yet
+    assert _reminders(app, agency) == []
+    time_passes(app, agency.tenant_id, reference, hours=32)
     run_periodic(app, jobs.send_reminders)  # 40 hours before: the 48-hour reminder
-    run_periodic(app, jobs.send_reminders)  # an hour later: nothing new
+    run_periodic(app, jobs.send_reminders)  # the next run: nothing new
     [first] = _reminders(app, agency)
     assert first.subject.startswith("Rappel : signature électronique")
     assert "/signature/" in first.body_text
-    move_deadline(app, agency.tenant_id, reference, hours=20)
+    time_passes(app, agency.tenant_id, reference, hours=20)
     run_periodic(app, jobs.send_reminders)  # 20 hours before: the 24-hour reminder
     run_periodic(app, jobs.send_reminders)
     assert len(_reminders(app, agency)) == 2
@@ -161,19 +164,32 @@ def test_signers_are_reminded_once_per_reminder_before_the_deadline(app, outcome
     assert events_of(app, agency.tenant_id, reference).count("reminded") == 2
 
 
-def test_no_reminder_far_from_the_deadline_nor_after_signing_nor_out_of_turn(app, outcomes):
+def test_no_reminder_right_after_a_late_invitation(app, outcomes):
+    agency = make_agency(app)
+    reference = start_procedure(app, agency, hours=30)  # past the 48-hour reminder's time
+    run_periodic(app, jobs.send_reminders)
+    assert _reminders(app, agency) == []
+    time_passes(app, agency.tenant_id, reference, hours=7)
+    run_periodic(app, jobs.send_reminders)
+    [reminder] = _reminders(app, agency)
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        assert procedure_of(reference).signers[0].reminders_sent == ["24h"]
+
+
+def test_no_reminder_far_from_the_deadline_nor_out_of_turn(app, outcomes):
     agency = make_agency(app)
     start_procedure(app, agency, hours=72)  # far from the deadline
     ordered = start_procedure(
         app,
         agency,
-        hours=10,
+        hours=30,
         ordered=True,
         signers=[
             ("Camille", "Durand", SIGNER_EMAIL, "+33612345678"),
             ("Dominique", "Martin", "dominique.martin@example.org", "+33698765432"),
         ],
     )
+    time_passes(app, agency.tenant_id, ordered, hours=20)
     run_periodic(app, jobs.send_reminders)
     # Only the signer whose turn it is, on the close procedure.
     assert len(_reminders(app, agency)) == 1
@@ -199,7 +215,7 @@ def test_the_tenant_chooses_when_signers_are_reminded(app, tenant_ids, monkeypat
     reference = start_procedure(app, agency, hours=20)
     run_periodic(app, jobs.send_reminders)
     assert _reminders(app, agency) == []  # 20 hours before: not yet
-    move_deadline(app, agency.tenant_id, reference, hours=11)
+    time_passes(app, agency.tenant_id, reference, hours=9)
     run_periodic(app, jobs.send_reminders)
     assert len(_reminders(app, agency)) == 1
     with app.app_context(), tenant_scope(agency.tenant_id):

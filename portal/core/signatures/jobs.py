@@ -191,7 +191,8 @@ def send_reminders(tenant_id=None):
 @job(queue="default")
 def remind_tenant_signers(tenant_id):
     """Queue the reminders due now to the signers of this tenant's remote procedures who have
-    not signed and whose turn it is (not to an address that bounced)."""
+    not signed and whose turn it is (not to an address that bounced, nor one whose time came
+    before the signer was invited)."""
     from portal.core.signatures import rules
     from portal.core.signatures.providers.base import Delivery
 
@@ -218,7 +219,13 @@ def remind_tenant_signers(tenant_id):
                 continue
             if signer.invitation_bounced_at is not None:
                 continue
-            key = rules.reminder_due(deadline, moment, signer.reminders_sent or [], hours=hours)
+            # A reminder whose time came before the invitation would repeat it at once.
+            invited = notifications.aware(signer.invited_at) or moment
+            hours_left = [h for h in hours if deadline - timedelta(hours=h) > invited]
+            if not hours_left:
+                continue
+            sent = signer.reminders_sent or []
+            key = rules.reminder_due(deadline, moment, sent, hours=hours_left)
             if key is not None:
                 notifications.queue_reminder(signer, key)
 
