@@ -328,3 +328,17 @@ def test_a_seal_by_another_installation_is_not_trusted(ctx, tmp_path, monkeypatc
         [check] = sealing.validate_pdf(signed)
     assert check.intact and check.valid
     assert not check.trusted
+
+
+def test_what_is_not_a_pdf_is_refused_clearly(ctx):
+    with pytest.raises(sealing.SealingError, match="not a PDF"):
+        seal(b"%PDF-1.7 but nothing else")
+    with pytest.raises(ValueError, match="not a readable PDF"):
+        sealing.validate_pdf(b"hello")
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("secret")
+    out = BytesIO()
+    writer.write(out)
+    with pytest.raises(sealing.SealingError, match="encrypted"):
+        seal(out.getvalue())

@@ -19,6 +19,7 @@ from asn1crypto import x509 as asn1_x509
 from babel.dates import format_datetime, get_timezone_location
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
@@ -28,6 +29,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
 from portal.core.signatures.sealing.keys import (
+    SealingError,
     TimestampUnavailable,
     extra_trust_roots,
     sealing_identity,
@@ -91,7 +93,12 @@ def seal_pdf(
     """
     identity = sealing_identity()
     authority = timestamp_authority()
-    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    except PdfError as exc:
+        raise SealingError(f"the document is not a PDF that can be sealed: {exc}") from exc
+    if writer.prev.encrypted:
+        raise SealingError("an encrypted PDF cannot be sealed")
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
@@ -243,9 +250,13 @@ def trust_roots() -> list[asn1_x509.Certificate]:
 
 
 def validate_pdf(pdf: bytes) -> list[SignatureCheck]:
-    """Every signature of ``pdf``, checked offline against :func:`trust_roots`."""
+    """Every signature of ``pdf``, checked offline against :func:`trust_roots` (``[]`` for an
+    unsigned PDF; ``ValueError`` for bytes that are no PDF)."""
     roots = trust_roots()
-    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+    except PdfError as exc:
+        raise ValueError(f"not a readable PDF: {exc}") from exc
     checks = []
     for embedded in reader.embedded_regular_signatures:
         checks.append(_check(embedded, roots))
