@@ -342,3 +342,11 @@ def test_what_is_not_a_pdf_is_refused_clearly(ctx):
     writer.write(out)
     with pytest.raises(sealing.SealingError, match="encrypted"):
         seal(out.getvalue())
+
+
+def test_names_outside_latin1_stay_readable_in_the_block(ctx, tmp_path):
+    signed = seal(blank_pdf(pages=1), "Œdipe Łukasz Müller-Søren")
+    text = pdftotext(signed, tmp_path)
+    assert "Signé électroniquement par OEdipe Lukasz Müller-Søren" in text
+    # The signature itself keeps the exact spelling.
+    assert sealing.validate_pdf(signed)[0].signer_name == "Œdipe Łukasz Müller-Søren"

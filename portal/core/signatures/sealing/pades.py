@@ -219,16 +219,43 @@ _STAMP_STYLE = TextStampStyle(
 )
 
 
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u0152": "OE",
+        "\u0153": "oe",
+        "\u20ac": "EUR",
+        # Letters with a stroke do not decompose.
+        "\u0141": "L",
+        "\u0142": "l",
+        "\u0110": "D",
+        "\u0111": "d",
+        "\u0131": "i",
+    }
+)
+
+
 def _latin1(text: str) -> str:
-    """What Courier can show: Latin-1 as is (French accents), anything else transliterated
-    (« Łukasz » → « Lukasz »; the signature's /Name keeps the exact spelling)."""
+    """What the Courier block shows right: printable Latin-1 as is (French accents), anything
+    else transliterated (« Łukasz » → « Lukasz »); the signature's /Name keeps the exact
+    spelling. (pyHanko writes PDFDocEncoding, which matches the font's WinAnsi only there.)"""
     out = []
-    for char in text:
-        if char in "\u2019\u2018":
-            char = "'"
-        if ord(char) > 0xFF:
-            char = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-            char = "".join(c for c in char if not unicodedata.combining(c)) or "?"
+    for char in text.translate(_PLAIN):
+        if char.isspace() and char != "\n":
+            char = " "
+        elif ord(char) > 0xFF or 0x7F <= ord(char) <= 0xA0:
+            decomposed = unicodedata.normalize("NFKD", char)
+            char = (
+                "".join(
+                    c for c in decomposed if 0x20 <= ord(c) < 0x7F and not unicodedata.combining(c)
+                )
+                or "?"
+            )
         out.append(char)
     return "".join(out)
 
