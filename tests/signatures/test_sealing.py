@@ -350,3 +350,26 @@ def test_names_outside_latin1_stay_readable_in_the_block(ctx, tmp_path):
     assert "Signé électroniquement par OEdipe Lukasz Müller-Søren" in text
     # The signature itself keeps the exact spelling.
     assert sealing.validate_pdf(signed)[0].signer_name == "Œdipe Łukasz Müller-Søren"
+
+
+def test_production_mode_refuses_the_sandbox_keys_and_authority(ctx, monkeypatch):
+    monkeypatch.setitem(ctx.config, "PORTAL_MODE", "production")
+    sealing.clear_cache()
+    try:
+        with pytest.raises(sealing.SigningConfigError, match="PORTAL_SIGNING_P12 is not set"):
+            seal(blank_pdf())
+        with pytest.raises(sealing.SigningConfigError, match="PORTAL_TSA=sandbox"):
+            sealing.timestamp_authority()
+    finally:
+        sealing.clear_cache()
+
+
+def test_production_mode_seals_with_its_pkcs12_and_an_outside_authority(
+    production_p12, ctx, monkeypatch
+):
+    monkeypatch.setitem(ctx.config, "PORTAL_MODE", "production")
+    monkeypatch.setitem(ctx.config, "PORTAL_TSA", "http")
+    monkeypatch.setitem(ctx.config, "PORTAL_TSA_URL", "https://tsa.example.org/")
+    sealing.clear_cache()
+    assert sealing.sealing_identity().source == "pkcs12"
+    assert sealing.timestamp_authority().name == "http"

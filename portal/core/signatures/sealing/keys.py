@@ -142,6 +142,7 @@ def sealing_identity() -> SealingIdentity:
         if p12_path:
             identity = load_pkcs12_identity(p12_path, setting("PORTAL_SIGNING_P12_PASSWORD"))
         else:
+            refuse_sandbox_in_production("PORTAL_SIGNING_P12 is not set")
             identity = _sandbox_identity(sandbox_pki())
         with _lock:
             identity = _identities.setdefault(cache_key, identity)
@@ -191,6 +192,16 @@ def _sandbox_identity(pki: SandboxPki) -> SealingIdentity:
         roots=(ca,),
         source="sandbox",
     )
+
+
+def refuse_sandbox_in_production(why: str) -> None:
+    """Production never seals with sandbox keys: a forgotten setting must not make signatures
+    that no one can trust."""
+    if setting("PORTAL_MODE") == "production":
+        raise SigningConfigError(
+            f"PORTAL_MODE=production refuses the sandbox signing keys ({why}): configure "
+            "PORTAL_SIGNING_P12 and PORTAL_TSA=http, or run PORTAL_MODE=demo"
+        )
 
 
 def extra_trust_roots() -> list[asn1_x509.Certificate]:

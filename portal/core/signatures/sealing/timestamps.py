@@ -27,6 +27,7 @@ from portal.core.signatures.sealing.keys import (
     SigningConfigError,
     _storage,
     extra_trust_roots,
+    refuse_sandbox_in_production,
     sandbox_pki,
     setting,
     to_asn1_cert,
@@ -233,6 +234,7 @@ def timestamp_authority() -> TimestampAuthority:
     authority = _authorities.get(cache_key)
     if authority is None:
         if kind == "sandbox":
+            refuse_sandbox_in_production("PORTAL_TSA=sandbox")
             authority = SandboxTimestampAuthority(sandbox_pki())
         else:
             authority = HttpTimestampAuthority(
