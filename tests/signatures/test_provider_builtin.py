@@ -148,3 +148,55 @@ def test_the_engines_refusal_reaches_the_caller(app, in_tenant, make_account):
                 documents=(unreadable,),
             )
         )
+
+
+def test_signed_documents_and_audit_trail_once_signed(app, in_tenant, make_account, tenant_ids):
+    """Signed through the engine (the code read from the development SMS box): the provider
+    hands back the sealed PDF and the sealed audit trail."""
+    import re
+
+    from portal.core.devbox.models import DevboxMessage
+    from portal.core.jobs import drain
+    from portal.core.signatures import operations
+
+    account = make_account("resilimo")
+    camille = Signer("camille", "Camille", "Durand", "camille@example.org", "+33612345678")
+    request = SignatureRequest(
+        reference="x",
+        name="Mandat de résiliation",
+        deadline=clock.now() + timedelta(days=7),
+        signers=(camille,),
+        documents=(
+            Document(
+                "mandate", "mandat.pdf", blank_pdf(), spots=(SignatureSpot("camille", 1, 0, 0),)
+            ),
+        ),
+        delivery=Delivery.IN_PERSON,
+    )
+    with in_tenant("resilimo"):
+        provider = provider_from_config({}, account=account, owner="tests")
+        created = provider.create(request)
+        provider.activate(created.provider_id)
+        signer = procedure_by(created.provider_id).signers[0]
+        operations.send_code(signer)
+        db.session.commit()
+    drain(app)
+    with in_tenant("resilimo"):
+        texts = db.session.scalars(
+            select(DevboxMessage.body_text)
+            .where(DevboxMessage.kind == "sms")
+            .order_by(DevboxMessage.id.desc())
+        ).all()
+        code = next(m.group(1) for t in texts if (m := re.search(r"\b(\d{6})\b", t)))
+        signer = procedure_by(created.provider_id).signers[0]
+        operations.sign(signer, code, ip="192.0.2.1", user_agent="pytest")
+        db.session.commit()
+        assert provider.status(created.provider_id).status is RequestStatus.SIGNED
+        [signed] = provider.signed_documents(created.provider_id)
+        assert signed.filename == "mandat.pdf" and signed.content.startswith(b"%PDF-")
+        assert b"/ByteRange" in signed.content  # a PDF signature
+        trail = provider.audit_trail(created.provider_id, created.signer_ids["camille"])
+        assert trail.filename == f"audit-trail-{created.provider_id}.pdf"
+        assert trail.content.startswith(b"%PDF-") and b"/ByteRange" in trail.content
+        with pytest.raises(ProviderError, match="no signer"):
+            provider.audit_trail(created.provider_id, "0")
