@@ -137,7 +137,7 @@ def test_a_document_is_read_page_by_page_as_images(app, agency, started, client_
     assert Image.open(io.BytesIO(image.data)).width == 1000
     assert "private" in image.headers["Cache-Control"]
     assert "max-age" in image.headers["Cache-Control"]
-    again = client.get(_url(token, "/documents/1/pages/2.png"))  # drawn once, kept in storage
+    again = client.get(_url(token, "/documents/1/pages/2.png"))  # drawn once, kept in memory
     assert again.data == image.data
     assert client.get(_url(token, "/documents/1/pages/3.png")).status_code == 404
     assert client.get(_url(token, "/documents/3")).status_code == 404
@@ -446,3 +446,27 @@ def test_the_success_page_after_signing(app, agency, started, client_for, post_f
     # The signing pages now lead to the success page.
     response = client.get(_url(token, "/sign"))
     assert response.status_code == 302 and response.headers["Location"].endswith("/done")
+
+
+def test_the_page_speaks_the_procedure_language(app, agency, client_for):
+    reference = start_procedure(app, agency, locale="en")
+    token = token_of(app, agency.tenant_id, reference)
+    client = client_for("resilimo")
+    assert '<html lang="en">' in text_of(client.get(_url(token)))
+    # The signer's own choice of language wins.
+    assert '<html lang="fr">' in text_of(client.get(_url(token) + "?lang=fr"))
+    assert '<html lang="fr">' in text_of(client.get(_url(token)))
+
+
+def test_in_person_the_agents_session_stays_out_of_the_signers_pages(
+    app, agency, client_for, logged_in
+):
+    from portal.core.signatures.providers.base import Delivery
+
+    reference = start_procedure(app, agency, delivery=Delivery.IN_PERSON)
+    token = token_of(app, agency.tenant_id, reference)
+    client = logged_in(agency)
+    assert "Se déconnecter" in text_of(client.get("/"))
+    page = text_of(client.get(_url(token)))
+    assert "Agence Fournier Assurances vous invite à signer" in page
+    assert "Se déconnecter" not in page and 'class="main-menu"' not in page

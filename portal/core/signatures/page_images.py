@@ -1,10 +1,11 @@
 """The pages of a document to sign, as PNG images the signer reads inline (no PDF viewer, no
 script: a phone shows an ``<img>`` everywhere).
 
-A page is drawn by PDFium once per (document version, page): the PNG is kept in the tenant's
-storage under the version's SHA-256, so every web process shares it and a new version (after an
-earlier signer's seal) gets its own images. Page sizes (for the ``<img>`` width and height, so
-the page does not jump while images load) are kept in memory.
+A page is drawn by PDFium once per (document version, page) and process: the PNGs are kept in
+memory (a bounded, least-recently-used cache keyed by the version's SHA-256), never in storage,
+so nothing of a document outlives its purge; a new version (after an earlier signer's seal) gets
+its own images. The browser keeps each image for the session (private caching). Page sizes (the
+``<img>`` width and height, so the page does not jump while images load) are kept the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections import OrderedDict
 
 import pypdfium2
 
-from portal.core.storage import storage, tenant_key
+from portal.core.storage import storage
 
 # PDFium is not thread-safe: one lock for the whole process, shared with the uploads' previews.
 from portal.core.uploads import _pdfium as PDFIUM_LOCK
@@ -23,8 +24,10 @@ from portal.core.uploads import _pdfium as PDFIUM_LOCK
 WIDTH_PX = 1000
 MAX_PIXELS = 4_000_000  # a page drawn very tall stays a bounded image
 _SIZES_KEPT = 256
+_IMAGES_KEPT = 96  # about 10 MB of PNG pages
 _sizes: OrderedDict[str, list[tuple[int, int]]] = OrderedDict()
-_sizes_lock = threading.Lock()
+_images: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def document_version(document) -> tuple[str, str]:
@@ -41,30 +44,36 @@ def page_png(document, page: int) -> bytes:
     key, sha = document_version(document)
     if not 1 <= page <= max(document.page_count, 1):
         raise IndexError(page)
-    cache_key = tenant_key(document.tenant_id, "signatures", "pages", sha, f"{page}-{WIDTH_PX}.png")
-    store = storage()
-    try:
-        return store.read(cache_key)
-    except FileNotFoundError:
-        pass
-    png = _render(store.read(key), page - 1)
-    store.put(cache_key, png, "image/png")
+    png = _cached(_images, (sha, page))
+    if png is None:
+        png = _render(storage().read(key), page - 1)
+        _keep(_images, (sha, page), png, _IMAGES_KEPT)
     return png
 
 
 def page_sizes(document) -> list[tuple[int, int]]:
     """``(width, height)`` in pixels of each page's image, in order."""
     key, sha = document_version(document)
-    with _sizes_lock:
-        if sha in _sizes:
-            _sizes.move_to_end(sha)
-            return _sizes[sha]
-    sizes = _measure(storage().read(key))
-    with _sizes_lock:
-        _sizes[sha] = sizes
-        while len(_sizes) > _SIZES_KEPT:
-            _sizes.popitem(last=False)
+    sizes = _cached(_sizes, sha)
+    if sizes is None:
+        sizes = _measure(storage().read(key))
+        _keep(_sizes, sha, sizes, _SIZES_KEPT)
     return sizes
+
+
+def _cached(cache: OrderedDict, key):
+    with _cache_lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+    return None
+
+
+def _keep(cache: OrderedDict, key, value, size: int) -> None:
+    with _cache_lock:
+        cache[key] = value
+        while len(cache) > size:
+            cache.popitem(last=False)
 
 
 def _scale(width: float, height: float) -> float:
