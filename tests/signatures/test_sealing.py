@@ -232,7 +232,7 @@ def test_processes_generating_at_once_all_end_up_with_the_stored_keys(tmp_path):
     """Several processes start on a fresh installation at the same moment."""
     app = Flask("race")
     app.extensions["portal.storage"] = LocalStorage(tmp_path / "files")
-    workers = 4
+    workers = 3
     barrier = threading.Barrier(workers)
     seen: list[bytes] = []
     errors: list[BaseException] = []
