@@ -157,3 +157,20 @@ def test_a_job_retried_after_a_bounce_does_not_send_again_to_the_others(app, rel
         finally:
             app.extensions["portal.mail"] = saved
     assert len(handler.envelopes) == 1
+
+
+def test_a_queued_email_that_bounces_is_not_retried(app, tenant_ids):
+    from portal.core.mail.jobs import deliver_email
+
+    with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
+        # The job's body, as the worker runs it: a bounce ends it (logged), it does not fail.
+        deliver_email(
+            tenant_ids["resilimo"],
+            "notification",
+            ["claire@agence.test", "x@nowhere.invalid"],
+            "Lettre envoyée",
+            {"title": "Votre lettre est partie", "paragraphs": ["Merci."]},
+            "fr",
+        )
+        db.session.commit()
+        assert [m.recipients for m in _mailbox()] == ["claire@agence.test"]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from portal.core.jobs import enqueue, job
 from portal.core.mail.compose import compose_email
+from portal.core.mail.transport import MailBounced
 from portal.core.tenants import tenant_directory
+
+log = logging.getLogger(__name__)
 
 
 @job(queue="mail")
@@ -13,6 +18,7 @@ def deliver_email(tenant_id, template, to, subject, context, locale):
 
     ``subject`` is a French source string translated in ``locale``. Links in ``context`` are
     absolute URLs computed by the request that asked for the email (the host the user is on).
+    A recipient refused for good is logged, not retried: retrying would never reach them.
     """
     from portal.core.mail import send_email
 
@@ -20,7 +26,10 @@ def deliver_email(tenant_id, template, to, subject, context, locale):
     message = compose_email(
         tenant, template, to=to, subject=_Msgid(subject), context=context, locale=locale
     )
-    send_email(message)
+    try:
+        send_email(message)
+    except MailBounced as exc:
+        log.warning("email %r to %s bounced: %s", template, exc.recipients, exc.reason)
 
 
 def queue_email(template: str, *, to: str, subject: str, locale: str | None = None, **context):
