@@ -8,7 +8,6 @@ touches the database (it renders in the tenant's own app context).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,7 @@ from babel.dates import format_datetime
 from flask_babel import gettext as _
 
 from portal.core import clock
-from portal.core.signatures.sealing.keys import sealing_identity
+from portal.core.signatures.sealing.keys import certificate_fingerprint, sealing_identity
 from portal.core.signatures.sealing.pades import seal_pdf
 
 TEMPLATE = "signatures/pdf/audit_trail.html"
@@ -74,8 +73,8 @@ class TrailDocument:
 
 
 def render_audit_trail(procedure) -> bytes:
-    """The procedure's audit trail as a sealed PDF (invisible to nobody: a visible platform
-    seal block closes the last page)."""
+    """The procedure's audit trail as a PDF sealed by the platform (in the name of the tenant's
+    legal entity, with a visible seal block at the bottom of the last page)."""
     from portal.core.pdf import render_pdf
     from portal.core.tenants.resolver import tenant_directory
 
@@ -108,7 +107,6 @@ def audit_trail_data(procedure, zone: ZoneInfo) -> dict:
     def short(value: datetime | None) -> str:
         return _format(value, zone, "dd/MM/y HH:mm:ss")
 
-    signers_by_id = {s.id: s for s in procedure.signers}
     names = {s.id: s.full_name for s in procedure.signers}
     boxes_by_id = {
         box.id: (document.position, box)
@@ -176,12 +174,11 @@ def audit_trail_data(procedure, zone: ZoneInfo) -> dict:
                 for box_id in details.get("boxes", [])
                 if box_id in boxes_by_id
             ]
-        signer = signers_by_id.get(event.signer_id)
         trail_events.append(
             TrailEvent(
                 at=short(event.at),
                 kind=event.kind,
-                signer=names.get(event.signer_id, "") if signer is not None else "",
+                signer=names.get(event.signer_id, ""),
                 ip=event.ip or "",
                 user_agent=event.user_agent or "",
                 details=details,
@@ -211,7 +208,7 @@ def audit_trail_data(procedure, zone: ZoneInfo) -> dict:
         "documents": documents,
         "events": trail_events,
         "seal_certificate": identity.name,
-        "seal_fingerprint": hashlib.sha256(identity.certificate.dump()).hexdigest(),
+        "seal_fingerprint": certificate_fingerprint(identity.certificate),
         "seal_source": identity.source,
     }
 

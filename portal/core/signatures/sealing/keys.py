@@ -126,7 +126,7 @@ def setting(name: str) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _storage() -> Storage:
+def platform_storage() -> Storage:
     return current_app.extensions["portal.storage"]
 
 
@@ -136,7 +136,7 @@ def _storage() -> Storage:
 def sealing_identity() -> SealingIdentity:
     """The configured PKCS#12 identity, else the installation's sandbox one (cached)."""
     p12_path = setting("PORTAL_SIGNING_P12")
-    cache_key = ("pkcs12", p12_path) if p12_path else ("sandbox", repr(_storage()))
+    cache_key = ("pkcs12", p12_path) if p12_path else ("sandbox", repr(platform_storage()))
     identity = _identities.get(cache_key)
     if identity is None:
         if p12_path:
@@ -222,7 +222,7 @@ def extra_trust_roots() -> list[asn1_x509.Certificate]:
 
 def sandbox_pki() -> SandboxPki:
     """The installation's sandbox PKI: read from the shared storage, generated there once."""
-    store = _storage()
+    store = platform_storage()
     cache_key = repr(store)
     pki = _pkis.get(cache_key)
     if pki is not None:

@@ -25,8 +25,8 @@ from portal.core import clock
 from portal.core.signatures.sealing.keys import (
     SandboxPki,
     SigningConfigError,
-    _storage,
     extra_trust_roots,
+    platform_storage,
     refuse_sandbox_in_production,
     sandbox_pki,
     setting,
@@ -226,7 +226,7 @@ def timestamp_authority() -> TimestampAuthority:
     """The configured authority (``PORTAL_TSA``: ``sandbox`` by default, or ``http``)."""
     kind = setting("PORTAL_TSA") or "sandbox"
     if kind == "sandbox":
-        cache_key = ("sandbox", repr(_storage()))
+        cache_key = ("sandbox", repr(platform_storage()))
     elif kind == "http":
         cache_key = ("http", setting("PORTAL_TSA_URL"), setting("PORTAL_TSA_USERNAME"))
     else:
