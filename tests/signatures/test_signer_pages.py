@@ -304,7 +304,7 @@ def test_decline_with_a_reason(app, agency, started, client_for, post_form):
     client = client_for("resilimo")
     page = text_of(client.get(_url(token, "/decline")))
     assert "la procédure de signature prend fin" in page
-    assert "Agence Fournier Assurances en sera informé" in page
+    assert "nous transmettrons à Agence Fournier Assurances la raison" in page
 
     page = text_of(post_form(client, _url(token, "/decline"), {}))
     assert _error(page, "reason") == "Indiquez la raison de votre refus."
@@ -322,7 +322,7 @@ def test_decline_with_a_reason(app, agency, started, client_for, post_form):
     page = text_of(client.get(_url(token, "/done")))
     assert "Votre refus est enregistré" in page
     assert reason in page
-    assert "Agence Fournier Assurances en est informé" in page
+    assert "Nous en informons Agence Fournier Assurances." in page
     with app.app_context(), tenant_scope(agency.tenant_id):
         procedure = procedure_of(reference)
         assert procedure.state.value == "declined"
