@@ -466,7 +466,7 @@ def test_cancelled_and_expired_procedures_kill_their_links(app, agency, monkeypa
 # --- links -------------------------------------------------------------------------------------
 
 
-def test_a_link_works_only_on_its_tenant_and_only_with_the_secret_key(app, agency):
+def test_a_link_works_only_on_its_tenant_and_only_with_the_secret_key(app, agency, client_for):
     with agency() as account:
         signer = new_procedure(account).signers[0]
         db.session.commit()
@@ -489,3 +489,7 @@ def test_a_link_works_only_on_its_tenant_and_only_with_the_secret_key(app, agenc
         with pytest.raises(LinkInvalid):
             signer_for_token(token)
         assert signer_for_done_page(token) is None
+    assert client_for("resilimo").get(f"/signature/{token}").status_code == 200
+    elsewhere = client_for("msr").get(f"/signature/{token}")
+    assert elsewhere.status_code == 404
+    assert "Résiliation du contrat AUTO-123" not in elsewhere.get_data(as_text=True)
