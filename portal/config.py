@@ -25,6 +25,7 @@ SANDBOX_SETTINGS = {
     "PORTAL_IDENTITY": "sandbox",
     "PORTAL_PAYMENT": "sandbox",
     "PORTAL_ANTIVIRUS": "dev",
+    "PORTAL_TSA": "sandbox",
 }
 
 
@@ -48,9 +49,12 @@ def _secret_key(data_dir: Path) -> str:
 
 def sandboxes(config) -> list[str]:
     """The sandbox settings in use, as ``NAME=value``."""
-    return [
+    found = [
         f"{name}={value}" for name, value in SANDBOX_SETTINGS.items() if config.get(name) == value
     ]
+    if not config.get("PORTAL_SIGNING_P12"):
+        found.append("PORTAL_SIGNING_P12 (unset: sandbox sealing keys)")
+    return found
 
 
 def load_config(overrides: dict | None = None) -> dict:
@@ -96,6 +100,16 @@ def load_config(overrides: dict | None = None) -> dict:
         # Antivirus on every upload: "dev" refuses the EICAR test file only; "clamd" streams each
         # file to a ClamAV daemon ("host:port" or a Unix socket path). Down means refused.
         "PORTAL_ANTIVIRUS": _env("ANTIVIRUS", "dev"),
+        # The platform's sealing key (PKCS#12) and timestamping authority (RFC 3161) of
+        # e-signatures; unset, a sandbox PKI is made once in the storage and an in-process
+        # authority answers (portal/core/signatures/sealing).
+        "PORTAL_SIGNING_P12": _env("SIGNING_P12"),
+        "PORTAL_SIGNING_P12_PASSWORD": _env("SIGNING_P12_PASSWORD"),
+        "PORTAL_SIGNING_TRUST_ROOTS": _env("SIGNING_TRUST_ROOTS"),
+        "PORTAL_TSA": _env("TSA", "sandbox"),
+        "PORTAL_TSA_URL": _env("TSA_URL"),
+        "PORTAL_TSA_USERNAME": _env("TSA_USERNAME"),
+        "PORTAL_TSA_PASSWORD": _env("TSA_PASSWORD"),
         "PORTAL_CLAMD_ADDRESS": _env("CLAMD_ADDRESS", "127.0.0.1:3310"),
         "PORTAL_CLAMD_TIMEOUT_SECONDS": float(_env("CLAMD_TIMEOUT_SECONDS", "30")),
         "PORTAL_SCHEDULER_TICK_SECONDS": float(_env("SCHEDULER_TICK_SECONDS", "15")),

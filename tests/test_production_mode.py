@@ -20,6 +20,9 @@ REAL_PROVIDERS = {
     "PORTAL_IDENTITY": "idnow",
     "PORTAL_PAYMENT": "bank",
     "PORTAL_ANTIVIRUS": "clamd",
+    "PORTAL_TSA": "http",
+    "PORTAL_TSA_URL": "https://tsa.example.test/rfc3161",
+    "PORTAL_SIGNING_P12": "/etc/portal/seal.p12",
 }
 
 DEVELOPMENT_PAGES = ("/_dev/mailbox", "/_sandbox/banque/ref-1", "/_sandbox/identite/ref-1")
@@ -39,6 +42,8 @@ def test_production_refuses_to_start_with_a_sandbox_and_names_each_setting(app_c
         assert setting in message
     assert "PORTAL_PAYMENT=sandbox" in message
     assert "PORTAL_ANTIVIRUS=dev" in message
+    assert "PORTAL_TSA=sandbox" in message
+    assert "PORTAL_SIGNING_P12 (unset: sandbox sealing keys)" in message
 
 
 def test_one_sandbox_left_is_enough_to_refuse(app_config, real_identity_provider):

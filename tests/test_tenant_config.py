@@ -84,6 +84,16 @@ def test_a_bad_file_is_refused_naming_file_key_and_problem(
     assert problem in message
 
 
+def test_an_unknown_signature_provider_is_refused_at_sync(app, tenants_copy):
+    path = tenants_copy / "resilimo" / "tenant.toml"
+    path.write_text(path.read_text() + '\n[signatures]\nprovider = "docusign"\n')
+    with pytest.raises(TenantConfigError) as caught:
+        read_tenant_dir(tenants_copy / "resilimo", app.extensions["portal.plugins"])
+    message = str(caught.value)
+    assert message.startswith(f"{path}: signatures.provider: "), message
+    assert "unknown provider 'docusign' (known: builtin, yousign)" in message
+
+
 @pytest.mark.parametrize(
     ("old", "new", "key", "problem"),
     [

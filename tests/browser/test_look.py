@@ -45,6 +45,7 @@ ACCOUNT_PAGES = {
         "/compte/verification/identite",
         "/compte/verification/justificatifs",
         "/compte/verification/mandat",
+        "/signatures/",
         "/mot-de-passe/modifier",
         "/messagerie/aide",
         "/messagerie/aide/nouvelle",

@@ -52,6 +52,11 @@ class Route:
         path = self.rule.build(values, append_unknown=False)[1]
         return path
 
+    def any_url(self) -> str:
+        """The URL with made-up values: 1 for numbers (ids, pages, positions), "x" otherwise."""
+        numeric = ("page", "position")
+        return self.url({n: 1 if "id" in n or n in numeric else "x" for n in self.params})
+
 
 def all_routes(app) -> list[Route]:
     return sorted(

@@ -48,6 +48,10 @@ ID_SOURCES = {
     # A closure refund request: operators' pages only, an account never reaches them.
     "refund_id": lambda v: 1,
     "name": lambda v: "faq",  # a tenant page (public)
+    "reference": lambda v: v["procedure_reference"],  # a signature procedure the account asked
+    "signer_id": lambda v: v["signer_id"],
+    "position": lambda v: 1,  # a document of that procedure (the reference is what matters)
+    "provider": lambda v: "yousign",  # a signature provider's webhook: authenticated by HMAC
 }
 
 # Where one parameter name means different objects, the endpoint says which.
@@ -104,6 +108,7 @@ def _belongings(account_ref, collaborator_id: int) -> dict:
         db.session.commit()
         conversation = _conversation(tenant_id, account, holder)
         booking = _onboarding_booking(account, holder)
+        procedure = _signature_procedure(account, holder)
         return {
             "account": account,
             "holder": holder,
@@ -116,7 +121,28 @@ def _belongings(account_ref, collaborator_id: int) -> dict:
             "draft_key": draft.key,
             "onboarding_slot_id": booking.slot_id,
             "onboarding_booking_id": booking.id,
+            "procedure_reference": procedure.reference,
+            "signer_id": procedure.signers[0].id,
         }
+
+
+def _signature_procedure(account, profile):
+    """A signature procedure the account asked for, started, in person (nothing emailed)."""
+    from portal.core.clock import now
+    from portal.core.signatures import Delivery, NewDocument, NewSigner, create_and_start
+
+    procedure = create_and_start(
+        account=account,
+        profile=profile,
+        owner="verification",
+        title=f"Mandat {account.commercial_name}",
+        documents=[NewDocument(title="Mandat", filename="mandat.pdf", content=PDF_BYTES)],
+        signers=[NewSigner("Camille", "Durand", "camille@example.org", "0612345678")],
+        deadline=now() + timedelta(days=2),
+        delivery=Delivery.IN_PERSON,
+    )
+    db.session.commit()
+    return procedure
 
 
 def _onboarding_booking(account, profile):

@@ -34,6 +34,7 @@ from portal.core.signatures import (
     ProcedureClosed,
     ProcedureOutcome,
     ProcedureState,
+    SignatureProcedure,
     SignerState,
     TooManyTries,
     WrongCode,
@@ -55,6 +56,7 @@ from portal.core.signatures import (
     signer_token,
     upload_identity_document,
 )
+from portal.core.signatures.rules import aware
 from portal.core.storage import storage
 from portal.extensions import db
 
@@ -225,6 +227,21 @@ def test_a_created_procedure_keeps_its_documents_and_sends_nothing(agency):
         # Not started: no link works yet.
         with pytest.raises(LinkInvalid):
             signer_for_token(signer_token(procedure.signers[0]))
+
+
+def test_a_deadline_given_in_paris_time_comes_back_as_the_same_instant(agency):
+    from zoneinfo import ZoneInfo
+
+    paris = (clock.now() + timedelta(days=3)).astimezone(ZoneInfo("Europe/Paris"))
+    deadline = paris.replace(hour=20, minute=0, second=0, microsecond=0)
+    with agency() as account:
+        reference = new_procedure(account, start=False, deadline=deadline).reference
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.scalar(
+            select(SignatureProcedure).where(SignatureProcedure.reference == reference)
+        )
+        assert aware(stored.deadline) == deadline
 
 
 # --- signing ---------------------------------------------------------------------------------

@@ -122,6 +122,23 @@ def test_the_periodic_job_expires_an_overdue_procedure_and_delivers_it_once(app,
     assert "Camille Durand" in notice.body_text  # who did not sign
 
 
+def test_a_procedure_run_by_an_outside_provider_is_left_to_it(app, outcomes):
+    """Yousign expires and reminds its own requests (and says so by webhook)."""
+    agency = make_agency(app)
+    reference = start_procedure(app, agency)
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        procedure_of(reference).provider = "yousign"
+        db.session.commit()
+    time_passes(app, agency.tenant_id, reference, hours=71)
+    run_periodic(app, jobs.send_reminders)
+    assert _reminders(app, agency) == []
+    time_passes(app, agency.tenant_id, reference, hours=2)
+    run_periodic(app, jobs.expire_overdue)
+    assert outcomes.calls == []
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        assert procedure_of(reference).state == ProcedureState.ONGOING
+
+
 def test_expiry_reaches_every_tenant(app, outcomes):
     resilimo = make_agency(app)
     horizon = make_agency(app, slug="horizon", email="courtier.lifecycle@example.fr")

@@ -559,8 +559,6 @@ def test_a_procedure_handed_to_yousign_is_followed_to_its_end(
     app, client_for, in_tenant, make_account, use_yousign, frozen, recorded_signatures, hook
 ):
     from portal.core import signatures
-    from portal.core.signatures.webhooks import hand_over, tenant_provider
-    from portal.core.tenants import tenant_directory
 
     use_yousign("resilimo")
     account = make_account("resilimo", AGENT_EMAIL)
@@ -581,14 +579,19 @@ def test_a_procedure_handed_to_yousign_is_followed_to_its_end(
             ],
             deadline=clock.now() + timedelta(days=7),
         )
-        tenant = tenant_directory().get(account.tenant_id)
-        links = hand_over(procedure, tenant_provider(tenant), tenant)
-        procedure.state = signatures.ProcedureState.ONGOING  # start_procedure's part
+        # The tenant's provider is Yousign: starting the procedure hands it over.
+        signatures.start_procedure(procedure)
         db.session.commit()
         reference = procedure.reference
+        assert procedure.state == signatures.ProcedureState.ONGOING
         assert procedure.provider_request_id == REQUEST_ID
 
-    assert links == {SIGNER_ID: "https://yousign.app/s/camille"}
+    drain(app)
+    with in_tenant("resilimo"):
+        from portal.core.devbox.models import DevboxMessage
+
+        # Yousign invites the signer: the portal sends no invitation of its own.
+        assert db.session.scalars(select(DevboxMessage)).all() == []
     base = f"/signature_requests/{REQUEST_ID}"
     assert [path for path, _body in FakeYousign.posted] == [
         "/signature_requests",

@@ -139,7 +139,9 @@ def _emailed_link(app, agent) -> str:
 
 def _send_photo(client_for, path, data=None, filename="cni.png", simulate=False):
     provider = client_for("resilimo")  # the holder's phone: no portal session
-    page = text_of(provider.get(path))
+    welcome = provider.get(path)
+    assert welcome.headers["Referrer-Policy"] == "no-referrer"  # the link is a secret
+    page = text_of(welcome)
     assert "Vérification d'identité de Camille Durand" in page
     token = form_token(provider, f"{path}/photo")
     form = {"csrf_token": token, "photo": (io.BytesIO(data or png_bytes()), filename)}

@@ -214,6 +214,13 @@ def test_the_holder_signs_with_the_sms_code_and_the_mandate_is_kept_once(app, cl
     assert mandate.ip == "127.0.0.1"
     assert mandate.procedure_id is not None and mandate.signed_document_record_id is not None
     assert _items(app, holder)["verification.mandate"] is True
+    # The holder signed it on their own screen: no email tells them what they just saw.
+    drain(app)
+    with app.app_context(), tenant_scope(holder.tenant_id):
+        from portal.core.devbox.models import DevboxMessage
+
+        subjects = db.session.scalars(select(DevboxMessage.subject)).all()
+        assert not [s for s in subjects if s.startswith("Signature terminée")], subjects
     with app.app_context():
         assert db.session.scalar(
             select(func.count())

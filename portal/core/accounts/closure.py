@@ -28,6 +28,7 @@ from portal.core.tenants import tenant_directory
 from portal.core.tenants.config import CurrentTenant
 from portal.core.verification.models import (
     IdentityVerification,
+    MandateSignatureRequest,
     PlatformMandate,
     ProfessionalDocument,
 )
@@ -168,7 +169,7 @@ def purge(account: Account) -> bool:
     for document in documents:
         store.delete(document.storage_key)
         db.session.delete(document)
-    for model in (AccountToken, IdentityVerification, PlatformMandate):
+    for model in (AccountToken, IdentityVerification, MandateSignatureRequest, PlatformMandate):
         db.session.execute(delete(model).where(model.account_id == account.id))
     plugins = current_plugins()
     # Plugins erase what they keep about the account.

@@ -92,6 +92,7 @@ TARGET_TYPE = {
     "Conversation": _l("Conversation"),
     "LedgerEntry": _l("Mouvement de crédit"),
     "Payment": _l("Paiement"),
+    "SignatureProcedure": _l("Procédure de signature"),
 }
 
 AUDIT_ACTION = {
@@ -148,6 +149,7 @@ AUDIT_ACTION = {
     "verification.document_rejected": _l("Justificatif refusé"),
     "verification.document_uploaded": _l("Justificatif déposé"),
     "verification.identity_started": _l("Vérification d'identité commencée"),
+    "verification.mandate_signature_started": _l("Signature du mandat commencée"),
     "verification.mandate_signed": _l("Mandat de la plateforme signé"),
 }
 
@@ -177,6 +179,7 @@ DETAIL_KEY = {
     "orias": _l("Numéro ORIAS"),
     "paid_cents": _l("Montant versé"),
     "provider": _l("Prestataire"),
+    "procedure": _l("Procédure de signature"),
     "profile_id": _l("Utilisateur n°"),
     "reason": _l("Motif"),
     "role": _l("Rôle"),

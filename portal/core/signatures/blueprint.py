@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from portal.core.signatures import agent_views, views, webhooks
+from portal.core.web.headers import send_no_referrer
 
 signer_blueprint = Blueprint("signatures", __name__, url_prefix="/signature")
 rule = signer_blueprint.add_url_rule
@@ -38,20 +39,12 @@ signer_blueprint.after_request(views.no_store)
 signer_blueprint.register_error_handler(429, views.too_many_attempts)
 
 
-def _no_referrer(response):
+@signer_blueprint.before_request
+def _no_referrer() -> None:
     """The link's token is in the URL of every signer's page: no referrer leaves them (a click
     on a footer link, an image fetched elsewhere)."""
     if (request.endpoint or "").startswith("signatures.signer_"):
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@signer_blueprint.record_once
-def _install_no_referrer(state) -> None:
-    # The security headers (Flask-Talisman, an app-wide after_request) write one
-    # Referrer-Policy on every response; after_request functions run last-registered first, so
-    # this one goes first in the list to run after them and have the last word.
-    state.app.after_request_funcs.setdefault(None, []).insert(0, _no_referrer)
+        send_no_referrer()
 
 
 agent_blueprint = Blueprint("signature_procedures", __name__, url_prefix="/signatures")

@@ -25,6 +25,14 @@ def register_blueprints(app):
 
 
 @hookimpl
+def account_menu_items(tenant, account, profile):
+    """« Signatures électroniques » in « Mon compte », for professional accounts."""
+    from portal.core.signatures.agent_views import menu_items
+
+    return menu_items(tenant, account, profile)
+
+
+@hookimpl
 def register_jobs():
     from portal.core.signatures.jobs import JOBS
 

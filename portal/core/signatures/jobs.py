@@ -147,7 +147,13 @@ def _fan_out(tenant_ids: list[int], fn) -> None:
 def expire_overdue(tenant_id=None):
     """Every 5 minutes: each tenant with ongoing procedures past their deadline expires them."""
     _write_lock()
-    _fan_out(_tenants_with(SignatureProcedure.deadline < clock.now()), expire_tenant_procedures)
+    _fan_out(_tenants_with(*_overdue()), expire_tenant_procedures)
+
+
+def _overdue() -> tuple:
+    """Past their deadline, run by the built-in engine: an outside provider expires its own
+    requests and says so by webhook (expiring them here would leave them open there)."""
+    return (SignatureProcedure.deadline < clock.now(), SignatureProcedure.provider == "builtin")
 
 
 @job(queue="default")
@@ -159,10 +165,7 @@ def expire_tenant_procedures(tenant_id):
     _write_lock()
     overdue = db.session.scalars(
         select(SignatureProcedure)
-        .where(
-            SignatureProcedure.state == ProcedureState.ONGOING,
-            SignatureProcedure.deadline < clock.now(),
-        )
+        .where(SignatureProcedure.state == ProcedureState.ONGOING, *_overdue())
         .order_by(SignatureProcedure.deadline, SignatureProcedure.id)
     ).all()
     for procedure in overdue:
@@ -207,6 +210,7 @@ def remind_tenant_signers(tenant_id):
         .where(
             SignatureProcedure.state == ProcedureState.ONGOING,
             SignatureProcedure.delivery == Delivery.REMOTE,
+            SignatureProcedure.provider == "builtin",  # an outside provider reminds its signers
             SignatureProcedure.deadline > moment,
             SignatureProcedure.deadline <= moment + timedelta(hours=max(hours)),
         )

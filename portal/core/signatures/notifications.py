@@ -69,6 +69,11 @@ def agent_address(procedure: SignatureProcedure) -> tuple[str, str]:
     return account.email, account.holder_name
 
 
+def _agent_signed_alone(procedure: SignatureProcedure) -> bool:
+    email = agent_address(procedure)[0].casefold()
+    return all(signer.email.casefold() == email for signer in procedure.signers)
+
+
 def requester_name(procedure: SignatureProcedure) -> str:
     """Who asks the signer to sign: « Jean Fournier (Agence Dupont) », or the account's name."""
     from portal.core.accounts.models import Account, Profile
@@ -132,6 +137,8 @@ def notify_agent(
 
     if what not in AGENT_NOTICES:
         raise ValueError(f"notify_agent: unknown notice {what!r}")
+    if what == "signed" and _agent_signed_alone(procedure):
+        return  # the agent signed it themselves (the platform mandate): they saw it done
     _enqueue(
         procedure.tenant_id,
         jobs.send_agent_notice,

@@ -25,7 +25,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import BinaryIO
 
 from flask import current_app, g, has_request_context, url_for
@@ -184,7 +184,8 @@ def create_procedure(
         delivery=Delivery(delivery),
         ordered=ordered,
         require_identity_document=require_identity_document,
-        deadline=deadline,
+        # In UTC: SQLite keeps no offset, so a Paris 20:00 would come back as 20:00 UTC.
+        deadline=deadline.astimezone(UTC),
         success_message=success_message,
         locale=(locale or tenant.config.default_locale)[:5],
         price_code=charge.price_code if charge else None,
@@ -261,7 +262,26 @@ def start_procedure(procedure: SignatureProcedure) -> None:
 
         charges.charge_procedure(procedure)
     _event(procedure, "started")
-    _invite_turn(procedure)
+    if not _hand_over_to_outside_provider(procedure):
+        _invite_turn(procedure)
+
+
+def _hand_over_to_outside_provider(procedure: SignatureProcedure) -> bool:
+    """Where the tenant's ``[signatures] provider`` is an outside one, the procedure is created
+    and activated there (it invites the signers, its webhooks report the outcome); True then.
+    ``ProviderError`` rolls the caller's transaction back: nothing started, nothing charged."""
+    tenant = tenant_directory().get(procedure.tenant_id)
+    from portal.core.signatures import webhooks
+
+    provider_name = webhooks.tenant_settings(tenant).get("provider") or "builtin"
+    if provider_name == "builtin":
+        return False
+    webhooks.hand_over(procedure, webhooks.tenant_provider(tenant), tenant)
+    for signer in procedure.signers:
+        if signer.state == SignerState.WAITING:
+            signer.state = SignerState.INVITED
+            signer.invited_at = now()
+    return True
 
 
 def create_and_start(**kwargs) -> SignatureProcedure:

@@ -241,6 +241,16 @@ class Signatures(BaseModel):
             raise ValueError("a reminder is listed twice")
         return sorted(value, reverse=True)
 
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        # Refused when the tenants are synced, not when the first webhook arrives.
+        from portal.core.signatures.providers import registered
+
+        if value not in registered():
+            raise ValueError(f"unknown provider {value!r} (known: {', '.join(registered())})")
+        return value
+
 
 class PluginEntry(BaseModel):
     """``[plugins.<name>]``: ``enabled`` plus the plugin's own settings (the plugin validates)."""

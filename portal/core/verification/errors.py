@@ -23,10 +23,6 @@ class MandateAlreadySigned(VerificationError):
     pass
 
 
-class WrongPassword(VerificationError):
-    pass
-
-
 class MandateChanged(VerificationError):
     pass
 

@@ -13,7 +13,7 @@ that the PDF's own policy governs, and ``object-src 'none'`` would block it (crb
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_talisman import DENY, Talisman
 
 CONTENT_SECURITY_POLICY = {
@@ -35,9 +35,24 @@ def _pdf_policy(response):
     return response
 
 
+def send_no_referrer() -> None:
+    """This request's page carries a secret in its URL (an emailed link's token): no referrer
+    may leave it, whatever link or image the page holds. Call it before the response is made."""
+    g.referrer_policy = "no-referrer"
+
+
+def _own_referrer_policy(response):
+    policy = g.get("referrer_policy")
+    if policy:
+        response.headers["Referrer-Policy"] = policy
+    return response
+
+
 def init_app(app: Flask) -> None:
     secure = app.config["SESSION_COOKIE_SECURE"]
-    app.after_request(_pdf_policy)  # registered before Talisman's, so it runs after it
+    # Registered before Talisman's after_request, so they run after it and have the last word.
+    app.after_request(_pdf_policy)
+    app.after_request(_own_referrer_policy)
     Talisman(
         app,
         force_https=False,

@@ -243,7 +243,11 @@ def plugin_gate() -> None:
 
 # Parts of the account area that exist only where the tenant's kind of accounts has them: the
 # endpoints' prefix → the ``AccountArea`` property that says so (portal.core.accounts.kinds).
-AREA_PARTS = {"credits": "credit", "verification": "mandate"}
+AREA_PARTS = {
+    "credits": "credit",
+    "verification": "mandate",
+    "signature_procedures": "professional",
+}
 
 
 def area_gate() -> None:

@@ -16,15 +16,17 @@ from portal.core.identity.sandbox.operations import (
     check_code,
     submit_photo,
 )
+from portal.core.web.headers import send_no_referrer
 from portal.core.web.pipeline import Access, Load, handler
 
 BY_REF = {"ref": Load(SandboxIdentitySession, column="ref", name="session")}
 
 
 def _render(template: str, session: SandboxIdentitySession, **context):
-    response = render_template(template, session=session, **context)
     # The link is a secret: keep it out of shared caches and of referrers.
-    return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    send_no_referrer()
+    response = render_template(template, session=session, **context)
+    return response, 200, {"Cache-Control": "no-store"}
 
 
 @handler(Access.ANONYMOUS, load=BY_REF)
