@@ -373,3 +373,15 @@ def test_production_mode_seals_with_its_pkcs12_and_an_outside_authority(
     sealing.clear_cache()
     assert sealing.sealing_identity().source == "pkcs12"
     assert sealing.timestamp_authority().name == "http"
+
+
+def test_sealing_works_in_a_thread_that_runs_an_event_loop(ctx):
+    """An async server's thread (or Playwright's sync API in these tests) runs a loop: pyHanko's
+    own ``asyncio.run`` would be refused there."""
+    import asyncio
+
+    async def inside_a_loop():
+        return sealing.validate_pdf(seal(blank_pdf()))
+
+    [check] = asyncio.run(inside_a_loop())
+    assert check.ok

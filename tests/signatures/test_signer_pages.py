@@ -448,6 +448,41 @@ def test_the_success_page_after_signing(app, agency, started, client_for, post_f
     assert response.status_code == 302 and response.headers["Location"].endswith("/done")
 
 
+def test_a_timestamping_authority_down_signs_nothing_and_the_code_still_works(
+    app, agency, started, client_for, post_form, monkeypatch
+):
+    import socket
+
+    from portal.core.signatures import sealing
+
+    reference, token = started
+    client = client_for("resilimo")
+    _accept_everything(client, post_form, token)
+    post_form(client, _url(token, "/sign"), {"send-submit": "1"})
+    code = sms_code(app, agency.tenant_id)
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setitem(app.config, "PORTAL_TSA", "http")
+    monkeypatch.setitem(app.config, "PORTAL_TSA_URL", f"http://127.0.0.1:{port}/")
+    sealing.clear_cache()
+    try:
+        response = post_form(client, _url(token, "/sign"), {"sign-code": code})
+    finally:
+        monkeypatch.undo()
+        sealing.clear_cache()
+    assert response.status_code == 200  # the page again, never an error page
+    assert "Rien n'a été signé" in _error(text_of(response), "sign-code")
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        procedure = procedure_of(reference)
+        assert procedure.state.value == "ongoing"
+        assert procedure.signers[0].state.value != "signed"
+        assert procedure.documents[0].signed_storage_key is None
+    # The authority answers again: the same code signs.
+    response = post_form(client, _url(token, "/sign"), {"sign-code": code})
+    assert response.headers["Location"].endswith(_url(token, "/done"))
+
+
 def test_the_page_speaks_the_procedure_language(app, agency, client_for):
     reference = start_procedure(app, agency, locale="en")
     token = token_of(app, agency.tenant_id, reference)

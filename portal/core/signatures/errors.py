@@ -87,6 +87,16 @@ class CodeThrottled(SignatureError):
         )
 
 
+class SigningUnavailable(SignatureError):
+    """The seal or its timestamp could not be made (the authority did not answer): nothing was
+    signed, the code stays valid, trying again later works."""
+
+    default_message = _l(
+        "La signature n'a pas pu être apposée pour le moment. Rien n'a été signé : "
+        "réessayez dans quelques minutes avec le même code."
+    )
+
+
 class ProcedureClosed(SignatureError):
     default_message = _l("Cette procédure de signature est terminée.")
 

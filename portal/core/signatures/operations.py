@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import io
+import logging
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
@@ -48,6 +49,7 @@ from portal.core.signatures.errors import (
     MissingAcceptance,
     ProcedureClosed,
     SignatureError,
+    SigningUnavailable,
     TooManyTries,
     UploadRefused,
     WrongCode,
@@ -97,6 +99,7 @@ __all__ = [
     "upload_identity_document",
 ]
 
+log = logging.getLogger(__name__)
 _LINK_PURPOSE = b"signature-link:"
 _OTP_PURPOSE = b"signature-otp:"
 
@@ -580,6 +583,19 @@ def sign(signer: ProcedureSigner, code: str, *, ip: str | None, user_agent: str 
     _check_code(signer, code)
     from portal.core.signatures import sealing
 
+    try:
+        # Everything the signature changes is undone if a seal cannot be made.
+        with db.session.begin_nested():
+            _seal_for(signer, ip=ip, user_agent=user_agent)
+    except sealing.SealingError as exc:
+        log.warning("signature %s: no seal made: %s", procedure.reference, exc)
+        raise SigningUnavailable() from exc
+
+
+def _seal_for(signer: ProcedureSigner, *, ip: str | None, user_agent: str | None) -> None:
+    from portal.core.signatures import sealing
+
+    procedure = signer.procedure
     moment = now()
     signer.otp_hash = None  # used once
     signer.otp_expires_at = None

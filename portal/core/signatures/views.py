@@ -37,6 +37,7 @@ from portal.core.signatures.errors import (
     MissingAcceptance,
     ProcedureClosed,
     SignatureError,
+    SigningUnavailable,
     TooManyTries,
     UploadRefused,
     WrongCode,
@@ -408,6 +409,8 @@ def signer_sign(token: str):
         except (WrongCode, CodeExpired, TooManyTries, CodeNotSent) as exc:
             form.code.errors.append(exc.message)
             form.code.data = ""
+        except SigningUnavailable as exc:  # the code stays valid: it may be typed again
+            form.code.errors.append(exc.message)
         except (MissingAcceptance, IdentityDocumentRequired) as exc:
             send_error = exc.message
         except (ProcedureClosed, LinkInvalid):

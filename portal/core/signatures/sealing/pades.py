@@ -34,6 +34,7 @@ from portal.core.signatures.sealing.keys import (
     extra_trust_roots,
     sealing_identity,
 )
+from portal.core.signatures.sealing.loops import outside_event_loops
 from portal.core.signatures.sealing.timestamps import timestamp_authority
 
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -72,6 +73,7 @@ class SignatureCheck:
         return self.intact and self.valid and self.trusted and self.timestamped
 
 
+@outside_event_loops
 def seal_pdf(
     pdf: bytes,
     *,
@@ -276,6 +278,7 @@ def trust_roots() -> list[asn1_x509.Certificate]:
     return list(roots.values())
 
 
+@outside_event_loops
 def validate_pdf(pdf: bytes) -> list[SignatureCheck]:
     """Every signature of ``pdf``, checked offline against :func:`trust_roots` (``[]`` for an
     unsigned PDF; ``ValueError`` for bytes that are no PDF)."""
