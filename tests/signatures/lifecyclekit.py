@@ -14,6 +14,7 @@ from webkit import PDF_BYTES
 from portal.core import clock
 from portal.core.jobs import drain
 from portal.core.plugins import hookimpl
+from portal.core.signatures.providers.base import DocumentRole
 from portal.core.tenants import tenant_scope, unscoped
 from portal.extensions import db
 from portal.testing.accounts import AccountRef, create_account
@@ -112,7 +113,7 @@ def start_procedure(
                     "Conditions générales",
                     "cg.pdf",
                     PDF_BYTES,
-                    role=operations.DocumentRole.READ,
+                    role=DocumentRole.READ,
                 ),
             ],
             signers=[operations.NewSigner(*signer) for signer in signers],

@@ -14,7 +14,6 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 
-import portal.core.signatures.operations as operations
 from portal.core import clock
 from portal.core.accounts.models import Account
 from portal.core.devbox.models import DevboxMessage
@@ -169,7 +168,7 @@ def kinds(procedure, signer=None) -> list[str]:
 
 def shift_clock(monkeypatch, delta: timedelta) -> None:
     real = clock.now
-    monkeypatch.setattr(operations, "now", lambda: real() + delta)
+    monkeypatch.setattr(clock, "now", lambda: real() + delta)
 
 
 # --- creation ----------------------------------------------------------------------------------

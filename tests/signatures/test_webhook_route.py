@@ -193,11 +193,8 @@ class Clock:
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
     """The portal's clock (the engine's too), moved by the tests."""
-    from portal.core.signatures import operations
-
     moment = Clock()
     monkeypatch.setattr(clock, "now", moment)
-    monkeypatch.setattr(operations, "now", moment)
     return moment
 
 
