@@ -103,3 +103,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def take_sqlite_write_lock(table: str) -> None:
+    """On SQLite, take the database's write lock now, for the rest of the transaction: a write
+    that changes no row of ``table`` does it. The driver opens the transaction before a write,
+    not before a read or a SAVEPOINT (whose RELEASE would then commit on its own), and readers
+    that write later deadlock instead of waiting their turn (busy timeout). PostgreSQL, which
+    locks rows, is left alone: the caller locks what it needs there."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text(f"UPDATE {table} SET id = id WHERE 0 = 1"))  # noqa: S608

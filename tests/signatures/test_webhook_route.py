@@ -149,7 +149,7 @@ def at_yousign(app, in_tenant, make_account, use_yousign, frozen):
     """An ongoing procedure of resilimo held by Yousign as the recorded request (one signer,
     a mandate to sign and conditions to read); the clock at the recorded events' time."""
     from portal.core import signatures
-    from portal.core.signatures.webhooks import link_provider_request
+    from portal.core.signatures.outside import link_provider_request
 
     use_yousign("resilimo")
     account = make_account("resilimo", AGENT_EMAIL)

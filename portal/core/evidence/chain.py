@@ -13,6 +13,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.clock import now, today
+from portal.core.database import take_sqlite_write_lock
 from portal.core.evidence.models import EvidenceCheck, EvidenceRecord
 from portal.core.storage import storage, tenant_key
 from portal.core.tenants import Tenant, tenant_directory, tenant_scope, unscoped
@@ -73,10 +74,7 @@ def _lock(tenant_id: int) -> None:
             {"cls": _LOCK_CLASS, "tenant": tenant_id},
         )
         return
-    # SQLite: a write that changes no row opens the transaction (the driver sends BEGIN before a
-    # write, not before a SAVEPOINT, whose RELEASE would then commit) and takes the database's
-    # write lock, so appenders queue behind each other (busy timeout).
-    db.session.execute(text("UPDATE evidence_record SET sequence = sequence WHERE 0 = 1"))
+    take_sqlite_write_lock("evidence_record")  # appenders queue behind each other
 
 
 def _last(tenant_id: int) -> EvidenceRecord | None:

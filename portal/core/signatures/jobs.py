@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from portal.core import clock
+from portal.core.database import take_sqlite_write_lock
 from portal.core.jobs import enqueue, job
 from portal.core.plugins.types import PeriodicJob
 from portal.core.signatures import charges, notifications
@@ -40,8 +41,7 @@ def _write_lock() -> None:
     """SQLite: take the database's write lock before reading what the job then changes. Two
     jobs that both read first would deadlock on their first write (one fails at once); this way
     the second waits its turn (busy timeout). PostgreSQL locks rows instead."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE signature_outcome SET id = id WHERE 0 = 1"))
+    take_sqlite_write_lock("signature_outcome")
 
 
 def _signer(signer_id: int) -> ProcedureSigner | None:

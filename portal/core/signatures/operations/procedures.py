@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import clock, uploads
+from portal.core.database import take_sqlite_write_lock
 from portal.core.signatures import rules
 from portal.core.signatures.errors import (
     InvalidProcedure,
@@ -215,12 +216,12 @@ def _hand_over_to_outside_provider(procedure: SignatureProcedure) -> bool:
     and activated there (it invites the signers, its webhooks report the outcome); True then.
     ``ProviderError`` rolls the caller's transaction back: nothing started, nothing charged."""
     tenant = tenant_directory().get(procedure.tenant_id)
-    from portal.core.signatures import webhooks
+    from portal.core.signatures import outside
 
-    provider_name = webhooks.tenant_settings(tenant).get("provider") or "builtin"
+    provider_name = outside.tenant_settings(tenant).get("provider") or "builtin"
     if provider_name == "builtin":
         return False
-    webhooks.hand_over(procedure, webhooks.tenant_provider(tenant), tenant)
+    outside.hand_over(procedure, outside.tenant_provider(tenant), tenant)
     for signer in procedure.signers:
         if signer.state == SignerState.WAITING:
             signer.state = SignerState.INVITED
@@ -303,10 +304,7 @@ def record_outcome(procedure: SignatureProcedure, outcome: ProcedureState) -> bo
     if exists is not None:
         return False
     db.session.flush()
-    if db.session.get_bind().dialect.name == "sqlite":
-        # The driver opens the transaction before a write, not before a SAVEPOINT (whose
-        # RELEASE would then commit on its own): a write that changes nothing opens it.
-        db.session.execute(text("UPDATE signature_outcome SET id = id WHERE 0 = 1"))
+    take_sqlite_write_lock("signature_outcome")  # before the SAVEPOINT below
     row = ProcedureOutcome(
         tenant_id=procedure.tenant_id,
         procedure_id=procedure.id,
@@ -394,13 +392,15 @@ def add_event(
     ip: str | None = None,
     user_agent: str | None = None,
     details: dict | None = None,
+    at: datetime | None = None,
 ) -> SignerEvent:
+    """A line of the procedure's history (``at``: when it happened, now by default)."""
     event = SignerEvent(
         tenant_id=procedure.tenant_id,
         procedure=procedure,
         signer=signer,
         kind=kind,
-        at=clock.now(),
+        at=at or clock.now(),
         ip=(ip or "")[:45] or None,
         user_agent=(user_agent or "")[:300] or None,
         details=details or {},
@@ -415,10 +415,7 @@ def lock(procedure: SignatureProcedure) -> None:
     if procedure.id is None:
         return
     db.session.flush()
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite locks the whole database on the first write, not on a read: a write that
-        # changes nothing takes the lock now, so what is read next is the latest.
-        db.session.execute(text("UPDATE signature_procedure SET id = id WHERE 0 = 1"))
+    take_sqlite_write_lock("signature_procedure")  # what is read next is the latest
     db.session.execute(
         select(SignatureProcedure)
         .where(SignatureProcedure.id == procedure.id)
