@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from signerkit import procedure_of
 from sqlalchemy import select
 from webkit import PDF_BYTES
 
@@ -129,14 +130,6 @@ def start_procedure(
         reference = procedure.reference
         db.session.commit()
     return reference
-
-
-def procedure_of(reference: str):
-    from portal.core.signatures.models import SignatureProcedure
-
-    return db.session.scalar(
-        select(SignatureProcedure).where(SignatureProcedure.reference == reference)
-    )
 
 
 def time_passes(app, tenant_id: int, reference: str, hours: float) -> None:

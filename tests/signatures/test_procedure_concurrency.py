@@ -8,8 +8,9 @@ import re
 import threading
 from datetime import timedelta
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 from sqlalchemy import func, select
+from webkit import PDF_BYTES
 
 from portal.core import clock
 from portal.core.accounts.models import Account
@@ -34,14 +35,6 @@ from portal.core.tenants import tenant_scope
 from portal.extensions import db
 
 
-def _pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def test_two_signers_signing_at_once_both_sign_and_the_procedure_completes_once(
     app, make_account, in_tenant
 ):
@@ -52,7 +45,7 @@ def test_two_signers_signing_at_once_both_sign_and_the_procedure_completes_once(
             profile=None,
             owner="resiliation",
             title="Mandat commun",
-            documents=[NewDocument("Mandat", "mandat.pdf", _pdf(), acceptance_boxes=("Lu",))],
+            documents=[NewDocument("Mandat", "mandat.pdf", PDF_BYTES, acceptance_boxes=("Lu",))],
             signers=[
                 NewSigner("Camille", "Durand", "camille@example.org", "0612345678"),
                 NewSigner("Dominique", "Martin", "dominique@example.org", "0798765432"),

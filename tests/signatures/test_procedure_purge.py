@@ -7,8 +7,8 @@ import io
 import re
 from datetime import timedelta
 
-from pypdf import PdfWriter
 from sqlalchemy import func, select
+from webkit import PDF_BYTES
 
 from portal.core import clock
 from portal.core.accounts.closure import purge
@@ -31,14 +31,6 @@ from portal.core.storage import storage
 from portal.extensions import db
 
 
-def _pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def test_the_purge_of_an_account_deletes_its_procedures_and_their_files(make_account, in_tenant):
     ref = make_account()
     with in_tenant("resilimo"):
@@ -48,7 +40,7 @@ def test_the_purge_of_an_account_deletes_its_procedures_and_their_files(make_acc
             profile=None,
             owner="resiliation",
             title="Mandat",
-            documents=[NewDocument("Mandat", "mandat.pdf", _pdf(), acceptance_boxes=("Lu",))],
+            documents=[NewDocument("Mandat", "mandat.pdf", PDF_BYTES, acceptance_boxes=("Lu",))],
             signers=[
                 NewSigner("Camille", "Durand", "camille@example.org", "0612345678"),
                 NewSigner("Dominique", "Martin", "dominique@example.org", "0798765432"),
@@ -58,7 +50,7 @@ def test_the_purge_of_an_account_deletes_its_procedures_and_their_files(make_acc
             require_identity_document=True,
         )
         camille = procedure.signers[0]
-        upload_identity_document(camille, io.BytesIO(_pdf()), "cni.pdf")
+        upload_identity_document(camille, io.BytesIO(PDF_BYTES), "cni.pdf")
         [document] = procedure.documents
         accept_boxes(camille, document, [box.id for box in document.acceptance_boxes])
         send_code(camille)

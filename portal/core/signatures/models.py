@@ -19,18 +19,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.clock import now
-from portal.core.signatures.providers.base import Delivery, DocumentRole
+from portal.core.signatures.providers.base import Delivery, DocumentRole, RequestStatus
 from portal.core.tenants import TenantScoped
 from portal.extensions import db, str_enum
 
-
-class ProcedureState(enum.StrEnum):
-    CREATED = "created"
-    ONGOING = "ongoing"
-    SIGNED = "signed"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
+# One list of states: a procedure's, and what an outside provider maps its own onto.
+ProcedureState = RequestStatus
 
 
 FINAL_STATES = frozenset(

@@ -128,7 +128,7 @@ class BuiltinProvider(SignatureProvider):
         word = str(procedure.state.value)
         return StatusReport(
             provider_id=provider_id,
-            status=RequestStatus(word),
+            status=procedure.state,
             provider_status=word,
             signer_statuses={str(s.id): str(s.state.value) for s in procedure.signers},
         )
@@ -137,7 +137,7 @@ class BuiltinProvider(SignatureProvider):
         from portal.core.signatures import operations
 
         procedure = self._procedure(provider_id)
-        if procedure.state.value != RequestStatus.SIGNED:
+        if procedure.state != RequestStatus.SIGNED:
             raise ProviderError(f"builtin: procedure {provider_id} is not signed")
         return [
             SignedFile(document.filename, operations.signed_document_bytes(document))
