@@ -15,3 +15,9 @@ def load_demo(app: Flask) -> None:
     Path(app.config["PORTAL_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     upgrade_database()
     sync_tenants(Path(app.config["PORTAL_TENANTS_DIR"]), app.extensions["portal.plugins"])
+    # The first start makes the sandbox PKI of e-signatures (kept in the storage, never in the
+    # repository); later starts load it. Production configures its own key instead.
+    if not app.config.get("PORTAL_SIGNING_P12"):
+        from portal.core.signatures.sealing import sealing_identity
+
+        sealing_identity()

@@ -393,3 +393,27 @@ def test_sealing_works_in_a_thread_that_runs_an_event_loop(ctx):
     thread.join(30)
     [check] = checks
     assert check.ok
+
+
+def test_the_first_start_makes_the_sandbox_keys_once(app_config, fresh_database_url, tmp_path):
+    from portal import create_app
+    from portal.core.demo import load_demo
+
+    config = {
+        **app_config,
+        "SQLALCHEMY_DATABASE_URI": fresh_database_url,
+        "PORTAL_STORAGE_PATH": str(tmp_path / "files"),
+    }
+    sealing.clear_cache()
+    try:
+        first = create_app(config)
+        with first.app_context():
+            load_demo(first)  # what `portal run` does on a first start
+            stored = first.extensions["portal.storage"].read(keys.SANDBOX_KEY)
+        sealing.clear_cache()  # another process of the same installation
+        second = create_app(config)
+        with second.app_context():
+            load_demo(second)
+            assert second.extensions["portal.storage"].read(keys.SANDBOX_KEY) == stored
+    finally:
+        sealing.clear_cache()
