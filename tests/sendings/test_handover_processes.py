@@ -1,0 +1,106 @@
+"""1,000 due sendings handed over by two real ``portal worker`` processes on PostgreSQL and
+Redis, one of them SIGKILLed mid-run: each reaches the sandbox LRE operator exactly once.
+
+Slow (about 20 s: worker start-up, the hand-overs, a lease to lapse); PostgreSQL + Redis only.
+The performance figures are the benchmark's (``bench/sendings_handover.py``), not asserted here.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+from handoverkit import (
+    Workers,
+    clone_due,
+    consuming,
+    delete_namespace,
+    dispatch_due,
+    namespace_for,
+    sweep_once,
+    tally,
+    validated_template,
+    wait,
+)
+
+from portal import create_app
+from portal.core.jobs import shutdown
+from portal.extensions import db
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.redis_only]
+
+SENDINGS = 1000
+DEPOSITS = "SELECT delivery_id FROM lre_sandbox_deposit"
+
+
+@pytest.fixture
+def handover_app(app, app_config, backend):
+    """An app of its own Redis namespace, recovering fast from a dead worker (the sweep runs
+    here, as ``portal scheduler`` would)."""
+    if backend["database"] != "postgresql" or not backend["redis"]:
+        pytest.skip("two worker processes need PostgreSQL and Redis")
+    from handoverkit import RECOVERY
+
+    config = {
+        **app_config,
+        **RECOVERY,
+        "PORTAL_REDIS_NAMESPACE": namespace_for("portal-test-handover"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    handover_app = create_app(config)
+    yield handover_app, config
+    shutdown(handover_app)
+    with handover_app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    delete_namespace(backend["redis"], config["PORTAL_REDIS_NAMESPACE"])
+
+
+def test_a_worker_killed_mid_run_leaves_every_sending_handed_over_once(
+    handover_app, make_account, tenant_ids
+):
+    app, config = handover_app
+    account = make_account("resilimo")
+    template_id = validated_template(app, tenant_ids["resilimo"], account)
+    with app.app_context():
+        engine = db.engine
+        from portal.core.clock import now
+
+        clone_due(engine, template_id, SENDINGS - 1, now())
+        db.session.execute(
+            db.text("UPDATE sending SET state = 'scheduled', due_at = :at WHERE id = :id"),
+            {"at": now(), "id": template_id},
+        )
+        db.session.commit()
+
+    workers = Workers.for_config(config)
+    broker = redis.Redis.from_url(config["PORTAL_REDIS_URL"])
+    try:
+        doomed = workers.start(threads=4)
+        workers.start(threads=4)
+        dispatch_due(app)
+        wait(lambda: consuming(broker, config["PORTAL_REDIS_NAMESPACE"], 3), "both workers")
+        with app.app_context():
+            wait(lambda: tally(db.engine, SENDINGS, DEPOSITS).deposits >= SENDINGS // 4, "a run")
+        Workers.kill(doomed)  # mid-run: hand-overs in flight, messages prefetched
+        with app.app_context():
+            at_kill = tally(db.engine, SENDINGS, DEPOSITS)
+        assert at_kill.deposits < SENDINGS
+
+        def finished() -> bool:
+            sweep_once(app)
+            time.sleep(0.2)
+            with app.app_context():
+                return tally(db.engine, SENDINGS, DEPOSITS).complete
+
+        wait(finished, "every sending to be handed over", timeout=45)
+    finally:
+        workers.stop()
+
+    with app.app_context():
+        final = tally(db.engine, SENDINGS, DEPOSITS)
+    assert final.handed_over == SENDINGS and final.missing == 0
+    assert final.deposits == final.delivered_ids == SENDINGS
+    assert final.duplicates == 0
+    assert final.handed_over_events == SENDINGS  # one "handed over" line per sending
