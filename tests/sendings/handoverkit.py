@@ -297,7 +297,8 @@ def validated_template(app, tenant_id: int, account) -> int:
 
     from portal.core.accounts.models import Account, Profile
     from portal.core.clock import now
-    from portal.core.sendings import NewDocument, Party, create_sending, validate_sending
+    from portal.core.sendings.operations import NewDocument, create_sending, validate_sending
+    from portal.core.sendings.operators.base import Party
     from portal.core.tenants import tenant_scope
     from portal.extensions import db
 
@@ -322,16 +323,35 @@ def validated_template(app, tenant_id: int, account) -> int:
 
 
 def dispatch_due(app) -> int:
-    """What the scheduler's periodic claim does when its period comes: claim every due sending
-    and enqueue its hand-over job (sent to Redis on commit). Returns how many were claimed."""
+    """The scheduler's periodic ``dispatch_due`` run back to back until nothing due is left (it
+    claims ``DISPATCH_BATCH`` sendings a run, once a minute in production): each run claims
+    a batch and enqueues one hand-over job per sending, sent to Redis on commit. Returns the
+    number of runs."""
+    from sqlalchemy import func, select
+
+    from portal.core.clock import now
     from portal.core.sendings import jobs
+    from portal.core.sendings.models import Sending
+    from portal.core.tenants import unscoped
     from portal.extensions import db
 
+    waiting = (
+        select(func.count())
+        .select_from(Sending)
+        .where(Sending.state == "scheduled", Sending.due_at <= now())
+    )
+    runs = 0
     with app.app_context():
         try:
-            return jobs.claim_due_sendings(None) or 0
+            while True:
+                with unscoped():
+                    jobs.dispatch_due(None)
+                db.session.commit()
+                runs += 1
+                with unscoped():
+                    if not db.session.scalar(waiting):
+                        return runs
         finally:
-            db.session.commit()
             db.session.remove()
 
 
@@ -342,10 +362,10 @@ def baseline_loop(app, tenant_id: int, template_id: int, count: int) -> float:
     thrown away afterwards (rows and Redis keys), so the measured run starts clean."""
     from sqlalchemy import text
 
-    from portal.core.sendings import Channel, Handover
     from portal.core.sendings.models import Sending
     from portal.core.sendings.operations.sendings import outgoing_documents
     from portal.core.sendings.operators import operator_for
+    from portal.core.sendings.operators.base import Channel, Handover
     from portal.core.tenants import tenant_scope
     from portal.extensions import db
 
