@@ -22,6 +22,7 @@ from portal.core import (  # noqa: F401 - database: SQLite pragmas
     pages,
     pdf,
     ratelimit,
+    sendings,
     signatures,
     sms,
     storage,
@@ -43,6 +44,7 @@ from portal.core.messaging import hooks as messaging_hooks
 from portal.core.onboarding import backoffice as onboarding_backoffice
 from portal.core.onboarding import hooks as onboarding_hooks
 from portal.core.plugins import PortalPlugins
+from portal.core.sendings import hooks as sendings_hooks
 from portal.core.signatures import hooks as signatures_hooks
 from portal.core.verification import backoffice as verification_backoffice
 from portal.core.verification import hooks as verification_hooks
@@ -68,6 +70,7 @@ CORE_HOOK_MODULES = {
     "drafts": drafts_hooks,
     "evidence": evidence_hooks,
     "signatures": signatures_hooks,
+    "sendings": sendings_hooks,
 }
 
 
@@ -100,6 +103,7 @@ def init_app(app: Flask) -> None:
     plugins.collect("register_models")  # import every model before metadata is used
     import portal.core.audit  # noqa: F401 - core models
     import portal.core.backoffice.models  # noqa: F401
+    import portal.core.sendings.models  # noqa: F401
     import portal.core.signatures.models  # noqa: F401
     import portal.core.verification.models  # noqa: F401
 
@@ -118,6 +122,7 @@ def init_app(app: Flask) -> None:
     storage.init_app(app)
     evidence.init_app(app)
     signatures.init_app(app)
+    sendings.init_app(app)
     mail.init_app(app)
     sms.init_app(app)
     pdf.init_app(app)

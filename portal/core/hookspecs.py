@@ -234,6 +234,23 @@ def on_signature_outcome(tenant, procedure, outcome):
     """
 
 
+@hookspec
+def on_sending_state_changed(tenant, sending, state):
+    """Called once per state a sending (``portal.core.sendings.Sending``) reaches: ``state`` is a
+    ``SendingState`` — ``validated``, ``scheduled``, ``handed_over``, ``in_progress`` (once,
+    whatever the operator's steps), then one terminal state: ``delivered`` (LRE accepted / paper
+    delivered), ``refused``, ``not_claimed``, ``returned``, ``failed`` or ``cancelled``.
+
+    Called from a job (never in the request or job that changed the state), in the tenant's scope,
+    with ``tenant`` first, for plugins enabled on it and core modules. Every implementation
+    receives every sending: act only when ``sending.owner`` is your own name (find your object
+    with ``sending.subject_type`` / ``sending.subject_id``). States may be told in another order
+    than they were reached (each by its own job); ``sending.state`` is the latest. An exception
+    makes the job retry, so the delivery may repeat after a failure: be idempotent. Returns
+    nothing.
+    """
+
+
 @hookspec(firstresult=True)
 def messaging_conversations_page(tenant, kind):
     """Return the endpoint of the page listing the account's conversations of ``kind``, or None.

@@ -1,0 +1,159 @@
+"""Background jobs of the sendings: the minute's dispatch of due sendings and the hand-over of
+each one, the operators' polling every 10 minutes, and each state reached told once (the owner
+plugin's hook, the profile's email, the charge settled).
+
+Jobs are delivered at least once and the worker commits their work with their "completed" mark:
+each one here is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from portal.core import clock
+from portal.core.database import take_sqlite_write_lock
+from portal.core.jobs import enqueue, job
+from portal.core.plugins.types import PeriodicJob
+from portal.core.sendings import charges, notifications, rules
+from portal.core.sendings.models import Sending, SendingStateReached
+from portal.core.sendings.operators.base import OperatorUnavailable, SendingState
+from portal.core.tenants import tenant_directory, tenant_scope, unscoped
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+# How many due sendings one dispatch claims (the next minute's run takes the rest).
+DISPATCH_BATCH = 2000
+
+
+def queue_state_reached(tenant_id: int, reached_id: int) -> None:
+    """Queue the job that tells the state reached, once the current transaction commits."""
+    with tenant_scope(tenant_id):
+        enqueue(deliver_state_reached, reached_id)
+
+
+# --- Hand-over -------------------------------------------------------------------------------
+
+
+@job(queue="default")
+def dispatch_due(tenant_id=None):
+    """Every minute: claim the due sendings (and the stale claims) and queue one hand-over job
+    for each, in the same transaction (the claim and its jobs commit together)."""
+    from portal.core.sendings.operations import claim_due
+
+    for owner_tenant, sending_id in claim_due(clock.now(), DISPATCH_BATCH):
+        with tenant_scope(owner_tenant):
+            enqueue(hand_over_sending, sending_id)
+
+
+@job(queue="default")
+def hand_over_sending(tenant_id, sending_id):
+    """Hand one DUE sending to its operator, exactly once (see ``operations.handover``)."""
+    from portal.core.sendings.operations import hand_over
+
+    sending = db.session.get(Sending, sending_id)
+    if sending is None:
+        return
+    hand_over(sending)
+
+
+# --- Polling ---------------------------------------------------------------------------------
+
+
+@job(queue="default")
+def poll_operators(tenant_id=None):
+    """Every 10 minutes: each tenant with sendings at an operator asks for their events."""
+    with unscoped():
+        tenants = list(
+            db.session.scalars(
+                select(Sending.tenant_id)
+                .where(Sending.state.in_(rules.AT_OPERATOR), Sending.operator_ref.is_not(None))
+                .distinct()
+                .order_by(Sending.tenant_id)
+            )
+        )
+    for each in tenants:
+        with tenant_scope(each):
+            enqueue(poll_tenant_sendings)
+
+
+@job(queue="default")
+def poll_tenant_sendings(tenant_id):
+    """Ask the operator for the events of each of this tenant's sendings it holds (applied once
+    each). An operator that does not answer is asked again next time."""
+    from portal.core.sendings.operations import apply_operator_events
+    from portal.core.sendings.operators import operator_for
+
+    take_sqlite_write_lock("sending")
+    sendings = db.session.scalars(
+        select(Sending)
+        .where(Sending.state.in_(rules.AT_OPERATOR), Sending.operator_ref.is_not(None))
+        .order_by(Sending.id)
+    ).all()
+    for sending in sendings:
+        try:
+            with db.session.begin_nested():
+                operator = operator_for(sending.channel)
+                events = operator.events(sending.operator_ref)
+                apply_operator_events(sending.channel, events, "poll")
+        except OperatorUnavailable as exc:
+            log.warning("sending %s: operator unavailable (poll): %s", sending.reference, exc)
+        except Exception:
+            log.exception("sending %s: polling failed", sending.reference)
+
+
+# --- States reached --------------------------------------------------------------------------
+
+
+@job(queue="default")
+def deliver_state_reached(tenant_id, reached_id):
+    """Tell the owner plugin (``on_sending_state_changed``), settle the charge (on the invoice
+    once handed over) and email the managing profile: once per state reached.
+
+    ``delivered_at`` is set first by a conditional UPDATE in the job's own transaction: a second
+    delivery waits on the row and then finds it set. If the hook fails the whole attempt, the
+    mark included, is rolled back and retried."""
+    moment = clock.now()
+    claimed = db.session.execute(
+        update(SendingStateReached)
+        .where(SendingStateReached.id == reached_id, SendingStateReached.delivered_at.is_(None))
+        .values(delivered_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        log.info("sending state %s: already delivered (or gone)", reached_id)
+        return
+    reached = db.session.get(SendingStateReached, reached_id)
+    sending = db.session.get(Sending, reached.sending_id)
+    tenant = tenant_directory().by_id(sending.tenant_id)
+    from portal.core.plugins import current_plugins
+
+    current_plugins().call(
+        "on_sending_state_changed", tenant=tenant, sending=sending, state=reached.state
+    )
+    if reached.state == SendingState.HANDED_OVER:
+        charges.consume_sending(sending, sending.handed_over_at or moment)
+    if reached.state in rules.NOTIFIED:
+        notifications.queue_state_notice(sending, reached.state)
+
+
+@job(queue="mail")
+def send_state_notice(tenant_id, sending_id, state):
+    """The managing profile's email about a state the sending reached."""
+    sending = db.session.get(Sending, sending_id)
+    notifications.deliver_state_notice(sending, SendingState(state))
+
+
+JOBS = [
+    hand_over_sending,
+    poll_tenant_sendings,
+    deliver_state_reached,
+    send_state_notice,
+]
+PERIODIC_JOBS = [
+    PeriodicJob(job=dispatch_due, every=timedelta(minutes=1)),
+    PeriodicJob(job=poll_operators, every=timedelta(minutes=10)),
+]

@@ -1,0 +1,444 @@
+"""A sending's life in the portal: its creation as a draft, its validation (charged, frozen,
+scheduled), a new date or its cancellation until the eve of its due day, and the helpers every
+step shares (the row lock, the timeline, each state reached once).
+
+Every function runs in the caller's transaction (a view or a job commits)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from portal.core import clock, uploads
+from portal.core.database import take_sqlite_write_lock
+from portal.core.sendings import charges, rules
+from portal.core.sendings.errors import (
+    InvalidSending,
+    SendingClosed,
+    SendingFrozen,
+    TooLateToChange,
+)
+from portal.core.sendings.models import (
+    Sending,
+    SendingDocument,
+    SendingEvent,
+    SendingStateReached,
+    party_to_json,
+)
+from portal.core.sendings.operators.base import (
+    Channel,
+    OutgoingDocument,
+    Party,
+    SendingState,
+)
+from portal.core.storage import storage, tenant_key
+from portal.core.tenants import tenant_directory
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """A PDF of a new sending."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class PriceLine:
+    """A line of a sending's price: ``amount_cents`` incl. VAT (negative: a discount),
+    ``vat_rate`` in basis points (2000 = 20 %). A plugin usually builds them from its priced
+    items (:meth:`from_item`)."""
+
+    code: str
+    label: str
+    amount_cents: int
+    vat_rate: int = 2000
+
+    @classmethod
+    def from_item(cls, item) -> PriceLine:
+        return cls(item.code, str(item.label), item.price_cents, item.vat_rate_bp)
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "label": str(self.label),
+            "amount_cents": int(self.amount_cents),
+            "vat_rate": int(self.vat_rate),
+        }
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes: they are UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def lock(sending: Sending) -> Sending:
+    """Hold the sending's row until the transaction ends (PostgreSQL; SQLite: its one writer)
+    and read it again: two workers, a callback and a poll never act on a stale state."""
+    if sending.id is None:
+        return sending
+    db.session.flush()
+    take_sqlite_write_lock("sending")
+    db.session.execute(
+        select(Sending)
+        .where(Sending.id == sending.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return sending
+
+
+def add_event(
+    sending: Sending,
+    state: SendingState,
+    source: str = "portal",
+    *,
+    at: datetime | None = None,
+    code: str | None = None,
+    detail: str | None = None,
+    event_id: str | None = None,
+    applied: bool = True,
+) -> SendingEvent:
+    """A line on the sending's timeline."""
+    moment = clock.now()
+    event = SendingEvent(
+        tenant_id=sending.tenant_id,
+        sending_id=sending.id,
+        at=(at or moment).astimezone(UTC),
+        recorded_at=moment,
+        state=SendingState(state),
+        source=source[:60],
+        code=(code or None) and code[:100],
+        detail=detail or None,
+        event_id=event_id,
+        applied=applied,
+    )
+    db.session.add(event)
+    sending.events.append(event)
+    return event
+
+
+def move(
+    sending: Sending,
+    state: SendingState,
+    source: str = "portal",
+    *,
+    at: datetime | None = None,
+    code: str | None = None,
+    detail: str | None = None,
+    event_id: str | None = None,
+) -> None:
+    """Change the sending's state (an allowed transition only), write it on the timeline and
+    record the state reached (told once to the plugin and the profile, by a job)."""
+    state = SendingState(state)
+    if not rules.can_move(sending.state, state):
+        raise SendingClosed()
+    sending.state = state
+    add_event(sending, state, source, at=at, code=code, detail=detail, event_id=event_id)
+    if sending.is_terminal and sending.completed_at is None:
+        sending.completed_at = clock.now()
+    reached(sending, state)
+
+
+def reached(sending: Sending, state: SendingState) -> None:
+    """Record ``state`` reached, once per sending, and queue the job that tells the owner
+    plugin (``on_sending_state_changed``), emails the profile and settles the charge."""
+    from portal.core.sendings import jobs
+
+    db.session.flush()
+    exists = db.session.scalar(
+        select(SendingStateReached.id).where(
+            SendingStateReached.sending_id == sending.id, SendingStateReached.state == state
+        )
+    )
+    if exists is not None:
+        return
+    row = SendingStateReached(
+        tenant_id=sending.tenant_id, sending_id=sending.id, state=state, recorded_at=clock.now()
+    )
+    db.session.add(row)
+    db.session.flush()
+    jobs.queue_state_reached(sending.tenant_id, row.id)
+
+
+def _tenant_timezone(sending: Sending) -> str:
+    tenant = tenant_directory().get(sending.tenant_id)
+    return tenant.config.timezone
+
+
+def _new_reference() -> str:
+    for _attempt in range(10):
+        reference = "ENV-" + "".join(
+            secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH)
+        )
+        taken = db.session.scalar(select(Sending.id).where(Sending.reference == reference))
+        if taken is None:
+            return reference
+    raise RuntimeError("no free sending reference")
+
+
+def _subject(subject) -> tuple[str | None, int | None]:
+    if subject is None:
+        return None, None
+    if isinstance(subject, tuple):
+        return subject[0], subject[1]
+    return type(subject).__name__, subject.id
+
+
+def _pages(document: NewDocument) -> int:
+    content = bytes(document.content or b"")
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        pages = 0 if reader.is_encrypted else len(reader.pages)
+    except Exception:  # noqa: BLE001 - pypdf raises many types for a broken file
+        pages = 0
+    if not content.startswith(b"%PDF-") or pages < 1:
+        raise InvalidSending(
+            _l("Le document « %(name)s » n'est pas un PDF lisible.", name=document.filename)
+        )
+    return pages
+
+
+def _check_parties(channel: Channel, sender: Party, recipient: Party) -> None:
+    if not (sender.name or "").strip() or not (recipient.name or "").strip():
+        raise InvalidSending(_l("L'expéditeur et le destinataire doivent avoir un nom."))
+    if channel == Channel.LRE and not (recipient.email or "").strip():
+        raise InvalidSending(
+            _l("Une lettre recommandée électronique demande l'adresse e-mail du destinataire.")
+        )
+    if channel == Channel.PAPER and not (
+        recipient.address_lines and recipient.postal_code and recipient.city
+    ):
+        raise InvalidSending(_l("Un courrier papier demande l'adresse postale du destinataire."))
+
+
+def _store_documents(sending: Sending, documents: Sequence[NewDocument]) -> None:
+    checked = [(document, _pages(document)) for document in documents]
+    if not checked:
+        raise InvalidSending(_l("Un envoi a au moins un document."))
+    for row in list(sending.documents):
+        sending.documents.remove(row)
+    for position, (document, pages) in enumerate(checked, start=1):
+        key = tenant_key(
+            sending.tenant_id, "sendings", sending.reference, f"{position}-{uuid.uuid4().hex}.pdf"
+        )
+        storage().put(key, bytes(document.content), "application/pdf")
+        sending.documents.append(
+            SendingDocument(
+                tenant_id=sending.tenant_id,
+                position=position,
+                filename=uploads.display_name(document.filename, ".pdf", "document")[:255],
+                storage_key=key,
+                sha256=hashlib.sha256(bytes(document.content)).hexdigest(),
+                pages=pages,
+            )
+        )
+
+
+def _set_price(sending: Sending, price_lines: Sequence) -> None:
+    lines = [
+        (line if isinstance(line, PriceLine) else PriceLine.from_item(line)).as_json()
+        for line in price_lines
+    ]
+    sending.price_lines = lines
+    sending.price_cents = sum(line["amount_cents"] for line in lines)
+    if sending.price_cents < 0:
+        raise InvalidSending(_l("Le prix d'un envoi ne peut pas être négatif."))
+
+
+# --- creation, changes of a draft -------------------------------------------------------------
+
+
+def create_sending(
+    *,
+    account,
+    profile,
+    owner: str,
+    channel: Channel | str,
+    title: str,
+    documents: Sequence[NewDocument],
+    sender: Party,
+    recipient: Party,
+    options: dict | None = None,
+    price_lines: Sequence = (),
+    subject=None,
+) -> Sending:
+    """A sending in state DRAFT, its PDFs stored under the tenant's prefix; nothing is charged
+    or sent yet (:func:`validate_sending`). ``price_lines``: :class:`PriceLine` or priced items.
+    Raises :class:`InvalidSending` saying what is wrong."""
+    channel = Channel(channel)
+    title = (title or "").strip()
+    if not title:
+        raise InvalidSending(_l("L'envoi n'a pas de titre."))
+    _check_parties(channel, sender, recipient)
+    subject_type, subject_id = _subject(subject)
+    reference = _new_reference()
+    sending = Sending(
+        tenant_id=account.tenant_id,
+        reference=reference,
+        delivery_id=f"{reference}-{secrets.token_hex(8)}",
+        account_id=account.id,
+        profile_id=getattr(profile, "id", None),
+        owner=owner[:40],
+        subject_type=subject_type,
+        subject_id=subject_id,
+        title=title[:200],
+        channel=channel,
+        state=SendingState.DRAFT,
+        sender=party_to_json(sender),
+        recipient=party_to_json(recipient),
+        options=dict(options or {}),
+        charged=False,
+        created_at=clock.now(),
+    )
+    _set_price(sending, price_lines)
+    _store_documents(sending, documents)
+    db.session.add(sending)
+    db.session.flush()
+    add_event(sending, SendingState.DRAFT, "portal")
+    return sending
+
+
+def update_draft(
+    sending: Sending,
+    *,
+    title: str | None = None,
+    documents: Sequence[NewDocument] | None = None,
+    sender: Party | None = None,
+    recipient: Party | None = None,
+    options: dict | None = None,
+    price_lines: Sequence | None = None,
+) -> Sending:
+    """Change a draft; once validated nothing about the content changes (:class:`SendingFrozen`)."""
+    lock(sending)
+    if sending.is_frozen:
+        raise SendingFrozen()
+    if title is not None:
+        if not title.strip():
+            raise InvalidSending(_l("L'envoi n'a pas de titre."))
+        sending.title = title.strip()[:200]
+    if sender is not None or recipient is not None:
+        new_sender = sender or sending.sender_party()
+        new_recipient = recipient or sending.recipient_party()
+        _check_parties(sending.channel, new_sender, new_recipient)
+        sending.sender = party_to_json(new_sender)
+        sending.recipient = party_to_json(new_recipient)
+    if options is not None:
+        sending.options = dict(options)
+    if price_lines is not None:
+        _set_price(sending, price_lines)
+    if documents is not None:
+        _store_documents(sending, documents)
+    return sending
+
+
+# --- validation, date, cancellation -----------------------------------------------------------
+
+
+def validate_sending(sending: Sending, *, due_at: datetime | None = None) -> Sending:
+    """DRAFT → VALIDATED (charged once: ``sending:<reference>``; content frozen) → SCHEDULED
+    for ``due_at`` (aware; now by default: the scheduler hands it over within a minute).
+    Validating again changes nothing. ``InsufficientCredit`` propagates (nothing changed)."""
+    lock(sending)
+    if sending.state != SendingState.DRAFT:
+        if sending.state in (SendingState.VALIDATED, SendingState.SCHEDULED) or sending.charged:
+            return sending  # already validated (a double click, a retried job)
+        raise SendingClosed()
+    if due_at is not None and due_at.tzinfo is None:
+        raise InvalidSending(_l("La date d'envoi doit préciser son fuseau horaire."))
+    moment = clock.now()
+    charges.charge_sending(sending)
+    sending.validated_at = moment
+    move(sending, SendingState.VALIDATED)
+    sending.due_at = (due_at or moment).astimezone(UTC)
+    move(sending, SendingState.SCHEDULED, detail=sending.due_at.isoformat())
+    return sending
+
+
+def may_change(sending: Sending, now: datetime | None = None) -> bool:
+    """True while the date may move and the sending be cancelled (until the eve of its due
+    day in the tenant's time zone; a draft always)."""
+    return rules.may_change(
+        sending.state, aware(sending.due_at), now or clock.now(), _tenant_timezone(sending)
+    )
+
+
+def reschedule(sending: Sending, due_at: datetime, profile=None) -> Sending:
+    """Move a scheduled sending to ``due_at`` (aware), until the eve of its current due day
+    (:class:`TooLateToChange`); the new day must also be after today."""
+    lock(sending)
+    if sending.state not in rules.CHANGEABLE:
+        raise SendingClosed()
+    if due_at.tzinfo is None:
+        raise InvalidSending(_l("La date d'envoi doit préciser son fuseau horaire."))
+    moment = clock.now()
+    if not may_change(sending, moment):
+        raise TooLateToChange()
+    if due_at < moment:
+        raise InvalidSending(_l("La nouvelle date d'envoi est déjà passée."))
+    previous = aware(sending.due_at)
+    sending.due_at = due_at.astimezone(UTC)
+    who = f"profile:{profile.id}" if getattr(profile, "id", None) else "portal"
+    add_event(
+        sending,
+        sending.state,
+        "portal",
+        code="rescheduled",
+        detail=f"{previous.isoformat() if previous else ''} → {sending.due_at.isoformat()} ({who})",
+    )
+    return sending
+
+
+def cancel_sending(sending: Sending, reason: str, profile=None) -> Sending:
+    """Cancel a draft, or a validated/scheduled sending until the eve of its due day
+    (:class:`TooLateToChange` after); its charge is refunded once. Cancelling again is a no-op."""
+    lock(sending)
+    if sending.state == SendingState.CANCELLED:
+        return sending
+    if sending.state != SendingState.DRAFT and sending.state not in rules.CHANGEABLE:
+        raise SendingClosed()
+    if not may_change(sending):
+        raise TooLateToChange()
+    sending.cancel_reason = (reason or "").strip()[:2000] or None
+    who = f"profile:{profile.id}" if getattr(profile, "id", None) else None
+    move(sending, SendingState.CANCELLED, "portal", code=who, detail=sending.cancel_reason)
+    charges.refund_sending(sending)
+    return sending
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def outgoing_documents(sending: Sending) -> tuple[OutgoingDocument, ...]:
+    """The sending's PDFs as handed to the operator."""
+    store = storage()
+    return tuple(
+        OutgoingDocument(filename=document.filename, content=store.read(document.storage_key))
+        for document in sending.documents
+    )
+
+
+def sending_by_reference(reference: str) -> Sending | None:
+    """The current tenant's sending by its reference."""
+    return db.session.scalar(select(Sending).where(Sending.reference == reference))
