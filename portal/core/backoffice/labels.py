@@ -93,6 +93,7 @@ TARGET_TYPE = {
     "LedgerEntry": _l("Mouvement de crédit"),
     "Payment": _l("Paiement"),
     "SignatureProcedure": _l("Procédure de signature"),
+    "Sending": _l("Envoi"),
 }
 
 AUDIT_ACTION = {
@@ -151,6 +152,7 @@ AUDIT_ACTION = {
     "verification.identity_started": _l("Vérification d'identité commencée"),
     "verification.mandate_signature_started": _l("Signature du mandat commencée"),
     "verification.mandate_signed": _l("Mandat de la plateforme signé"),
+    "sendings.reconciled": _l("Envoi rapproché des événements de l'opérateur"),
 }
 
 # The keys of an audit entry's details.
@@ -187,6 +189,11 @@ DETAIL_KEY = {
     "starts_at": _l("Début"),
     "statement": _l("Relevé"),
     "to": _l("Destinataire"),
+    "reference": _l("Référence"),
+    "operator": _l("Opérateur d'envoi"),
+    "events": _l("Événements reçus de l'opérateur"),
+    "applied": _l("Événements appliqués"),
+    "found": _l("Trouvé chez l'opérateur"),
 }
 
 # The values some details take.
@@ -359,9 +366,81 @@ def template_globals() -> dict:
         "audit_detail_items": detail_items,
         "yes_no": yes_no,
         "code": code,
+        "sending_state_label": sending_state_label,
+        "sending_channel_label": sending_channel_label,
+        "proof_kind_label": proof_kind_label,
+        "event_source_label": event_source_label,
     }
 
 
 def code(text: str) -> Markup:
     """``text`` (a file name, a command) as code inside a translated sentence."""
     return Markup("<code>%s</code>") % text
+
+
+# --- Sendings (issue 14): states, channels, proofs and where a timeline's event came from. -------
+# Keys are the stored values of ``portal.core.sendings.operators.base`` (plain strings: this
+# module is imported before the sendings' models).
+
+SENDING_STATE = {
+    "draft": _l("Brouillon"),
+    "validated": _l("Validé (débité)"),
+    "scheduled": _l("Programmé"),
+    "due": _l("À remettre à l'opérateur"),
+    "handed_over": _l("Remis à l'opérateur"),
+    "in_progress": _l("En cours chez l'opérateur"),
+    "delivered": _l("Distribué ou accepté"),
+    "refused": _l("Refusé par le destinataire"),
+    "not_claimed": _l("Non réclamé"),
+    "returned": _l("Retourné à l'expéditeur"),
+    "failed": _l("Échec de l'envoi"),
+    "cancelled": _l("Annulé (remboursé)"),
+}
+
+SENDING_CHANNEL = {
+    "lre": _l("Lettre recommandée électronique"),
+    "paper": _l("Courrier papier"),
+}
+
+PROOF_KIND = {
+    "deposit": _l("Preuve de dépôt"),
+    "notification": _l("Preuve de notification"),
+    "acceptance": _l("Preuve de réception"),
+    "refusal": _l("Preuve de refus"),
+    "negligence": _l("Preuve de non-réclamation"),
+    "delivery": _l("Preuve de distribution"),
+    "return": _l("Preuve de retour"),
+    "ar_scan": _l("Avis de réception numérisé"),
+}
+
+EVENT_SOURCE = {
+    "portal": _l("Portail"),
+    "callback": _l("Notification de l'opérateur"),
+    "poll": _l("Interrogation de l'opérateur"),
+    "staff": _l("Rapprochement par un opérateur"),
+}
+
+
+def sending_state_label(state) -> str:
+    return _label(SENDING_STATE, state)
+
+
+def sending_channel_label(channel) -> str:
+    return _label(SENDING_CHANNEL, channel)
+
+
+def proof_kind_label(kind) -> str:
+    """A proof's kind, with or without its channel's prefix (``lre_deposit``, ``deposit``)."""
+    key = str(getattr(kind, "value", kind) or "")
+    for prefix in ("lre_", "paper_"):
+        if key.startswith(prefix):
+            key = key[len(prefix) :]
+    return _label(PROOF_KIND, key) if key in PROOF_KIND else _label(PROOF_KIND, kind)
+
+
+def event_source_label(source) -> str:
+    """Where a timeline event came from; ``operator:<name>`` names the operator."""
+    key = str(getattr(source, "value", source) or "")
+    if key.startswith("operator:"):
+        return _("Opérateur %(name)s", name=key.split(":", 1)[1])
+    return _label(EVENT_SOURCE, key)
