@@ -23,6 +23,7 @@ SANDBOX_SETTINGS = {
     "PORTAL_MAIL": "dev",
     "PORTAL_SMS": "dev",
     "PORTAL_IDENTITY": "sandbox",
+    "PORTAL_LRE_OPERATOR": "sandbox",
     "PORTAL_PAYMENT": "sandbox",
     "PORTAL_ANTIVIRUS": "dev",
     "PORTAL_TSA": "sandbox",
@@ -110,6 +111,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "PORTAL_TSA_URL": _env("TSA_URL"),
         "PORTAL_TSA_USERNAME": _env("TSA_USERNAME"),
         "PORTAL_TSA_PASSWORD": _env("TSA_PASSWORD"),
+        # Registered email (LRE) operator of sendings: "sandbox" (« Bac à sable LRE », its own
+        # recipient pages; callbacks signed with the secret) or "ar24" (its API and webhooks).
+        "PORTAL_LRE_OPERATOR": _env("LRE_OPERATOR", "sandbox"),
+        "PORTAL_LRE_SANDBOX_SECRET": _env("LRE_SANDBOX_SECRET", "lre-sandbox-dev-secret"),
+        "PORTAL_AR24_URL": _env("AR24_URL", "https://sandbox.ar24.fr/api/"),
+        "PORTAL_AR24_TOKEN": _env("AR24_TOKEN"),
+        "PORTAL_AR24_USER_ID": _env("AR24_USER_ID"),
+        "PORTAL_AR24_WEBHOOK_SECRET": _env("AR24_WEBHOOK_SECRET"),
         "PORTAL_CLAMD_ADDRESS": _env("CLAMD_ADDRESS", "127.0.0.1:3310"),
         "PORTAL_CLAMD_TIMEOUT_SECONDS": float(_env("CLAMD_TIMEOUT_SECONDS", "30")),
         "PORTAL_SCHEDULER_TICK_SECONDS": float(_env("SCHEDULER_TICK_SECONDS", "15")),

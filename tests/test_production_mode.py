@@ -18,6 +18,7 @@ REAL_PROVIDERS = {
     "PORTAL_SMS": "http",
     "PORTAL_SMS_HTTP_URL": "https://sms.example.test/send",
     "PORTAL_IDENTITY": "idnow",
+    "PORTAL_LRE_OPERATOR": "ar24",
     "PORTAL_PAYMENT": "bank",
     "PORTAL_ANTIVIRUS": "clamd",
     "PORTAL_TSA": "http",

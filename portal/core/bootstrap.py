@@ -45,6 +45,7 @@ from portal.core.onboarding import backoffice as onboarding_backoffice
 from portal.core.onboarding import hooks as onboarding_hooks
 from portal.core.plugins import PortalPlugins
 from portal.core.sendings import backoffice as sendings_backoffice
+from portal.core.sendings.operators.lre_sandbox import hooks as lre_sandbox_hooks
 from portal.core.sendings import hooks as sendings_hooks
 from portal.core.signatures import hooks as signatures_hooks
 from portal.core.verification import backoffice as verification_backoffice
@@ -71,6 +72,7 @@ CORE_HOOK_MODULES = {
     "drafts": drafts_hooks,
     "evidence": evidence_hooks,
     "signatures": signatures_hooks,
+    "sendings.lre_sandbox": lre_sandbox_hooks,
     "sendings": sendings_hooks,
     "sendings.backoffice": sendings_backoffice,
 }
