@@ -415,3 +415,88 @@ def test_an_operator_that_does_not_answer_changes_nothing(
     response = post_form(admin, url, {}, action=f"{url}/rapprocher")
     assert "ne répond pas" in html.unescape(admin.get(response.location).text)
     assert _reconciles(app) == before
+
+
+def test_the_pages_read_in_french(app, staff_client, make_sending, operators, at, tenant_ids):
+    """Every state, source and proof kind in words (the back office's readable-pages check)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "backoffice"))
+    from test_readable_pages import faults
+
+    from portal.core.evidence import add_proof
+
+    sources = ["portal", "operator:sandbox", "callback", "poll", "staff", "operator:maileva"]
+    ids = []
+    for index, state in enumerate(SendingState):
+        channel = Channel.PAPER if index % 2 else Channel.LRE
+        ids.append(
+            make_sending(
+                "resilimo",
+                state,
+                channel,
+                events=[
+                    (START + timedelta(minutes=n), state, source)
+                    for n, source in enumerate(sources)
+                ],
+            )
+        )
+    rich = ids[
+        SendingState.DELIVERED is not None and list(SendingState).index(SendingState.DELIVERED)
+    ]
+    sending = _sending(app, rich)
+    with app.app_context(), tenant_scope(tenant_ids["resilimo"]):
+        db.session.get(Sending, rich).operator = "sandbox"
+        for kind in ProofKind:
+            record = add_proof(
+                tenant_ids["resilimo"], f"lre_{kind.value}", PDF_BYTES, f"{kind.value}.pdf"
+            )
+            db.session.add(
+                SendingProof(
+                    sending_id=rich,
+                    kind=kind.value,
+                    filename=f"{kind.value}.pdf",
+                    evidence_record_id=record.id,
+                )
+            )
+        late = db.session.scalar(select(SendingEvent).where(SendingEvent.sending_id == rich))
+        late.applied = False
+        db.session.commit()
+    operators[Channel.LRE].events_of[sending.operator_ref] = [
+        _event(
+            sending,
+            f"evt-{kind.value}",
+            "AR24_STATUS",
+            state,
+            2,
+            ProofFile(kind, f"{kind.value}.pdf", PDF_BYTES),
+        )
+        for kind, state in zip(ProofKind, SendingState, strict=False)
+    ]
+    at(START + timedelta(days=6))
+    client, _ = staff_client(StaffRole.ADMIN)
+    urls = [
+        "/backoffice/envois",
+        "/backoffice/envois?channel=paper&state=returned",
+        "/backoffice/envois/bloques",
+        f"/backoffice/envois/{rich}",
+        f"/backoffice/envois/{rich}/operateur",
+        *(f"/backoffice/envois/{each}" for each in ids),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert faults(response.get_data(as_text=True)) == [], url
+    page = html.unescape(client.get(f"/backoffice/envois/{rich}").text)
+    for words in (
+        "Preuve de dépôt",
+        "Preuve de non-réclamation",
+        "Avis de réception numérisé",
+        "Opérateur bac à sable",
+        "Opérateur Maileva",
+        "Notification de l'opérateur",
+        "Interrogation de l'opérateur",
+        "noté seulement",
+    ):
+        assert words in page, words

@@ -370,6 +370,7 @@ def template_globals() -> dict:
         "sending_channel_label": sending_channel_label,
         "proof_kind_label": proof_kind_label,
         "event_source_label": event_source_label,
+        "sending_operator_label": sending_operator_label,
     }
 
 
@@ -438,9 +439,21 @@ def proof_kind_label(kind) -> str:
     return _label(PROOF_KIND, key) if key in PROOF_KIND else _label(PROOF_KIND, kind)
 
 
+# The operators' configuration names (``PORTAL_LRE_OPERATOR`` / ``PORTAL_PAPER_OPERATOR``).
+SENDING_OPERATOR = {
+    "sandbox": _l("bac à sable"),
+    "ar24": "AR24",
+    "maileva": "Maileva",
+}
+
+
+def sending_operator_label(name) -> str:
+    return _label(SENDING_OPERATOR, name)
+
+
 def event_source_label(source) -> str:
     """Where a timeline event came from; ``operator:<name>`` names the operator."""
     key = str(getattr(source, "value", source) or "")
     if key.startswith("operator:"):
-        return _("Opérateur %(name)s", name=key.split(":", 1)[1])
+        return _("Opérateur %(name)s", name=sending_operator_label(key.split(":", 1)[1]))
     return _label(EVENT_SOURCE, key)
