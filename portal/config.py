@@ -27,6 +27,7 @@ SANDBOX_SETTINGS = {
     "PORTAL_PAYMENT": "sandbox",
     "PORTAL_ANTIVIRUS": "dev",
     "PORTAL_TSA": "sandbox",
+    "PORTAL_PAPER_OPERATOR": "sandbox",
 }
 
 
@@ -119,6 +120,22 @@ def load_config(overrides: dict | None = None) -> dict:
         "PORTAL_AR24_TOKEN": _env("AR24_TOKEN"),
         "PORTAL_AR24_USER_ID": _env("AR24_USER_ID"),
         "PORTAL_AR24_WEBHOOK_SECRET": _env("AR24_WEBHOOK_SECRET"),
+        # Postal printer of paper sendings: "sandbox" (a printer that runs in the portal, its
+        # steps on the postal calendar or every PORTAL_PAPER_SANDBOX_SPEED seconds) or "maileva".
+        "PORTAL_PAPER_OPERATOR": _env("PAPER_OPERATOR", "sandbox"),
+        "PORTAL_PAPER_SANDBOX_SECRET": _env("PAPER_SANDBOX_SECRET", "paper-sandbox-dev-secret"),
+        "PORTAL_PAPER_SANDBOX_SPEED": _env("PAPER_SANDBOX_SPEED", "real"),
+        "PORTAL_MAILEVA_API_URL": _env("MAILEVA_API_URL", "https://api.sandbox.maileva.net"),
+        "PORTAL_MAILEVA_AUTH_URL": _env(
+            "MAILEVA_AUTH_URL",
+            "https://connexion.sandbox.maileva.net/auth/realms/services/protocol/openid-connect/token",
+        ),
+        "PORTAL_MAILEVA_CLIENT_ID": _env("MAILEVA_CLIENT_ID"),
+        "PORTAL_MAILEVA_CLIENT_SECRET": _env("MAILEVA_CLIENT_SECRET"),
+        "PORTAL_MAILEVA_USERNAME": _env("MAILEVA_USERNAME"),
+        "PORTAL_MAILEVA_PASSWORD": _env("MAILEVA_PASSWORD"),
+        "PORTAL_MAILEVA_WEBHOOK_USERNAME": _env("MAILEVA_WEBHOOK_USERNAME"),
+        "PORTAL_MAILEVA_WEBHOOK_PASSWORD": _env("MAILEVA_WEBHOOK_PASSWORD"),
         "PORTAL_CLAMD_ADDRESS": _env("CLAMD_ADDRESS", "127.0.0.1:3310"),
         "PORTAL_CLAMD_TIMEOUT_SECONDS": float(_env("CLAMD_TIMEOUT_SECONDS", "30")),
         "PORTAL_SCHEDULER_TICK_SECONDS": float(_env("SCHEDULER_TICK_SECONDS", "15")),

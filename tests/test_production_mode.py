@@ -24,6 +24,7 @@ REAL_PROVIDERS = {
     "PORTAL_TSA": "http",
     "PORTAL_TSA_URL": "https://tsa.example.test/rfc3161",
     "PORTAL_SIGNING_P12": "/etc/portal/seal.p12",
+    "PORTAL_PAPER_OPERATOR": "maileva",
 }
 
 DEVELOPMENT_PAGES = ("/_dev/mailbox", "/_sandbox/banque/ref-1", "/_sandbox/identite/ref-1")

@@ -45,8 +45,9 @@ from portal.core.onboarding import backoffice as onboarding_backoffice
 from portal.core.onboarding import hooks as onboarding_hooks
 from portal.core.plugins import PortalPlugins
 from portal.core.sendings import backoffice as sendings_backoffice
-from portal.core.sendings.operators.lre_sandbox import hooks as lre_sandbox_hooks
 from portal.core.sendings import hooks as sendings_hooks
+from portal.core.sendings.operators.lre_sandbox import hooks as lre_sandbox_hooks
+from portal.core.sendings.operators.paper_sandbox import hooks as paper_sandbox_hooks
 from portal.core.signatures import hooks as signatures_hooks
 from portal.core.verification import backoffice as verification_backoffice
 from portal.core.verification import hooks as verification_hooks
@@ -74,6 +75,7 @@ CORE_HOOK_MODULES = {
     "signatures": signatures_hooks,
     "sendings.lre_sandbox": lre_sandbox_hooks,
     "sendings": sendings_hooks,
+    "sendings.paper_sandbox": paper_sandbox_hooks,
     "sendings.backoffice": sendings_backoffice,
 }
 
