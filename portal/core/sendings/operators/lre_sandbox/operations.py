@@ -248,8 +248,10 @@ def send_code(deposit: LreSandboxDeposit) -> None:
 def check_code(deposit: LreSandboxDeposit, code: str) -> None:
     """The recipient types the emailed code; three wrong codes and a new one must be asked."""
     _open(deposit)
-    if deposit.code_hash is None:
+    if deposit.identified_name is None:
         raise RecipientError(_("Aucun code n'est en attente : identifiez-vous à nouveau."))
+    if deposit.code_hash is None:
+        raise RecipientError(_("Le code est en cours d'envoi : réessayez dans un instant."))
     if hmac.compare_digest(deposit.code_hash, _code_hash(deposit, (code or "").strip())):
         _identified(deposit, deposit.identified_name or deposit.recipient["name"])
         return

@@ -33,7 +33,8 @@ def _render(deposit: LreSandboxDeposit, **context):
 
 
 def _awaiting_code(deposit: LreSandboxDeposit) -> bool:
-    return deposit.identified_at is None and deposit.code_hash is not None
+    # Named, not yet identified: a qualified letter's code is on its way (or arrived).
+    return deposit.identified_at is None and deposit.identified_name is not None
 
 
 @handler(Access.ANONYMOUS, load=BY_SECRET)
