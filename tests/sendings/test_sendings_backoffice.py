@@ -326,7 +326,7 @@ def test_reconcile_applies_the_operators_events_once_and_is_audited(
     response = post_form(admin, page_url, {}, action=f"{page_url}/rapprocher")
     assert response.status_code == 302
     done = html.unescape(admin.get(response.location).text)
-    assert "2 événement(s) reçu(s) de l'opérateur, 2 nouveau(x) appliqué(s)." in done
+    assert "2 événements reçus de l'opérateur ; 2 nouveaux appliqués." in done
     assert "Distribué ou accepté" in done and "AR24_ACCEPTED" in done
     assert "Rapprochement par un opérateur" in done
     assert "Preuve de dépôt" in done
@@ -334,7 +334,7 @@ def test_reconcile_applies_the_operators_events_once_and_is_audited(
     # Again: nothing new, nothing doubled.
     response = post_form(admin, page_url, {}, action=f"{page_url}/rapprocher")
     again = html.unescape(admin.get(response.location).text)
-    assert "2 événement(s) reçu(s) de l'opérateur, 0 nouveau(x) appliqué(s)." in again
+    assert "2 événements reçus de l'opérateur ; 0 nouveau appliqué." in again
     with app.app_context(), unscoped():
         lines = db.session.scalars(
             select(SendingEvent.event_id).where(

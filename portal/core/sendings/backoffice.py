@@ -338,12 +338,19 @@ def reconcile(sending: Sending):
         **outcome,
     )
     if "applied" in outcome:
+        received = ngettext(
+            "%(num)d événement reçu de l'opérateur",
+            "%(num)d événements reçus de l'opérateur",
+            outcome["events"],
+        )
+        applied = ngettext(
+            "%(num)d nouveau appliqué", "%(num)d nouveaux appliqués", outcome["applied"]
+        )
         flash(
             _(
-                "%(events)d événement(s) reçu(s) de l'opérateur, %(applied)d nouveau(x) "
-                "appliqué(s).",
-                events=outcome["events"],
-                applied=outcome["applied"],
+                "Rapprochement fait : %(received)s ; %(applied)s.",
+                received=received,
+                applied=applied,
             ),
             "success",
         )
