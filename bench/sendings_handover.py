@@ -81,6 +81,8 @@ def main(argv=None) -> int:
         "PORTAL_TENANTS_DIR": str(ROOT / "tenants"),
         "RATELIMIT_STORAGE_URI": "memory://",
         **RECOVERY,
+        # No worker is killed here: a queued message is never sent twice while it waits.
+        "PORTAL_JOBS_REDISPATCH_SECONDS": 6 * 3600.0,
     }
     try:
         figures = run(args, config, Path(tmp))
@@ -105,6 +107,7 @@ def run(args, config: dict, workdir: Path) -> dict:
         clone_due,
         consuming,
         dispatch_due,
+        namespace_of,
         sweep_once,
         tally,
         validated_template,
@@ -142,13 +145,13 @@ def run(args, config: dict, workdir: Path) -> dict:
         made = time.monotonic() - made
         db.session.remove()
 
-    workers = Workers.for_config(config)
+    workers = Workers.for_app(app, config)
     broker = redis.Redis.from_url(config["PORTAL_REDIS_URL"])
     try:
         for n in range(args.workers):
             workers.start(threads=args.threads, log=workdir / f"worker-{n}.log")
         wait(
-            lambda: consuming(broker, config["PORTAL_REDIS_NAMESPACE"], args.workers),
+            lambda: consuming(broker, namespace_of(app), args.workers),
             "the workers to consume",
         )
         started = time.monotonic()

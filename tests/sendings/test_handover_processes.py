@@ -18,20 +18,26 @@ from handoverkit import (
     delete_namespace,
     dispatch_due,
     namespace_for,
+    namespace_of,
     sweep_once,
     tally,
     validated_template,
     wait,
 )
+from sqlalchemy import text
 
 from portal import create_app
+from portal.core.clock import now
 from portal.core.jobs import shutdown
 from portal.extensions import db
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.redis_only]
 
 SENDINGS = 1000
-DEPOSITS = "SELECT delivery_id FROM lre_sandbox_deposit"
+DEPOSITS = (
+    "SELECT d.delivery_id FROM lre_sandbox_deposit d "
+    "JOIN sending s ON s.delivery_id = d.delivery_id"
+)
 
 
 @pytest.fixture
@@ -58,49 +64,48 @@ def handover_app(app, app_config, backend):
 
 
 def test_a_worker_killed_mid_run_leaves_every_sending_handed_over_once(
-    handover_app, make_account, tenant_ids
+    handover_app, make_account, tenant_ids, tmp_path
 ):
     app, config = handover_app
     account = make_account("resilimo")
     template_id = validated_template(app, tenant_ids["resilimo"], account)
     with app.app_context():
-        engine = db.engine
-        from portal.core.clock import now
-
-        clone_due(engine, template_id, SENDINGS - 1, now())
+        clone_due(db.engine, template_id, SENDINGS - 1, now())
         db.session.execute(
-            db.text("UPDATE sending SET state = 'scheduled', due_at = :at WHERE id = :id"),
+            text("UPDATE sending SET state = 'scheduled', due_at = :at WHERE id = :id"),
             {"at": now(), "id": template_id},
         )
         db.session.commit()
 
-    workers = Workers.for_config(config)
+    def counted():
+        with app.app_context():
+            try:
+                return tally(db.engine, SENDINGS, DEPOSITS)
+            finally:
+                db.session.remove()
+
+    workers = Workers.for_app(app, config)
     broker = redis.Redis.from_url(config["PORTAL_REDIS_URL"])
     try:
-        doomed = workers.start(threads=4)
-        workers.start(threads=4)
-        dispatch_due(app)
-        wait(lambda: consuming(broker, config["PORTAL_REDIS_NAMESPACE"], 3), "both workers")
-        with app.app_context():
-            wait(lambda: tally(db.engine, SENDINGS, DEPOSITS).deposits >= SENDINGS // 4, "a run")
+        doomed = workers.start(threads=4, log=tmp_path / "doomed.log")
+        workers.start(threads=4, log=tmp_path / "survivor.log")
+        wait(lambda: consuming(broker, namespace_of(app), 2), "both workers to consume")
+        dispatch_due(app)  # the scheduler's claim: 1,000 hand-over jobs on Redis
+        wait(lambda: counted().deposits >= SENDINGS // 2, "the run to be half way")
         Workers.kill(doomed)  # mid-run: hand-overs in flight, messages prefetched
-        with app.app_context():
-            at_kill = tally(db.engine, SENDINGS, DEPOSITS)
-        assert at_kill.deposits < SENDINGS
+        assert counted().deposits < SENDINGS
 
         def finished() -> bool:
-            sweep_once(app)
+            sweep_once(app)  # as `portal scheduler` does every tick
             time.sleep(0.2)
-            with app.app_context():
-                return tally(db.engine, SENDINGS, DEPOSITS).complete
+            return counted().complete
 
-        wait(finished, "every sending to be handed over", timeout=45)
+        wait(finished, "every sending to be handed over", timeout=45, step=0)
     finally:
         workers.stop()
 
-    with app.app_context():
-        final = tally(db.engine, SENDINGS, DEPOSITS)
+    final = counted()
     assert final.handed_over == SENDINGS and final.missing == 0
-    assert final.deposits == final.delivered_ids == SENDINGS
+    assert final.deposits == final.delivered_ids == SENDINGS  # each delivery id deposited once
     assert final.duplicates == 0
     assert final.handed_over_events == SENDINGS  # one "handed over" line per sending
