@@ -361,8 +361,9 @@ def dispatch_due(app) -> int:
 def baseline_loop(app, tenant_id: int, template_id: int, count: int) -> float:
     """The bare hand-over loop: the sandbox operator's ``hand_over`` called ``count`` times in
     one process, one transaction each, new delivery ids, the template's documents read once; no
-    claim, no job, no worker, no sending loaded. Returns the seconds it took. The operator's own processing it enqueues is
-    thrown away afterwards (rows and Redis keys), so the measured run starts clean."""
+    claim, no job, no worker, no sending loaded. Returns the seconds it took. The operator's own
+    processing it enqueues is thrown away afterwards (rows and Redis keys), so the measured run
+    starts clean."""
     from sqlalchemy import text
 
     from portal.core.sendings.models import Sending
