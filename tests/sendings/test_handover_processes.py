@@ -12,6 +12,7 @@ import time
 import pytest
 import redis
 from handoverkit import (
+    RECOVERY,
     Workers,
     clone_due,
     consuming,
@@ -41,13 +42,14 @@ DEPOSITS = (
 
 
 @pytest.fixture
-def handover_app(app, app_config, backend):
+def handover_app(request, backend):
     """An app of its own Redis namespace, recovering fast from a dead worker (the sweep runs
-    here, as ``portal scheduler`` would)."""
+    here, as ``portal scheduler`` would). Skipped before the session's app is built when the run
+    is not on PostgreSQL + Redis."""
     if backend["database"] != "postgresql" or not backend["redis"]:
         pytest.skip("two worker processes need PostgreSQL and Redis")
-    from handoverkit import RECOVERY
-
+    request.getfixturevalue("app")  # the schema and the demo tenants
+    app_config = request.getfixturevalue("app_config")
     config = {
         **app_config,
         **RECOVERY,
