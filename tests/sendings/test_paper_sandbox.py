@@ -273,3 +273,24 @@ def _moment():
 
 
 REFERENCE_MOMENT = _moment()
+
+
+def test_the_printers_tracking_page_shows_the_steps_and_serves_the_ar_scan(
+    app, tenant_ids, client_for, monkeypatch
+):
+    tenant = tenant_ids["resilimo"]
+    accepted = hand_over(app, tenant, letter("recommande_ar"))
+    shift_clock(monkeypatch, 14)
+    run_printer(app)
+    page = client_for("resilimo").get(f"/_sandbox/courrier/{accepted.operator_ref}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for expected in ("A01", "Pris en charge", "N01", "AR Signé", accepted.tracking_number):
+        assert expected in html, expected
+    links = [part.split('"')[0] for part in html.split('href="')[1:] if "/preuve/" in part]
+    assert len(links) == 3  # deposit, distribution, AR card
+    scan = client_for("resilimo").get(links[-1])
+    assert scan.status_code == 200 and scan.data.startswith(b"%PDF")
+    assert "avis-de-reception" in scan.headers["Content-Disposition"]
+    # Another tenant's host does not know it.
+    assert client_for("msr").get(f"/_sandbox/courrier/{accepted.operator_ref}").status_code == 404

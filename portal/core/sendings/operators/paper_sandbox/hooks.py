@@ -35,8 +35,12 @@ def register_periodic_jobs():
 
 @hookimpl
 def register_blueprints(app):
-    """No pages of its own; its proof templates join the app's folders (a core module's
-    folders are the app's own: the ``template_folders`` hook is for plugins)."""
+    """The printer's tracking page, with the sandbox only; its templates (page, proofs) join
+    the app's folders (a core module's are the app's own: ``template_folders`` is for plugins)."""
     if TEMPLATES not in app.template_folders:
         app.template_folders.append(TEMPLATES)
-    return []
+    if (app.config.get("PORTAL_PAPER_OPERATOR") or "sandbox") != "sandbox":
+        return []
+    from portal.core.sendings.operators.paper_sandbox.blueprint import blueprint
+
+    return [blueprint]
