@@ -28,6 +28,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from portal.core import audit, clock
+from portal.core.accounts.models import Account
 from portal.core.accounts.validators import strip
 from portal.core.backoffice import BackofficeMenuItem, BackofficePage, current_staff
 from portal.core.backoffice.forms import FilterForm
@@ -59,11 +60,7 @@ class SendingFilterForm(FilterForm):
     tenant = SelectField(_l("Portail"), validate_choice=False)
     state = SelectField(_l("État"), validate_choice=False)
     channel = SelectField(_l("Canal"), validate_choice=False)
-    q = StringField(
-        _l("Référence, identifiant de remise, référence ou suivi de l'opérateur"),
-        [Optional(), Length(max=100)],
-        [strip],
-    )
+    q = StringField(_l("Référence"), [Optional(), Length(max=100)], [strip])
 
 
 class ReconcileForm(FlaskForm):
@@ -245,6 +242,7 @@ def sending(sending: Sending):
         "backoffice/sendings/sending.html",
         sending=sending,
         tenant_name=_tenant_names().get(sending.tenant_id, ""),
+        account=db.session.get(Account, sending.account_id),
         is_stuck=_is_stuck(sending),
         reconcile_form=ReconcileForm() if current_staff().is_admin else None,
     )
@@ -406,7 +404,5 @@ def backoffice_pages():
 
 @hookimpl
 def backoffice_menu_items():
-    return [
-        BackofficeMenuItem(_l("Envois"), "sendings", order=250),
-        BackofficeMenuItem(_l("Envois bloqués"), "sendings_stuck", order=251),
-    ]
+    # One entry: the list leads to the stuck ones (it counts them first).
+    return [BackofficeMenuItem(_l("Envois"), "sendings", order=250)]
