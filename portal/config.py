@@ -116,6 +116,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # recipient pages; callbacks signed with the secret) or "ar24" (its API and webhooks).
         "PORTAL_LRE_OPERATOR": _env("LRE_OPERATOR", "sandbox"),
         "PORTAL_LRE_SANDBOX_SECRET": _env("LRE_SANDBOX_SECRET", "lre-sandbox-dev-secret"),
+        "PORTAL_LRE_SANDBOX_DELAY_SECONDS": float(_env("LRE_SANDBOX_DELAY_SECONDS", "0")),
         "PORTAL_AR24_URL": _env("AR24_URL", "https://sandbox.ar24.fr/api/"),
         "PORTAL_AR24_TOKEN": _env("AR24_TOKEN"),
         "PORTAL_AR24_USER_ID": _env("AR24_USER_ID"),

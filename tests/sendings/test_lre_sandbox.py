@@ -269,3 +269,23 @@ def test_the_recipient_page_is_only_on_its_tenants_host(app, tenant_ids, client_
     assert client_for("msr").get(path).status_code == 404
     assert client_for("resilimo").get("/_sandbox/lre/inconnu").status_code == 404
     assert client_for("resilimo").get(path + "/document/1").status_code == 404  # not accepted
+
+
+def test_with_a_delay_the_operator_notifies_later_on_its_own_time(app, tenant_ids, monkeypatch):
+    from portal.core.jobs import drain
+    from portal.core.jobs.outbox import sweep
+    from portal.core.jobs.runtime import get_runtime
+
+    tenant = tenant_ids["resilimo"]
+    email = "elodie.martin+accepte@later.example"
+    monkeypatch.setitem(app.config, "PORTAL_LRE_SANDBOX_DELAY_SECONDS", 30)
+    reference = hand_over(app, tenant, handover(email))
+    assert codes(app, tenant, reference) == [] and mails_to(app, tenant, email) == []
+
+    later = clock.now() + timedelta(seconds=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    with app.app_context():
+        sweep(get_runtime(app), later)
+    drain(app)
+    assert codes(app, tenant, reference) == ["waiting", "sent", "AR"]
+    assert len(mails_to(app, tenant, email)) == 1

@@ -3,7 +3,8 @@
 ``PORTAL_LRE_OPERATOR=sandbox`` (the default; refused in production). The portal hands a letter
 over once per ``delivery_id`` (the same id again answers the same reference, nothing new). Then:
 
-1. ``waiting`` — deposited: proof of deposit (dp);
+1. ``waiting`` — deposited: proof of deposit (dp), made by a job at once, or
+   ``PORTAL_LRE_SANDBOX_DELAY_SECONDS`` later when set (held in the database);
 2. ``sent`` — the recipient is emailed by the operator (not by the tenant: no sender named) a
    link to ``/_sandbox/lre/<secret>`` on the tenant's host: proof of sending (ev). The 15 days
    to claim it start the day after (Paris time), on the operator's clock (``clock.now()``);

@@ -8,17 +8,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import clock
-from portal.core.jobs import enqueue
+from portal.core.jobs import enqueue, schedule_at
 from portal.core.sendings.operators.base import Handover
 from portal.core.sendings.operators.lre_sandbox import rules
 from portal.core.sendings.operators.lre_sandbox.models import (
@@ -101,7 +102,13 @@ def deposit(handover: Handover) -> LreSandboxDeposit:
         return existing
     from portal.core.sendings.operators.lre_sandbox.jobs import lre_sandbox_process
 
-    enqueue(lre_sandbox_process, row.id)
+    # The operator works on its own time: its processing (proof, notification) waits
+    # PORTAL_LRE_SANDBOX_DELAY_SECONDS in the database when set (demos, the hand-over bench).
+    delay = float(current_app.config.get("PORTAL_LRE_SANDBOX_DELAY_SECONDS") or 0)
+    if delay > 0:
+        schedule_at(clock.now() + timedelta(seconds=delay), lre_sandbox_process, row.id)
+    else:
+        enqueue(lre_sandbox_process, row.id)
     return row
 
 
