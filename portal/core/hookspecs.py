@@ -244,8 +244,8 @@ def on_sending_state_changed(tenant, sending, state):
     Called from a job (never in the request or job that changed the state), in the tenant's scope,
     with ``tenant`` first, for plugins enabled on it and core modules. Every implementation
     receives every sending: act only when ``sending.owner`` is your own name (find your object
-    with ``sending.subject_type`` / ``sending.subject_id``). States may be told in another order
-    than they were reached (each by its own job); ``sending.state`` is the latest. An exception
+    with ``sending.subject_type`` / ``sending.subject_id``). States are told in the order reached;
+    ``sending.state`` is the latest (it may be further on already). An exception
     makes the job retry, so the delivery may repeat after a failure: be idempotent. Returns
     nothing.
     """

@@ -111,11 +111,30 @@ def poll_tenant_sendings(tenant_id):
 @job(queue="default")
 def deliver_state_reached(tenant_id, reached_id):
     """Tell the owner plugin (``on_sending_state_changed``), settle the charge (on the invoice
-    once handed over) and email the managing profile: once per state reached.
+    once handed over) and email the managing profile: once per state reached, in the order
+    reached (the sending's earlier states not yet told are told first, whichever job runs first).
 
-    ``delivered_at`` is set first by a conditional UPDATE in the job's own transaction: a second
-    delivery waits on the row and then finds it set. If the hook fails the whole attempt, the
-    mark included, is rolled back and retried."""
+    Each ``delivered_at`` is set first by a conditional UPDATE in the job's own transaction: a
+    second delivery waits on the row and then finds it set. If the hook fails the whole attempt,
+    the marks included, is rolled back and retried."""
+    take_sqlite_write_lock("sending_state_reached")
+    reached = db.session.get(SendingStateReached, reached_id)
+    if reached is None:
+        return
+    pending = db.session.scalars(
+        select(SendingStateReached.id)
+        .where(
+            SendingStateReached.sending_id == reached.sending_id,
+            SendingStateReached.id <= reached_id,
+            SendingStateReached.delivered_at.is_(None),
+        )
+        .order_by(SendingStateReached.id)
+    ).all()
+    for each in pending:
+        _deliver_one(each)
+
+
+def _deliver_one(reached_id: int) -> None:
     moment = clock.now()
     claimed = db.session.execute(
         update(SendingStateReached)
