@@ -294,3 +294,20 @@ def test_the_printers_tracking_page_shows_the_steps_and_serves_the_ar_scan(
     assert "avis-de-reception" in scan.headers["Content-Disposition"]
     # Another tenant's host does not know it.
     assert client_for("msr").get(f"/_sandbox/courrier/{accepted.operator_ref}").status_code == 404
+
+
+def test_at_demo_speed_each_step_wakes_the_printer_by_itself(app, tenant_ids, monkeypatch):
+    from portal.core import clock
+    from portal.core.jobs import drain, sweep
+    from portal.core.jobs.runtime import get_runtime
+
+    monkeypatch.setitem(app.config, "PORTAL_PAPER_SANDBOX_SPEED", "2")
+    monkeypatch.setitem(app.extensions, "portal.sending_operators", {})
+    tenant = tenant_ids["resilimo"]
+    reference = hand_over(app, tenant, letter("lettre_verte")).operator_ref
+    for seconds in (3, 5, 7):  # no periodic run: the scheduler's sweep sends what is due
+        shift_clock(monkeypatch, seconds / 86400)
+        with app.app_context():
+            sweep(get_runtime(app), clock.now())
+        drain(app, timeout=60)
+    assert codes(app, tenant, reference) == ["ACCEPTED", "PROCESSED", "A01", "D01"]

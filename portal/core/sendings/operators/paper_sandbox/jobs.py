@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from portal.core import clock
 from portal.core.database import take_sqlite_write_lock
-from portal.core.jobs import enqueue, job
+from portal.core.jobs import enqueue, job, schedule_at
 from portal.core.plugins.types import PeriodicJob
 from portal.core.sendings.operators.base import Channel
 from portal.core.sendings.operators.paper_sandbox import rules
@@ -78,6 +78,19 @@ def advance(print_job: PaperSandboxJob, now: datetime) -> int:
     return taken
 
 
+def wake_at_next_step(print_job: PaperSandboxJob, fast: bool) -> None:
+    """At demo speed, steps seconds apart would wait for the minute's periodic run: a job is
+    scheduled at the next step's moment instead (the postal calendar keeps the periodic run)."""
+    if fast and print_job.next_step_at is not None:
+        schedule_at(print_job.next_step_at, advance_tenant_print_jobs)
+
+
+def _fast() -> bool:
+    from portal.core.sendings.operators.paper_sandbox.operator import step_seconds
+
+    return step_seconds(current_app.config) is not None
+
+
 @job(queue="default")
 def advance_paper_sandbox(tenant_id=None):
     """Every minute: each tenant with print jobs whose next step has come moves them on."""
@@ -111,6 +124,7 @@ def advance_tenant_print_jobs(tenant_id):
         try:
             with db.session.begin_nested():
                 advance(print_job, now)
+                wake_at_next_step(print_job, _fast())
         except Exception:
             log.exception("paper sandbox %s: could not move it on", print_job.reference)
 

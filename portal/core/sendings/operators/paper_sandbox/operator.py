@@ -143,6 +143,7 @@ class PaperSandboxOperator(Operator):
         from portal.core.sendings.operators.paper_sandbox import jobs
 
         jobs.record_event(job, "ACCEPTED", PrintStatus.RECEIVED, received_at, "", ())
+        jobs.wake_at_next_step(job, self.step_seconds is not None)
         return _accepted(job)
 
     def find(self, delivery_id: str) -> Accepted | None:
