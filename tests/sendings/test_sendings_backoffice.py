@@ -419,6 +419,22 @@ def test_an_operator_that_does_not_answer_changes_nothing(
     assert _reconciles(app) == before
 
 
+def test_a_sending_of_another_operator_is_not_asked_to_the_configured_one(
+    app, staff_client, make_sending, operators, at, post_form
+):
+    sending_id = make_sending()
+    with app.app_context(), unscoped():
+        db.session.get(Sending, sending_id).operator = "ar24"
+        db.session.commit()
+    admin, _ = staff_client(StaffRole.ADMIN)
+    url = f"/backoffice/envois/{sending_id}"
+    assert "remis à l'opérateur AR24" in html.unescape(admin.get(f"{url}/operateur").text)
+    before = _reconciles(app)
+    response = post_form(admin, url, {}, action=f"{url}/rapprocher")
+    assert "remis à l'opérateur AR24" in html.unescape(admin.get(response.location).text)
+    assert _reconciles(app) == before
+
+
 def test_the_pages_read_in_french(app, staff_client, make_sending, operators, at, tenant_ids):
     """Every state, source and proof kind in words (the back office's readable-pages check)."""
     import sys

@@ -201,6 +201,7 @@ DETAIL_VALUE = {
     ("reason", "unknown"): _l("adresse inconnue"),
     ("reason", "inactive"): _l("opérateur désactivé"),
     ("reason", "password"): _l("mauvais mot de passe"),
+    ("operator", "sandbox"): _l("bac à sable"),
 }
 
 # The account fields an operator may change (``account.details_changed_by_staff``).

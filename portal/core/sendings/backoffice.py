@@ -32,7 +32,11 @@ from portal.core.accounts.models import Account
 from portal.core.accounts.validators import strip
 from portal.core.backoffice import BackofficeMenuItem, BackofficePage, current_staff
 from portal.core.backoffice.forms import FilterForm
-from portal.core.backoffice.labels import SENDING_CHANNEL, SENDING_STATE
+from portal.core.backoffice.labels import (
+    SENDING_CHANNEL,
+    SENDING_STATE,
+    sending_operator_label,
+)
 from portal.core.backoffice.queries import all_tenants
 from portal.core.backoffice.views.common import int_arg, tenant_choices
 from portal.core.plugins import hookimpl
@@ -235,6 +239,28 @@ class _StuckRow:
 ONE_SENDING = {"sending_id": Sending}
 
 
+class OtherOperator(Exception):
+    """The sending was handed to another operator than the one configured now: asking this
+    one about it would answer nothing true."""
+
+    def __init__(self, sending: Sending, configured: str):
+        self.message = _(
+            "Cet envoi a été remis à l'opérateur %(then)s ; l'opérateur configuré aujourd'hui "
+            "est %(now)s : il ne peut rien en dire.",
+            then=sending_operator_label(sending.operator),
+            now=sending_operator_label(configured),
+        )
+        super().__init__(self.message)
+
+
+def _operator_of(sending: Sending):
+    """The configured operator of the sending's channel, if it is the one that has it."""
+    operator = operator_for(sending.channel)
+    if sending.operator and sending.operator != operator.name:
+        raise OtherOperator(sending, operator.name)
+    return operator
+
+
 @handler(Access.STAFF, load=ONE_SENDING)
 def sending(sending: Sending):
     """A sending: what it is, its timeline, its proofs, and the reconcile button for admins."""
@@ -267,10 +293,12 @@ def operator_events(sending: Sending):
     operator_name = None
     if sending.operator_ref:
         try:
-            operator = operator_for(sending.channel)
+            operator = _operator_of(sending)
             operator_name = operator.name
             with tenant_scope(sending.tenant_id):
                 answer = operator.events(sending.operator_ref)
+        except OtherOperator as exc:
+            error = exc.message
         except OperatorUnavailable:
             error = _("L'opérateur ne répond pas pour l'instant ; réessayez plus tard.")
         except (ValueError, LookupError):
@@ -318,9 +346,12 @@ def reconcile(sending: Sending):
         return back
     staff = current_staff()
     try:
-        operator = operator_for(sending.channel)
+        operator = _operator_of(sending)
         with tenant_scope(sending.tenant_id):
             outcome = _reconcile(sending, operator)
+    except OtherOperator as exc:
+        flash(exc.message, "error")
+        return back
     except OperatorUnavailable:
         flash(_("L'opérateur ne répond pas : rien n'a changé. Réessayez plus tard."), "error")
         return back
