@@ -185,6 +185,11 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
                 "on_signature_outcome", tenant=tenant, procedure=procedure, outcome="signed"
             )
         assert [(ours, "signed")] == acme_notes.SIGNATURE_OUTCOMES
+        for tenant, sending in ((resilimo, ours), (resilimo, theirs), (msr, ours)):
+            plugins.call_each(
+                "on_sending_state_changed", tenant=tenant, sending=sending, state="delivered"
+            )
+        assert [(ours, "delivered")] == acme_notes.SENDING_STATES
 
 
 def test_an_agent_writes_notes_and_exports_only_its_own(acme_app):

@@ -24,6 +24,7 @@ HERE = Path(__file__).parent
 STARTED_VERIFICATIONS = []  # what on_identity_verification_started received (tests read it)
 PURGED_ACCOUNTS = []
 SIGNATURE_OUTCOMES = []  # (procedure, outcome) pairs of its own procedures
+SENDING_STATES = []  # (sending, state) pairs of its own sendings
 
 plugin_info = PluginInfo(
     name="acme_notes",
@@ -186,6 +187,12 @@ def on_account_purged(tenant, account):
 def on_signature_outcome(tenant, procedure, outcome):
     if procedure.owner == "acme_notes":
         SIGNATURE_OUTCOMES.append((procedure, outcome))
+
+
+@hookimpl
+def on_sending_state_changed(tenant, sending, state):
+    if sending.owner == "acme_notes":
+        SENDING_STATES.append((sending, state))
 
 
 @hookimpl
