@@ -518,3 +518,80 @@ def test_the_pages_read_in_french(app, staff_client, make_sending, operators, at
         "noté seulement",
     ):
         assert words in page, words
+
+
+def test_with_the_lre_sandbox_a_crashed_hand_over_is_reconciled_then_its_events_shown(
+    app, staff_client, post_form, make_account, monkeypatch
+):
+    """The real sandbox operator took the letter but the portal crashed before recording it:
+    the staff's reconcile finds it by the delivery id (never sent again); once the sandbox's
+    events came, its raw answer shows each of them applied, and a reconcile adds nothing."""
+    from portal.core.accounts.models import Account
+    from portal.core.credits.ledger import adjust
+    from portal.core.jobs import drain
+    from portal.core.jobs.outbox import sweep
+    from portal.core.jobs.runtime import get_runtime
+    from portal.core.sendings import operations
+    from portal.core.sendings.operators import operator_for
+    from portal.core.sendings.operators.base import Handover, Party
+
+    # The sandbox works 30 s after it takes a letter: the crash happens before it speaks.
+    monkeypatch.setitem(app.config, "PORTAL_LRE_SANDBOX_DELAY_SECONDS", 30)
+    agency = make_account("resilimo", email="agence.bo.sandbox@example.fr")
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        account = db.session.get(Account, agency.id)
+        adjust(account, 5000, reason="crédit de test", idempotency_key="t", actor_label="t")
+        sending = operations.create_sending(
+            account=account,
+            profile=account.holder_profile,
+            owner="resiliation",
+            channel=Channel.LRE,
+            title="Résiliation contrat AUTO-123",
+            documents=[operations.NewDocument("lettre.pdf", PDF_BYTES)],
+            sender=Party("Camille Durand", email="camille.durand@example.org"),
+            recipient=Party("Élodie Martin", email="elodie.martin+accepte@example.org"),
+            options={"qualified": False},
+            price_lines=[operations.PriceLine("lre", "Lettre recommandée électronique", 399)],
+        )
+        operations.validate_sending(sending)
+        sending_id = sending.id
+        db.session.commit()
+    with app.app_context(), unscoped():
+        assert (agency.tenant_id, sending_id) in operations.claim_due(clock.now())
+        db.session.commit()
+    with app.app_context(), tenant_scope(agency.tenant_id):  # the job's first half only
+        sending = db.session.get(Sending, sending_id)
+        accepted = operator_for(Channel.LRE).hand_over(
+            Handover(
+                delivery_id=sending.delivery_id,
+                channel=Channel.LRE,
+                sender=sending.sender_party(),
+                recipient=sending.recipient_party(),
+                documents=operations.outgoing_documents(sending),
+                options=dict(sending.options),
+            )
+        )
+        db.session.commit()
+    assert _sending(app, sending_id).state == SendingState.DUE
+
+    admin, _ = staff_client(StaffRole.ADMIN)
+    url = f"/backoffice/envois/{sending_id}"
+    response = post_form(admin, url, {}, action=f"{url}/rapprocher")
+    assert "noté comme remis" in html.unescape(admin.get(response.location).text)
+    recorded = _sending(app, sending_id)
+    assert recorded.state == SendingState.HANDED_OVER
+    assert (recorded.operator, recorded.operator_ref) == ("sandbox", accepted.operator_ref)
+    assert "aucun événement" in admin.get(f"{url}/operateur").text
+
+    later = clock.now() + timedelta(seconds=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    with app.app_context():
+        sweep(get_runtime(app), later)
+    drain(app)  # the sandbox deposits, notifies, the recipient accepts; callbacks applied
+    raw = admin.get(f"{url}/operateur").text
+    assert raw.count('data-applied="yes"') >= 3 and 'data-applied="no"' not in raw
+    for code in ("waiting", "sent", "AR"):
+        assert f"<code>{code}</code>" in raw
+    response = post_form(admin, url, {}, action=f"{url}/rapprocher")
+    assert "; 0 nouveau appliqué." in html.unescape(admin.get(response.location).text)
+    assert _sending(app, sending_id).state == SendingState.DELIVERED
