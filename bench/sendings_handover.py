@@ -178,7 +178,7 @@ def run(args, config: dict, workdir: Path) -> dict:
         final = tally(db.engine, args.sendings, DEPOSITS)
         db.session.remove()
         db.engine.dispose()
-    duplicates = final.duplicates + max(0, final.handed_over_events - final.handed_over)
+    duplicates = final.duplicates + final.told_twice
     return {
         "sendings": args.sendings,
         "workers": args.workers,

@@ -168,6 +168,7 @@ class Tally:
     expected: int
     handed_over: int  # sendings the portal holds as handed over (or further)
     handed_over_events: int  # "handed over" lines on their timelines
+    told_twice: int  # sendings with more than one "handed over" line
     deposits: int  # deposits at the operator
     delivered_ids: int  # distinct delivery ids among them
     duplicates: int  # deposits beyond the first per delivery id
@@ -192,6 +193,12 @@ def tally(engine, expected: int, deposits_sql: str) -> Tally:
             )
         )
         events = conn.scalar(text("SELECT count(*) FROM sending_event WHERE state = 'handed_over'"))
+        told_twice = conn.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT sending_id FROM sending_event"
+                " WHERE state = 'handed_over' GROUP BY sending_id HAVING count(*) > 1) AS t"
+            )
+        )
         rows = conn.execute(
             text(
                 f"SELECT d.delivery_id, count(*) FROM ({deposits_sql}) AS d GROUP BY d.delivery_id"
@@ -208,6 +215,7 @@ def tally(engine, expected: int, deposits_sql: str) -> Tally:
         expected=expected,
         handed_over=handed,
         handed_over_events=events,
+        told_twice=told_twice,
         deposits=total,
         delivered_ids=len(rows),
         duplicates=total - len(rows),

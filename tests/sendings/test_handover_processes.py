@@ -1,7 +1,8 @@
 """1,000 due sendings handed over by two real ``portal worker`` processes on PostgreSQL and
 Redis, one of them SIGKILLed mid-run: each reaches the sandbox LRE operator exactly once.
 
-Slow (about 20 s: worker start-up, the hand-overs, a lease to lapse); PostgreSQL + Redis only.
+Slow (about 45 s on 2 CPUs: worker start-up, the hand-overs and the sandbox operator's own work
+on the same workers, a lease to lapse); PostgreSQL + Redis only.
 The performance figures are the benchmark's (``bench/sendings_handover.py``), not asserted here.
 """
 
@@ -102,7 +103,10 @@ def test_a_worker_killed_mid_run_leaves_every_sending_handed_over_once(
             time.sleep(0.2)
             return counted().complete
 
-        wait(finished, "every sending to be handed over", timeout=45, step=0)
+        try:  # ~30 s on an idle machine; generous for a loaded one
+            wait(finished, "every sending to be handed over", timeout=180, step=0)
+        except TimeoutError:
+            pytest.fail(f"not all handed over after 180 s: {counted()}")
     finally:
         workers.stop()
 
@@ -110,4 +114,5 @@ def test_a_worker_killed_mid_run_leaves_every_sending_handed_over_once(
     assert final.handed_over == SENDINGS and final.missing == 0
     assert final.deposits == final.delivered_ids == SENDINGS  # each delivery id deposited once
     assert final.duplicates == 0
-    assert final.handed_over_events == SENDINGS  # one "handed over" line per sending
+    # One "handed over" line on each sending's timeline.
+    assert final.handed_over_events == SENDINGS and final.told_twice == 0
