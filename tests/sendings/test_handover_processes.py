@@ -94,7 +94,7 @@ def test_a_worker_killed_mid_run_leaves_every_sending_handed_over_once(
         workers.start(threads=4, log=tmp_path / "survivor.log")
         wait(lambda: consuming(broker, namespace_of(app), 2), "both workers to consume")
         dispatch_due(app)  # the scheduler's claim: 1,000 hand-over jobs on Redis
-        wait(lambda: counted().deposits >= SENDINGS // 2, "the run to be half way")
+        wait(lambda: counted().deposits >= SENDINGS // 2, "the run to be half way", timeout=180)
         Workers.kill(doomed)  # mid-run: hand-overs in flight, messages prefetched
         assert counted().deposits < SENDINGS
 
