@@ -5,6 +5,9 @@ callback on another tenant's host cannot touch this tenant's sendings."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from sendingkit import (
     callback_body,
     emails,
@@ -19,7 +22,14 @@ from sqlalchemy import select
 
 from portal.core.evidence.models import EvidenceRecord
 from portal.core.jobs import drain
-from portal.core.sendings import Channel, ProofKind, SendingState, apply_operator_events, jobs
+from portal.core.sendings import (
+    Channel,
+    ProofKind,
+    SendingState,
+    apply_operator_events,
+    jobs,
+    proofs_zip,
+)
 from portal.core.sendings.callbacks import callback_path, post_callback
 from portal.core.sendings.operators.base import ProofFile
 from portal.core.tenants import tenant_scope
@@ -77,6 +87,9 @@ def test_a_callback_then_the_same_event_by_polling_is_applied_once(app, memory, 
         record = db.session.get(EvidenceRecord, proof.evidence_record_id)
         assert record.kind == "lre_acceptance"
         assert sending.completed_at is not None
+        with zipfile.ZipFile(io.BytesIO(proofs_zip(sending))) as bundle:
+            assert bundle.namelist() == ["01-acceptance-preuve-reception.pdf"]
+            assert bundle.read(bundle.namelist()[0]) == b"%PDF-1.7 proof"
     drain(app)
     told = [s for r, s in states.calls if r == reference]
     assert told == ["validated", "scheduled", "handed_over", "in_progress", "delivered"]

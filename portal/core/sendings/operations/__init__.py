@@ -23,6 +23,8 @@ use.
 from portal.core.sendings.operations.events import (
     apply_operator_event,
     apply_operator_events,
+    proof_bytes,
+    proofs_zip,
     store_proof,
 )
 from portal.core.sendings.operations.handover import (
@@ -63,6 +65,8 @@ __all__ = [
     "lock",
     "may_change",
     "outgoing_documents",
+    "proof_bytes",
+    "proofs_zip",
     "reconcile",
     "record_handover",
     "reschedule",

@@ -140,3 +140,27 @@ def store_proof(sending: Sending, proof: ProofFile) -> SendingProof | None:
     db.session.add(row)
     sending.proofs.append(row)
     return row
+
+
+def proof_bytes(proof: SendingProof) -> bytes:
+    """A proof's file, read from the evidence archive."""
+    from portal.core.evidence.models import EvidenceRecord
+    from portal.core.storage import storage
+
+    record = db.session.get(EvidenceRecord, proof.evidence_record_id)
+    if record is None or not record.storage_key:
+        raise LookupError(f"proof {proof.id}: its evidence record is gone (purged?)")
+    return storage().read(record.storage_key)
+
+
+def proofs_zip(sending: Sending) -> bytes:
+    """« Télécharger toutes les preuves » : every proof of the sending in one ZIP, each file
+    named ``<n>-<kind>-<filename>`` in the order received."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for position, proof in enumerate(sending.proofs, start=1):
+            archive.writestr(f"{position:02d}-{proof.kind}-{proof.filename}", proof_bytes(proof))
+    return buffer.getvalue()
