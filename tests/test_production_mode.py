@@ -27,7 +27,13 @@ REAL_PROVIDERS = {
     "PORTAL_PAPER_OPERATOR": "maileva",
 }
 
-DEVELOPMENT_PAGES = ("/_dev/mailbox", "/_sandbox/banque/ref-1", "/_sandbox/identite/ref-1")
+DEVELOPMENT_PAGES = (
+    "/_dev/mailbox",
+    "/_sandbox/banque/ref-1",
+    "/_sandbox/identite/ref-1",
+    "/_sandbox/lre/ref-1",
+    "/_sandbox/courrier/ref-1",
+)
 
 
 @pytest.fixture

@@ -292,6 +292,7 @@ def seeded(app, tenant_ids, make_staff):
         closing = db.session.get(Account, closing_id)
         billing.adjust_credit(closing, staff, 6000, "Avoir", "readable-2")
         _refund_requested(closing)
+        _letter_sent(agency)
         # Sign-up requests decided; one still waits.
         account_actions.approve(db.session.get(Account, approved_id), staff)
         account_actions.reject(db.session.get(Account, rejected_id), staff, "Hors du territoire")
@@ -315,6 +316,25 @@ def seeded(app, tenant_ids, make_staff):
         "conversation": conversation,
         "pending": pending_id,
     }
+
+
+def _letter_sent(account: Account) -> None:
+    """A registered email the agency validated: on the sendings' pages with its timeline."""
+    from portal.core import sendings
+    from portal.core.sendings.operators.base import Channel, Party
+
+    with tenant_scope(account.tenant_id):
+        sending = sendings.create_sending(
+            account=account,
+            profile=account.holder_profile,
+            owner="resiliation",
+            channel=Channel.LRE,
+            title="Résiliation du contrat AUTO-123",
+            documents=[sendings.NewDocument("lettre.pdf", PDF_BYTES)],
+            sender=Party("Agence Lumière", email="contact@agence-lumiere.fr"),
+            recipient=Party("MAAF Assurances", email="resiliation@maaf.example"),
+        )
+        sendings.validate_sending(sending)
 
 
 def _refund_requested(account: Account) -> None:

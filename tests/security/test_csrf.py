@@ -15,6 +15,10 @@ CSRF_EXEMPT: dict[str, str] = {
         "the payment provider's server-to-server notification: authenticated by its HMAC "
         "signature instead, refused with 400 when the signature is wrong"
     ),
+    "sendings.operator_callback": (
+        "a sending operator's server-to-server callback: authenticated by the operator's HMAC "
+        "of the body instead, refused with 401 when it is wrong"
+    ),
     "signatures.webhook": (
         "a signature provider's server-to-server webhook: authenticated by the provider's HMAC "
         "of the body instead, refused with 401 when it is wrong"

@@ -47,11 +47,15 @@ ID_SOURCES = {
     "booking_id": lambda v: v["onboarding_booking_id"],
     # A closure refund request: operators' pages only, an account never reaches them.
     "refund_id": lambda v: 1,
+    "sending_id": lambda v: 1,  # a sending: operators' pages only, likewise
     "name": lambda v: "faq",  # a tenant page (public)
     "reference": lambda v: v["procedure_reference"],  # a signature procedure the account asked
     "signer_id": lambda v: v["signer_id"],
     "position": lambda v: 1,  # a document of that procedure (the reference is what matters)
     "provider": lambda v: "yousign",  # a signature provider's webhook: authenticated by HMAC
+    "channel": lambda v: "lre",  # a sending operator's callback: authenticated by HMAC
+    "operator": lambda v: "sandbox",
+    "proof_id": lambda v: 1,  # a proof of the paper sandbox's print job (its ref is the key)
 }
 
 # Where one parameter name means different objects, the endpoint says which.
@@ -64,6 +68,10 @@ PUBLIC = {
     "core.theme_file": "brand assets of the tenant whose host it is",
     "core.favicon": "brand asset",
     "pages.page": "the tenant's public pages (FAQ, CGU, legal notice…)",
+    "sendings.operator_callback": (
+        "an operator's server-to-server callback: its HMAC, not a session, is the permission "
+        "(unsigned: refused 400/401, nothing applied)"
+    ),
 }
 
 # Routes whose objects belong to the tenant, not to one account, by design: only the other
@@ -75,7 +83,7 @@ TENANT_WIDE = {
 
 # Capability URLs: the secret in the URL is the permission (emailed links). Another tenant's
 # host still answers 404; another account would need the secret itself.
-CAPABILITY_PARAMS = {"token", "ref"}
+CAPABILITY_PARAMS = {"token", "ref", "secret"}
 
 
 def _belongings(account_ref, collaborator_id: int) -> dict:

@@ -418,3 +418,15 @@ def namespace_of(app) -> str:
     from portal.core.jobs import get_runtime
 
     return get_runtime(app).settings.redis_namespace
+
+
+def job_errors(engine, limit: int = 5) -> list[tuple]:
+    """The jobs' last errors, most frequent first: what a stalled run says about itself."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT actor_name, substr(last_error, 1, 300), count(*) FROM job"
+                " WHERE last_error IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC LIMIT :limit"
+            ),
+            {"limit": limit},
+        ).all()

@@ -19,6 +19,7 @@ from handoverkit import (
     consuming,
     delete_namespace,
     dispatch_due,
+    job_errors,
     namespace_for,
     namespace_of,
     sweep_once,
@@ -87,6 +88,13 @@ def test_a_worker_killed_mid_run_leaves_every_sending_handed_over_once(
             finally:
                 db.session.remove()
 
+    def stalled():
+        with app.app_context():
+            try:
+                return job_errors(db.engine)
+            finally:
+                db.session.remove()
+
     workers = Workers.for_app(app, config)
     broker = redis.Redis.from_url(config["PORTAL_REDIS_URL"])
     try:
@@ -94,7 +102,10 @@ def test_a_worker_killed_mid_run_leaves_every_sending_handed_over_once(
         workers.start(threads=4, log=tmp_path / "survivor.log")
         wait(lambda: consuming(broker, namespace_of(app), 2), "both workers to consume")
         dispatch_due(app)  # the scheduler's claim: 1,000 hand-over jobs on Redis
-        wait(lambda: counted().deposits >= SENDINGS // 2, "the run to be half way", timeout=180)
+        try:
+            wait(lambda: counted().deposits >= SENDINGS // 2, "the run to be half way", timeout=180)
+        except TimeoutError:
+            pytest.fail(f"not half way after 180 s: {counted()}, {stalled()}")
         Workers.kill(doomed)  # mid-run: hand-overs in flight, messages prefetched
         assert counted().deposits < SENDINGS
 
@@ -106,7 +117,7 @@ def test_a_worker_killed_mid_run_leaves_every_sending_handed_over_once(
         try:  # ~30 s on an idle machine; generous for a loaded one
             wait(finished, "every sending to be handed over", timeout=180, step=0)
         except TimeoutError:
-            pytest.fail(f"not all handed over after 180 s: {counted()}")
+            pytest.fail(f"not all handed over after 180 s: {counted()}, {stalled()}")
     finally:
         workers.stop()
 

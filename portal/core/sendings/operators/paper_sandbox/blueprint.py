@@ -6,5 +6,5 @@ from flask import Blueprint
 from portal.core.sendings.operators.paper_sandbox import views
 
 blueprint = Blueprint("paper_sandbox", __name__, url_prefix="/_sandbox/courrier")
-blueprint.add_url_rule("/<reference>", "tracking", views.tracking)
-blueprint.add_url_rule("/<reference>/preuve/<int:proof_id>", "proof", views.proof)
+blueprint.add_url_rule("/<ref>", "tracking", views.tracking)
+blueprint.add_url_rule("/<ref>/preuve/<int:proof_id>", "proof", views.proof)

@@ -15,7 +15,7 @@ from portal.core.sendings.operators.paper_sandbox.operator import clock_aware
 from portal.core.web.headers import send_no_referrer
 from portal.core.web.pipeline import Access, Load, handler
 
-BY_REFERENCE = {"reference": Load(PaperSandboxJob, column="reference", name="job")}
+BY_REFERENCE = {"ref": Load(PaperSandboxJob, column="reference", name="job")}
 
 
 def _when(moment, zone: ZoneInfo) -> str:
