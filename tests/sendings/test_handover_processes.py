@@ -1,8 +1,10 @@
 """1,000 due sendings handed over by two real ``portal worker`` processes on PostgreSQL and
 Redis, one of them SIGKILLed mid-run: each reaches the sandbox LRE operator exactly once.
 
-Slow (about 45 s on 2 CPUs: worker start-up, the hand-overs and the sandbox operator's own work
-on the same workers, a lease to lapse); PostgreSQL + Redis only.
+Slow (one to three minutes on 2 CPUs: worker start-up, the hand-overs and the sandbox
+operator's own work — sealed proofs, emails, callbacks — on the same workers, a lease to lapse);
+PostgreSQL + Redis only. The hand-overs lost with the killed worker are recovered behind whatever
+waits in their queue: on the shared "default" queue, behind the sandbox's proof rendering.
 The performance figures are the benchmark's (``bench/sendings_handover.py``), not asserted here.
 """
 
