@@ -38,7 +38,9 @@ def queue_state_reached(tenant_id: int, reached_id: int) -> None:
 # --- Hand-over -------------------------------------------------------------------------------
 
 
-@job(queue="default")
+# Hand-overs have a queue of their own: one lost with a dead worker and sent again is not
+# queued behind the operators' slower work (sandboxes render sealed proofs).
+@job(queue="sendings")
 def dispatch_due(tenant_id=None):
     """Every minute: claim the due sendings (and the stale claims) and queue one hand-over job
     for each, in the same transaction (the claim and its jobs commit together)."""
@@ -49,7 +51,7 @@ def dispatch_due(tenant_id=None):
             enqueue(hand_over_sending, sending_id)
 
 
-@job(queue="default")
+@job(queue="sendings")
 def hand_over_sending(tenant_id, sending_id):
     """Hand one DUE sending to its operator, exactly once (see ``operations.handover``)."""
     from portal.core.sendings.operations import hand_over
