@@ -58,7 +58,9 @@ def post_callback(
     parts = urlsplit(url)
     base_url = f"{parts.scheme}://{parts.netloc}"
     app = current_app._get_current_object()
-    with app.test_client() as client:
+    # An app context of its own, as a request from outside has: its own database session, whose
+    # commit is the request's, never the caller's (a request reuses an active app context).
+    with app.app_context(), app.test_client() as client:
         response = client.post(parts.path, data=body, headers=headers, base_url=base_url)
     if response.status_code >= 400:
         log.warning("operator callback %s answered %s", url, response.status_code)
