@@ -15,10 +15,6 @@ OTP_MAX_TRIES = 5
 OTP_RESEND_AFTER = timedelta(seconds=60)
 OTP_MAX_SENDS = 5
 
-# Unambiguous characters for references read aloud or typed (no 0/O, 1/I/L, U).
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 10
-
 _TRANSITIONS = {
     ProcedureState.CREATED: {ProcedureState.ONGOING, ProcedureState.CANCELLED},
     ProcedureState.ONGOING: {

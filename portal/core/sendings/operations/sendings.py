@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from portal.core import clock, uploads
 from portal.core.database import take_sqlite_write_lock
+from portal.core.references import new_reference, subject_of
 from portal.core.sendings import charges, rules
 from portal.core.sendings.errors import (
     InvalidSending,
@@ -46,9 +47,6 @@ from portal.core.tenants import tenant_directory
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
-
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -187,25 +185,6 @@ def _tenant_timezone(sending: Sending) -> str:
     return tenant.config.timezone
 
 
-def _new_reference() -> str:
-    for _attempt in range(10):
-        reference = "ENV-" + "".join(
-            secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH)
-        )
-        taken = db.session.scalar(select(Sending.id).where(Sending.reference == reference))
-        if taken is None:
-            return reference
-    raise RuntimeError("no free sending reference")
-
-
-def _subject(subject) -> tuple[str | None, int | None]:
-    if subject is None:
-        return None, None
-    if isinstance(subject, tuple):
-        return subject[0], subject[1]
-    return type(subject).__name__, subject.id
-
-
 def _pages(document: NewDocument) -> int:
     content = bytes(document.content or b"")
     try:
@@ -292,8 +271,8 @@ def create_sending(
     if not title:
         raise InvalidSending(_l("L'envoi n'a pas de titre."))
     _check_parties(channel, sender, recipient)
-    subject_type, subject_id = _subject(subject)
-    reference = _new_reference()
+    subject_type, subject_id = subject_of(subject)
+    reference = new_reference("ENV-", Sending.reference)
     sending = Sending(
         tenant_id=account.tenant_id,
         reference=reference,

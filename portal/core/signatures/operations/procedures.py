@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core import clock, uploads
 from portal.core.database import take_sqlite_write_lock
+from portal.core.references import new_reference, subject_of
 from portal.core.signatures import rules
 from portal.core.signatures.errors import (
     InvalidProcedure,
@@ -114,11 +114,11 @@ def create_procedure(
         raise InvalidProcedure(_l("La date limite de signature doit préciser son fuseau horaire."))
     if deadline <= clock.now():
         raise InvalidProcedure(_l("La date limite de signature est déjà passée."))
-    subject_type, subject_id = _subject(subject)
+    subject_type, subject_id = subject_of(subject)
 
     procedure = SignatureProcedure(
         tenant_id=account.tenant_id,
-        reference=_new_reference(),
+        reference=new_reference("SIG-", SignatureProcedure.reference),
         account_id=account.id,
         profile_id=getattr(profile, "id", None),
         owner=owner,
@@ -430,27 +430,6 @@ def lock(procedure: SignatureProcedure) -> None:
             .where(model.procedure_id == procedure.id)
             .execution_options(populate_existing=True)
         ).all()
-
-
-def _new_reference() -> str:
-    for _attempt in range(10):
-        reference = "SIG-" + "".join(
-            secrets.choice(rules.REFERENCE_ALPHABET) for _ in range(rules.REFERENCE_LENGTH)
-        )
-        taken = db.session.scalar(
-            select(SignatureProcedure.id).where(SignatureProcedure.reference == reference)
-        )
-        if taken is None:
-            return reference
-    raise RuntimeError("no free signature reference")
-
-
-def _subject(subject) -> tuple[str | None, int | None]:
-    if subject is None:
-        return None, None
-    if isinstance(subject, tuple):
-        return subject[0], subject[1]
-    return type(subject).__name__, subject.id
 
 
 def _checked_document(document: NewDocument) -> tuple[NewDocument, int]:
