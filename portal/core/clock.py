@@ -16,6 +16,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored moment as an aware UTC datetime (SQLite hands timestamps back naive, in UTC)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 def local_now(tenant: Any) -> datetime:
     """The current moment on the tenant's clock (its ``timezone``): dates on letters, emails,
     file names and invoices are the tenant's, not the server's."""

@@ -9,12 +9,12 @@ here. A signer's email is in the procedure's language; the agent's in the tenant
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
 from portal.core import clock
+from portal.core.clock import aware
 from portal.core.i18n import force_locale
 from portal.core.mail import MailBounced, compose_email, send_email, tenant_rendering
 from portal.core.signatures.models import (
@@ -35,13 +35,6 @@ AGENT_NOTICES = (BOUNCED, DECLINED, EXPIRED, SIGNED)
 
 # Signers who may still be invited or reminded.
 PENDING_SIGNER_STATES = (SignerState.INVITED, SignerState.OPENED)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite gives naive datetimes: they are UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def deadline_text(procedure: SignatureProcedure, tenant=None) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from portal.core.clock import aware
 from portal.core.signatures.models import FINAL_STATES, ProcedureState, SignerState
 
 OTP_LENGTH = 6
@@ -84,13 +85,6 @@ def reminder_due(
 
 def otp_tries_left(attempts: int) -> int:
     return max(OTP_MAX_TRIES - attempts, 0)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A stored moment as an aware UTC datetime (SQLite hands back naive UTC)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def wait_before_resend(sent_at: datetime | None, now: datetime) -> int:

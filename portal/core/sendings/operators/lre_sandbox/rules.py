@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from portal.core.clock import aware
 from portal.core.sendings.operators.base import ProofKind, SendingState
 
 # The operator's clock is French law's: days are counted in Paris time.
@@ -60,13 +61,6 @@ def is_qualified(sender_identified: bool, recipient_identified: bool, wanted: bo
     """A qualified (eIDAS) LRE needs both ends identified strongly (SPEC §2, manual §7); else
     the letter goes as a simple LRE."""
     return bool(wanted and sender_identified and recipient_identified)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """A stored instant as UTC-aware (SQLite hands them back naive)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def claim_deadline(notified_at: datetime) -> datetime:
