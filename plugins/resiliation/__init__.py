@@ -74,3 +74,17 @@ def messaging_taxonomy(tenant, category):
             ),
         )
     ]
+
+
+@hookimpl
+def register_models():
+    from plugins.resiliation.models import Letter, LetterContract
+
+    return [Letter, LetterContract]
+
+
+@hookimpl
+def register_migrations():
+    from pathlib import Path
+
+    return Path(__file__).parent / "migrations" / "versions"

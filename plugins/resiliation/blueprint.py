@@ -1,8 +1,11 @@
-"""URL rules of the resiliation plugin."""
+"""URL rules of the resiliation plugin: each part of the plugin registers its own."""
 
 from flask import Blueprint
 
-from plugins.resiliation import views
+from plugins.resiliation.mandates import views as mandate_views
+from plugins.resiliation.views import documents, finalize, home, letters
 
 blueprint = Blueprint("resiliation", __name__, url_prefix="/resiliation")
-blueprint.add_url_rule("/", "home", views.home)
+blueprint.add_url_rule("/", "home", home.home)
+for part in (letters, documents, mandate_views, finalize):
+    part.register(blueprint)

@@ -109,6 +109,7 @@ def init_app(app: Flask) -> None:
     plugins.collect("register_models")  # import every model before metadata is used
     import portal.core.audit  # noqa: F401 - core models
     import portal.core.backoffice.models  # noqa: F401
+    import portal.core.directory.models  # noqa: F401
     import portal.core.sendings.models  # noqa: F401
     import portal.core.signatures.models  # noqa: F401
     import portal.core.verification.models  # noqa: F401

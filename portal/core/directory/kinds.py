@@ -1,0 +1,8 @@
+"""Kinds of directory entries."""
+
+from enum import StrEnum
+
+
+class EntryKind(StrEnum):
+    INSURER = "insurer"
+    BANK = "bank"

@@ -1,0 +1,47 @@
+"""The directory of insurers and banks a tenant's agents write to (kept by the operators)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.clock import now
+from portal.core.directory.kinds import EntryKind
+from portal.core.tenants import TenantScoped
+from portal.extensions import db, str_enum
+
+
+class DirectoryEntry(TenantScoped, db.Model):
+    """An insurer or a bank: where letters to it go (postal address, registered-email address) and
+    whether its recipient is identified (a letter to it may then be a qualified LRE).
+
+    ``search_key`` is the name folded for search (no accents, case or punctuation), kept by
+    :func:`portal.core.directory.search.search_key` whenever the name changes."""
+
+    __tablename__ = "directory_entry"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kind", "search_key"),
+        Index("ix_directory_entry_lookup", "tenant_id", "kind", "active", "search_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EntryKind] = mapped_column(str_enum(EntryKind, 10), default=EntryKind.INSURER)
+    name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str] = mapped_column(String(200), default="")
+    complement: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    lre_email: Mapped[str] = mapped_column(String(254), default="")
+    recipient_identified: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address as printed on a letter (empty lines left out)."""
+        last = " ".join(part for part in (self.postal_code, self.city) if part)
+        return [line for line in (self.street, self.complement, last) if line]
