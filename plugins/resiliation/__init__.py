@@ -88,3 +88,13 @@ def register_migrations():
     from pathlib import Path
 
     return Path(__file__).parent / "migrations" / "versions"
+
+
+@hookimpl
+def on_signature_outcome(tenant, procedure, outcome):
+    """A mandate's e-signature ended: the letter learns it (its mandate is ready, or not)."""
+    if procedure.owner != "resiliation":
+        return
+    from plugins.resiliation.mandates import outcomes
+
+    outcomes.signature_outcome(tenant, procedure, outcome)

@@ -1,0 +1,87 @@
+"""Helpers of the resiliation tests: a directory insurer and a written letter, made directly in
+the database (each test module imports this kit by name, never copies it)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from plugins.resiliation.models import Letter, LetterContract
+from plugins.resiliation.rules import ContractType, Reason
+from portal.core.directory.kinds import EntryKind
+from portal.core.directory.models import DirectoryEntry
+from portal.core.directory.search import search_key
+from portal.core.references import new_reference
+from portal.core.tenants import tenant_scope
+from portal.extensions import db
+
+MAAF = {
+    "name": "MAAF Assurances",
+    "street": "Chaban de Chauray",
+    "postal_code": "79036",
+    "city": "NIORT CEDEX 9",
+    "lre_email": "resiliation@maaf.example",
+    "recipient_identified": True,
+}
+
+
+def make_insurer(app, tenant_id: int, **fields) -> int:
+    """A directory insurer of the tenant (MAAF's fictional addresses unless told); its id."""
+    values = {**MAAF, **fields}
+    with app.app_context(), tenant_scope(tenant_id):
+        entry = DirectoryEntry(
+            kind=values.pop("kind", EntryKind.INSURER),
+            search_key=search_key(values["name"]),
+            **values,
+        )
+        db.session.add(entry)
+        db.session.commit()
+        return entry.id
+
+
+def make_letter(app, account, *, contracts: list[dict] | None = None, **fields) -> int:
+    """A written letter (state draft, to finish) of ``account`` (an ``AccountRef``), managed by its
+    holder: « Monsieur Jean Dupont » to MAAF for its main due date, one health contract unless
+    ``contracts`` (dicts of ``LetterContract`` columns) say otherwise; its id."""
+    insurer_id = fields.pop("insurer_id", None) or make_insurer(
+        app, account.tenant_id, name=f"MAAF Assurances {account.id}-{fields.get('last_name', '')}"
+    )
+    with app.app_context(), tenant_scope(account.tenant_id):
+        insurer = db.session.get(DirectoryEntry, insurer_id)
+        values = {
+            "civility": "M",
+            "last_name": "Dupont",
+            "first_name": "Jean",
+            "street": "2 rue des fleurs",
+            "postal_code": "38000",
+            "city": "GRENOBLE",
+            "email": "jean.dupont@example.org",
+            "reason": Reason.MAIN_DUE_DATE,
+            **fields,
+        }
+        letter = Letter(
+            reference=new_reference("RES-", Letter.reference),
+            account_id=account.id,
+            managed_by_id=account.holder_profile_id,
+            insurer_id=insurer.id,
+            recipient_name=insurer.name,
+            recipient_street=insurer.street,
+            recipient_postal_code=insurer.postal_code,
+            recipient_city=insurer.city,
+            recipient_email=insurer.lre_email,
+            recipient_identified=insurer.recipient_identified,
+            **values,
+        )
+        for position, contract in enumerate(
+            contracts
+            or [
+                {
+                    "contract_type": ContractType.HEALTH,
+                    "reference": "1234",
+                    "main_due_date": date(2021, 7, 1),
+                }
+            ]
+        ):
+            letter.contracts.append(LetterContract(position=position, **contract))
+        db.session.add(letter)
+        db.session.commit()
+        return letter.id
