@@ -78,9 +78,10 @@ def messaging_taxonomy(tenant, category):
 
 @hookimpl
 def register_models():
+    from plugins.resiliation.mandates.models import MODELS as MANDATE_MODELS
     from plugins.resiliation.models import Letter, LetterContract
 
-    return [Letter, LetterContract]
+    return [Letter, LetterContract, *MANDATE_MODELS]
 
 
 @hookimpl
