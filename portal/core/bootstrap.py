@@ -36,6 +36,7 @@ from portal.core.backoffice import hooks as backoffice_hooks
 from portal.core.credits import hooks as credits_hooks
 from portal.core.credits.billing import backoffice as credits_backoffice
 from portal.core.devbox import hooks as devbox_hooks
+from portal.core.directory import hooks as directory_hooks
 from portal.core.drafts import hooks as drafts_hooks
 from portal.core.evidence import hooks as evidence_hooks
 from portal.core.mail import hooks as mail_hooks
@@ -77,6 +78,7 @@ CORE_HOOK_MODULES = {
     "sendings": sendings_hooks,
     "sendings.paper_sandbox": paper_sandbox_hooks,
     "sendings.backoffice": sendings_backoffice,
+    "directory": directory_hooks,
 }
 
 

@@ -104,6 +104,15 @@ def _preselected(topic: str | None, choices: list[SelectChoice]) -> str | None:
     )
 
 
+def _prefilled_body(text: str | None, tenant) -> str | None:
+    """``?text=`` starts the message (a link such as « Demander l'ajout d'une compagnie » says
+    what is asked), cut to the longest message allowed; the template escapes it."""
+    if not text:
+        return None
+    _min_chars, max_chars = tenant.config.messaging.body_length(ConversationKind.HELP)
+    return text.replace("\x00", "").strip()[:max_chars] or None
+
+
 @handler(Access.PROFILE)
 def new_help_request():
     closed = _help_requests_closed()
@@ -115,6 +124,7 @@ def new_help_request():
     form.subject.choices = _subject_choices(taxonomy.leaf_paths(themes))
     if request.method == "GET":
         form.subject.data = _preselected(request.args.get("topic"), form.subject.choices)
+        form.body.data = _prefilled_body(request.args.get("text"), tenant)
     elif request.method == "POST":
         valid = form.validate()
         selection = None

@@ -24,6 +24,7 @@ def upgrade():
         ),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("search_key", sa.String(length=200), nullable=False),
+        sa.Column("compact_key", sa.String(length=200), nullable=False),
         sa.Column("street", sa.String(length=200), nullable=False),
         sa.Column("complement", sa.String(length=200), nullable=False),
         sa.Column("postal_code", sa.String(length=10), nullable=False),
