@@ -254,21 +254,22 @@ DUE_DATE_REASONS = frozenset(
 class ContractFields:
     """Which fields the contract form shows for a type and a reason, and which are required.
 
-    Each flag says the field is shown; the ``*_required`` flags (and ``other_type``,
-    ``custom_reason``, which are always required when shown) say it must be filled. The
+    Each flag says the field is shown; the ``*_required`` flags (and ``other_type``, always
+    required when shown) say it must be filled. The
     contract's reference is always shown and required. :meth:`shown` and :meth:`required` give
     the same as sets of the form's field names (those of ``LetterContract``, and
     ``custom_reason`` of ``Letter``)."""
 
     registration: bool = False  # vehicles: « Immatriculation » (optional)
     other_type: bool = False  # the free-text type of « Autre type » (required when shown)
-    custom_reason: bool = False  # the custom reason's text (required when shown)
+    custom_reason: bool = False  # the custom reason's text
     new_insurer_required: bool = False  # loi Hamon and RIA: the new insurer is mandatory
     main_due_date: bool = True  # « Échéance principale » shown
     new_insurer: bool = False  # « Nouvel assureur ou organisme » shown
     new_reference: bool = False  # « Nouvelle référence de contrat ou d'offre » (optional)
     main_due_date_required: bool = False  # the main due date reason needs the date
     property_address: bool = False  # « Adresse du bien assuré » (optional)
+    custom_reason_required: bool = False  # the custom reason needs its text
     statement_of_information: bool = False  # the letter asks for the relevé d'information
 
     def shown(self) -> frozenset[str]:
@@ -290,7 +291,7 @@ class ContractFields:
         names = {"reference"}
         if self.other_type:
             names.add("other_type")
-        if self.custom_reason:
+        if self.custom_reason_required:
             names.add("custom_reason")
         if self.new_insurer_required:
             names.add("new_insurer")
@@ -324,6 +325,7 @@ def contract_fields(contract_type: ContractType, reason: Reason | None) -> Contr
         registration=contract_type in VEHICLES,
         other_type=contract_type is ContractType.OTHER,
         custom_reason=reason is Reason.CUSTOM,
+        custom_reason_required=reason is Reason.CUSTOM,
         new_insurer_required=by_effect,
         main_due_date=reason in DUE_DATE_REASONS,
         new_insurer=by_effect,
