@@ -388,8 +388,8 @@ FIRST_LETTER_CUTOFF = time(18, 0)  # an account's first letter: advised, for the
 
 NO_SEND_DATE_MESSAGES: dict[str, object] = {
     "too_early": _l(
-        "Cette date de prise d'effet est trop proche : un envoi fait aujourd'hui ne peut plus "
-        "l'atteindre. Choisissez la date proposée ou une date plus lointaine."
+        "Cette date de prise d'effet est trop proche : plus aucun envoi ne peut l'atteindre. "
+        "Choisissez la date proposée ou une date plus lointaine."
     ),
     "unreachable": _l(
         "Aucune date d'envoi ne donne exactement cette date de prise d'effet (un mois à compter "
