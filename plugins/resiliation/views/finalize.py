@@ -1,5 +1,257 @@
-"""Request handlers: finalize."""
+"""Request handlers: finalising a letter — « Finaliser l'envoi de la lettre » (send type, dates,
+the letter's preview) and the confirmation of the dates, with the price and the balance."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, InputRequired
+from wtforms.widgets import DateInput
+
+from plugins.resiliation import finalizing, pricing
+from plugins.resiliation.finalizing import Refused
+from plugins.resiliation.i18n import _, _l
+from plugins.resiliation.models import Letter
+from plugins.resiliation.rules import SendType
+from portal.core.accounts.session import current_profile
+from portal.core.credits import ledger
+from portal.core.i18n import format_money
+from portal.core.tenants import current_tenant
+from portal.core.web.pipeline import Access, handler, may_open
+
+SEND_TYPE_LABELS = {
+    SendType.LRAR: _l("Avec accusé de réception (%(price)s TTC)"),
+    SendType.LR: _l("Sans accusé de réception (%(price)s TTC)"),
+}
+SEND_TYPE_NAMES = {
+    SendType.LRAR: _l("Avec accusé de réception"),
+    SendType.LR: _l("Sans accusé de réception"),
+}
+
+
+class TypedDateField(DateField):
+    """A date typed JJ/MM/AAAA, or given by the browser's date input (AAAA-MM-JJ)."""
+
+    widget = DateInput()
+    FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=list(self.FORMATS), **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = " ".join(valuelist).strip()
+        self.data = None
+        if not text:
+            return
+        for fmt in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, fmt).date()
+                return
+            except ValueError:
+                continue
+        raise ValueError(_("Date non reconnue : écrivez-la sous la forme JJ/MM/AAAA."))
+
+    def _value(self):
+        # A date understood goes back as the date input reads it; else what was typed.
+        if self.data is not None:
+            return self.data.isoformat()
+        return " ".join(self.raw_data) if self.raw_data else ""
+
+
+class FinalizeForm(FlaskForm):
+    send_type = RadioField(
+        _l("Type d'envoi"), validators=[InputRequired(_l("Choisissez le type d'envoi."))]
+    )
+    effective_date = TypedDateField(
+        _l("Choisissez une date de prise d'effet des nouveaux contrats")
+    )
+    send_date = TypedDateField(_l("Choisissez votre date d'envoi"))
+
+
+class ConfirmForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Je confirme ces dates et je suis responsable de ce choix"),
+        validators=[DataRequired(_l("Cochez cette case pour confirmer les dates."))],
+    )
+
+
+def letter_page(letter: Letter) -> str | None:
+    """The letter's page (None while that page does not exist)."""
+    if "resiliation.letter" in current_app.view_functions:
+        return url_for("resiliation.letter", letter_id=letter.id)
+    return None
+
+
+def letter_url(letter: Letter) -> str:
+    """The letter's page, else the plugin's home."""
+    return letter_page(letter) or url_for("resiliation.home")
+
+
+def _add_error(form, name: str | None, message: str) -> None:
+    if name is None:
+        form.form_errors.append(message)
+    else:
+        field = getattr(form, name)
+        field.errors = [*field.errors, message]
+
+
+def _plan_from_post(letter: Letter, form: FinalizeForm, action: str) -> finalizing.Plan:
+    send_type = form.send_type.data
+    dated = finalizing.dated_by_effect(letter)
+    name = "effective_date" if dated else "send_date"
+    picked = request.form.get("nearest")
+    if picked:
+        try:
+            day = date.fromisoformat(picked)
+        except ValueError:
+            day = None
+        action = "choose"
+    else:
+        day = getattr(form, name).data
+    if action == "earliest" or (action == "send" and day is None):
+        return finalizing.plan_earliest(letter, send_type)
+    if day is None:
+        message = (
+            _("Indiquez la date de prise d'effet des nouveaux contrats.")
+            if dated
+            else _("Indiquez la date d'envoi de votre lettre.")
+        )
+        raise Refused(message, name)
+    if dated:
+        return finalizing.plan_for_effective_date(letter, day, send_type)
+    return finalizing.plan_for_send_date(letter, day, send_type)
+
+
+@handler(Access.PROFILE, load={"letter_id": Letter})
+def finalize(letter):
+    """GET/POST ``/resiliation/lettres/<letter_id>/finaliser``: type, dates, preview."""
+    tenant = current_tenant()
+    form = FinalizeForm()
+    form.send_type.choices = [
+        (
+            kind.value,
+            SEND_TYPE_LABELS[kind]
+            % {"price": format_money(pricing.letter_price(letter, tenant, kind).price_cents)},
+        )
+        for kind in pricing.send_types_for(letter)
+    ]
+    dated = finalizing.dated_by_effect(letter)
+    items = finalizing.remaining(letter) if letter.editable else []
+    stored = finalizing.current_plan(letter)
+    if request.method == "GET":
+        form.send_type.data = finalizing.send_type_for(letter, letter.send_type).value
+        if stored is not None and not stored.as_early_as_possible:
+            if dated:
+                form.effective_date.data = stored.effective_date
+            else:
+                form.send_date.data = stored.send_date
+    nearest = []
+    failed = False
+    if request.method == "POST":
+        failed = True
+        if form.validate_on_submit():
+            action = request.form.get("action", "send")
+            try:
+                finalizing.check_finalizable(letter)
+                plan = _plan_from_post(letter, form, action)
+                finalizing.choose(letter, plan)
+            except Refused as refusal:
+                _add_error(form, refusal.field, str(refusal))
+                nearest = refusal.nearest
+            else:
+                if action == "send" and not request.form.get("nearest"):
+                    return redirect(url_for("resiliation.confirm", letter_id=letter.id))
+                return redirect(url_for("resiliation.finalize", letter_id=letter.id))
+    plan = stored
+    if plan is None or finalizing.is_stale(letter, plan):
+        plan = finalizing.plan_earliest(letter, letter.send_type)
+    earliest = finalizing.earliest_send_day(letter)
+    context = {
+        "letter": letter,
+        "form": form,
+        "dated": dated,
+        "remaining": items,
+        "plan": plan,
+        "chosen": stored is not None and not finalizing.is_stale(letter, stored),
+        "stale": stored is not None and finalizing.is_stale(letter, stored),
+        "nearest": nearest,
+        "earliest": earliest,
+        "earliest_is_today": earliest == finalizing.paris_today(),
+        "cutoff": finalizing.cutoff_label(letter),
+        "first_letter": letter.editable
+        and letter.sender != "platform"
+        and finalizing.is_first_letter(letter),
+        "first_letter_cutoff": _first_letter_cutoff(),
+        "short_date": finalizing.short_date,
+        "back_url": letter_url(letter),
+    }
+    return render_template("resiliation/finalize/page.html", **context), 400 if failed else 200
+
+
+def _first_letter_cutoff() -> str:
+    from babel.dates import format_time
+
+    from portal.core.i18n import _locale
+
+    return format_time(finalizing.settings().first_letter_cutoff, "short", locale=_locale())
+
+
+@handler(Access.PROFILE, load={"letter_id": Letter})
+def confirm(letter):
+    """GET/POST ``/resiliation/lettres/<letter_id>/confirmer``: both dates, the type and its
+    price, the balance before and after, and « Je confirme ces dates… »."""
+    tenant = current_tenant()
+    if not letter.editable:
+        flash(str(finalizing.CLOSED), "error")
+        return redirect(letter_url(letter))
+    if finalizing.remaining(letter):
+        flash(str(finalizing.NOT_READY), "error")
+        return redirect(url_for("resiliation.finalize", letter_id=letter.id))
+    plan = finalizing.current_plan(letter)
+    if plan is None:
+        flash(_("Choisissez d'abord le type d'envoi et la date de votre lettre."), "error")
+        return redirect(url_for("resiliation.finalize", letter_id=letter.id))
+    if finalizing.is_stale(letter, plan):
+        flash(_("La date d'envoi choisie est passée : choisissez-en une nouvelle."), "error")
+        return redirect(url_for("resiliation.finalize", letter_id=letter.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        finalizing.confirm(letter)
+        flash(_("Dates confirmées : votre lettre est prête à être validée."), "success")
+        return redirect(letter_page(letter) or url_for("resiliation.confirm", letter_id=letter.id))
+    price = pricing.letter_price(letter, tenant, plan.send_type)
+    balance = ledger.balance_cents(letter.account_id)
+    after = balance - price.price_cents
+    buy_url = (
+        url_for("credits.buy") if after < 0 and may_open("credits.buy", current_profile()) else None
+    )
+    context = {
+        "letter": letter,
+        "form": form,
+        "plan": plan,
+        "dated": finalizing.dated_by_effect(letter),
+        "type_name": SEND_TYPE_NAMES[plan.send_type],
+        "price": price,
+        "balance": balance,
+        "after": after,
+        "buy_url": buy_url,
+        "confirmed": finalizing.is_confirmed(letter),
+        "short_date": finalizing.short_date,
+        "back_url": letter_url(letter),
+    }
+    status = 400 if form.is_submitted() else 200
+    return render_template("resiliation/finalize/confirm.html", **context), status
 
 
 def register(blueprint) -> None:
     """Add this module's URL rules to the plugin's blueprint."""
+    form = ["GET", "POST"]
+    blueprint.add_url_rule("/lettres/<int:letter_id>/finaliser", "finalize", finalize, methods=form)
+    blueprint.add_url_rule("/lettres/<int:letter_id>/confirmer", "confirm", confirm, methods=form)
+    blueprint.add_app_template_global(finalizing.panel, "resiliation_finalize_panel")
