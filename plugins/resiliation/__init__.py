@@ -60,8 +60,8 @@ def priced_items(tenant):
 
 @hookimpl
 def messaging_taxonomy(tenant, category):
-    """Agents ask for an insurer missing from the directory, or about a letter, through a help
-    request."""
+    """Agents ask for an insurer or a contract type missing from the lists, or about a letter,
+    through a help request."""
     if category != "agent":
         return None
     return [
@@ -70,6 +70,7 @@ def messaging_taxonomy(tenant, category):
             _l("Service Résiliation"),
             children=(
                 TaxonomyNode("ajout-compagnie", _l("Demander l'ajout d'une compagnie")),
+                TaxonomyNode("ajout-type-contrat", _l("Demander l'ajout d'un type de contrat")),
                 TaxonomyNode("suivi-lettre", _l("Suivi d'une lettre de résiliation")),
             ),
         )
