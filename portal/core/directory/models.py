@@ -19,11 +19,12 @@ class DirectoryEntry(TenantScoped, db.Model):
 
     ``search_key`` is the name folded for search (no accents, case or punctuation, words separated
     by one space) and ``compact_key`` the same without spaces (« M.A.I.F » finds « MAIF »); both
-    follow the name whenever it is set (:func:`portal.core.directory.search.search_key`)."""
+    follow the name whenever it is set (:func:`portal.core.directory.search.search_key`). An
+    entry is known by its kind and compact key: « M.A.I.F » and « Maïf » are one insurer."""
 
     __tablename__ = "directory_entry"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "kind", "search_key"),
+        UniqueConstraint("tenant_id", "kind", "compact_key"),
         Index("ix_directory_entry_lookup", "tenant_id", "kind", "active", "search_key"),
     )
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from portal.core import audit
 from portal.core.directory.kinds import EntryKind
 from portal.core.directory.models import DirectoryEntry
-from portal.core.directory.search import search_key
+from portal.core.directory.search import compact_key, search_key
 from portal.extensions import db
 
 # The entry's fields an operator sets (the order of the form and of an audit's details).
@@ -128,10 +128,11 @@ def check(values: dict, *, entry_id: int | None = None, duplicates: bool = True)
 
 def find_same(kind: EntryKind, name: str) -> DirectoryEntry | None:
     """The current tenant's entry of ``kind`` whose folded name is that of ``name`` (active or
-    not): an entry is known by its kind and folded name."""
+    not): an entry is known by its kind and folded name, spaces left out (« M.A.I.F » is
+    « MAIF »)."""
     return db.session.scalar(
         select(DirectoryEntry).where(
-            DirectoryEntry.kind == kind, DirectoryEntry.search_key == search_key(name)
+            DirectoryEntry.kind == kind, DirectoryEntry.compact_key == compact_key(name)
         )
     )
 
@@ -317,7 +318,7 @@ def _read_line(plan: ImportPlan, number: int, cells: dict, seen: dict) -> None:
     errors = check(values, duplicates=False)  # a known entry is updated
     problems += [f"{LABELS[name]} : {message}" for name, message in errors.items()]
     if kind is not None and "name" not in errors and values["name"]:
-        key = (kind, search_key(values["name"]))
+        key = (kind, compact_key(values["name"]))
         if key in seen:
             problems.append(
                 _("« %(name)s » figure déjà ligne %(line)d.", name=values["name"], line=seen[key])

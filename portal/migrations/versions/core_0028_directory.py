@@ -43,7 +43,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_directory_entry")),
         sa.UniqueConstraint(
-            "tenant_id", "kind", "search_key", name=op.f("uq_directory_entry_tenant_id")
+            "tenant_id", "kind", "compact_key", name=op.f("uq_directory_entry_tenant_id")
         ),
     )
     with op.batch_alter_table("directory_entry", schema=None) as batch_op:
