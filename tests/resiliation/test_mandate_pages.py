@@ -10,7 +10,8 @@ from letterkit import make_letter
 from pypdf import PdfReader
 from sqlalchemy import select
 from uploadkit import image_carrying
-from webkit import PDF_BYTES, png_bytes, text_of
+from webkit import PDF_BYTES, png_bytes
+from webkit import text_of as raw_text
 
 from plugins.resiliation.mandates import readiness
 from plugins.resiliation.mandates.models import LetterMandate
@@ -19,6 +20,11 @@ from plugins.resiliation.rules import ContractType, Reason
 from portal.core.antivirus.dev import EICAR
 from portal.core.verification.models import DocumentKind, DocumentStatus, ProfessionalDocument
 from portal.extensions import db
+
+
+def text_of(response) -> str:
+    """The page's text with its runs of white space made one space."""
+    return " ".join(raw_text(response).split())
 
 
 def verified(app, in_tenant, account) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from plugins.resiliation.i18n import _l
@@ -77,8 +78,10 @@ class ElectronicForm(FlaskForm):
     delivery = RadioField(
         _l("Comment signe votre client ?"),
         choices=[
-            ("remote", _l("À distance : votre client reçoit un mail et signe en autonomie")),
-            (
+            SelectChoice(
+                "remote", _l("À distance : votre client reçoit un mail et signe en autonomie")
+            ),
+            SelectChoice(
                 "in_person",
                 _l(
                     "En présentiel : vous êtes avec votre client et vous l'accompagnez dans la "

@@ -1,0 +1,216 @@
+"""The mandate signed electronically: the core procedure started with the subscriber(s), the
+deadline, remote or in person; the outcome (signed, declined, expired) makes the letter's mandate
+ready or not; « Relancer » / « Recommencer »."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from letterkit import make_letter
+from sqlalchemy import select
+from test_mandate_pages import letter_state, text_of, url, verified
+from webkit import devbox
+
+from plugins.resiliation.mandates.models import LetterMandate
+from plugins.resiliation.models import Letter, MandateKind
+from portal.core import clock
+from portal.core.jobs import drain
+from portal.core.signatures import operations as signatures
+from portal.core.signatures.models import SignatureProcedure
+from portal.extensions import db
+
+PARIS = ZoneInfo("Europe/Paris")
+MOBILE = "06 12 34 56 78"
+
+
+def procedure_of(in_tenant, letter_id) -> dict:
+    with in_tenant("resilimo"):
+        row = db.session.scalar(select(LetterMandate).where(LetterMandate.letter_id == letter_id))
+        procedure = db.session.get(SignatureProcedure, row.procedure_id)
+        return {
+            "id": procedure.id,
+            "reference": procedure.reference,
+            "state": str(procedure.state),
+            "owner": procedure.owner,
+            "delivery": str(procedure.delivery),
+            "deadline": clock.aware(procedure.deadline).astimezone(PARIS),
+            "charged": procedure.price_code,
+            "success": procedure.success_message,
+            "signers": [(s.first_name, s.last_name, s.email, s.mobile) for s in procedure.signers],
+        }
+
+
+def start(client, post_form, letter_id, **fields):
+    data = {
+        "email": "jean.dupont@example.org",
+        "mobile": MOBILE,
+        "delivery": "remote",
+        "certify": "y",
+    }
+    data.update(fields)
+    return post_form(client, url(letter_id, "/mandat/electronique"), data)
+
+
+def sign_all(app, in_tenant, tenant_id, reference) -> None:
+    """Every signer ticks the boxes, receives the SMS code and signs (the engine's own path)."""
+    with in_tenant("resilimo"):
+        procedure = db.session.scalar(
+            select(SignatureProcedure).where(SignatureProcedure.reference == reference)
+        )
+        signer_ids = [signer.id for signer in procedure.signers]
+    for signer_id in signer_ids:
+        with in_tenant("resilimo"):
+            from portal.core.signatures.models import ProcedureSigner
+
+            signer = db.session.get(ProcedureSigner, signer_id)
+            for document in signer.procedure.documents:
+                signatures.accept_boxes(signer, document, [b.id for b in document.acceptance_boxes])
+            signatures.send_code(signer)
+            mobile = signer.mobile
+            db.session.commit()
+        sms = [m for m in devbox(app, tenant_id, "sms") if mobile in m.recipients.replace(" ", "")]
+        code = re.search(r"\b(\d{6})\b", sms[-1].body_text).group(1)
+        with in_tenant("resilimo"):
+            signer = db.session.get(ProcedureSigner, signer_id)
+            signatures.sign(signer, code, ip="127.0.0.1", user_agent="test")
+            db.session.commit()
+    drain(app)
+
+
+def test_remote_esignature_is_started_then_signed(
+    app, make_account, logged_in, in_tenant, post_form
+):
+    agency = make_account()
+    verified(app, in_tenant, agency)
+    letter_id = make_letter(
+        app, agency, co_civility="Mme", co_last_name="Durand", co_first_name="Marie"
+    )
+    client = logged_in(agency)
+    page = text_of(client.get(url(letter_id, "/mandat/signature")))
+    assert "Comment signe votre client ?" in page
+    assert "Mon client signe de manière électronique (+1,13 €)" in page.replace("\xa0", " ")
+
+    form = text_of(client.get(url(letter_id, "/mandat/electronique")))
+    assert 'value="jean.dupont@example.org"' in form
+    assert "Je certifie avoir fourni les informations de mon souscripteur" in form
+
+    # The co-subscriber's details and the box are required, next to their fields.
+    response = start(client, post_form, letter_id, certify="")
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Indiquez l'adresse mail du co-souscripteur." in page
+    assert "Cochez la case pour certifier ces informations." in page
+    assert 'value="jean.dupont@example.org"' in page  # nothing typed is lost
+
+    response = start(
+        client, post_form, letter_id, co_email="marie.durand@example.org", co_mobile="0698765432"
+    )
+    assert response.status_code == 302
+    proc = procedure_of(in_tenant, letter_id)
+    assert proc["owner"] == "resiliation" and proc["state"] == "ongoing"
+    assert proc["delivery"] == "remote" and proc["charged"] is None
+    assert proc["signers"] == [
+        ("Jean", "Dupont", "jean.dupont@example.org", "+33612345678"),
+        ("Marie", "Durand", "marie.durand@example.org", "+33698765432"),
+    ]
+    # No send date yet: 14 days from today at 20:00, Paris time.
+    today = clock.now().astimezone(PARIS).date()
+    assert proc["deadline"] == datetime.combine(
+        today + timedelta(days=14), datetime.min.time()
+    ).replace(hour=20, tzinfo=PARIS)
+    assert not letter_state(in_tenant, letter_id)["ready"]
+    panel = text_of(client.get(url(letter_id, "/mandat")))
+    assert "Signature électronique en cours." in panel
+    assert "Relancer Jean Dupont" in panel
+
+    sign_all(app, in_tenant, agency.tenant_id, proc["reference"])
+    state = letter_state(in_tenant, letter_id)
+    assert state["kind"] == MandateKind.ELECTRONIC and state["ready"] and state["missing"] == []
+    with in_tenant("resilimo"):
+        row = db.session.scalar(select(LetterMandate).where(LetterMandate.letter_id == letter_id))
+        assert row.signed_evidence_id is not None
+    panel = text_of(client.get(url(letter_id, "/mandat")))
+    assert "Mandat signé électroniquement le" in panel
+    assert (
+        client.get(f"/signatures/{proc['reference']}/documents/1/signed").mimetype
+        == "application/pdf"
+    )
+
+    # The outcome delivered again changes nothing (idempotent).
+    from plugins.resiliation.mandates import outcomes
+
+    with in_tenant("resilimo"):
+        procedure = db.session.get(SignatureProcedure, proc["id"])
+        outcomes.signature_outcome(None, procedure, "signed")
+        letter = db.session.get(Letter, letter_id)
+        assert letter.mandate_kind == MandateKind.ELECTRONIC
+
+
+def test_deadline_is_the_send_day_at_the_cutoff_and_in_person_goes_to_the_agent_page(
+    app, make_account, logged_in, in_tenant, post_form
+):
+    agency = make_account()
+    verified(app, in_tenant, agency)
+    send = clock.now().astimezone(PARIS).date() + timedelta(days=3)
+    letter_id = make_letter(app, agency, send_date=send)
+    client = logged_in(agency)
+    response = start(client, post_form, letter_id, delivery="in_person")
+    assert response.status_code == 302
+    proc = procedure_of(in_tenant, letter_id)
+    assert response.headers["Location"].endswith(f"/signatures/{proc['reference']}")
+    assert proc["delivery"] == "in_person"
+    assert proc["deadline"] == datetime(send.year, send.month, send.day, 20, 0, tzinfo=PARIS)
+    assert f"le {send.strftime('%d/%m/%Y')}" in proc["success"]
+    assert "MAAF Assurances" in proc["success"]
+    assert "Démarrer la procédure avec mon client" in text_of(client.get(url(letter_id, "/mandat")))
+
+
+def test_a_send_day_already_past_its_cutoff_is_refused_on_the_page(
+    app, make_account, logged_in, in_tenant, post_form
+):
+    agency = make_account()
+    verified(app, in_tenant, agency)
+    letter_id = make_letter(app, agency, send_date=date(2020, 1, 2))
+    client = logged_in(agency)
+    response = start(client, post_form, letter_id)
+    assert response.status_code == 422
+    assert "La date limite de signature est déjà passée." in text_of(response)
+    with in_tenant("resilimo"):
+        assert db.session.scalar(select(LetterMandate.procedure_id)) is None
+
+
+def test_declined_then_restarted_then_expired(app, make_account, logged_in, in_tenant, post_form):
+    agency = make_account()
+    verified(app, in_tenant, agency)
+    letter_id = make_letter(app, agency)
+    client = logged_in(agency)
+    start(client, post_form, letter_id)
+    first = procedure_of(in_tenant, letter_id)
+    with in_tenant("resilimo"):
+        procedure = db.session.get(SignatureProcedure, first["id"])
+        signatures.decline(procedure.signers[0], "Je garde mon contrat", ip=None, user_agent=None)
+        db.session.commit()
+    drain(app)
+    assert not letter_state(in_tenant, letter_id)["ready"]
+    panel = text_of(client.get(url(letter_id, "/mandat")))
+    assert "Votre client a refusé de signer le mandat." in panel
+    assert "Recommencer la signature électronique" in panel
+
+    start(client, post_form, letter_id)
+    second = procedure_of(in_tenant, letter_id)
+    assert second["id"] != first["id"] and second["state"] == "ongoing"
+    # A new start cancels the one still open.
+    start(client, post_form, letter_id)
+    third = procedure_of(in_tenant, letter_id)
+    with in_tenant("resilimo"):
+        assert str(db.session.get(SignatureProcedure, second["id"]).state) == "cancelled"
+        procedure = db.session.get(SignatureProcedure, third["id"])
+        procedure.deadline = clock.now() - timedelta(minutes=1)
+        signatures.expire_procedure(procedure)
+        db.session.commit()
+    drain(app)
+    assert not letter_state(in_tenant, letter_id)["ready"]
+    panel = text_of(client.get(url(letter_id, "/mandat")))
+    assert "La date limite de signature est passée" in panel
