@@ -442,3 +442,10 @@ def test_letters_of_the_kit_are_stored(app, agency):
     letter_id = ready_letter(app, agency)
     with app.app_context(), tenant_scope(agency.tenant_id):
         assert db.session.scalar(select(Letter.id).where(Letter.id == letter_id)) == letter_id
+
+
+def test_the_pages_open_in_english(app, agency, client, at):
+    at(2021, 6, 10, 9, 0)
+    letter_id = ready_letter(app, agency, send_date=date(2021, 6, 12))
+    assert client.get(finalize_url(letter_id) + "?lang=en").status_code == 200
+    assert client.get(confirm_url(letter_id) + "?lang=en").status_code == 200
