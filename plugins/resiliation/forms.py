@@ -172,6 +172,8 @@ class ContractForm(FlaskForm):
         self.contract_type = contract_type
         self.reason.choices = [SelectChoice(r.value, rules.REASON_LABELS[r]) for r in reasons]
         self.ask_custom_reason = ask_custom_reason
+        if len(reasons) == 1:  # shown, not chosen (the letter's own reason)
+            self.reason.data = reasons[0].value
         return self
 
     def chosen_reason(self) -> rules.Reason | None:
@@ -181,14 +183,14 @@ class ContractForm(FlaskForm):
             return None
 
     def shown(self, name: str) -> list[str]:
-        """The reasons (values) for which the field ``name`` applies (every offered one for a
-        field that does not depend on the reason); empty: never shown for this type."""
-        offered = [rules.Reason(choice.value) for choice in self.reason.choices]
-        attribute = FIELD_RULES.get(name)
-        if attribute is None or self.contract_type is None:
-            return [r.value for r in offered]
+        """The reasons (values) for which the field ``name`` is shown (``rules.contract_fields``);
+        empty: never shown for this type."""
+        if self.contract_type is None:
+            return []
         return [
-            r.value for r in offered if _applies(rules.contract_fields(self.contract_type, r), name)
+            choice.value
+            for choice in self.reason.choices
+            if name in rules.contract_fields(self.contract_type, choice.value).shown()
         ]
 
     def validate(self, extra_validators=None) -> bool:
@@ -196,58 +198,47 @@ class ContractForm(FlaskForm):
         reason = self.chosen_reason()
         if self.contract_type is None or reason is None:
             return valid
-        fields = rules.contract_fields(self.contract_type, reason)
-        needed = [
-            (fields.other_type, self.other_type, _l("Indiquez le type de contrat.")),
-            (
-                fields.new_insurer_required,
-                self.new_insurer,
-                _l(
-                    "Indiquez le nouvel assureur ou organisme : il est obligatoire pour ce motif "
-                    "de résiliation."
-                ),
-            ),
-            (
-                fields.custom_reason and self.ask_custom_reason,
-                self.custom_reason,
-                _l("Écrivez le motif de résiliation."),
-            ),
-        ]
-        for required, field, message in needed:
-            if required and not field.data:
-                field.errors.append(message)
+        required = rules.contract_fields(self.contract_type, reason).required()
+        if not self.ask_custom_reason:  # the letter's own text, asked elsewhere
+            required -= {"custom_reason"}
+        for name in sorted(required):
+            field = getattr(self, name)
+            if not field.data and not field.errors:
+                field.errors.append(MISSING.get(name, REQUIRED))
                 valid = False
         return valid
 
 
-# A contract field → the ``rules.ContractFields`` attribute saying whether it applies.
-FIELD_RULES = {
-    "registration": "registration",
-    "other_type": "other_type",
-    "custom_reason": "custom_reason",
-    "new_insurer": "new_insurer_required",
-    "new_reference": "new_insurer_required",
-    "main_due_date": "main_due_date",
+MISSING = {
+    "reference": _l("Indiquez la référence du contrat."),
+    "other_type": _l("Indiquez le type de contrat."),
+    "new_insurer": _l(
+        "Indiquez le nouvel assureur ou organisme : il est obligatoire pour ce motif de "
+        "résiliation."
+    ),
+    "custom_reason": _l("Écrivez le motif de résiliation."),
+    "main_due_date": _l("Indiquez la date d'échéance principale du contrat."),
 }
-
-
-def _applies(fields: rules.ContractFields, name: str) -> bool:
-    attribute = FIELD_RULES[name]
-    if attribute == "new_insurer_required":  # shown where it applies (``new_insurer``) or needed
-        return bool(getattr(fields, "new_insurer", False) or fields.new_insurer_required)
-    return bool(getattr(fields, attribute))
+CONTRACT_FORM_FIELDS = (
+    "reference",
+    "other_type",
+    "property_address",
+    "registration",
+    "main_due_date",
+    "new_insurer",
+    "new_reference",
+    "custom_reason",
+)
 
 
 def contract_values(form: ContractForm) -> dict:
-    """What a valid contract form gives (only the fields that apply to its type and reason)."""
+    """What a valid contract form gives: its reason and the fields shown for its type and reason
+    (the others empty, so a value typed under another reason never reaches the letter)."""
     reason = form.chosen_reason()
+    shown = rules.contract_fields(form.contract_type, reason).shown()
     values = {"reason": reason}
-    for name in ("reference", "property_address", *FIELD_RULES):
-        known = reason is not None and form.contract_type is not None and name in FIELD_RULES
-        if known and not _applies(rules.contract_fields(form.contract_type, reason), name):
-            values[name] = ""
-            continue
-        values[name] = getattr(form, name).data or ""
+    for name in CONTRACT_FORM_FIELDS:
+        values[name] = (getattr(form, name).data or "") if name in shown else ""
     return values
 
 

@@ -107,11 +107,13 @@ def update_subscriber(letter: Letter, values: dict) -> None:
 # --- the contracts ------------------------------------------------------------------------------
 
 
-def _contract_columns(contract_type: rules.ContractType, values: dict) -> dict:
-    columns = {name: (values.get(name) or "") for name in CONTRACT_FIELDS}
-    if contract_type is not rules.ContractType.OTHER:
-        columns["other_type"] = ""
-    columns["main_due_date"] = parse_date(values.get("main_due_date"))
+def _contract_columns(contract_type: rules.ContractType, reason, values: dict) -> dict:
+    """A contract's columns from a contract form's values: only the fields shown for its type and
+    the letter's reason (``rules.contract_fields``), the others empty."""
+    shown = rules.contract_fields(contract_type, reason).shown()
+    columns = {name: (values.get(name) or "") if name in shown else "" for name in CONTRACT_FIELDS}
+    due = values.get("main_due_date") if "main_due_date" in shown else None
+    columns["main_due_date"] = parse_date(due)
     return columns
 
 
@@ -146,7 +148,9 @@ def add_contract(letter: Letter, contract_type, values: dict) -> LetterContract:
         )
     position = max((c.position for c in letter.contracts), default=-1) + 1
     contract = LetterContract(
-        contract_type=contract_type, position=position, **_contract_columns(contract_type, values)
+        contract_type=contract_type,
+        position=position,
+        **_contract_columns(contract_type, letter.reason, values),
     )
     letter.contracts.append(contract)
     return contract
@@ -168,7 +172,7 @@ def update_contract(letter: Letter, contract: LetterContract, values: dict) -> N
             letter.custom_reason = values.get("custom_reason") or ""
         elif reason is not rules.Reason.CUSTOM:
             letter.custom_reason = ""
-    for name, value in _contract_columns(contract.contract_type, values).items():
+    for name, value in _contract_columns(contract.contract_type, letter.reason, values).items():
         setattr(contract, name, value)
 
 
@@ -238,7 +242,7 @@ def _letter(subscriber: dict, insurer: DirectoryEntry | None, contract: dict | N
             LetterContract(
                 contract_type=contract_type,
                 position=0,
-                **_contract_columns(contract_type, contract),
+                **_contract_columns(contract_type, letter.reason, contract),
             )
         ]
     else:

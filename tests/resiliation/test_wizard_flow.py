@@ -364,7 +364,7 @@ def test_finishing_creates_the_letter_with_its_contract_and_the_recipient(
     assert contract.contract_type is ContractType.AUTO
     assert (contract.reference, contract.registration) == ("12536985", "AA-111-BB")
     assert (contract.new_insurer, contract.new_reference) == ("AXA FRANCE IARD", "N-9")
-    assert contract.main_due_date.isoformat() == "2026-07-01"
+    assert contract.main_due_date is None  # not asked for a loi Hamon letter
     assert drafts(app, agent) == []
     page = client.get(response.headers["Location"])
     assert "Résiliation de Dupont Jean" in text(page)

@@ -9,7 +9,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from plugins.resiliation import forms, operations, rules
 from plugins.resiliation.i18n import _
 from plugins.resiliation.models import Letter, LetterContract
-from plugins.resiliation.wizard import preview, progress, start_for_subscriber, wizard
+from plugins.resiliation.wizard import (
+    preview,
+    progress,
+    script_url,
+    start_for_subscriber,
+    wizard,
+)
 from portal.core.accounts.models import Profile
 from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
@@ -81,6 +87,7 @@ def _edit_page(template: str, letter: Letter, **context):
         preview=preview(letter),
         type_label=rules.CONTRACT_TYPE_LABELS.get,
         reason_label=rules.REASON_LABELS.get,
+        resiliation_script=script_url(),
         **context,
     )
 
@@ -146,9 +153,9 @@ def add_contract(letter: Letter):
             "error",
         )
         return redirect(url_for(".add_contract", letter_id=letter.id))
-    fixed = {"reason": letter.reason.value} if request.method == "GET" else None
-    form = forms.ContractForm(data=fixed)
+    form = forms.ContractForm()
     form.for_type(contract_type, [letter.reason], ask_custom_reason=False)
+    form.reason.data = letter.reason.value  # the letter's, whatever is posted
     if form.validate_on_submit():
         try:
             operations.add_contract(letter, contract_type, forms.contract_values(form))
