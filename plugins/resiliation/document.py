@@ -264,10 +264,10 @@ def _person(civility, last_name, first_name) -> Person:
 
 
 def format_siret(siret: str) -> str:
-    """``73282932000074`` → ``732 829 320 00074``."""
+    """``73282932000074`` → ``732 829 320 00074`` (no-break spaces: never cut across lines)."""
     digits = _text(siret).replace(" ", "")
     if len(digits) == 14 and digits.isdigit():
-        return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
+        return "\u00a0".join((digits[:3], digits[3:6], digits[6:9], digits[9:]))
     return digits
 
 
