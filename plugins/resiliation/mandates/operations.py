@@ -16,6 +16,7 @@ from plugins.resiliation.mandates.models import LetterMandate, MandateSource
 from plugins.resiliation.models import Letter, MandateKind
 from plugins.resiliation.rules import PARIS, Sender, platform_sender_refusal
 from portal.core import clock, uploads
+from portal.core.i18n import force_locale
 from portal.core.storage import storage, tenant_key
 from portal.extensions import db
 
@@ -348,27 +349,26 @@ def start_esignature(
             signatures.NewSigner(letter.co_first_name, letter.co_last_name, co_email, co_mobile)
         )
     _cancel_procedure(row, profile, _("Remplacée par une nouvelle demande de signature."))
+    # What the subscriber reads is French, whatever the agent's language.
+    with force_locale("fr"):
+        title = _("Mandat de résiliation — %(name)s", name=letter.subscriber_name)
+        document_title = _("Mandat de résiliation")
+        box = _("Je reconnais avoir lu le document et l'accepte sans réserve.")
+        success = success_message(letter)
     try:
         procedure = signatures.create_and_start(
             account=account,
             profile=profile,
             owner="resiliation",
-            title=_("Mandat de résiliation — %(name)s", name=letter.subscriber_name),
+            title=title,
             documents=[
-                signatures.NewDocument(
-                    _("Mandat de résiliation"),
-                    FILENAME,
-                    content,
-                    acceptance_boxes=(
-                        _("Je reconnais avoir lu le document et l'accepte sans réserve."),
-                    ),
-                )
+                signatures.NewDocument(document_title, FILENAME, content, acceptance_boxes=(box,))
             ],
             signers=signers,
             deadline=esign_deadline(letter, tenant),
             subject=letter,
             delivery=Delivery.IN_PERSON if in_person else Delivery.REMOTE,
-            success_message=success_message(letter),
+            success_message=success,
             locale="fr",
         )
     except InvalidProcedure as refusal:
