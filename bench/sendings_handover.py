@@ -107,13 +107,13 @@ def run(args, config: dict, workdir: Path) -> dict:
         clone_due,
         consuming,
         dispatch_due,
+        make_due,
         namespace_of,
         sweep_once,
         tally,
         validated_template,
         wait,
     )
-    from sqlalchemy import text
 
     from portal import create_app
     from portal.core.clock import now
@@ -137,11 +137,7 @@ def run(args, config: dict, workdir: Path) -> dict:
     with app.app_context():
         made = time.monotonic()
         clone_due(db.engine, template_id, args.sendings - 1, now())
-        db.session.execute(
-            text("UPDATE sending SET state = 'scheduled', due_at = :at WHERE id = :id"),
-            {"at": now(), "id": template_id},
-        )
-        db.session.commit()
+        make_due(db.engine, template_id, now())
         made = time.monotonic() - made
         db.session.remove()
 

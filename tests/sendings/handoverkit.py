@@ -297,6 +297,19 @@ def clone_due(engine, template_id: int, count: int, due_at) -> list[int]:
     return ids
 
 
+def make_due(engine, sending_id: int, due_at) -> None:
+    """Sending ``sending_id`` SCHEDULED and due at ``due_at``. On a raw connection that sees every
+    tenant: under row-level security an unscoped UPDATE silently changes nothing (the crash test
+    once lost its template sending so, as the tests' role, and waited for it in vain)."""
+    with engine.begin() as conn:
+        see_every_tenant(conn)
+        changed = conn.execute(
+            text("UPDATE sending SET state = 'scheduled', due_at = :at WHERE id = :id"),
+            {"at": due_at, "id": sending_id},
+        ).rowcount
+    assert changed == 1, f"sending {sending_id} not made due"
+
+
 # -- the portal's side: one sending through the real API, the scheduler's claim ----------------
 
 
