@@ -3,6 +3,7 @@ the database (each test module imports this kit by name, never copies it)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from plugins.resiliation.models import Letter, LetterContract
@@ -43,7 +44,7 @@ def make_letter(app, account, *, contracts: list[dict] | None = None, **fields) 
     holder: « Monsieur Jean Dupont » to MAAF for its main due date, one health contract unless
     ``contracts`` (dicts of ``LetterContract`` columns) say otherwise; its id."""
     insurer_id = fields.pop("insurer_id", None) or make_insurer(
-        app, account.tenant_id, name=f"MAAF Assurances {account.id}-{fields.get('last_name', '')}"
+        app, account.tenant_id, name=f"MAAF Assurances {uuid.uuid4().hex[:8]}"
     )
     with app.app_context(), tenant_scope(account.tenant_id):
         insurer = db.session.get(DirectoryEntry, insurer_id)
