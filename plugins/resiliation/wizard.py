@@ -11,13 +11,15 @@ transient letter built from the draft (:func:`operations.letter_from_draft`).
 
 from __future__ import annotations
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, redirect, request, session, url_for
 from markupsafe import Markup
 
 from plugins.resiliation import forms, operations, rules
 from plugins.resiliation.i18n import _, _l
 from portal.core.directory import search
 from portal.core.drafts.wizard import Refused, Step, Wizard, WizardDraft
+
+FINISHED = "resiliation_finished"  # draft key → the letter it became, in the user's session
 
 # The manual's progress bar: the wizard's steps under each of its four stages.
 STAGES = (
@@ -131,7 +133,19 @@ class LetterWizard(Wizard):
             )
         except operations.LetterRefused as refusal:
             raise Refused(str(refusal.message), "type") from refusal
+        finished = dict(session.get(FINISHED) or {})
+        finished = dict(list(finished.items())[-4:])  # the last few are enough
+        finished[draft.key] = letter.id
+        session[FINISHED] = finished
         return redirect(url_for(".letter", letter_id=letter.id))
+
+    def finished(self, key):
+        """The contract step posted again once the letter is written (a double click, the back
+        button): the letter it became."""
+        letter_id = (session.get(FINISHED) or {}).get(key)
+        if letter_id is None:
+            return None
+        return redirect(url_for(".letter", letter_id=letter_id))
 
     def discarded(self):
         from flask import flash

@@ -398,3 +398,41 @@ def test_the_home_page_lists_ten_letters_a_page(client, app, agent):
     assert "Nom11" in first and "Nom02" in first and "Nom01" not in first
     second = text(client.get("/resiliation/?page=2"))
     assert "Nom01" in second and "Nom00" in second and "Nom11" not in second
+
+
+def test_the_preview_follows_the_draft(client, post_form, insurer):
+    insurer_url = start(client, post_form)
+    page = text(client.get(insurer_url))
+    assert "Aperçu de la lettre" in page
+    assert "Dupont Jean" in page and "38000 GRENOBLE" in page
+    assert "CLI-42" not in page  # the agent's own reference is never printed
+    contract_url = to_contract(client, post_form, insurer, "auto")
+    assert "MAAF Assurances" in text(client.get(contract_url)).split("Aperçu de la lettre")[1]
+
+
+def test_the_main_due_date_reason_needs_the_date(client, post_form, insurer):
+    contract_url = to_contract(client, post_form, insurer, "sante")
+    response = post_form(
+        client, contract_url, {"reference": "1234", "reason": Reason.MAIN_DUE_DATE.value}
+    )
+    assert (
+        error_of(response, "main_due_date") == "Indiquez la date d'échéance principale du contrat."
+    )
+    response = post_form(
+        client,
+        contract_url,
+        {"reference": "1234", "reason": Reason.MAIN_DUE_DATE.value, "main_due_date": "01/07/2026"},
+    )
+    assert response.status_code == 302
+
+
+def test_the_last_step_posted_twice_opens_the_letter_it_became(
+    client, post_form, insurer, app, agent
+):
+    contract_url = to_contract(client, post_form, insurer, "sante")
+    data = {"reference": "1234", "reason": Reason.MOVE.value}
+    first = post_form(client, contract_url, data)
+    second = post_form(client, first.headers["Location"], data, action=contract_url)
+    assert second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert len(letters(app, agent)) == 1
