@@ -98,6 +98,20 @@
     apply();
   }
 
+  /* The company's name and SIRET: shown while « professionnel » is ticked. */
+  function professional(fieldset) {
+    var box = fieldset.querySelector("input[type=checkbox]");
+    if (!box) return;
+    function apply() {
+      fieldset.querySelectorAll("[data-res-company]").forEach(function (block) {
+        block.hidden = !box.checked;
+      });
+    }
+    box.addEventListener("change", apply);
+    apply();
+  }
+
+  document.querySelectorAll("[data-res-professional]").forEach(professional);
   document.querySelectorAll("form[data-res-search]").forEach(insurerSearch);
   document.querySelectorAll("form[data-res-contract]").forEach(contractFields);
 })();
