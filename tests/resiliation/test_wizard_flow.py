@@ -436,3 +436,16 @@ def test_the_last_step_posted_twice_opens_the_letter_it_became(
     assert second.status_code == 302
     assert second.headers["Location"] == first.headers["Location"]
     assert len(letters(app, agent)) == 1
+
+
+def test_a_draft_is_discarded_from_the_home_page(client, post_form, app, agent):
+    insurer_url = start(client, post_form)
+    [key] = drafts(app, agent)
+    assert "Dupont Jean" in text(client.get("/resiliation/brouillons/"))
+    done = post_form(
+        client, "/resiliation/", {}, action=f"/resiliation/brouillons/{key}/abandonner"
+    )
+    assert done.headers["Location"].endswith("/resiliation/")
+    assert "La résiliation en cours est abandonnée." in text(client.get("/resiliation/"))
+    assert drafts(app, agent) == []
+    assert client.get(insurer_url).status_code == 404
