@@ -120,7 +120,10 @@ def test_remote_esignature_is_started_then_signed(
     assert proc["deadline"] == datetime.combine(
         today + timedelta(days=14), datetime.min.time()
     ).replace(hour=20, tzinfo=PARIS)
-    assert not letter_state(in_tenant, letter_id)["ready"]
+    state = letter_state(in_tenant, letter_id)
+    # Chosen and under way: settled for finalising, in hand once signed.
+    assert state["kind"] == MandateKind.ELECTRONIC and not state["ready"]
+    assert state["missing"] == []
     panel = text_of(client.get(url(letter_id, "/mandat")))
     assert "Signature électronique en cours." in panel
     assert "Relancer Jean Dupont" in panel
@@ -193,7 +196,12 @@ def test_declined_then_restarted_then_expired(app, make_account, logged_in, in_t
         signatures.decline(procedure.signers[0], "Je garde mon contrat", ip=None, user_agent=None)
         db.session.commit()
     drain(app)
-    assert not letter_state(in_tenant, letter_id)["ready"]
+    state = letter_state(in_tenant, letter_id)
+    assert state["kind"] == MandateKind.UNDECIDED and not state["ready"]
+    assert state["missing"] == [
+        "Votre client n'a pas signé le mandat : recommencez la signature électronique ou "
+        "choisissez un autre mandat."
+    ]
     panel = text_of(client.get(url(letter_id, "/mandat")))
     assert "Votre client a refusé de signer le mandat." in panel
     assert "Recommencer la signature électronique" in panel

@@ -147,6 +147,7 @@ def test_hand_signed_upload_preview_validate_replace(app, make_account, logged_i
     assert client.get(url(letter_id, "/mandat/manuscrit/page-2.png")).status_code == 404
     state = letter_state(in_tenant, letter_id)
     assert state["scan"] == "mandat signé.pdf" and not state["ready"]
+    assert state["missing"] == ["Validez le mandat signé que vous avez ajouté."]
 
     from portal.testing.web import csrf_token
 
@@ -220,7 +221,12 @@ def test_without_a_verified_orias_certificate_the_panel_explains(
     assert "Imprimer un mandat pré-rempli" in page
     response = post_form(client, url(letter_id, "/mandat/sans"), {"accept": "y"})
     assert response.status_code == 302
-    assert not letter_state(in_tenant, letter_id)["ready"]
+    state = letter_state(in_tenant, letter_id)
+    assert not state["ready"]
+    assert state["missing"] == [
+        "Déposez votre attestation ORIAS en cours de validité pour joindre ou non le mandat de "
+        "résiliation."
+    ]
 
 
 def test_another_accounts_letter_and_scan_are_404(app, make_account, logged_in, in_tenant):

@@ -58,8 +58,8 @@ def test_the_agency_sends_by_default_and_may_switch_to_the_platform(
     assert "Générer et joindre un mandat" not in page
     with in_tenant("resilimo"):
         assert readiness(db.session.get(Letter, letter_id)) == [
-            "Le mandat doit être signé électroniquement par votre client "
-            "(envoi au nom de la plateforme)."
+            "Faites signer électroniquement le mandat de résiliation au nom de Résilimo par "
+            "votre client."
         ]
     # The platform's mandate names the platform's legal entity.
     pdf = client.get(url(letter_id, "/mandat-prerempli.pdf"))

@@ -378,7 +378,9 @@ def start_esignature(
     row.co_signer_email, row.co_signer_mobile = co_email, co_mobile
     row.signed_evidence_id = None
     row.without_accepted_at = None
-    _unsettle(letter)
+    # Chosen, not in hand yet: ready once signed (outcomes.signature_outcome).
+    letter.mandate_kind = MandateKind.ELECTRONIC
+    letter.mandate_ready_at = None
     return procedure
 
 
