@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from letterkit import make_letter
 from sqlalchemy import select
 from test_mandate_pages import letter_state, text_of, url, verified
-from webkit import devbox
+from webkit import devbox, png_bytes
 
 from plugins.resiliation.mandates.models import LetterMandate
 from plugins.resiliation.models import Letter, MandateKind
@@ -222,3 +222,81 @@ def test_declined_then_restarted_then_expired(app, make_account, logged_in, in_t
     assert not letter_state(in_tenant, letter_id)["ready"]
     panel = text_of(client.get(url(letter_id, "/mandat")))
     assert "La date limite de signature est passée" in panel
+
+
+def test_own_mandate_signed_electronically(app, make_account, logged_in, in_tenant, post_form):
+    import io
+
+    from webkit import PDF_BYTES
+
+    from portal.core.storage import storage
+    from portal.testing.web import csrf_token
+
+    agency = make_account()
+    verified(app, in_tenant, agency)
+    letter_id = make_letter(app, agency)
+    client = logged_in(agency)
+    response = post_form(client, url(letter_id, "/mandat"), {"source": "own"})
+    assert response.headers["Location"].endswith(url(letter_id, "/mandat/signature"))
+    assert "Mandat choisi : votre propre mandat." in text_of(
+        client.get(response.headers["Location"])
+    )
+
+    page = client.get(url(letter_id, "/mandat/electronique"))
+    assert "Mandat à faire signer (PDF)" in text_of(page)
+    fields = {
+        "csrf_token": csrf_token(page.get_data(as_text=True)),
+        "email": "jean.dupont@example.org",
+        "mobile": MOBILE,
+        "delivery": "remote",
+        "certify": "y",
+    }
+    # Without the file: refused next to its field, nothing started.
+    response = client.post(url(letter_id, "/mandat/electronique"), data=fields)
+    assert response.status_code == 422
+    assert "Ajoutez le mandat à faire signer (un PDF)." in text_of(response)
+    # An image is not a mandate to sign electronically.
+    response = client.post(
+        url(letter_id, "/mandat/electronique"),
+        data={**fields, "own_file": (io.BytesIO(png_bytes()), "mandat.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "doit être un PDF" in text_of(response)
+
+    response = client.post(
+        url(letter_id, "/mandat/electronique"),
+        data={**fields, "own_file": (io.BytesIO(PDF_BYTES), "mon mandat.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    proc = procedure_of(in_tenant, letter_id)
+    with in_tenant("resilimo"):
+        document = db.session.get(SignatureProcedure, proc["id"]).documents[0]
+        assert storage().read(document.storage_key) == PDF_BYTES
+
+
+def test_the_platform_mandate_is_signed_without_the_agencys_orias(
+    app, make_account, logged_in, in_tenant, post_form
+):
+    from pypdf import PdfReader
+
+    agency = make_account()  # no verified ORIAS certificate: the platform sends
+    letter_id = make_letter(app, agency)
+    client = logged_in(agency)
+    post_form(
+        client, url(letter_id, "/mandat"), {"sender": "platform"}, url(letter_id, "/emetteur")
+    )
+    assert start(client, post_form, letter_id).status_code == 302
+    proc = procedure_of(in_tenant, letter_id)
+    with in_tenant("resilimo"):
+        from portal.core.storage import storage
+
+        document = db.session.get(SignatureProcedure, proc["id"]).documents[0]
+        data = storage().read(document.storage_key)
+    import io
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    assert "donne mandat à Résilimo SAS" in text
+    assert "signé électroniquement par Monsieur Jean Dupont" in text
+    assert letter_state(in_tenant, letter_id)["missing"] == []
