@@ -11,8 +11,8 @@ both render ``resiliation/document/_letter.html`` (the content) with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from markupsafe import Markup
 
@@ -82,7 +82,6 @@ class LetterDocument:
     acknowledgement_email: str
     mandate: str  # "", "hand" or "electronic"
     added_text: str
-    extra: dict = field(default_factory=dict)
 
     @property
     def plural_subscribers(self) -> bool:
@@ -167,6 +166,20 @@ def _text(value) -> str:
     return str(value or "").strip()
 
 
+def _as_date(value) -> date | None:
+    """A date from what a letter being filled may hold (a date, an ISO string), else None."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def _build(letter: Letter, tenant) -> LetterDocument:
     from portal.core.accounts.letterhead import letterhead_lines
 
@@ -212,14 +225,14 @@ def _build(letter: Letter, tenant) -> LetterDocument:
             letter.recipient_postal_code,
             letter.recipient_city,
         ),
-        letter_date=letter.send_date or clock.today(tenant),
+        letter_date=_as_date(letter.send_date) or clock.today(tenant),
         subscribers=_subscribers(letter),
         address_lines=_address(letter.street, letter.complement, letter.postal_code, letter.city),
         contracts=contracts,
         reason=reason.value if reason is not None else "",
         reason_text=reason_text,
-        effective_date=letter.effective_date if reason in DATED_BY_EFFECT else None,
-        event_date=getattr(letter, "event_date", None),
+        effective_date=_as_date(letter.effective_date) if reason in DATED_BY_EFFECT else None,
+        event_date=_as_date(getattr(letter, "event_date", None)),
         vehicle_count=sum(1 for c in contracts if c.vehicle),
         acknowledgement_email=email,
         mandate=mandate,
@@ -298,7 +311,7 @@ def _contract(contract) -> ContractBlock:
         label = _text(contract.other_type)
     else:
         label = str(CONTRACT_TYPE_LABELS[kind]) if kind is not None else ""
-    due = contract.main_due_date
+    due = _as_date(contract.main_due_date)
     return ContractBlock(
         reference=_text(contract.reference),
         type_label=label,

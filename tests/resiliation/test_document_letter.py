@@ -405,3 +405,39 @@ def test_the_pdf_of_another_accounts_letter_is_not_found(app, agency, make_accou
     stranger = make_account("msr", email="agence@fournier.example")
     assert logged_in(stranger).get(PDF_URL.format(letter_id)).status_code == 404
     assert logged_in(agency).get(PDF_URL.format(letter_id + 1000)).status_code == 404
+
+
+def test_the_preview_takes_what_a_letter_being_filled_may_hold(app, agency, in_tenant):
+    """Values straight from a form (strings, blanks) never break the preview."""
+    from plugins.resiliation.document import render_letter_html
+
+    with in_tenant("resilimo"):
+        letter = Letter(
+            account_id=agency.id,
+            reason="loi_hamon",
+            sender="platform",
+            send_date="",
+            effective_date="2021-08-01",
+            last_name="Dupont",
+            first_name="",
+        )
+        letter.contracts.append(
+            LetterContract(contract_type="inconnu", reference="R-1", main_due_date="pas une date")
+        )
+        html = str(render_letter_html(letter))
+    assert "Résilimo SAS" in html
+    assert "mandatés par Dupont, domicilié :" in html
+    assert "Référence du contrat : R-1" in html
+    assert "[Type de contrat]" in html
+    assert "Le nouveau contrat prendra effet le 1er août 2021." in html
+
+
+def test_the_letter_page_shows_the_preview_and_its_download_link(app, agency, logged_in):
+    letter_id = make_letter(app, agency)
+    page = logged_in(agency).get(f"/resiliation/lettres/{letter_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Visualisation de la lettre" in html
+    assert f'href="{PDF_URL.format(letter_id)}"' in html
+    assert TITLE in html
+    assert "mandatés par Monsieur Dupont Jean, domicilié :" in html
