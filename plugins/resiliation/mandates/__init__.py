@@ -23,6 +23,10 @@ def readiness(letter) -> list[str]:
     from portal.core.signatures.models import ProcedureState
     from portal.core.tenants import tenant_directory
 
+    if letter.id is None:  # a letter not written yet (the wizard's preview)
+        return [
+            _("Ajoutez et joignez un mandat de résiliation, ou choisissez de ne pas le joindre.")
+        ]
     tenant = tenant_directory().get(letter.tenant_id)
     row = operations.mandate_of(letter)
     procedure = operations.procedure_of(row)
