@@ -63,5 +63,5 @@ class ActiveForm(FlaskForm):
 class ImportForm(FlaskForm):
     """The file to check (a dry run), then, once checked, its content sent back to import."""
 
-    file = FileField(_l("Fichier CSV"))
+    file = FileField(_l("Fichier CSV"), render_kw={"accept": ".csv,text/csv,text/plain"})
     content = HiddenField()
