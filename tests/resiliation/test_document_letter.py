@@ -74,6 +74,7 @@ def test_a_one_contract_letter_reads_like_the_manuals_example(app, agency, logge
     with in_tenant("resilimo"):
         reference = db.session.get(Letter, letter_id).reference
     assert f'filename="lettre-{reference}.pdf"' in response.headers["Content-Disposition"]
+    assert len(PdfReader(io.BytesIO(response.data)).pages) == 1  # one sheet, as in the manual
     text = pdf_text(response.data)
     assert_in_order(
         text,
