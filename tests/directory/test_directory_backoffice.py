@@ -110,6 +110,8 @@ def test_an_operator_creates_an_entry_with_each_error_next_to_its_field(
     assert 'id="lre_email-error"' in page and "n&#39;est pas valide" in page
     assert 'value="6900"' in page and 'value="pas-une-adresse"' in page  # nothing typed is lost
     assert set(entries(app, tenant_ids["resilimo"])) == {"MAIF"}
+    too_long = post_form(client, url("resilimo", "/nouvelle"), entry_form(name="M" * 201))
+    assert "200 caractères au plus." in text_of(too_long)
 
     done = post_form(
         client,

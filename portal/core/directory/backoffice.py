@@ -197,7 +197,7 @@ def toggle_active(tenant: CurrentTenant, entry: DirectoryEntry):
                 message = _("« %(name)s » n'est plus proposé aux agents.", name=entry.name)
             flash(message, "success")
     back = request.form.get("back", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if back.startswith("/") and not back.startswith(("//", "/\\")):
         return redirect(back)
     return redirect(url_for("backoffice.directory_entries", tenant_slug=tenant.slug))
 

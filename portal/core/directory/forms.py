@@ -28,15 +28,13 @@ class EntryFilterForm(FilterForm):
 class EntryForm(FlaskForm):
     """Every field of an entry; :func:`.operations.check` says what is wrong, field by field."""
 
-    name = StringField(_l("Nom"), [Length(max=400)], [strip])
+    name = StringField(_l("Nom"), filters=[strip])
     kind = SelectField(_l("Type"), validate_choice=False)
-    street = StringField(_l("Adresse"), [Length(max=400)], [strip])
-    complement = StringField(_l("Complément d'adresse"), [Length(max=400)], [strip])
-    postal_code = StringField(_l("Code postal"), [Length(max=20)], [strip])
-    city = StringField(_l("Ville"), [Length(max=200)], [strip])
-    lre_email = StringField(
-        _l("Adresse de lettre recommandée électronique"), [Length(max=400)], [strip]
-    )
+    street = StringField(_l("Adresse"), filters=[strip])
+    complement = StringField(_l("Complément d'adresse"), filters=[strip])
+    postal_code = StringField(_l("Code postal"), filters=[strip])
+    city = StringField(_l("Ville"), filters=[strip])
+    lre_email = StringField(_l("Adresse de lettre recommandée électronique"), filters=[strip])
     recipient_identified = BooleanField(
         _l("Destinataire identifié (une LRE qualifiée peut lui être adressée)")
     )

@@ -32,7 +32,14 @@ FIELDS = (
     "recipient_identified",
     "active",
 )
-LENGTHS = {"name": 200, "street": 200, "complement": 200, "city": 100, "lre_email": 254}
+LENGTHS = {
+    "name": 200,
+    "street": 200,
+    "complement": 200,
+    "postal_code": 10,
+    "city": 100,
+    "lre_email": 254,
+}
 POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 
 # The CSV file: its columns (header names) and the entry's field each one fills.
@@ -245,6 +252,9 @@ def read_csv(data: bytes | str) -> ImportPlan:
             )
             return plan
     else:
+        if len(data) > MAX_IMPORT_BYTES:
+            plan.problems.append((0, _("Le fichier dépasse 2 Mo : découpez-le.")))
+            return plan
         text = data.removeprefix("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
