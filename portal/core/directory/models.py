@@ -26,14 +26,6 @@ class DirectoryEntry(TenantScoped, db.Model):
     __table_args__ = (
         UniqueConstraint("tenant_id", "kind", "compact_key"),
         Index("ix_directory_entry_lookup", "tenant_id", "kind", "active", "search_key"),
-        # PostgreSQL: a trigram index (pg_trgm) serves ``LIKE '%…%'`` from 3 characters on;
-        # elsewhere a plain index of the same name.
-        Index(
-            "ix_directory_entry_compact_trgm",
-            "compact_key",
-            postgresql_using="gin",
-            postgresql_ops={"compact_key": "gin_trgm_ops"},
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

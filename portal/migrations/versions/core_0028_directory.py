@@ -54,21 +54,6 @@ def upgrade():
             batch_op.f("ix_directory_entry_tenant_id"), ["tenant_id"], unique=False
         )
 
-    # The search's ``LIKE '%…%'`` on the folded name: a trigram index on PostgreSQL (pg_trgm, a
-    # trusted extension the database's owner may create), a plain one elsewhere.
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        op.create_index(
-            "ix_directory_entry_compact_trgm",
-            "directory_entry",
-            ["compact_key"],
-            postgresql_using="gin",
-            postgresql_ops={"compact_key": "gin_trgm_ops"},
-        )
-    else:
-        op.create_index("ix_directory_entry_compact_trgm", "directory_entry", ["compact_key"])
-
 
 def downgrade():
-    op.drop_index("ix_directory_entry_compact_trgm", table_name="directory_entry")
     op.drop_table("directory_entry")
