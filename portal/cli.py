@@ -195,16 +195,25 @@ def demo_command():
 
 @cli.command("worker")
 @click.option("--threads", default=4, show_default=True, help="Worker threads in this process.")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    help="Consume only this queue (repeatable; e.g. `sendings` for dedicated hand-over workers).",
+)
 @with_appcontext
-def worker_command(threads: int):
-    """Run a dramatiq worker for every queue (needs PORTAL_REDIS_URL)."""
+def worker_command(threads: int, queues: tuple[str, ...]):
+    """Run a dramatiq worker for every queue, or the ones given (needs PORTAL_REDIS_URL)."""
     from portal.core.jobs import run_worker
 
     if not current_app.config.get("PORTAL_REDIS_URL"):
         raise click.ClickException(
             "portal worker needs PORTAL_REDIS_URL; without Redis `portal run` runs jobs in-process."
         )
-    run_worker(current_app, threads=threads)
+    try:
+        run_worker(current_app, threads=threads, queues=set(queues) or None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command("scheduler")

@@ -143,9 +143,10 @@ def faults(jobs_app, app_config, own_redis, relay, tmp_path):
     }
     workers: list[subprocess.Popen] = []
 
-    def start_worker(threads: int = 2, **extra_environment) -> subprocess.Popen:
+    def start_worker(threads: int = 2, queues=(), **extra_environment) -> subprocess.Popen:
         worker = subprocess.Popen(
-            [str(PORTAL), "worker", "--threads", str(threads)],
+            [str(PORTAL), "worker", "--threads", str(threads)]
+            + [arg for queue in queues for arg in ("--queue", queue)],
             env={**environment, **extra_environment},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -230,6 +231,21 @@ def test_a_worker_killed_after_the_relay_accepted_its_email_never_sends_it_twice
     assert message["Message-ID"] == f"<job-{job_id}-0@resilimo.test>"
     with app.app_context():
         assert count("mailed") == 1
+
+
+def test_a_worker_given_queues_consumes_only_those(faults, tenant_ids):
+    """`portal worker --queue mail` (dedicated workers) leaves the default queue's jobs to the
+    workers of every queue; an unknown queue is refused at start."""
+    app, start_worker, broker, namespace = faults
+    assert start_worker(queues=("no-such-queue",)).wait(60) != 0
+
+    start_worker(queues=("mail",))
+    _wait(lambda: broker.zcard(f"{namespace}:__heartbeats__") >= 1, "the mail worker to consume")
+    job_id = _enqueue(app, tenant_ids["resilimo"], record, "default-queue")
+    time.sleep(2)
+    assert _row(app, job_id).started_at is None  # not its queue
+    start_worker()
+    _wait(lambda: _row(app, job_id).completed_at is not None, "a worker of every queue")
 
 
 def test_retries_waiting_while_redis_restarts_are_not_lost(faults, own_redis, tenant_ids):

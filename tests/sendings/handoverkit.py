@@ -90,10 +90,13 @@ class Workers:
             environment["PORTAL_SECRET_KEY"] = str(config["SECRET_KEY"])
         return cls(environment)
 
-    def start(self, threads: int = 4, log: Path | None = None) -> subprocess.Popen:
+    def start(
+        self, threads: int = 4, log: Path | None = None, queues: tuple[str, ...] = ()
+    ) -> subprocess.Popen:
         output = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
         process = subprocess.Popen(
-            [str(PORTAL), "worker", "--threads", str(threads)],
+            [str(PORTAL), "worker", "--threads", str(threads)]
+            + [arg for queue in queues for arg in ("--queue", queue)],
             env=self.environment,
             stdout=output,
             stderr=subprocess.STDOUT,

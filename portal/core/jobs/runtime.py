@@ -269,8 +269,11 @@ class JobsRuntime:
 
     # -- worker ---------------------------------------------------------------------------------
 
-    def ensure_worker(self, threads: int | None = None) -> dramatiq.Worker:
-        """Start this app's dramatiq worker in background threads (once)."""
+    def ensure_worker(
+        self, threads: int | None = None, queues: set[str] | None = None
+    ) -> dramatiq.Worker:
+        """Start this app's dramatiq worker in background threads (once), on ``queues`` (every
+        declared queue by default)."""
         with self._lock:
             if self.worker is None:
                 if not self._booted:
@@ -279,6 +282,7 @@ class JobsRuntime:
                     self._booted = True
                 worker = dramatiq.Worker(
                     self.broker,
+                    queues=queues or None,
                     worker_threads=threads or self.settings.embedded_threads,
                     worker_timeout=self.settings.worker_timeout_ms,
                 )
@@ -529,18 +533,22 @@ def get_runtime(app: Flask | None = None) -> JobsRuntime:
 # --- Blocking entry points and the test helper ---------------------------------------------------
 
 
-def run_worker(app: Flask, threads: int = 4) -> None:
-    """``portal worker``: consume every queue from Redis until SIGTERM/SIGINT."""
+def run_worker(app: Flask, threads: int = 4, queues: set[str] | None = None) -> None:
+    """``portal worker``: consume ``queues`` (every queue by default) from Redis until
+    SIGTERM/SIGINT. Dedicated workers (e.g. ``--queue sendings`` for the hand-overs) keep one
+    kind of work from waiting behind another."""
     runtime = get_runtime(app)
     if runtime.in_memory:
         raise RuntimeError(
             "`portal worker` needs PORTAL_REDIS_URL; without Redis, jobs run inside the process "
             "that enqueues them (`portal run` starts a worker and the scheduler in-process)"
         )
-    runtime.ensure_worker(threads)
-    log.info(
-        "worker: %d threads on queues %s", threads, sorted(runtime.broker.get_declared_queues())
-    )
+    declared = runtime.broker.get_declared_queues()
+    unknown = set(queues or ()) - declared
+    if unknown:
+        raise ValueError(f"unknown queues {sorted(unknown)}; declared: {sorted(declared)}")
+    runtime.ensure_worker(threads, queues)
+    log.info("worker: %d threads on queues %s", threads, sorted(queues or declared))
     wait_for_shutdown_signal(runtime.stopping)
     runtime.stop()
 
