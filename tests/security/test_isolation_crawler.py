@@ -14,9 +14,13 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from flask import current_app
+from letterkit import make_letter
 from routewalk import all_routes
+from sqlalchemy import select
 from webkit import PDF_BYTES
 
+from plugins.resiliation.models import LetterContract
 from portal import create_app
 from portal.core import drafts
 from portal.core.accounts.models import Account, Profile
@@ -56,6 +60,9 @@ ID_SOURCES = {
     "channel": lambda v: "lre",  # a sending operator's callback: authenticated by HMAC
     "operator": lambda v: "sandbox",
     "proof_id": lambda v: 1,  # a proof of the paper sandbox's print job (its ref is the key)
+    "entry_id": lambda v: 1,  # a directory entry: operators' pages only
+    "letter_id": lambda v: v["letter_id"],  # a termination letter of the account
+    "contract_id": lambda v: v["contract_id"],  # a contract of that letter
 }
 
 # Where one parameter name means different objects, the endpoint says which.
@@ -117,6 +124,10 @@ def _belongings(account_ref, collaborator_id: int) -> dict:
         conversation = _conversation(tenant_id, account, holder)
         booking = _onboarding_booking(account, holder)
         procedure = _signature_procedure(account, holder)
+        letter_id = make_letter(current_app._get_current_object(), account_ref, last_name=name)
+        contract_id = db.session.scalar(
+            select(LetterContract.id).where(LetterContract.letter_id == letter_id)
+        )
         return {
             "account": account,
             "holder": holder,
@@ -131,6 +142,8 @@ def _belongings(account_ref, collaborator_id: int) -> dict:
             "onboarding_booking_id": booking.id,
             "procedure_reference": procedure.reference,
             "signer_id": procedure.signers[0].id,
+            "letter_id": letter_id,
+            "contract_id": contract_id,
         }
 
 
