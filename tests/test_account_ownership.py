@@ -22,7 +22,7 @@ for _name in ("tenant", "account", "account_profile"):
     Table(_name, _Scratch.metadata, Column("id", Integer, primary_key=True))
 
 
-class Letter(AccountOwned, _Scratch):
+class ScratchLetter(AccountOwned, _Scratch):
     __tablename__ = "scratch_letter"
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(50))
@@ -34,13 +34,13 @@ def letters(app, make_account, make_profile):
     lea = make_profile(mine, "Léa")
     theirs = make_account("resilimo", "eux@example.fr")
     with app.app_context():
-        _Scratch.metadata.create_all(db.engine, tables=[Letter.__table__])
+        _Scratch.metadata.create_all(db.engine, tables=[ScratchLetter.__table__])
         yield {"mine": (mine.id, mine.session_version, lea), "theirs": theirs.id}
         db.session.rollback()
         with unscoped():
-            db.session.query(Letter).delete()
+            db.session.query(ScratchLetter).delete()
             db.session.commit()
-        _Scratch.metadata.drop_all(db.engine, tables=[Letter.__table__])
+        _Scratch.metadata.drop_all(db.engine, tables=[ScratchLetter.__table__])
 
 
 def _login(ctx_session, ids):
@@ -65,15 +65,17 @@ def test_objects_are_stamped_and_only_their_account_reaches_them(app, letters):
     with app.test_request_context(base_url="http://resilimo.localhost"):
         app.preprocess_request()
         _login(session, letters["mine"])
-        letter = Letter(subject="résiliation")
+        letter = ScratchLetter(subject="résiliation")
         letter.assign_to_current_profile()
         db.session.add(letter)
         db.session.commit()
         assert letter.account_id == letters["mine"][0]
         assert letter.managed_by_id == letters["mine"][2]  # "géré par Léa"
-        assert get_owned_or_404(Letter, letter.id) is letter
-        db.session.add(Letter(subject="autre", account_id=letters["theirs"]))
+        assert get_owned_or_404(ScratchLetter, letter.id) is letter
+        db.session.add(ScratchLetter(subject="autre", account_id=letters["theirs"]))
         db.session.commit()
-        other_id = db.session.query(Letter.id).filter(Letter.subject == "autre").scalar()
+        other_id = (
+            db.session.query(ScratchLetter.id).filter(ScratchLetter.subject == "autre").scalar()
+        )
         with pytest.raises(NotFound):
-            get_owned_or_404(Letter, other_id)
+            get_owned_or_404(ScratchLetter, other_id)

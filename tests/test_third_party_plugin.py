@@ -179,7 +179,10 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
         plugins.call_each("on_account_purged", tenant=msr, account="a2")
         plugins.call_each("on_account_purged", tenant=resilimo, account="a1")
         assert acme_notes.PURGED_ACCOUNTS == ["a1"]
-        ours, theirs = SimpleNamespace(owner="acme_notes"), SimpleNamespace(owner="resiliation")
+        ours, theirs = (
+            SimpleNamespace(owner=owner, subject_type=None, subject_id=None)
+            for owner in ("acme_notes", "resiliation")
+        )
         for tenant, procedure in ((resilimo, ours), (resilimo, theirs), (msr, ours)):
             plugins.call_each(
                 "on_signature_outcome", tenant=tenant, procedure=procedure, outcome="signed"
