@@ -4,7 +4,7 @@ the database (each test module imports this kit by name, never copies it)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from plugins.resiliation.models import Letter, LetterContract
 from plugins.resiliation.rules import ContractType, Reason
@@ -13,6 +13,7 @@ from portal.core.directory.models import DirectoryEntry
 from portal.core.directory.search import search_key
 from portal.core.references import new_reference
 from portal.core.tenants import tenant_scope
+from portal.core.verification.models import DocumentKind, DocumentStatus, ProfessionalDocument
 from portal.extensions import db
 
 MAAF = {
@@ -86,3 +87,22 @@ def make_letter(app, account, *, contracts: list[dict] | None = None, **fields) 
         db.session.add(letter)
         db.session.commit()
         return letter.id
+
+
+def verified(app, account) -> None:
+    """``account`` has a verified ORIAS certificate valid for 90 days (the agency may attach or
+    not attach the mandate)."""
+    with app.app_context(), tenant_scope(account.tenant_id):
+        db.session.add(
+            ProfessionalDocument(
+                account_id=account.id,
+                kind=DocumentKind.ORIAS_CERTIFICATE,
+                storage_key=f"tenants/{account.tenant_id}/orias.pdf",
+                filename="orias.pdf",
+                content_type="application/pdf",
+                size=10,
+                status=DocumentStatus.APPROVED,
+                expires_on=date.today() + timedelta(days=90),
+            )
+        )
+        db.session.commit()

@@ -8,9 +8,9 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from letterkit import make_letter
+from letterkit import make_letter, verified
 from sqlalchemy import select
-from test_mandate_pages import letter_state, text_of, url, verified
+from test_mandate_pages import letter_state, text_of, url
 from webkit import devbox, png_bytes
 
 from plugins.resiliation.mandates.models import LetterMandate
@@ -83,7 +83,7 @@ def test_remote_esignature_is_started_then_signed(
     app, make_account, logged_in, in_tenant, post_form
 ):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(
         app, agency, co_civility="Mme", co_last_name="Durand", co_first_name="Marie"
     )
@@ -155,7 +155,7 @@ def test_deadline_is_the_send_day_at_the_cutoff_and_in_person_goes_to_the_agent_
     app, make_account, logged_in, in_tenant, post_form
 ):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     send = clock.now().astimezone(PARIS).date() + timedelta(days=3)
     letter_id = make_letter(app, agency, send_date=send)
     client = logged_in(agency)
@@ -174,7 +174,7 @@ def test_a_send_day_already_past_its_cutoff_is_refused_on_the_page(
     app, make_account, logged_in, in_tenant, post_form
 ):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency, send_date=date(2020, 1, 2))
     client = logged_in(agency)
     response = start(client, post_form, letter_id)
@@ -186,7 +186,7 @@ def test_a_send_day_already_past_its_cutoff_is_refused_on_the_page(
 
 def test_declined_then_restarted_then_expired(app, make_account, logged_in, in_tenant, post_form):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency)
     client = logged_in(agency)
     start(client, post_form, letter_id)
@@ -233,7 +233,7 @@ def test_own_mandate_signed_electronically(app, make_account, logged_in, in_tena
     from portal.testing.web import csrf_token
 
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency)
     client = logged_in(agency)
     response = post_form(client, url(letter_id, "/mandat"), {"source": "own"})

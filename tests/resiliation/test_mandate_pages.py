@@ -4,9 +4,8 @@ replace, refusals), « sans mandat », the ORIAS condition and the walls between
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
 
-from letterkit import make_letter
+from letterkit import make_letter, verified
 from pypdf import PdfReader
 from sqlalchemy import select
 from uploadkit import image_carrying
@@ -18,31 +17,12 @@ from plugins.resiliation.mandates.models import LetterMandate
 from plugins.resiliation.models import Letter, MandateKind
 from plugins.resiliation.rules import ContractType, Reason
 from portal.core.antivirus.dev import EICAR
-from portal.core.verification.models import DocumentKind, DocumentStatus, ProfessionalDocument
 from portal.extensions import db
 
 
 def text_of(response) -> str:
     """The page's text with its runs of white space made one space."""
     return " ".join(raw_text(response).split())
-
-
-def verified(app, in_tenant, account) -> None:
-    """The account's ORIAS certificate, verified and valid (the agency's mandate buttons)."""
-    with in_tenant("resilimo"):
-        db.session.add(
-            ProfessionalDocument(
-                account_id=account.id,
-                kind=DocumentKind.ORIAS_CERTIFICATE,
-                storage_key=f"tenants/{account.tenant_id}/orias.pdf",
-                filename="orias.pdf",
-                content_type="application/pdf",
-                size=10,
-                status=DocumentStatus.APPROVED,
-                expires_on=date.today() + timedelta(days=90),
-            )
-        )
-        db.session.commit()
 
 
 def letter_state(in_tenant, letter_id):
@@ -128,7 +108,7 @@ def test_the_prefilled_mandate_reads_as_a_french_mandate(app, make_account, logg
 
 def test_hand_signed_upload_preview_validate_replace(app, make_account, logged_in, in_tenant):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency)
     client = logged_in(agency)
     assert letter_state(in_tenant, letter_id)["missing"]
@@ -170,7 +150,7 @@ def test_hand_signed_upload_preview_validate_replace(app, make_account, logged_i
 
 def test_a_refused_file_keeps_the_previous_mandate(app, make_account, logged_in, in_tenant):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency)
     client = logged_in(agency)
     upload(client, letter_id, PDF_BYTES, "bon.pdf")
@@ -189,7 +169,7 @@ def test_a_refused_file_keeps_the_previous_mandate(app, make_account, logged_in,
 
 def test_without_a_mandate_needs_the_box(app, make_account, logged_in, in_tenant, post_form):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency)
     client = logged_in(agency)
     page = text_of(client.get(url(letter_id, "/mandat/sans")))
@@ -231,7 +211,7 @@ def test_without_a_verified_orias_certificate_the_panel_explains(
 
 def test_another_accounts_letter_and_scan_are_404(app, make_account, logged_in, in_tenant):
     owner = make_account()
-    verified(app, in_tenant, owner)
+    verified(app, owner)
     letter_id = make_letter(app, owner)
     upload(logged_in(owner), letter_id, PDF_BYTES, "mandat.pdf")
     other = logged_in(make_account(email="autre.agence@example.fr"))

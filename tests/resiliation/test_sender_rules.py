@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import io
 
-from letterkit import make_letter
+from letterkit import make_letter, verified
 from pypdf import PdfReader
 from sqlalchemy import select
-from test_mandate_pages import letter_state, text_of, upload, url, verified
+from test_mandate_pages import letter_state, text_of, upload, url
 from webkit import PDF_BYTES
 
 from plugins.resiliation.mandates import readiness
@@ -82,7 +82,7 @@ def test_switching_to_the_platform_resets_a_hand_signed_mandate(
     app, make_account, logged_in, in_tenant, post_form
 ):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency)
     client = logged_in(agency)
     upload(client, letter_id, PDF_BYTES, "mandat.pdf")
@@ -101,7 +101,7 @@ def test_switching_to_the_platform_resets_a_hand_signed_mandate(
 
 def test_switching_cancels_an_open_esignature(app, make_account, logged_in, in_tenant, post_form):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency)
     client = logged_in(agency)
     response = post_form(
@@ -194,7 +194,7 @@ def test_a_validated_letter_keeps_its_sender_and_mandate(
     app, make_account, logged_in, in_tenant, post_form
 ):
     agency = make_account()
-    verified(app, in_tenant, agency)
+    verified(app, agency)
     letter_id = make_letter(app, agency, state="scheduled")
     client = logged_in(agency)
     response = switch(client, post_form, letter_id, "platform")
