@@ -8,6 +8,7 @@ Playwright's own browsers are never downloaded: the system Chromium is launched 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,3 +108,8 @@ def browser_account(app):
         return create_account(app, slug, email, password=password, **values).id
 
     return make
+
+
+# The resiliation kit (a directory insurer, a verified ORIAS certificate), also when this folder
+# runs alone.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "resiliation"))
