@@ -16,9 +16,11 @@ from markupsafe import Markup
 
 from plugins.resiliation import forms, operations, rules
 from plugins.resiliation.i18n import _, _l
-from portal.core.directory import search
+from portal.core.directory import links, search
 from portal.core.drafts.wizard import Refused, Step, Wizard, WizardDraft
 
+# Where the insurer step's script puts what was typed in « Demander l'ajout d'une compagnie ».
+TYPED = "__SAISIE__"
 FINISHED = "resiliation_finished"  # draft key → the letter it became, in the user's session
 
 # The manual's progress bar: the wizard's steps under each of its four stages.
@@ -111,7 +113,12 @@ class LetterWizard(Wizard):
             context |= {
                 "query": query,
                 "results": search.search(query) if query else [],
-                "too_short": bool(query) and len(search.search_key(query)) < search.MIN_CHARACTERS,
+                "too_short": bool(query) and not search.long_enough(query),
+                # « Demander l'ajout d'une compagnie » with what was typed (the script puts the
+                # text typed since in place of TYPED).
+                "addition_url": links.request_addition_url(query),
+                "addition_base": links.request_addition_url(""),
+                "addition_template": links.request_addition_url(TYPED),
             }
         if step.name == "contrat":
             context |= {

@@ -6,6 +6,7 @@ with the right dates — and the wizard survives a reload at every step."""
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -39,9 +40,15 @@ def shot(page, name: str) -> None:
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
-def reloaded(page) -> None:
-    """Reload the page as a user would (F5): what was kept is there again."""
+def reloaded(page, heading: str) -> None:
+    """Once the page titled ``heading`` is shown, reload it as a user would (F5): it is there
+    again, with what was kept."""
+    from playwright.sync_api import expect
+
+    title = page.get_by_role("heading", name=heading)
+    expect(title).to_be_visible()
     page.reload()
+    expect(title).to_be_visible()
 
 
 def test_a_two_contract_loi_hamon_letter_for_a_company_reaches_the_confirmation(
@@ -74,26 +81,27 @@ def test_a_two_contract_loi_hamon_letter_for_a_company_reaches_the_confirmation(
     page.get_by_role("button", name="Continuer").click()
 
     # 2 — the insurer, found by typing three letters.
-    expect(page.get_by_role("heading", name="Assuré chez qui ?")).to_be_visible()
-    reloaded(page)
+    reloaded(page, "Assuré chez qui ?")
     page.get_by_role("link", name="Retour à la définition de l'assuré").click()
-    reloaded(page)  # the first step, as kept in the draft
+    reloaded(page, "Informations du souscripteur")  # the first step, as kept in the draft
     expect(page.get_by_label("Société et statut")).to_have_value("Boulangerie Durand SARL")
     expect(page.get_by_label("Prénom du co-souscripteur", exact=True)).to_have_value("Marc")
     page.get_by_role("button", name="Continuer").click()
-    reloaded(page)
+    reloaded(page, "Assuré chez qui ?")
     page.get_by_label("Cherchez l'assureur ici, deux caractères minimum").fill("maa")
     choose = page.get_by_role("button", name="Choisir : MAAF Assurances")
     expect(choose).to_be_visible()
     expect(page.get_by_role("button", name="Choisir : MACIF")).to_have_count(0)
+    addition = page.get_by_role("link", name="Demander l'ajout d'une compagnie")
+    expect(addition).to_have_attribute("href", re.compile(r"text=Merci.*maa$"))
     shot(page, "2-insurer")
     choose.click()
 
     # 3 — the first contract's type, then the contract: loi Hamon on a car.
-    reloaded(page)
+    reloaded(page, "Type de contrat")
     page.get_by_label("Assurance auto").check()
     page.get_by_role("button", name="Continuer").click()
-    reloaded(page)
+    reloaded(page, "Informations concernant le contrat à résilier chez MAAF Assurances")
     page.get_by_label("Référence du contrat").fill("AUTO-12536985")
     page.get_by_label("Loi Hamon").check()
     page.get_by_label("Immatriculation").fill("AA-111-BB")
@@ -114,7 +122,7 @@ def test_a_two_contract_loi_hamon_letter_for_a_company_reaches_the_confirmation(
     page.get_by_label("Nouvel assureur ou organisme").fill("AXA FRANCE IARD")
     page.get_by_role("button", name="Continuer").click()
     page.goto(letter_url)
-    reloaded(page)
+    reloaded(page, "Résiliation de Boulangerie Durand SARL")
     expect(page.locator("body")).to_contain_text("AUTO-12536985")
     expect(page.locator("body")).to_contain_text("MRH-445566")
     shot(page, "4-letter")

@@ -216,7 +216,12 @@ def test_the_insurer_is_searched_without_script_and_chosen(client, post_form, in
     found = client.get(insurer_url + "?q=maaf")
     assert "MAAF Assurances" in text(found) and "Allianz" not in text(found)
     assert f'name="insurer_id" value="{insurer}"' in found.get_data(as_text=True)
-    assert "text=maaf" in found.get_data(as_text=True)  # the help request says what was typed
+    # « Demander l'ajout d'une compagnie » opens a help request that says what was typed.
+    help_url = html.unescape(
+        re.search(r'<a data-res-help[^>]* href="([^"]+)"', found.get_data(as_text=True))[1]
+    )
+    asked = client.get(help_url).get_data(as_text=True)
+    assert "Merci d'ajouter la compagnie suivante à l'annuaire : maaf" in html.unescape(asked)
     assert "deux caractères" in text(client.get(insurer_url + "?q=m"))
     refused = post_form(client, insurer_url, {"insurer_id": ""})
     assert error_of(refused, "q") == "Choisissez l'assureur dans la liste."

@@ -4,6 +4,7 @@
  * - The contract's form: the fields that do not apply to the chosen reason are hidden. */
 (function () {
   "use strict";
+  var TYPED = "__SAISIE__"; // plugins/resiliation/wizard.py: TYPED
 
   function insurerSearch(form) {
     var input = form.querySelector("input[name=q]");
@@ -60,8 +61,10 @@
 
     function lookup() {
       var query = input.value.trim();
-      if (help && help.dataset.base) {
-        help.href = help.dataset.base + (query ? "&text=" + encodeURIComponent(query) : "");
+      if (help && help.dataset.template) {
+        help.href = query
+          ? help.dataset.template.replace(TYPED, encodeURIComponent(query))
+          : help.dataset.base;
       }
       if (query === last) return;
       last = query;
