@@ -56,10 +56,11 @@ def hand_over_sending(tenant_id, sending_id):
     """Hand one DUE sending to its operator, exactly once (see ``operations.handover``)."""
     from portal.core.sendings.operations import hand_over
 
-    sending = db.session.get(Sending, sending_id)
+    take_sqlite_write_lock("sending")
+    sending = db.session.get(Sending, sending_id, with_for_update=True)
     if sending is None:
         return
-    hand_over(sending)
+    hand_over(sending, locked=True)
 
 
 # --- Polling ---------------------------------------------------------------------------------

@@ -107,11 +107,13 @@ def _timeline_due(rows, moment: datetime) -> None:
     )
 
 
-def hand_over(sending: Sending) -> bool:
+def hand_over(sending: Sending, *, locked: bool = False) -> bool:
     """Hand a DUE sending to its operator, once (see the module docstring). True if the sending
     is HANDED_OVER now (by this call or found so at the operator); False if it was not DUE, the
-    operator is unavailable (tried again later) or refused it (FAILED)."""
-    lock(sending)
+    operator is unavailable (tried again later) or refused it (FAILED). ``locked``: the caller
+    loaded the row ``FOR UPDATE`` in this transaction already."""
+    if not locked:
+        lock(sending)
     if sending.state != SendingState.DUE:
         log.info("sending %s: %s, not handed over again", sending.reference, sending.state)
         return False

@@ -133,7 +133,8 @@ def add_event(
         applied=applied,
     )
     db.session.add(event)
-    sending.events.append(event)
+    if "events" in sending.__dict__:  # loaded: keep it whole (otherwise never load it for this)
+        sending.events.append(event)
     return event
 
 

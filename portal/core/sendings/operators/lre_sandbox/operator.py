@@ -96,9 +96,6 @@ class LreSandboxOperator(Operator):
             raise OperatorUnavailable(
                 "Bac à sable LRE : service indisponible (scénario « panne »)."
             )
-        existing = operations.find_deposit(handover.delivery_id)
-        if existing is not None:
-            return Accepted(existing.reference)
         if scenario == rules.REJECT:
             raise HandoverRejected("Adresse électronique du destinataire refusée par l'opérateur.")
         if not handover.recipient.email or "@" not in handover.recipient.email:
