@@ -11,14 +11,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from plugins.resiliation.rules import ContractType, Reason, Sender, SendType
 from portal.core.accounts.ownership import AccountOwned
 from portal.core.clock import now
+from portal.core.sendings.models import Sending
 from portal.core.tenants import TenantScoped
 from portal.extensions import db, str_enum
 
 
 class LetterState:
-    """Where a letter stands (Resiliation II adds the states of validation and sending)."""
+    """Where a letter stands; once validated, its sending (``Letter.sending``) says the rest."""
 
     DRAFT = "draft"  # written, to finish (mandate, sender, type, dates)
+    VALIDATED = "validated"  # charged and frozen; waits for its day, a review or a signature
+    SENT = "sent"  # handed to the registered-mail operator (its sending says what followed)
+    CANCELLED = "cancelled"  # its send cancelled and refunded; may be scheduled again
+
+
+class Review:
+    """The support's check of an account's first letter (before 18:00 to leave that day)."""
+
+    NONE = ""  # not an account's first letter
+    PENDING = "pending"
+    APPROVED = "approved"
 
 
 class MandateKind:
@@ -96,9 +108,25 @@ class Letter(AccountOwned, db.Model):
     # When the agent ticked « Je confirme ces dates et je suis responsable de ce choix ».
     dates_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # Validation and sending (Resiliation II).
+    validated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The letter's current sending (a re-send after non-claim, or a reschedule after a
+    # cancellation, makes a new one; the older ones stay, found by their subject).
+    sending_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sending.id", ondelete="SET NULL"), index=True
+    )
+    resend_count: Mapped[int] = mapped_column(Integer, default=0)
+    review: Mapped[str] = mapped_column(String(16), default="")  # Review
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str] = mapped_column(String(200), default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # In the trash (hidden, not cancelled) since; purged after the tenant's trash_days.
+    trashed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
 
+    sending: Mapped[Sending | None] = relationship(foreign_keys=[sending_id])
     contracts: Mapped[list[LetterContract]] = relationship(
         back_populates="letter",
         order_by="LetterContract.position",

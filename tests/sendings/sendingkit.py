@@ -248,6 +248,7 @@ def make_sending(
     validate=True,
     due_at: datetime | None = None,
     price=PRICE,
+    held_for: str | None = None,
 ) -> str:
     """A sending of ``agency`` through the API (validated unless told); its reference."""
     from portal.core.accounts.models import Account
@@ -265,6 +266,7 @@ def make_sending(
             recipient=RECIPIENT,
             options={"qualified": False} if channel == Channel.LRE else {"mode": "recommande_ar"},
             price_lines=[operations.PriceLine("lre", "Lettre recommandée électronique", price)],
+            held_for=held_for,
         )
         if validate:
             operations.validate_sending(sending, due_at=due_at)

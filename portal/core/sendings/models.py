@@ -75,6 +75,9 @@ class Sending(TenantScoped, db.Model):
     last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Why a validated sending waits whatever its due time (e.g. "mandate_signature": a document
+    # is signed after validation); never claimed while set (``release_held``).
+    held_for: Mapped[str | None] = mapped_column(String(40))
 
     documents: Mapped[list[SendingDocument]] = relationship(
         back_populates="sending",

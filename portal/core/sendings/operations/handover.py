@@ -57,7 +57,9 @@ def claim_due(now: datetime | None = None, limit: int = 500) -> list[tuple[int, 
             select(Sending.id, Sending.tenant_id, Sending.state)
             .where(
                 or_(
-                    (Sending.state == SendingState.SCHEDULED) & (Sending.due_at <= moment),
+                    (Sending.state == SendingState.SCHEDULED)
+                    & (Sending.due_at <= moment)
+                    & Sending.held_for.is_(None),
                     (Sending.state == SendingState.DUE)
                     & (Sending.claimed_at < moment - STALE_CLAIM),
                 )

@@ -263,10 +263,13 @@ def create_sending(
     options: dict | None = None,
     price_lines: Sequence = (),
     subject=None,
+    held_for: str | None = None,
 ) -> Sending:
     """A sending in state DRAFT, its PDFs stored under the tenant's prefix; nothing is charged
     or sent yet (:func:`validate_sending`). ``price_lines``: :class:`PriceLine` or priced items.
-    Raises :class:`InvalidSending` saying what is wrong."""
+    ``held_for``: once validated it waits, whatever its due time, until :func:`release_held`
+    (a document signed after validation; see :func:`replace_held_document`). Raises
+    :class:`InvalidSending` saying what is wrong."""
     channel = Channel(channel)
     title = (title or "").strip()
     if not title:
@@ -291,6 +294,7 @@ def create_sending(
         options=dict(options or {}),
         charged=False,
         created_at=clock.now(),
+        held_for=(held_for or None) and held_for[:40],
     )
     _set_price(sending, price_lines)
     _store_documents(sending, documents)
@@ -403,6 +407,65 @@ def cancel_sending(sending: Sending, reason: str, profile=None) -> Sending:
     sending.cancel_reason = (reason or "").strip()[:2000] or None
     who = f"profile:{profile.id}" if getattr(profile, "id", None) else None
     move(sending, SendingState.CANCELLED, "portal", code=who, detail=sending.cancel_reason)
+    charges.refund_sending(sending)
+    return sending
+
+
+# --- held sendings ----------------------------------------------------------------------------
+
+
+def _check_held(sending: Sending) -> None:
+    if sending.held_for is None or sending.state not in rules.CHANGEABLE:
+        raise SendingClosed()
+
+
+def replace_held_document(sending: Sending, position: int, document: NewDocument) -> Sending:
+    """While a validated sending is held, its document ``position`` (1-based) is replaced by the
+    version it was held for (e.g. the mandate once signed): the one change of content allowed
+    after validation, kept on the timeline with both fingerprints."""
+    lock(sending)
+    _check_held(sending)
+    row = next((d for d in sending.documents if d.position == position), None)
+    if row is None:
+        raise InvalidSending(_l("Cet envoi n'a pas ce document."))
+    pages = _pages(document)
+    key = tenant_key(
+        sending.tenant_id, "sendings", sending.reference, f"{position}-{uuid.uuid4().hex}.pdf"
+    )
+    storage().put(key, bytes(document.content), "application/pdf")
+    previous = row.sha256
+    row.storage_key = key
+    row.sha256 = hashlib.sha256(bytes(document.content)).hexdigest()
+    row.pages = pages
+    row.filename = uploads.display_name(document.filename, ".pdf", "document")[:255]
+    add_event(
+        sending,
+        sending.state,
+        "portal",
+        code="document_completed",
+        detail=f"{position}: {previous} → {row.sha256}",
+    )
+    return sending
+
+
+def release_held(sending: Sending) -> Sending:
+    """The held sending may go: claimed at its due time (at once when that has passed)."""
+    lock(sending)
+    _check_held(sending)
+    reason, sending.held_for = sending.held_for, None
+    add_event(sending, sending.state, "portal", code="released", detail=reason)
+    return sending
+
+
+def cancel_held(sending: Sending, reason: str) -> Sending:
+    """Cancel a sending still held (its document never came, e.g. the mandate was not signed by
+    the deadline), whatever the day — it was never due; refunded once. A no-op once cancelled."""
+    lock(sending)
+    if sending.state == SendingState.CANCELLED:
+        return sending
+    _check_held(sending)
+    sending.cancel_reason = (reason or "").strip()[:2000] or None
+    move(sending, SendingState.CANCELLED, "portal", code="held", detail=sending.cancel_reason)
     charges.refund_sending(sending)
     return sending
 
