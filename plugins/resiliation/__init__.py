@@ -100,3 +100,48 @@ def on_signature_outcome(tenant, procedure, outcome):
     from plugins.resiliation.mandates import outcomes
 
     outcomes.signature_outcome(tenant, procedure, outcome)
+
+
+@hookimpl
+def on_sending_state_changed(tenant, sending, state):
+    """A letter's sending reached a state: the letter, the subscriber and the profile follow."""
+    if sending.owner != "resiliation":
+        return
+    from plugins.resiliation import events
+
+    events.sending_state_changed(tenant, sending, state)
+
+
+@hookimpl
+def register_jobs():
+    from plugins.resiliation import events, retention, sending
+
+    return [*sending.JOBS, *events.JOBS, *retention.JOBS]
+
+
+@hookimpl
+def register_periodic_jobs():
+    from plugins.resiliation import retention, sending
+
+    return [*sending.PERIODIC_JOBS, *retention.PERIODIC_JOBS]
+
+
+@hookimpl
+def dashboard_widgets(tenant, account, profile):
+    from plugins.resiliation import dashboard
+
+    return dashboard.widgets(tenant, account, profile)
+
+
+@hookimpl
+def backoffice_pages():
+    from plugins.resiliation import backoffice
+
+    return backoffice.PAGES
+
+
+@hookimpl
+def backoffice_menu_items():
+    from plugins.resiliation import backoffice
+
+    return backoffice.MENU_ITEMS

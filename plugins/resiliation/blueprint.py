@@ -3,7 +3,15 @@
 from flask import Blueprint
 
 from plugins.resiliation.mandates import views as mandate_views
-from plugins.resiliation.views import documents, finalize, home, letters
+from plugins.resiliation.views import (
+    documents,
+    finalize,
+    home,
+    letters,
+    lists,
+    sending,
+    tracking,
+)
 
 blueprint = Blueprint(
     "resiliation",
@@ -13,5 +21,5 @@ blueprint = Blueprint(
     static_url_path="/static",
 )
 blueprint.add_url_rule("/", "home", home.home)
-for part in (letters, documents, mandate_views, finalize):
+for part in (letters, documents, mandate_views, finalize, sending, tracking, lists):
     part.register(blueprint)

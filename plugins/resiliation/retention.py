@@ -1,0 +1,4 @@
+"""Trash and retention of letters (Resiliation II, being written)."""
+
+JOBS: list = []
+PERIODIC_JOBS: list = []
