@@ -19,7 +19,15 @@ from portal.core.sendings.operators.base import ProofKind, SendingState
 
 PARIS = ZoneInfo("Europe/Paris")
 CLAIM_DAYS = 15  # an LRE is made available to its recipient for 15 days
-HELD_FOR_MANDATE = "mandate_signature"
+HELD_FOR_MANDATE = "mandate_signature"  # sending.HOLD_SIGNATURE
+HOLD_SEPARATOR = "+"  # a sending held for « review+mandate_signature »
+
+
+def holds(sending) -> list[str]:
+    """What the sending is held for (the review, the mandate's signature)."""
+    if sending is None or not sending.held_for:
+        return []
+    return [part for part in sending.held_for.split(HOLD_SEPARATOR) if part]
 
 
 class Code:
@@ -92,9 +100,20 @@ _EVENT_LABELS = {
     SendingState.CANCELLED: _l("Envoi annulé"),
 }
 _CODE_LABELS = {
-    "released": _l("Mandat signé : la lettre peut partir"),
-    "held": _l("Envoi annulé : le mandat n'a pas été signé"),
-    "document_replaced": _l("Mandat signé joint à la lettre"),
+    "held": _l("Envoi annulé avant la signature du mandat"),
+    "document_completed": _l("Mandat signé joint à la lettre"),
+    "resiliation-resent": _l("Lettre renvoyée au destinataire (nouvel envoi, sans frais)"),
+}
+_RELEASED_LABELS = {
+    "review": _l("Premier envoi du compte vérifié par notre équipe"),
+    "mandate_signature": _l("Mandat signé par le souscripteur : la lettre peut partir"),
+}
+# Lines this plugin writes on the sending's timeline when it emails someone (see ``events``).
+MAIL_LABELS = {
+    "subscriber_deposit": _l("Copie de la lettre et avis de dépôt envoyés au souscripteur"),
+    "subscriber_receipt": _l("Accusé de réception envoyé au souscripteur"),
+    "former_manager": _l("Copie de la lettre envoyée à l'ancien gérant du contrat"),
+    "profile_resent": _l("Gestionnaire prévenu du renvoi de la lettre"),
 }
 
 
@@ -130,10 +149,7 @@ def clock_from(notified_at: datetime, today: date | None = None) -> LegalClock:
     last_day = first_day + timedelta(days=CLAIM_DAYS - 1)
     closes_at = datetime.combine(last_day + timedelta(days=1), time(0), PARIS)
     today = today or now().astimezone(PARIS).date()
-    if today < first_day:
-        left = CLAIM_DAYS
-    else:
-        left = max(0, (last_day - today).days + 1)
+    left = CLAIM_DAYS if today < first_day else max(0, (last_day - today).days + 1)
     return LegalClock(notified_on, last_day, aware(closes_at), left, left > 0)
 
 
@@ -195,7 +211,7 @@ def _scheduled(letter, sending, manager: str | None) -> Tracking:
 
 
 def _cancelled(letter, sending) -> Tracking:
-    if sending is not None and sending.held_for:
+    if HELD_FOR_MANDATE in holds(sending):
         deadline = _signature_deadline(letter)
         when = _cancelled_at(sending)
         if deadline is not None and when is not None and when >= deadline:
@@ -237,7 +253,7 @@ def state_of(letter, *, manager: str | None = None) -> Tracking:
         SendingState.VALIDATED,
         SendingState.SCHEDULED,
     ):
-        if sending is not None and sending.held_for == HELD_FOR_MANDATE:
+        if HELD_FOR_MANDATE in holds(sending):
             deadline = _signature_deadline(letter)
             if deadline is not None:
                 label = _("Signature du mandat à démarrer avant le %(date)s", date=_day(deadline))
@@ -340,7 +356,13 @@ def timeline(sending) -> list[Line]:
     lines: list[Line] = []
     seen: set[tuple] = set()
     for event in sending.events:
-        text = _CODE_LABELS.get(event.code or "")
+        mail = (event.code or "").removeprefix("resiliation-mail-")
+        if event.code == "released":
+            text = _RELEASED_LABELS.get(event.detail or "", _l("La lettre peut partir"))
+        elif mail != (event.code or "") and mail in MAIL_LABELS:
+            text = MAIL_LABELS[mail]
+        else:
+            text = _CODE_LABELS.get(event.code or "")
         if text is None:
             if not event.applied:
                 continue
@@ -349,8 +371,6 @@ def timeline(sending) -> list[Line]:
         if key in seen:
             continue
         seen.add(key)
-        code = event.code or ""
-        if code.startswith("profile:"):
-            code = ""
+        code = "" if event.source == "portal" else (event.code or "")
         lines.append(Line(paris(event.at), str(text), code, event.applied))
     return lines
