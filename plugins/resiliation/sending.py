@@ -285,7 +285,7 @@ def check_may_send(letter: Letter, tenant=None) -> None:
     link to buy credits): :class:`SendRefused` naming what is missing."""
     from flask import url_for
 
-    from portal.core.verification import readiness
+    from portal.core.verification.readiness import readiness
 
     tenant = tenant or _tenant(letter)
     missing = [

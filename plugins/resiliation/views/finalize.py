@@ -13,15 +13,18 @@ from wtforms.validators import DataRequired, InputRequired
 from wtforms.widgets import DateInput
 
 from plugins.resiliation import finalizing, pricing
+from plugins.resiliation import sending as sending_part
 from plugins.resiliation.finalizing import Refused
 from plugins.resiliation.i18n import _, _l
-from plugins.resiliation.models import Letter
+from plugins.resiliation.models import Letter, MandateKind
 from plugins.resiliation.rules import SendType
 from portal.core.accounts.session import current_profile
 from portal.core.credits import ledger
+from portal.core.credits.ledger import InsufficientCredit
 from portal.core.i18n import format_money
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler, may_open
+from portal.extensions import db
 
 SEND_TYPE_LABELS = {
     SendType.LRAR: _l("Avec accusé de réception (%(price)s TTC)"),
@@ -184,9 +187,7 @@ def finalize(letter):
         "earliest": earliest,
         "earliest_is_today": earliest == finalizing.paris_today(),
         "cutoff": finalizing.cutoff_label(letter),
-        "first_letter": letter.editable
-        and letter.sender != "platform"
-        and finalizing.is_first_letter(letter),
+        "first_letter": letter.editable and finalizing.is_first_letter(letter),
         "first_letter_cutoff": _first_letter_cutoff(),
         "short_date": finalizing.short_date,
         "back_url": letter_url(letter),
@@ -205,7 +206,10 @@ def _first_letter_cutoff() -> str:
 @handler(Access.PROFILE, load={"letter_id": Letter})
 def confirm(letter):
     """GET/POST ``/resiliation/lettres/<letter_id>/confirmer``: both dates, the type and its
-    price, the balance before and after, and « Je confirme ces dates… »."""
+    price, the balance before and after, the kind of LRE, and « Je confirme ces dates… » with
+    « Valider et envoyer le … » (« Signer le mandat et envoyer »): the dates confirmed and the
+    letter validated in one step (:func:`plugins.resiliation.sending.validate_letter`) — charged
+    once; refused with the reason next to the box, nothing changed."""
     tenant = current_tenant()
     if not letter.editable:
         flash(str(finalizing.CLOSED), "error")
@@ -221,10 +225,23 @@ def confirm(letter):
         flash(_("La date d'envoi choisie est passée : choisissez-en une nouvelle."), "error")
         return redirect(url_for("resiliation.finalize", letter_id=letter.id))
     form = ConfirmForm()
+    profile = current_profile()
+    refusal_link = None
     if form.validate_on_submit():
-        finalizing.confirm(letter)
-        flash(_("Dates confirmées : votre lettre est prête à être validée."), "success")
-        return redirect(letter_page(letter) or url_for("resiliation.confirm", letter_id=letter.id))
+        try:
+            with db.session.begin_nested():
+                finalizing.confirm(letter)
+                sent = sending_part.validate_letter(letter, profile)
+        except Refused as refusal:
+            _add_error(form, None, str(refusal))
+        except sending_part.SendRefused as refusal:
+            _add_error(form, refusal.field if refusal.field == "confirm" else None, refusal.message)
+            refusal_link = (refusal.link, refusal.link_label) if refusal.link else None
+        except InsufficientCredit as short:
+            _add_error(form, None, str(short))
+        else:
+            flash(_validated_message(letter, sent), "success")
+            return redirect(letter_url(letter))
     price = pricing.letter_price(letter, tenant, plan.send_type)
     balance = ledger.balance_cents(letter.account_id)
     after = balance - price.price_cents
@@ -235,6 +252,15 @@ def confirm(letter):
         "letter": letter,
         "form": form,
         "plan": plan,
+        "refusal_link": refusal_link,
+        "lre": sending_part.qualification(letter),
+        "identity_url": url_for("verification.identity"),
+        "button": _send_button(letter, plan),
+        "first_letter": finalizing.is_first_letter(letter),
+        "first_letter_cutoff": _first_letter_cutoff(),
+        "signature_deadline": sending_part.signature_deadline(letter)
+        if _awaits_signature(letter)
+        else None,
         "dated": finalizing.dated_by_effect(letter),
         "type_name": SEND_TYPE_NAMES[plan.send_type],
         "price": price,
@@ -247,6 +273,41 @@ def confirm(letter):
     }
     status = 400 if form.is_submitted() else 200
     return render_template("resiliation/finalize/confirm.html", **context), status
+
+
+def _awaits_signature(letter: Letter) -> bool:
+    """The mandate is e-signed but not signed yet: the send waits for it (manual §5.6)."""
+    return letter.mandate_kind == MandateKind.ELECTRONIC and letter.mandate_ready_at is None
+
+
+def _send_button(letter: Letter, plan) -> str:
+    """« Valider et envoyer le 21/06/2021 », or « Signer le mandat et envoyer »."""
+    if _awaits_signature(letter):
+        return _("Signer le mandat et envoyer")
+    if plan.send_date <= finalizing.paris_today():
+        return _("Valider et envoyer aujourd'hui")
+    return _("Valider et envoyer le %(date)s", date=finalizing.short_date(plan.send_date))
+
+
+def _validated_message(letter: Letter, sent) -> str:
+    held = sending_part.holds(sent)
+    if sending_part.HOLD_SIGNATURE in held:
+        return _(
+            "Lettre validée : elle partira dès que votre client aura signé le mandat, au plus "
+            "tard le %(date)s à %(time)s.",
+            date=finalizing.short_date(letter.send_date),
+            time=finalizing.settings().platform_signature_cutoff.strftime("%H:%M"),
+        )
+    if sending_part.HOLD_REVIEW in held:
+        return _(
+            "Lettre validée : votre première lettre est vérifiée par notre équipe avant son envoi."
+        )
+    if letter.send_date and letter.send_date > finalizing.paris_today():
+        return _(
+            "Lettre validée : elle sera envoyée le %(date)s.",
+            date=finalizing.short_date(letter.send_date),
+        )
+    return _("Lettre validée : elle est envoyée aujourd'hui.")
 
 
 def register(blueprint) -> None:
