@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from plugins.resiliation import lists
 from plugins.resiliation.i18n import _l
 from plugins.resiliation.models import Letter, LetterState
 from portal.core.clock import local_now

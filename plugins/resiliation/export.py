@@ -10,6 +10,7 @@ subscriber named « =1+1 » stays that text); dates are Excel dates.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -17,7 +18,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from plugins.resiliation import lists
@@ -170,7 +170,9 @@ def _write_row(sheet, line: int, row: lists.Row, zone, *, day, moment, wrap) -> 
         # write_string: never a formula, a number or a link, whatever the text looks like.
         sheet.write_string(line, column, text or "", wrap if column == 6 else None)
     if letter.effective_date is not None:
-        sheet.write_datetime(line, 5, datetime.combine(letter.effective_date, datetime.min.time()), day)
+        sheet.write_datetime(
+            line, 5, datetime.combine(letter.effective_date, datetime.min.time()), day
+        )
     elif letter.as_early_as_possible:
         sheet.write_string(line, 5, _("Dès que possible"))
     if letter.send_date is not None:
@@ -191,7 +193,5 @@ def stream_file(path: str) -> Iterator[bytes]:
             while block := source.read(READ_SIZE):
                 yield block
     finally:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass

@@ -19,8 +19,8 @@ from sqlalchemy.orm import selectinload
 from plugins.resiliation.i18n import _, _l
 from plugins.resiliation.models import Letter, LetterContract, LetterState
 from plugins.resiliation.rules import CONTRACT_TYPE_LABELS, ContractType, SendType
+from portal.core import clock
 from portal.core.accounts.models import Profile
-from portal.core.clock import now
 from portal.core.sendings import SendingState
 from portal.extensions import db
 
@@ -162,11 +162,7 @@ def _conditions(account_id: int, tab: str, filters: Filters) -> list:
 
 def letters_query(account_id: int, tab: str, filters: Filters):
     """``select(Letter)`` of one list, newest first."""
-    return (
-        select(Letter)
-        .where(*_conditions(account_id, tab, filters))
-        .order_by(Letter.id.desc())
-    )
+    return select(Letter).where(*_conditions(account_id, tab, filters)).order_by(Letter.id.desc())
 
 
 @dataclass
@@ -358,7 +354,7 @@ def trash(letter: Letter) -> None:
     refusal = trash_refusal(letter)
     if refusal:
         raise TrashRefused(refusal)
-    letter.trashed_at = now()
+    letter.trashed_at = clock.now()
 
 
 def restore(letter: Letter) -> None:

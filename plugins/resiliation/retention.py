@@ -15,8 +15,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from plugins.resiliation.models import Letter, LetterState
-from portal.core import audit
-from portal.core.clock import now
+from portal.core import audit, clock
 from portal.core.jobs import job
 from portal.core.plugins.types import PeriodicJob
 from portal.core.tenants import Tenant, tenant_directory, tenant_scope, unscoped
@@ -59,7 +58,7 @@ def _delete_letters(letters: list[Letter]) -> None:
 
 def purge_trash_of(tenant) -> list[str]:
     """Delete the tenant's letters in the trash for more than its ``trash_days``; their numbers."""
-    cutoff = now() - timedelta(days=tenant.config.retention.trash_days)
+    cutoff = clock.now() - timedelta(days=tenant.config.retention.trash_days)
     purged: list[str] = []
     with tenant_scope(tenant.id):
         while True:
@@ -91,7 +90,7 @@ def purge_drafts_of(tenant) -> tuple[list[str], int]:
     untouched longer than its ``drafts_days``; the letters' numbers and the drafts' count."""
     from portal.core.drafts.models import Draft
 
-    cutoff = now() - timedelta(days=tenant.config.retention.drafts_days)
+    cutoff = clock.now() - timedelta(days=tenant.config.retention.drafts_days)
     purged: list[str] = []
     with tenant_scope(tenant.id):
         while True:

@@ -225,9 +225,7 @@ def test_a_billed_letter_cannot_be_trashed(
     letter_id = make_letter(app, agent)
     with_sending(app, agent, letter_id, letter_state=letter_state, sending_state=sending_state)
     assert "Mettre à la corbeille" not in table(client.get("/resiliation/"))
-    refused = client.post(
-        f"/resiliation/lettres/{letter_id}/corbeille", follow_redirects=False
-    )
+    refused = client.post(f"/resiliation/lettres/{letter_id}/corbeille", follow_redirects=False)
     assert refused.status_code in (302, 400)
     page = client.get(f"/resiliation/lettres/{letter_id}/corbeille", follow_redirects=True)
     assert "Cette lettre a été facturée (envoi programmé, annulé ou remboursé)" in text(page)

@@ -138,9 +138,7 @@ def trash_letter(letter: Letter):
         return redirect(_back_url())
     if request.method == "POST":
         lists.trash(letter)
-        flash(
-            _("La lettre %(number)s est dans la corbeille.", number=letter.reference), "success"
-        )
+        flash(_("La lettre %(number)s est dans la corbeille.", number=letter.reference), "success")
         return redirect(_back_url())
     return render_template(
         "resiliation/lists/confirm_trash.html",
