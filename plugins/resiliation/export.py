@@ -18,7 +18,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from sqlalchemy.orm import selectinload
 
 from plugins.resiliation import lists
 from plugins.resiliation.i18n import _
@@ -82,9 +81,7 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 def chunks(account_id: int, tab: str, filters: lists.Filters) -> Iterator[list[lists.Row]]:
     """The rows of one list, newest first, :data:`CHUNK` at a time (keyset on the id); the
     objects of a chunk leave the session once the next one is asked for."""
-    query = lists.letters_query(account_id, tab, filters).options(
-        selectinload(Letter.contracts), selectinload(Letter.sending)
-    )
+    query = lists.letters_query(account_id, tab, filters).options(*lists.LOAD_OPTIONS)
     last_id = None
     while True:
         page = query if last_id is None else query.where(Letter.id < last_id)
@@ -94,8 +91,12 @@ def chunks(account_id: int, tab: str, filters: lists.Filters) -> Iterator[list[l
         yield lists.rows_for(letters)
         last_id = letters[-1].id
         for letter in letters:
-            if letter.sending is not None and letter.sending in db.session:
-                db.session.expunge(letter.sending)
+            sending = letter.sending
+            if sending is not None and sending in db.session:
+                for event in sending.events:
+                    if event in db.session:
+                        db.session.expunge(event)
+                db.session.expunge(sending)
             if letter in db.session:
                 db.session.expunge(letter)  # its contracts go with it (cascade)
         if len(letters) < CHUNK:
@@ -163,7 +164,7 @@ def _write_row(sheet, line: int, row: lists.Row, zone, *, day, moment, wrap) -> 
         7: str(REASON_LABELS.get(letter.reason, letter.reason or "")),
         8: letter.recipient_name,
         11: lists.letter_kind(letter),
-        12: lists.tracking(letter).label,
+        12: lists.tracking(letter, row.manager).label,
         13: row.manager,
     }
     for column, text in texts.items():

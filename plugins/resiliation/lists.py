@@ -22,6 +22,7 @@ from plugins.resiliation.rules import CONTRACT_TYPE_LABELS, ContractType, SendTy
 from portal.core import clock
 from portal.core.accounts.models import Profile
 from portal.core.sendings import SendingState
+from portal.core.sendings.models import Sending
 from portal.extensions import db
 
 PER_PAGE = 10
@@ -234,21 +235,29 @@ class TrackingShown:
     detail: str = ""
 
 
-def tracking(letter: Letter) -> TrackingShown:
+def tracking(letter: Letter, manager: str | None = None) -> TrackingShown:
     """The « Suivi » column: ``plugins.resiliation.tracking.state_of`` when it exists, else the
-    letter's own state."""
+    letter's own state (``manager``: the managing profile's name, already known)."""
     try:
         from plugins.resiliation.tracking import state_of
     except ImportError:
         state_of = None
     if state_of is not None:
-        found = state_of(letter)
+        found = state_of(letter, manager=manager)
         return TrackingShown(
             label=str(getattr(found, "label", found)),
             tone=str(getattr(found, "tone", "") or ""),
             detail=str(getattr(found, "detail", "") or ""),
         )
     return TrackingShown(label=str(_STATE_LABELS.get(letter.state, letter.state)))
+
+
+# What a row shows, loaded for a whole page at once: contracts, sending and its timeline (the
+# tracking state reads the first notification from it).
+LOAD_OPTIONS = (
+    selectinload(Letter.contracts),
+    selectinload(Letter.sending).selectinload(Sending.events),
+)
 
 
 def rows_for(letters: list[Letter]) -> list[Row]:
@@ -283,7 +292,7 @@ def page_of(account_id: int, tab: str, filters: Filters, number: int) -> Page:
             .order_by(Letter.id.desc())
             .limit(PER_PAGE)
             .offset((number - 1) * PER_PAGE)
-            .options(selectinload(Letter.contracts), selectinload(Letter.sending))
+            .options(*LOAD_OPTIONS)
         )
     )
     return Page(rows=rows_for(letters), total=total, number=number, pages=pages)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from plugins.resiliation.models import Letter, LetterState
 from plugins.resiliation.rules import ContractType
+from portal.core import clock
 from portal.core.accounts.models import Profile
 from portal.core.sendings import Channel, SendingState
 from portal.core.sendings.models import Sending
@@ -289,3 +290,51 @@ def test_the_dashboard_card_counts_and_links(app, client, agent):
     assert 'href="/resiliation/courriers/a-terminer"' in card
     assert 'href="/resiliation/courriers/programmes"' in card
     assert 'href="/resiliation/courriers/envoyes"' in card
+
+
+def test_a_scheduled_send_is_cancelled_from_the_list_until_the_eve(
+    app, agent, client, post_form, monkeypatch
+):
+    """Through the sending part's own validation (helpers of its tests, imported by name)."""
+    from test_sending_flow import allowed, balance, ready_letter, sent_letter, validate
+
+    from plugins.resiliation.rules import PARIS
+
+    def at(days, hour, minute=0):
+        day = datetime.now(PARIS).date() + timedelta(days=days)
+        moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+        monkeypatch.setattr(clock, "now", lambda: moment.astimezone(UTC))
+
+    at(0, 10)
+    allowed(app, agent)
+    sent_letter(app, agent, client)  # the account's first letter (checked by support), sent
+    paid = balance(app, agent)
+    letter_id = ready_letter(app, agent, days=3)
+    today_id = ready_letter(app, agent, days=2)
+    assert validate(client, letter_id).status_code == 302
+    assert validate(client, today_id).status_code == 302
+    assert balance(app, agent) == paid - 2 * 378
+    scheduled = client.get("/resiliation/courriers/programmes")
+    assert sorted(listed(scheduled)) == sorted([letter_id, today_id])
+    assert f"/resiliation/lettres/{letter_id}/annuler-envoi" in scheduled.get_data(as_text=True)
+    assert "Mettre à la corbeille" not in table(scheduled)  # billed
+    back = "/resiliation/courriers/programmes"
+    confirm = client.get(f"/resiliation/lettres/{letter_id}/annuler-envoi?retour={back}")
+    assert "son montant recrédité" in text(confirm)
+
+    at(2, 0, 30)  # the day ``today_id`` leaves, the eve of ``letter_id``
+    page = client.get(back).get_data(as_text=True)
+    assert f"/resiliation/lettres/{today_id}/annuler-envoi" not in page
+    done = post_form(
+        client, back, {"retour": back}, action=f"/resiliation/lettres/{letter_id}/annuler-envoi"
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith(back)
+    assert "est annulé ; son montant est recrédité" in text(client.get(back))
+    assert column(app, agent, letter_id, "state") == LetterState.CANCELLED
+    assert balance(app, agent) == paid - 378  # refunded once
+    refused = post_form(
+        client, back, {"retour": back}, action=f"/resiliation/lettres/{today_id}/annuler-envoi"
+    )
+    assert refused.status_code == 302
+    assert "Il est trop tard pour annuler cet envoi" in text(client.get(back))
+    assert column(app, agent, today_id, "state") == LetterState.VALIDATED

@@ -62,6 +62,17 @@ def _cancel_send_available():
     return cancel_letter_send
 
 
+def _may_cancel_send(letter: Letter) -> bool:
+    """« Annuler l'envoi » is offered: a scheduled letter, until the day before it leaves."""
+    if letter.state != LetterState.VALIDATED or _cancel_send_available() is None:
+        return False
+    try:
+        from plugins.resiliation.sending import may_change
+    except ImportError:
+        return True
+    return may_change(letter)
+
+
 def render_list(tab: str):
     """One list of the current account's letters, with its tabs, filters and pagination."""
     account = current_account()
@@ -90,7 +101,7 @@ def render_list(tab: str):
         letter_kind=lists.letter_kind,
         sent_on=lists.sent_on,
         may_trash=lists.may_trash,
-        cancel_send=_cancel_send_available() is not None,
+        may_cancel_send=_may_cancel_send,
         LetterState=LetterState,
         settings=current_tenant().settings_for("resiliation"),
         trash_days=current_tenant().config.retention.trash_days,
