@@ -336,6 +336,7 @@ def letter(tenant, letter: Letter):
         price=price,
         mandate_row=mandate_row,
         procedure=procedure,
+        procedure_state=_procedure_state(procedure),
         history=history,
         stuck=stuck,
         state_labels=LETTER_STATE_LABELS,
@@ -349,6 +350,14 @@ def letter(tenant, letter: Letter):
         may_refuse=_refusal() is not None,
         cutoff=_settings(tenant).first_letter_cutoff,
     )
+
+
+def _procedure_state(procedure) -> str:
+    if procedure is None:
+        return ""
+    from portal.core.signatures.agent_views import procedure_state_label
+
+    return procedure_state_label(procedure.state)
 
 
 def _legal_clock(letter: Letter):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from webkit import PDF_BYTES
 
 from plugins.resiliation import pricing
-from plugins.resiliation.models import Letter, LetterState, Review
+from plugins.resiliation.models import Letter, LetterState, MandateKind, Review
 from portal.core import audit, clock, sendings
 from portal.core.accounts.models import Account, Profile
 from portal.core.backoffice.models import StaffRole
@@ -299,6 +299,11 @@ def test_stuck_letters_each_with_what_to_do(app, at, agency, staff_client):
     with_review = validated(
         app, agency, late_review, due_at=NOW - timedelta(days=1), held_for="review", review=True
     )
+    # An e-signed mandate never signed, its send day gone: the 20:00 check should have cancelled it.
+    unsigned = make_letter(
+        app, agency, last_name="Sansignature", mandate_kind=MandateKind.ELECTRONIC
+    )
+    validated(app, agency, unsigned, due_at=NOW - timedelta(days=1), held_for="mandate_signature")
     # Due today and checked before 20:00: not stuck yet.
     today_review = make_letter(app, agency, last_name="Aujourdhui")
     validated(app, agency, today_review, held_for="review", review=True)
@@ -311,7 +316,7 @@ def test_stuck_letters_each_with_what_to_do(app, at, agency, staff_client):
         db.session.commit()
     refs = {
         key: reference_of(app, agency, key)
-        for key in (quiet, fresh, late_review, today_review, orphan)
+        for key in (quiet, fresh, late_review, today_review, orphan, unsigned)
     }
 
     client, _ = staff_client(StaffRole.SUPPORT)
@@ -321,11 +326,13 @@ def test_stuck_letters_each_with_what_to_do(app, at, agency, staff_client):
     assert kinds[refs[quiet]] == "operator_quiet"
     assert kinds[refs[late_review]] == "review_late"
     assert kinds[refs[orphan]] == "no_sending"
+    assert kinds[refs[unsigned]] == "signature_late"
     assert refs[fresh] not in kinds and refs[today_review] not in kinds
     shown = text(page)
     assert "L'opérateur n'en dit plus rien" in shown
     assert "Première lettre non vérifiée le jour de l'envoi" in shown
     assert "Validée sans envoi" in shown
+    assert "Mandat non signé, délai dépassé" in shown
     # A support operator is sent to the sending's page; an admin reconciles from here.
     assert f'href="/backoffice/envois/{quiet_sending}"' in body
     assert f"/backoffice/envois/{quiet_sending}/rapprocher" not in body
@@ -334,8 +341,10 @@ def test_stuck_letters_each_with_what_to_do(app, at, agency, staff_client):
         f"{BASE}/lettres/bloquees"
     ).get_data(as_text=True)
     # The letter's page says it too; the list counts them.
-    assert "Lettre bloquée" in text(client.get(f"{BASE}/lettres/{late_review}"))
-    assert "3 lettres bloquées" in text(client.get(f"{BASE}/lettres"))
+    held_page = text(client.get(f"{BASE}/lettres/{late_review}"))
+    assert "Lettre bloquée" in held_page
+    assert "retenu : vérification de la première lettre" in held_page
+    assert "4 lettres bloquées" in text(client.get(f"{BASE}/lettres"))
     assert with_review
 
 
