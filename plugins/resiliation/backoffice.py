@@ -467,9 +467,7 @@ class StuckLetter:
     def action(self) -> str:
         """What to do, in French."""
         if self.kind in (StuckKind.OPERATOR_QUIET, StuckKind.NOT_HANDED_OVER):
-            return _(
-                "Rapprocher l'envoi avec l'opérateur (administrateurs, depuis la page de l'envoi)."
-            )
+            return _("Rapprocher l'envoi avec l'opérateur (réservé aux administrateurs).")
         if self.kind == StuckKind.REVIEW_LATE:
             return _("Vérifier la lettre et l'approuver (ou la refuser).")
         if self.kind == StuckKind.SIGNATURE_LATE:
