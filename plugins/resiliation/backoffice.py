@@ -235,7 +235,7 @@ def letters(tenant):
     elif state == Review.PENDING:
         query = query.where(Letter.review == Review.PENDING)
     results = db.paginate(
-        query.order_by(Letter.created_at.desc(), Letter.id.desc()),
+        query.order_by(Letter.id.desc()),  # newest first, on the primary key's index
         page=request.args.get("page", 1, type=int),
         per_page=PER_PAGE,
         error_out=False,
