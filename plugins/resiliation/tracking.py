@@ -352,9 +352,11 @@ def sendings_of(letter) -> list:
 
 
 def timeline(sending) -> list[Line]:
-    """The sending's events, in French, Paris time (repeated operator events left out)."""
+    """The sending's events, in French, Paris time: the portal's line and the operator's own
+    report of the same state are one line (the operator's code kept on it); repeated operator
+    events are left out."""
     lines: list[Line] = []
-    seen: set[tuple] = set()
+    index: dict[tuple, int] = {}
     for event in sending.events:
         mail = (event.code or "").removeprefix("resiliation-mail-")
         if event.code == "released":
@@ -363,14 +365,43 @@ def timeline(sending) -> list[Line]:
             text = MAIL_LABELS[mail]
         else:
             text = _CODE_LABELS.get(event.code or "")
-        if text is None:
-            if not event.applied:
-                continue
+        state_line = text is None
+        if state_line:
             text = _EVENT_LABELS.get(event.state, str(event.state))
-        key = (event.state, event.code, text)
-        if key in seen:
-            continue
-        seen.add(key)
         code = "" if event.source == "portal" else (event.code or "")
+        key = (event.state, str(text))
+        if state_line and key in index:
+            found = lines[index[key]]
+            if code and not found.code:
+                lines[index[key]] = Line(found.at, found.text, code, found.applied)
+            continue
+        if state_line and not event.applied:
+            continue
+        if state_line:
+            index[key] = len(lines)
         lines.append(Line(paris(event.at), str(text), code, event.applied))
     return lines
+
+
+PROOF_ORDER = [
+    ProofKind.DEPOSIT,
+    ProofKind.NOTIFICATION,
+    ProofKind.ACCEPTANCE,
+    ProofKind.REFUSAL,
+    ProofKind.NEGLIGENCE,
+    ProofKind.DELIVERY,
+    ProofKind.AR_SCAN,
+    ProofKind.RETURN,
+]
+
+
+def ordered_proofs(sending) -> list:
+    """The sending's proofs in the order of the letter's life (deposit, notification, then the
+    recipient's answer)."""
+
+    def rank(proof):
+        kind = proof.kind
+        position = PROOF_ORDER.index(kind) if kind in PROOF_ORDER else len(PROOF_ORDER)
+        return (position, proof.id)
+
+    return sorted(sending.proofs, key=rank)

@@ -90,7 +90,7 @@ def panel(letter: Letter) -> Panel | None:
                 proof.filename,
                 tracking.paris(proof.received_at),
             )
-            for proof in sending.proofs
+            for proof in tracking.ordered_proofs(sending)
         ]
         count += len(proofs)
         blocks.append(
