@@ -153,6 +153,8 @@ AUDIT_ACTION = {
     "verification.mandate_signature_started": _l("Signature du mandat commencée"),
     "verification.mandate_signed": _l("Mandat de la plateforme signé"),
     "sendings.reconciled": _l("Envoi rapproché des événements de l'opérateur"),
+    "resiliation.review_approved": _l("Première lettre de résiliation approuvée"),
+    "resiliation.review_refused": _l("Première lettre de résiliation refusée"),
 }
 
 # The keys of an audit entry's details.
