@@ -4,7 +4,8 @@ manager and the managing profile (issue 16, points 4 and 7).
 :func:`sending_state_changed` runs from the core's job that tells each state reached once
 (``on_sending_state_changed``); it is idempotent all the same (a failing hook retries its job):
 
-- handed over → the letter is SENT; cancelled (its current sending) → the letter is CANCELLED;
+- handed over → the letter is SENT; its current sending cancelled, or failed before it left
+  (refunded) → the letter is CANCELLED (it may be scheduled again);
 - the subscriber gets, in the agent's name (From: the agency's name, Reply-To: the managing
   profile), the copy of the letter with the deposit notice once deposited, then the
   acknowledgement once accepted (LRAR) or picked up (LR);
@@ -57,7 +58,6 @@ DEPOSITED = frozenset(
         SendingState.NOT_CLAIMED,
     }
 )
-LEFT = DEPOSITED | {SendingState.FAILED}
 
 
 def letter_of(sending: Sending) -> Letter | None:
@@ -103,9 +103,17 @@ def sending_state_changed(tenant, sending, state) -> None:
     state = SendingState(state)
     current = letter.sending_id == sending.id
 
-    if current and state in LEFT and letter.state == LetterState.VALIDATED:
+    left = state in DEPOSITED or (state == SendingState.FAILED and sending.handed_over_at)
+    if current and left and letter.state == LetterState.VALIDATED:
         letter.state = LetterState.SENT
-    if current and state == SendingState.CANCELLED and letter.state == LetterState.VALIDATED:
+    # Cancelled, or failed before it left (refused by the operator: refunded): the letter may be
+    # scheduled again, its content frozen.
+    never_left = state == SendingState.FAILED and sending.handed_over_at is None
+    if (
+        current
+        and (state == SendingState.CANCELLED or never_left)
+        and letter.state == LetterState.VALIDATED
+    ):
         letter.state = LetterState.CANCELLED
         letter.cancelled_at = letter.cancelled_at or clock.now()
 

@@ -194,6 +194,13 @@ def _cancelled_at(sending) -> datetime | None:
     return aware(sending.completed_at or sending.last_event_at)
 
 
+def _last_detail(sending, state) -> str:
+    for event in reversed(sending.events):
+        if event.state == state and event.detail:
+            return event.detail
+    return ""
+
+
 def _scheduled(letter, sending, manager: str | None) -> Tracking:
     due = paris(sending.due_at) if sending is not None and sending.due_at else None
     day = _day(due) if due else (_day(letter.send_date) if letter.send_date else "")
@@ -246,6 +253,9 @@ def state_of(letter, *, manager: str | None = None) -> Tracking:
 
     if letter.state == LetterState.DRAFT and state is None:
         return Tracking(Code.NOT_SENT, _("Non envoyée"), "", "neutral")
+    if state == SendingState.FAILED:
+        detail = sending.cancel_reason or _last_detail(sending, SendingState.FAILED)
+        return Tracking(Code.FAILED, _("Envoi en échec"), detail, "danger")
     if letter.state == LetterState.CANCELLED or state == SendingState.CANCELLED:
         return _cancelled(letter, sending)
     if state is None or state in (
@@ -307,8 +317,7 @@ def state_of(letter, *, manager: str | None = None) -> Tracking:
             resent_detail,
             "danger",
         )
-    detail = (sending.cancel_reason or "") if sending is not None else ""
-    return Tracking(Code.FAILED, _("Envoi en échec"), detail, "danger")
+    return Tracking(Code.FAILED, _("Envoi en échec"), "", "danger")  # returned (paper only)
 
 
 # --- The timeline --------------------------------------------------------------------------------

@@ -399,3 +399,28 @@ def test_not_claimed_is_resent_once_free_and_the_profile_told(app, agency, logge
     archive = logged_in(agency).get(f"/resiliation/lettres/{letter_id}/preuves.zip")
     names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
     assert sum("negligence" in name for name in names) == 2
+
+
+def test_refused_by_the_operator_fails_refunded_and_may_be_scheduled_again(app, agency, logged_in):
+    """The operator refuses the letter before it leaves: « Envoi en échec » with its reason, the
+    price given back, the letter CANCELLED (it may be scheduled again); the subscriber gets
+    nothing; the core tells the profile once."""
+    from portal.core.sendings.operators.base import SendingState
+
+    before = balance(app, agency)
+    letter_id = send_letter(app, agency, "resiliation+rejet@maaf.example")
+    row = letter_row(app, agency, letter_id)
+    assert row["sending_state"] == SendingState.FAILED
+    assert row["state"] == LetterState.CANCELLED
+    assert balance(app, agency) == before  # charged, then refunded
+    assert mails_to(app, agency.tenant_id, SUBSCRIBER) == []
+    failed = [
+        m
+        for m in mails_to(app, agency.tenant_id, "agence.suivi@agence-fournier.fr")
+        if m.subject.startswith("Envoi en échec")
+    ]
+    assert len(failed) == 1
+    shown = text(logged_in(agency).get(f"/resiliation/lettres/{letter_id}"))
+    assert "Envoi en échec" in shown
+    assert "Adresse électronique du destinataire refusée par l'opérateur." in shown
+    assert "L'avis de dépôt sera disponible ici" in shown
