@@ -217,10 +217,10 @@ def _scheduled(letter, sending, manager: str | None) -> Tracking:
     return Tracking(Code.SCHEDULED, label, detail, "info")
 
 
-def _cancelled(letter, sending) -> Tracking:
+def _cancelled(letter, sending, detailed: bool = True) -> Tracking:
     if HELD_FOR_MANDATE in holds(sending):
         deadline = _signature_deadline(letter)
-        when = _cancelled_at(sending)
+        when = _cancelled_at(sending) if detailed else aware(sending.completed_at)
         if deadline is not None and when is not None and when >= deadline:
             return Tracking(
                 Code.SIGNATURE_EXPIRED,
@@ -241,9 +241,11 @@ def _cancelled(letter, sending) -> Tracking:
     return Tracking(Code.CANCELLED, _("Annulée"), _("Envoi annulé et remboursé."), "neutral")
 
 
-def state_of(letter, *, manager: str | None = None) -> Tracking:
+def state_of(letter, *, manager: str | None = None, detailed: bool = True) -> Tracking:
     """The letter's tracking state in French. ``manager``: the managing profile's name when the
-    caller already has it (else it is looked up for « géré par »)."""
+    caller already has it (else it is looked up for « géré par »). ``detailed=False`` never
+    reads the sending's timeline (lists and exports: the same label, the legal clock's
+    sentence left out of ``detail``)."""
     from plugins.resiliation.models import LetterState
     from plugins.resiliation.rules import SendType
 
@@ -254,10 +256,12 @@ def state_of(letter, *, manager: str | None = None) -> Tracking:
     if letter.state == LetterState.DRAFT and state is None:
         return Tracking(Code.NOT_SENT, _("Non envoyée"), "", "neutral")
     if state == SendingState.FAILED:
-        detail = sending.cancel_reason or _last_detail(sending, SendingState.FAILED)
+        detail = sending.cancel_reason or ""
+        if detailed and not detail:
+            detail = _last_detail(sending, SendingState.FAILED)
         return Tracking(Code.FAILED, _("Envoi en échec"), detail, "danger")
     if letter.state == LetterState.CANCELLED or state == SendingState.CANCELLED:
-        return _cancelled(letter, sending)
+        return _cancelled(letter, sending, detailed)
     if state is None or state in (
         SendingState.DRAFT,
         SendingState.VALIDATED,
@@ -297,7 +301,7 @@ def state_of(letter, *, manager: str | None = None) -> Tracking:
                 "",
                 "warning",
             )
-        clock = legal_clock(letter)
+        clock = legal_clock(letter) if detailed else None
         detail = ""
         if clock is not None:
             detail = _(

@@ -36,7 +36,9 @@ def agency(app, make_account):
     return ref
 
 
-def tracked(app, agency, *, sending_state=None, held=None, prepare=None, **letter_fields):
+def tracked(
+    app, agency, *, sending_state=None, held=None, prepare=None, detailed=True, **letter_fields
+):
     """The tracking of a letter (``letter_fields``) whose sending — validated unless
     ``sending_state`` is None — is moved to ``sending_state``; ``prepare(letter, sending)`` runs
     before it is read."""
@@ -70,7 +72,7 @@ def tracked(app, agency, *, sending_state=None, held=None, prepare=None, **lette
         if prepare is not None:
             prepare(letter, sending)
         db.session.flush()
-        result = tracking.state_of(letter)
+        result = tracking.state_of(letter, detailed=detailed)
         db.session.rollback()
         return result
 
@@ -199,6 +201,17 @@ def test_held_cancelled_after_the_deadline_is_signature_expired(app, agency, mon
         send_date=FUTURE,
         prepare=cancel,
     )
+    lists = tracked(
+        app,
+        agency,
+        sending_state=SendingState.SCHEDULED,
+        held="mandate_signature",
+        sender=Sender.PLATFORM,
+        send_date=FUTURE,
+        prepare=cancel,
+        detailed=False,
+    )
+    assert lists.label == state.label
     assert state.code == "signature_expired"
     assert state.label == "Non envoyée — délai de signature dépassé"
     assert "14/03/2031" in state.detail
