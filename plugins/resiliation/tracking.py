@@ -280,7 +280,12 @@ def state_of(letter, *, manager: str | None = None, detailed: bool = True) -> Tr
                 "warning",
             )
         due = aware(sending.due_at) if sending is not None else None
-        if due is not None and due <= now() and state == SendingState.SCHEDULED:
+        if (
+            due is not None
+            and due <= now()
+            and state == SendingState.SCHEDULED
+            and not holds(sending)
+        ):
             return Tracking(Code.IN_TRANSIT, _("En cours d'acheminement"), "", "info")
         return _scheduled(letter, sending, manager)
     if state == SendingState.DUE:

@@ -98,6 +98,16 @@ def test_first_letter_waits_for_the_check(app, agency):
     assert state.code == "scheduled"
     assert "notre équipe vérifie la lettre" in state.detail
 
+    def pending_and_due(letter, sending):
+        letter.review = Review.PENDING
+        sending.due_at = clock.now() - timedelta(hours=1)
+
+    state = tracked(
+        app, agency, sending_state=SendingState.SCHEDULED, held="review", prepare=pending_and_due
+    )
+    assert state.code == "scheduled"
+    assert "notre équipe vérifie la lettre" in state.detail
+
 
 def test_mandate_signature_to_start_before_the_deadline(app, agency):
     state = tracked(
