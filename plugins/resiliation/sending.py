@@ -267,6 +267,12 @@ def _create_and_validate(letter: Letter, profile, tenant, *, review: bool):
 # --- validation ----------------------------------------------------------------------------------
 
 
+def write_lock() -> None:
+    """SQLite: take the write lock before a savepoint opens the transaction (a read snapshot
+    that writes later fails when another writer committed meanwhile); PostgreSQL: nothing."""
+    take_sqlite_write_lock("resiliation_letter")
+
+
 def _lock(letter: Letter) -> Letter:
     """Hold the letter's row and read it again: two tabs or a double click validate once."""
     db.session.flush()
@@ -596,23 +602,30 @@ def send_unsigned_notice(tenant_id, letter_id):
     tenant = tenant_directory().by_id(tenant_id)
     to, name = profile_address(letter.sending)
     locale = tenant.config.default_locale
+    cutoff = _settings(letter).platform_signature_cutoff.strftime("%H:%M")
     with tenant_rendering(tenant, locale):
         subject = _("Envoi annulé, mandat non signé : %(name)s", name=letter.subscriber_name)
+        paragraphs = [
+            _("Bonjour %(name)s,", name=name),
+            _(
+                "Votre client n'a pas signé le mandat avant %(time)s le %(date)s : l'envoi de la "
+                "lettre de résiliation de %(subscriber)s à %(recipient)s est annulé.",
+                time=cutoff,
+                date=finalizing.short_date(letter.send_date),
+                subscriber=letter.subscriber_name,
+                recipient=letter.recipient_name,
+            ),
+            _("Le prix de l'envoi a été recrédité sur votre compte."),
+            _("Vous pouvez programmer à nouveau cette lettre depuis sa page."),
+            _("Lettre n° %(reference)s", reference=letter.reference),
+        ]
     message = compose_email(
         tenant,
-        "resiliation_mandate_unsigned",
+        "notification",
         to=to,
         subject=subject,
         locale=locale,
-        context={
-            "profile_name": name,
-            "subscriber": letter.subscriber_name,
-            "recipient_name": letter.recipient_name,
-            "reference": letter.reference,
-            "send_day": finalizing.short_date(letter.send_date),
-            "cutoff": _settings(letter).platform_signature_cutoff.strftime("%H:%M"),
-            "amount": letter.sending.price_cents,
-        },
+        context={"title": subject, "paragraphs": paragraphs},
     )
     try:
         send_email(message)

@@ -318,11 +318,17 @@ def test_the_confirmation_shows_the_balance_and_needs_the_box(app, agency, clien
     assert response.status_code == 400
     assert "Cochez cette case pour confirmer les dates." in text(response)
     assert stored(app, agency, letter_id).dates_confirmed_at is None
+    # The box ticked, « Valider et envoyer » confirms the dates and validates in one step:
+    # this account may not send yet (no verified document, no platform mandate), so nothing
+    # changes and the reason is given (the whole flow: test_sending_flow.py).
     response = post(client, confirm_url(letter_id), {"confirm": "y"}, csrf_token)
-    assert response.status_code == 302
-    letter = stored(app, agency, letter_id)
-    assert clock.aware(letter.dates_confirmed_at) == clock.now()
-    page = text(client.get(response.headers["Location"]))
+    assert response.status_code == 400
+    assert "Votre compte ne peut pas encore envoyer de lettre" in text(response)
+    assert stored(app, agency, letter_id).dates_confirmed_at is None
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        db.session.get(Letter, letter_id).dates_confirmed_at = clock.now()
+        db.session.commit()
+    page = text(client.get(f"/resiliation/lettres/{letter_id}"))
     assert "Dates confirmées" in page and "prête à être validée" in page
     # Changing the type afterwards withdraws the confirmation.
     response = post(

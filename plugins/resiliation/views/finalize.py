@@ -228,6 +228,7 @@ def confirm(letter):
     profile = current_profile()
     refusal_link = None
     if form.validate_on_submit():
+        sending_part.write_lock()  # before the savepoint (SQLite)
         try:
             with db.session.begin_nested():
                 finalizing.confirm(letter)

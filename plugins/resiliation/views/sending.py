@@ -64,6 +64,7 @@ def change_date(letter):
         return redirect(letter_url(letter))
     form = DateForm()
     if form.validate_on_submit():
+        sending_part.write_lock()  # before the savepoint (SQLite)
         try:
             with db.session.begin_nested():
                 sending_part.reschedule_letter(letter, form.send_date.data, current_profile())
@@ -91,6 +92,7 @@ def cancel(letter):
         return redirect(letter_url(letter))
     form = CancelForm()
     if form.validate_on_submit():
+        sending_part.write_lock()  # before the savepoint (SQLite)
         try:
             with db.session.begin_nested():
                 sending_part.cancel_letter_send(letter, current_profile())
@@ -130,6 +132,7 @@ def schedule_again(letter):
     buy_url = None
     if form.is_submitted():
         if form.validate():
+            sending_part.write_lock()  # before the savepoint (SQLite)
             try:
                 with db.session.begin_nested():
                     sending_part.schedule_again(
