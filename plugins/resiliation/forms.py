@@ -162,6 +162,7 @@ class ContractForm(FlaskForm):
         filters=[strip],
         validators=[Length(max=2000), NoBidiControls()],
     )
+    event_date = StringField(_l("Date de l'événement"), filters=[strip], validators=[TypedDate()])
 
     contract_type: rules.ContractType | None = None
     # Fields asked at the letter level, left out when a contract is added to a written letter.
@@ -199,8 +200,8 @@ class ContractForm(FlaskForm):
         if self.contract_type is None or reason is None:
             return valid
         required = rules.contract_fields(self.contract_type, reason).required()
-        if not self.ask_custom_reason:  # the letter's own text, asked elsewhere
-            required -= {"custom_reason"}
+        if not self.ask_custom_reason:  # the letter's own values, asked with its first contract
+            required -= LETTER_LEVEL
         for name in sorted(required):
             field = getattr(self, name)
             if not field.data and not field.errors:
@@ -217,6 +218,7 @@ MISSING = {
         "résiliation."
     ),
     "custom_reason": _l("Écrivez le motif de résiliation."),
+    "event_date": _l("Indiquez la date de l'événement : la lettre doit la mentionner."),
     "main_due_date": _l("Indiquez la date d'échéance principale du contrat."),
 }
 CONTRACT_FORM_FIELDS = (
@@ -228,7 +230,10 @@ CONTRACT_FORM_FIELDS = (
     "new_insurer",
     "new_reference",
     "custom_reason",
+    "event_date",
 )
+# Values of the letter asked on its first contract's form (not when a contract is added).
+LETTER_LEVEL = frozenset({"custom_reason", "event_date"})
 
 
 def contract_values(form: ContractForm) -> dict:

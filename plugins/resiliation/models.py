@@ -88,6 +88,9 @@ class Letter(AccountOwned, db.Model):
     # One reason for every contract of the letter.
     reason: Mapped[Reason] = mapped_column(str_enum(Reason, 40))
     custom_reason: Mapped[str] = mapped_column(Text, default="")
+    # A change of situation (address, matrimonial regime, marital situation): when it happened
+    # (art. L.113-16: the letter states the date and nature of the event).
+    event_date: Mapped[date | None] = mapped_column(Date)
     added_text: Mapped[str] = mapped_column(Text, default="")  # above the closing formula
     # The former manager of the contract, emailed a copy once the letter is picked up.
     former_manager_email: Mapped[str] = mapped_column(String(254), default="")

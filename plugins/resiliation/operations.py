@@ -172,6 +172,10 @@ def update_contract(letter: Letter, contract: LetterContract, values: dict) -> N
             letter.custom_reason = values.get("custom_reason") or ""
         elif reason is not rules.Reason.CUSTOM:
             letter.custom_reason = ""
+        if reason in rules.EVENT_REASONS and "event_date" in values:
+            letter.event_date = parse_date(values.get("event_date"))
+        elif reason not in rules.EVENT_REASONS:
+            letter.event_date = None
     for name, value in _contract_columns(contract.contract_type, letter.reason, values).items():
         setattr(contract, name, value)
 
@@ -218,6 +222,7 @@ def _letter(subscriber: dict, insurer: DirectoryEntry | None, contract: dict | N
         "added_text": "",
         "former_manager_email": "",
         "custom_reason": "",
+        "event_date": None,
         "mandate_kind": "",
         "sender": rules.Sender.AGENCY,
         "send_type": rules.SendType.LRAR,
@@ -237,6 +242,8 @@ def _letter(subscriber: dict, insurer: DirectoryEntry | None, contract: dict | N
         letter.reason = None
     if letter.reason is rules.Reason.CUSTOM:
         letter.custom_reason = contract.get("custom_reason") or ""
+    if letter.reason in rules.EVENT_REASONS:
+        letter.event_date = parse_date(contract.get("event_date"))
     if contract_type is not None:
         letter.contracts = [
             LetterContract(

@@ -105,6 +105,10 @@ REASON_LABELS: dict[Reason, object] = {
     Reason.RIA: _l("Résiliation infra-annuelle (complémentaire santé)"),
 }
 
+# Changes of situation (art. L.113-16 of the Code des assurances): the letter states the date
+# and nature of the event.
+EVENT_REASONS = frozenset({Reason.MOVE, Reason.MATRIMONIAL_REGIME, Reason.MARITAL_SITUATION})
+
 # Reasons whose dates the portal computes from the new contract's effective date.
 DATED_BY_EFFECT = frozenset({Reason.HAMON, Reason.RIA})
 
@@ -271,6 +275,8 @@ class ContractFields:
     property_address: bool = False  # « Adresse du bien assuré » (optional)
     custom_reason_required: bool = False  # the custom reason needs its text
     statement_of_information: bool = False  # the letter asks for the relevé d'information
+    event_date: bool = False  # a change of situation: « Date de l'événement »
+    event_date_required: bool = False  # the letter must state it
 
     def shown(self) -> frozenset[str]:
         names = {"reference"}
@@ -282,6 +288,7 @@ class ContractFields:
             "new_insurer",
             "new_reference",
             "custom_reason",
+            "event_date",
         ):
             if getattr(self, name):
                 names.add(name)
@@ -297,6 +304,8 @@ class ContractFields:
             names.add("new_insurer")
         if self.main_due_date_required:
             names.add("main_due_date")
+        if self.event_date_required:
+            names.add("event_date")
         return frozenset(names)
 
 
@@ -313,6 +322,7 @@ def contract_fields(contract_type: ContractType, reason: Reason | None) -> Contr
             registration=contract_type in VEHICLES,
             other_type=contract_type is ContractType.OTHER,
             custom_reason=any(f.custom_reason for f in each),
+            event_date=any(f.event_date for f in each),
             main_due_date=any(f.main_due_date for f in each),
             new_insurer=any(f.new_insurer for f in each),
             new_reference=any(f.new_reference for f in each),
@@ -326,6 +336,8 @@ def contract_fields(contract_type: ContractType, reason: Reason | None) -> Contr
         other_type=contract_type is ContractType.OTHER,
         custom_reason=reason is Reason.CUSTOM,
         custom_reason_required=reason is Reason.CUSTOM,
+        event_date=reason in EVENT_REASONS,
+        event_date_required=reason in EVENT_REASONS,
         new_insurer_required=by_effect,
         main_due_date=reason in DUE_DATE_REASONS,
         new_insurer=by_effect,

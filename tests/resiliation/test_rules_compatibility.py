@@ -182,6 +182,7 @@ def test_before_the_reason_is_chosen_every_field_the_type_may_need_is_shown():
         "new_insurer",
         "new_reference",
         "custom_reason",
+        "event_date",
     }
     assert health.required() == {"reference"}
     business = contract_fields(T.TEN_YEAR, None)

@@ -435,7 +435,7 @@ def test_the_last_step_posted_twice_opens_the_letter_it_became(
     client, post_form, insurer, app, agent
 ):
     contract_url = to_contract(client, post_form, insurer, "sante")
-    data = {"reference": "1234", "reason": Reason.MOVE.value}
+    data = {"reference": "1234", "reason": Reason.MOVE.value, "event_date": "15/06/2026"}
     first = post_form(client, contract_url, data)
     second = post_form(client, first.headers["Location"], data, action=contract_url)
     assert second.status_code == 302
@@ -454,3 +454,21 @@ def test_a_draft_is_discarded_from_the_home_page(client, post_form, app, agent):
     assert "La résiliation en cours est abandonnée." in text(client.get("/resiliation/"))
     assert drafts(app, agent) == []
     assert client.get(insurer_url).status_code == 404
+
+
+def test_a_change_of_situation_asks_when_it_happened_and_the_letter_says_it(
+    client, post_form, insurer, app, agent
+):
+    contract_url = to_contract(client, post_form, insurer, "sante")
+    refused = post_form(client, contract_url, {"reference": "1234", "reason": Reason.MOVE.value})
+    assert error_of(refused, "event_date") == (
+        "Indiquez la date de l'événement : la lettre doit la mentionner."
+    )
+    made = post_form(
+        client,
+        contract_url,
+        {"reference": "1234", "reason": Reason.MOVE.value, "event_date": "15/06/2026"},
+    )
+    assert made.status_code == 302
+    page = client.get(made.headers["Location"])
+    assert "survenu le 15 juin 2026" in text(page)

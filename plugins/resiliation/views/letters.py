@@ -187,6 +187,7 @@ def _contract_data(letter: Letter, contract: LetterContract) -> dict:
         "new_reference": contract.new_reference,
         "reason": letter.reason.value,
         "custom_reason": letter.custom_reason,
+        "event_date": letter.event_date.strftime("%d/%m/%Y") if letter.event_date else "",
     }
 
 

@@ -15,6 +15,7 @@ depends_on = "core_0029"
 
 def upgrade():
     with op.batch_alter_table("resiliation_letter") as batch_op:
+        batch_op.add_column(sa.Column("event_date", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("validated_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("sending_id", sa.Integer(), nullable=True))
         batch_op.add_column(
@@ -56,5 +57,6 @@ def downgrade():
             "resend_count",
             "sending_id",
             "validated_at",
+            "event_date",
         ):
             batch_op.drop_column(column)
