@@ -2,15 +2,17 @@
 export, « Mettre à la corbeille » / « Restaurer » and « Annuler l'envoi » from a list.
 
 The plugin's home (``resiliation.home``, ``/resiliation/``) is the list of all letters
-(:func:`render_list`); the other lists are ``/resiliation/courriers/<tab>``. Filters and the page
-are in the query string, so a list is bookmarked, reloaded and exported as shown.
+(:func:`render_list`); the other lists are ``/resiliation/courriers/a-terminer``,
+``…/programmes``, ``…/envoyes`` and ``…/corbeille`` (one endpoint each, :data:`ENDPOINTS`).
+Filters and the page are in the query string, so a list is bookmarked, reloaded and exported as
+shown.
 """
 
 from __future__ import annotations
 
 import os
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from plugins.resiliation import export, lists
 from plugins.resiliation.i18n import _
@@ -27,7 +29,10 @@ FORM = ["GET", "POST"]
 def register(blueprint) -> None:
     """Add this module's URL rules to the plugin's blueprint."""
     rule = blueprint.add_url_rule
-    rule("/courriers/<tab>", "letters_list", letters_list)
+    rule("/courriers/a-terminer", "letters_to_finish", letters_to_finish)
+    rule("/courriers/programmes", "letters_scheduled", letters_scheduled)
+    rule("/courriers/envoyes", "letters_sent", letters_sent)
+    rule("/courriers/corbeille", "letters_trash", letters_trash)
     rule("/courriers/export.xlsx", "letters_export", letters_export)
     rule("/lettres/<int:letter_id>/corbeille", "trash_letter", trash_letter, methods=FORM)
     rule("/lettres/<int:letter_id>/restaurer", "restore_letter", restore_letter, methods=["POST"])
@@ -48,10 +53,17 @@ def _back_url(default_tab: str = lists.ALL) -> str:
     return _list_url(default_tab)
 
 
+ENDPOINTS = {
+    lists.ALL: "resiliation.home",
+    lists.TO_FINISH: "resiliation.letters_to_finish",
+    lists.SCHEDULED: "resiliation.letters_scheduled",
+    lists.SENT: "resiliation.letters_sent",
+    lists.TRASH: "resiliation.letters_trash",
+}
+
+
 def _list_url(tab: str, **args) -> str:
-    if tab == lists.ALL:
-        return url_for("resiliation.home", **args)
-    return url_for("resiliation.letters_list", tab=tab, **args)
+    return url_for(ENDPOINTS[tab], **args)
 
 
 def _cancel_send_available():
@@ -110,12 +122,23 @@ def render_list(tab: str):
 
 
 @handler(Access.PROFILE)
-def letters_list(tab: str):
-    if tab not in lists.TABS or tab == lists.ALL:
-        if tab == lists.ALL:
-            return redirect(_list_url(lists.ALL, **request.args))
-        abort(404)
-    return render_list(tab)
+def letters_to_finish():
+    return render_list(lists.TO_FINISH)
+
+
+@handler(Access.PROFILE)
+def letters_scheduled():
+    return render_list(lists.SCHEDULED)
+
+
+@handler(Access.PROFILE)
+def letters_sent():
+    return render_list(lists.SENT)
+
+
+@handler(Access.PROFILE)
+def letters_trash():
+    return render_list(lists.TRASH)
 
 
 @handler(Access.PROFILE)
