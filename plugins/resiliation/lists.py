@@ -260,15 +260,20 @@ LOAD_OPTIONS = (
 )
 
 
-def rows_for(letters: list[Letter]) -> list[Row]:
+def rows_for(letters: list[Letter], names: dict[int, str] | None = None) -> list[Row]:
     """The rows of ``letters`` (their contracts and sendings already loaded), with the managers'
-    names in one query."""
+    names (``names`` by profile id when the caller has them, else one query)."""
     ids = {letter.managed_by_id for letter in letters if letter.managed_by_id}
-    names = (
-        dict(db.session.execute(select(Profile.id, Profile.name).where(Profile.id.in_(ids))).all())
-        if ids
-        else {}
-    )
+    if names is None or not ids <= names.keys():
+        names = (
+            dict(
+                db.session.execute(
+                    select(Profile.id, Profile.name).where(Profile.id.in_(ids))
+                ).all()
+            )
+            if ids
+            else {}
+        )
     return [
         Row(
             letter=letter,
@@ -279,8 +284,11 @@ def rows_for(letters: list[Letter]) -> list[Row]:
     ]
 
 
-def page_of(account_id: int, tab: str, filters: Filters, number: int) -> Page:
-    """One page (1-based; out of range: the nearest one) of one list."""
+def page_of(
+    account_id: int, tab: str, filters: Filters, number: int, names: dict[int, str] | None = None
+) -> Page:
+    """One page (1-based; out of range: the nearest one) of one list (``names``: the account's
+    profiles' names by id, when known)."""
     conditions = _conditions(account_id, tab, filters)
     total = db.session.scalar(select(func.count(Letter.id)).where(*conditions)) or 0
     pages = max(1, -(-total // PER_PAGE))
@@ -295,7 +303,7 @@ def page_of(account_id: int, tab: str, filters: Filters, number: int) -> Page:
             .options(*LOAD_OPTIONS)
         )
     )
-    return Page(rows=rows_for(letters), total=total, number=number, pages=pages)
+    return Page(rows=rows_for(letters, names), total=total, number=number, pages=pages)
 
 
 def counts(account_id: int) -> dict[str, int]:

@@ -90,7 +90,8 @@ def render_list(tab: str):
     account = current_account()
     profiles = lists.profiles_of(account.id)
     filters = lists.Filters.from_args(request.args, profiles)
-    page = lists.page_of(account.id, tab, filters, request.args.get("page", 1, type=int))
+    names = {profile.id: profile.name for profile in profiles}
+    page = lists.page_of(account.id, tab, filters, request.args.get("page", 1, type=int), names)
     drafts = []
     if tab in (lists.ALL, lists.TO_FINISH) and not filters.active:
         from plugins.resiliation.wizard import wizard
