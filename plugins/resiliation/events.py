@@ -16,10 +16,10 @@ manager and the managing profile (issue 16, points 4 and 7).
   the managing profile told. The core emails the profile the other news (sent, accepted,
   refused, not claimed, failed): nothing here repeats them.
 
-Every email is recorded first as a line of the sending's timeline (``event_id``
-``resiliation-mail-<kind>``, unique per sending) in the same transaction that queues its job
-(:func:`send_tracking_mail`): a retried hook finds the line and queues nothing; a rolled-back one
-queued nothing."""
+The emails leave from a job queued in the hook's transaction (a rolled-back hook queues
+nothing): :func:`send_tracking_mails` locks the sending, sends what is due in order (the deposit
+before the acknowledgement) and writes each on the sending's timeline (``event_id``
+``resiliation-mail-<kind>``, unique per sending): a second or retried job sends nothing again."""
 
 from __future__ import annotations
 
@@ -78,19 +78,6 @@ def _has_line(sending: Sending, event_id: str) -> bool:
     )
 
 
-def _mail_once(sending: Sending, kind: str, detail: str = "") -> bool:
-    """Record ``kind``'s email on the sending's timeline and queue it, unless already done."""
-    from portal.core.sendings.operations.sendings import add_event
-
-    event_id = MAIL_PREFIX + kind
-    if _has_line(sending, event_id):
-        return False
-    add_event(sending, sending.state, "portal", code=event_id, detail=detail, event_id=event_id)
-    db.session.flush()
-    enqueue(send_tracking_mail, sending.id, kind)
-    return True
-
-
 def _proofs(sending: Sending, kind: ProofKind) -> list:
     return [proof for proof in sending.proofs if proof.kind == kind]
 
@@ -117,6 +104,15 @@ def sending_state_changed(tenant, sending, state) -> None:
         letter.state = LetterState.CANCELLED
         letter.cancelled_at = letter.cancelled_at or clock.now()
 
+    if current and sending.state == SendingState.NOT_CLAIMED and not letter.resend_count:
+        resend(letter, sending)
+    if due_mails(letter, sending):
+        enqueue(send_tracking_mails, sending.id)
+
+
+def due_mails(letter: Letter, sending: Sending) -> list[str]:
+    """The emails about ``sending`` due now and not sent yet, in the order they must leave."""
+    kinds = []
     # Deposited: the deposit notice comes with the operator's first event; once the recipient
     # is notified (or later) the email leaves in any case.
     deposited = sending.state in DEPOSITED or (
@@ -125,13 +121,14 @@ def sending_state_changed(tenant, sending, state) -> None:
     if deposited and (
         _proofs(sending, ProofKind.DEPOSIT) or sending.state != SendingState.HANDED_OVER
     ):
-        _mail_once(sending, SUBSCRIBER_DEPOSIT, letter.email)
+        kinds.append(SUBSCRIBER_DEPOSIT)
     if sending.state == SendingState.DELIVERED:
-        _mail_once(sending, SUBSCRIBER_RECEIPT, letter.email)
+        kinds.append(SUBSCRIBER_RECEIPT)
         if letter.former_manager_email and not _former_manager_told(letter):
-            _mail_once(sending, FORMER_MANAGER, letter.former_manager_email)
-    if current and sending.state == SendingState.NOT_CLAIMED and not letter.resend_count:
-        resend(letter, sending)
+            kinds.append(FORMER_MANAGER)
+    if _has_line(sending, RESENT_EVENT):
+        kinds.append(PROFILE_RESENT)
+    return [kind for kind in kinds if not _has_line(sending, MAIL_PREFIX + kind)]
 
 
 def _former_manager_told(letter: Letter) -> bool:
@@ -194,7 +191,6 @@ def resend(letter: Letter, previous: Sending) -> Sending | None:
     letter.resend_count = (letter.resend_count or 0) + 1
     letter.sending_id = again.id
     letter.sending = again
-    _mail_once(previous, PROFILE_RESENT, again.reference)
     return again
 
 
@@ -350,25 +346,35 @@ def compose(letter: Letter, sending: Sending, kind: str, tenant):
 
 
 @job(queue="mail")
-def send_tracking_mail(tenant_id, sending_id, kind):
-    """One of the letter's emails (recorded on the sending's timeline when it was queued)."""
+def send_tracking_mails(tenant_id, sending_id):
+    """The letter's emails due about a sending, in order, each once: the sending is locked, each
+    email sent is written on its timeline (``resiliation-mail-<kind>``); a second job, a retried
+    one or one that waited on the lock finds them there and sends nothing again."""
+    from portal.core.database import take_sqlite_write_lock
     from portal.core.mail import MailBounced, send_email
+    from portal.core.sendings.operations.sendings import add_event
     from portal.core.tenants import tenant_directory
 
-    sending = db.session.get(Sending, sending_id)
-    if sending is None or kind not in KINDS:
+    take_sqlite_write_lock("sending")
+    sending = db.session.get(Sending, sending_id, with_for_update=True, populate_existing=True)
+    if sending is None:
         return
     letter = letter_of(sending)
     if letter is None:
         return
     tenant = tenant_directory().by_id(sending.tenant_id)
-    message = compose(letter, sending, kind, tenant)
-    if message is None:
-        return
-    try:
-        send_email(message)
-    except MailBounced:
-        log.warning("letter %s: the %s email bounced", letter.reference, kind)
+    for kind in due_mails(letter, sending):
+        message = compose(letter, sending, kind, tenant)
+        event_id = MAIL_PREFIX + kind
+        to = message["To"] if message is not None else ""
+        add_event(sending, sending.state, "portal", code=event_id, detail=to, event_id=event_id)
+        db.session.flush()
+        if message is None:
+            continue
+        try:
+            send_email(message)
+        except MailBounced:
+            log.warning("letter %s: the %s email bounced", letter.reference, kind)
 
 
-JOBS: list = [send_tracking_mail]
+JOBS: list = [send_tracking_mails]
