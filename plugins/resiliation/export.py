@@ -93,9 +93,6 @@ def chunks(account_id: int, tab: str, filters: lists.Filters) -> Iterator[list[l
         for letter in letters:
             sending = letter.sending
             if sending is not None and sending in db.session:
-                for event in sending.events:
-                    if event in db.session:
-                        db.session.expunge(event)
                 db.session.expunge(sending)
             if letter in db.session:
                 db.session.expunge(letter)  # its contracts go with it (cascade)

@@ -22,7 +22,6 @@ from plugins.resiliation.rules import CONTRACT_TYPE_LABELS, ContractType, SendTy
 from portal.core import clock
 from portal.core.accounts.models import Profile
 from portal.core.sendings import SendingState
-from portal.core.sendings.models import Sending
 from portal.extensions import db
 
 PER_PAGE = 10
@@ -243,7 +242,7 @@ def tracking(letter: Letter, manager: str | None = None) -> TrackingShown:
     except ImportError:
         state_of = None
     if state_of is not None:
-        found = state_of(letter, manager=manager)
+        found = state_of(letter, manager=manager, detailed=False)
         return TrackingShown(
             label=str(getattr(found, "label", found)),
             tone=str(getattr(found, "tone", "") or ""),
@@ -252,12 +251,9 @@ def tracking(letter: Letter, manager: str | None = None) -> TrackingShown:
     return TrackingShown(label=str(_STATE_LABELS.get(letter.state, letter.state)))
 
 
-# What a row shows, loaded for a whole page at once: contracts, sending and its timeline (the
-# tracking state reads the first notification from it).
-LOAD_OPTIONS = (
-    selectinload(Letter.contracts),
-    selectinload(Letter.sending).selectinload(Sending.events),
-)
+# What a row shows, loaded for a whole page at once: its contracts and its sending (the
+# tracking state of a list never reads the sending's timeline: ``detailed=False``).
+LOAD_OPTIONS = (selectinload(Letter.contracts), selectinload(Letter.sending))
 
 
 def rows_for(letters: list[Letter], names: dict[int, str] | None = None) -> list[Row]:
