@@ -279,9 +279,16 @@ def compose(letter: Letter, sending: Sending, kind: str, tenant):
     handed = tracking.paris(sending.handed_over_at)
     accepted = tracking.paris(sending.completed_at)
     again = letter.sending if kind == PROFILE_RESENT else None
+    from plugins.resiliation.mandates.document import CIVILITIES
+
+    if letter.civility in CIVILITIES:  # « Bonjour Monsieur Dupont, »
+        greeting = f"{CIVILITIES[letter.civility]} {letter.last_name}"
+    else:
+        greeting = f"{letter.first_name} {letter.last_name}".strip()
     context = {
         "agency": agency,
         "letter": letter,
+        "greeting": greeting,
         "subscriber": letter.subscriber_name,
         "insurer": letter.recipient_name,
         "contracts": ", ".join(c.reference for c in letter.contracts),

@@ -191,6 +191,7 @@ def test_accepted_letter_emails_once_each_with_proofs_and_page(app, agency, logg
     assert any(name.startswith("preuve-depot") for name, _ in files[1:])
     assert "Agence Fournier Assurances a envoyé pour votre compte" in deposit.body_text
     assert "DOSSIER-42" in deposit.body_text
+    assert "Bonjour Monsieur Dupont," in deposit.body_text
     assert "accusé de réception" in receipt.subject
     assert [name for name, _ in attachments(receipt)][0].startswith("preuve-reception")
 
