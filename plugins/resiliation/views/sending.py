@@ -155,6 +155,8 @@ def schedule_again(letter):
                 return redirect(letter_url(letter))
     else:
         form.send_type.data = finalizing.send_type_for(letter, letter.send_type).value
+        earliest = _context(letter, form)["earliest"]
+        form.send_date.data = max(letter.send_date or earliest, earliest)
     status = 400 if form.is_submitted() else 200
     context = _context(letter, form, buy_url=buy_url)
     return render_template("resiliation/sending/again.html", **context), status
