@@ -504,3 +504,37 @@ def test_another_accounts_letter_is_not_found(app, agency, make_account, logged_
         assert stranger.get(f"/resiliation/lettres/{letter_id}/{path}").status_code == 404
     other_tenant = logged_in(make_account("horizon", "envoi@horizon.fr"))
     assert other_tenant.get(f"/resiliation/lettres/{letter_id}/envoi/annuler").status_code == 404
+
+
+def test_a_hand_signed_scan_goes_with_the_letter_as_a_pdf(app, agency, client, at):
+    import io
+
+    from pypdf import PdfReader
+    from webkit import png_bytes
+
+    from plugins.resiliation.mandates.models import LetterMandate
+    from portal.core.storage import storage
+
+    at(0, 10)
+    allowed(app, agency)
+    letter_id = ready_letter(app, agency, mandate_kind=MandateKind.HAND_SIGNED)
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        key = f"tenants/{agency.tenant_id}/resiliation/mandates/scan-test.png"
+        storage().put(key, png_bytes(), "image/png")
+        db.session.add(
+            LetterMandate(
+                letter_id=letter_id,
+                scan_key=key,
+                scan_filename="scan.png",
+                scan_content_type="image/png",
+                scan_validated_at=clock.now(),
+            )
+        )
+        db.session.commit()
+    assert validate(client, letter_id).status_code == 302
+    row = stored(app, agency, letter_id)
+    assert row["documents"][1] == "mandat-signe.pdf" and row["held_for"] == "review"
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        sending = db.session.get(Letter, letter_id).sending
+        content = storage().read(sending.documents[1].storage_key)
+    assert len(PdfReader(io.BytesIO(content)).pages) == 1
