@@ -75,7 +75,7 @@ def apply_operator_event(
     sending.last_event_at = clock.now()
     target = rules.state_after_event(sending.state, event.state)
     if target is not None and rules.can_move(sending.state, target):
-        move(
+        line = move(
             sending,
             target,
             source,
@@ -84,7 +84,6 @@ def apply_operator_event(
             detail=event.detail,
             event_id=event.event_id,
         )
-        line = sending.events[-1]
     else:
         # Late, repeated or after the end: on the timeline, the state does not move.
         line = add_event(

@@ -147,17 +147,19 @@ def move(
     code: str | None = None,
     detail: str | None = None,
     event_id: str | None = None,
-) -> None:
+) -> SendingEvent:
     """Change the sending's state (an allowed transition only), write it on the timeline and
-    record the state reached (told once to the plugin and the profile, by a job)."""
+    record the state reached (told once to the plugin and the profile, by a job); the timeline
+    line."""
     state = SendingState(state)
     if not rules.can_move(sending.state, state):
         raise SendingClosed()
     sending.state = state
-    add_event(sending, state, source, at=at, code=code, detail=detail, event_id=event_id)
+    line = add_event(sending, state, source, at=at, code=code, detail=detail, event_id=event_id)
     if sending.is_terminal and sending.completed_at is None:
         sending.completed_at = clock.now()
     reached(sending, state)
+    return line
 
 
 def reached(sending: Sending, state: SendingState) -> None:
