@@ -142,3 +142,14 @@ def test_the_database_itself_refuses_raw_updates_and_deletes(app, backend, state
         db.session.rollback()
         kept = db.session.scalar(select(AuditEntry.action).where(AuditEntry.id == entry_id))
         assert kept == "test.raw_sql"
+
+
+def test_details_holding_lists_and_tables_read_as_words(app):
+    """A plugin's entry may keep lists (the references a purge removed) or small tables: the
+    journal lists them instead of failing."""
+    from portal.core.backoffice.labels import detail_items
+
+    with app.test_request_context():
+        items = dict(detail_items({"references": ["RES-A", "RES-B"], "counts": {"lettres": 2}}))
+    assert "RES-A, RES-B" in items.values()
+    assert "lettres : 2" in items.values()

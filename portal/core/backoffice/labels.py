@@ -320,6 +320,10 @@ def detail_items(details: dict | None) -> list[tuple[str, str]]:
             shown = _date(value)
         elif key.endswith("_at") and isinstance(value, str):
             shown = _moment(value)
+        elif isinstance(value, list | tuple):  # e.g. the references a purge removed
+            shown = ", ".join(str(each) for each in value) or "—"
+        elif isinstance(value, dict):
+            shown = "; ".join(f"{name} : {each}" for name, each in value.items()) or "—"
         elif (key, value) in DETAIL_VALUE:
             shown = str(DETAIL_VALUE[(key, value)])
         elif value is None:
