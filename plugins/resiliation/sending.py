@@ -26,7 +26,7 @@ from plugins.resiliation.i18n import _, _l
 from plugins.resiliation.models import Letter, LetterState, MandateKind, Review
 from plugins.resiliation.rules import PARIS, Sender, SendType
 from portal.core import clock, sendings
-from portal.core.database import take_sqlite_write_lock
+from portal.core.database import lock_and_reload, take_sqlite_write_lock
 from portal.core.i18n import force_locale
 from portal.core.jobs import enqueue, job
 from portal.core.plugins.types import PeriodicJob
@@ -275,14 +275,7 @@ def write_lock() -> None:
 
 def _lock(letter: Letter) -> Letter:
     """Hold the letter's row and read it again: two tabs or a double click validate once."""
-    db.session.flush()
-    take_sqlite_write_lock("resiliation_letter")
-    db.session.execute(
-        select(Letter)
-        .where(Letter.id == letter.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    lock_and_reload(letter)
     return letter
 
 

@@ -113,3 +113,23 @@ def take_sqlite_write_lock(table: str) -> None:
     locks rows, is left alone: the caller locks what it needs there."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(text(f"UPDATE {table} SET id = id WHERE 0 = 1"))  # noqa: S608
+
+
+def lock_and_reload(instance) -> None:
+    """Hold ``instance``'s row until the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite: its
+    write lock) and read it again, so what is decided next is decided on the latest state: two
+    workers, a callback and a poll, two tabs never act on what they read before the lock.
+
+    The row is fetched on purpose: ``populate_existing`` refreshes only rows a result yields, and
+    an unread result would leave the state read before the lock (a lost update)."""
+    from sqlalchemy import select
+
+    model = type(instance)
+    db.session.flush()
+    take_sqlite_write_lock(model.__tablename__)
+    db.session.scalars(
+        select(model)
+        .where(model.id == instance.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()

@@ -296,7 +296,7 @@ def test_a_scheduled_send_is_cancelled_from_the_list_until_the_eve(
     app, agent, client, post_form, monkeypatch
 ):
     """Through the sending part's own validation (helpers of its tests, imported by name)."""
-    from test_sending_flow import allowed, balance, ready_letter, sent_letter, validate
+    from sendkit import allowed, balance, ready_letter, sent_letter, validate
 
     from plugins.resiliation.rules import PARIS
 

@@ -6,9 +6,7 @@ emailed. An account's first letter: both holds cleared before it leaves."""
 from __future__ import annotations
 
 import pytest
-from test_mandate_esign import procedure_of, sign_all, start
-from test_mandate_pages import url
-from test_sending_flow import (
+from sendkit import (
     allowed,
     approve,
     balance,
@@ -22,6 +20,8 @@ from test_sending_flow import (
     text,
     validate,
 )
+from test_mandate_esign import procedure_of, sign_all, start
+from test_mandate_pages import url
 
 from plugins.resiliation import sending as sending_part
 from plugins.resiliation.models import LetterState, MandateKind

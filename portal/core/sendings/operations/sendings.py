@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.core import clock, uploads
-from portal.core.database import take_sqlite_write_lock
+from portal.core.database import lock_and_reload
 from portal.core.references import new_reference, subject_of
 from portal.core.sendings import charges, rules
 from portal.core.sendings.errors import (
@@ -96,14 +96,7 @@ def lock(sending: Sending) -> Sending:
     and read it again: two workers, a callback and a poll never act on a stale state."""
     if sending.id is None:
         return sending
-    db.session.flush()
-    take_sqlite_write_lock("sending")
-    db.session.execute(
-        select(Sending)
-        .where(Sending.id == sending.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    lock_and_reload(sending)
     return sending
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import clock, uploads
-from portal.core.database import take_sqlite_write_lock
+from portal.core.database import lock_and_reload, take_sqlite_write_lock
 from portal.core.references import new_reference, subject_of
 from portal.core.signatures import rules
 from portal.core.signatures.errors import (
@@ -414,14 +414,7 @@ def lock(procedure: SignatureProcedure) -> None:
     and read it again: two signers, or a signer and the expiry job, never act on a stale state."""
     if procedure.id is None:
         return
-    db.session.flush()
-    take_sqlite_write_lock("signature_procedure")  # what is read next is the latest
-    db.session.execute(
-        select(SignatureProcedure)
-        .where(SignatureProcedure.id == procedure.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    lock_and_reload(procedure)  # what is read next is the latest
     # Signers and document versions as the last holder of the lock left them (two parallel
     # signers: the second seals the first's version, and sees that everyone has signed).
     for model in (SignatureDocument, ProcedureSigner):
