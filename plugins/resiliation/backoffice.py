@@ -28,7 +28,7 @@ from sqlalchemy import func, or_, select
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from plugins.resiliation import rules
+from plugins.resiliation import rules, tracking
 from plugins.resiliation.i18n import _, _l
 from plugins.resiliation.models import Letter, LetterState, MandateKind, Review
 from portal.core import audit, clock
@@ -126,38 +126,8 @@ def _sending_module():
 
 
 def tracking_of(letter: Letter, manager: str | None = None):
-    """The letter's tracking state (``tracking.state_of``), or its plain state until that lands."""
-    try:
-        from plugins.resiliation import tracking
-    except ImportError:  # pragma: no cover - the tracking part not there yet
-        return _PlainTracking(str(LETTER_STATE_LABELS.get(letter.state, letter.state)))
+    """The letter's tracking state, as its agent sees it."""
     return tracking.state_of(letter, manager=manager)
-
-
-@dataclass(frozen=True)
-class _PlainTracking:
-    label: str
-    code: str = ""
-    detail: str = ""
-    tone: str = "neutral"
-
-
-def sendings_of(letter: Letter) -> list[Sending]:
-    """Every sending of the letter, oldest first (the current one included)."""
-    rows = list(
-        db.session.scalars(
-            select(Sending)
-            .where(
-                Sending.owner == "resiliation",
-                Sending.subject_type == "Letter",
-                Sending.subject_id == letter.id,
-            )
-            .order_by(Sending.id)
-        )
-    )
-    if letter.sending is not None and letter.sending not in rows:
-        rows.append(letter.sending)
-    return rows
 
 
 def _names(model, ids) -> dict:
@@ -287,7 +257,7 @@ def letter(tenant, letter: Letter):
 
     account = db.session.get(Account, letter.account_id)
     profile = db.session.get(Profile, letter.managed_by_id) if letter.managed_by_id else None
-    sendings = sendings_of(letter)
+    sendings = tracking.sendings_of(letter)
     reached = []
     if sendings:
         reached = list(
