@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import SelectField, StringField, TextAreaField
@@ -317,7 +317,6 @@ def letter(tenant, letter: Letter):
         type_labels=rules.CONTRACT_TYPE_LABELS,
         reason_labels=rules.REASON_LABELS,
         approve_form=ApproveForm() if letter.review == Review.PENDING else None,
-        may_refuse=_refusal() is not None,
         cutoff=_settings(tenant).first_letter_cutoff,
     )
 
@@ -579,7 +578,6 @@ def reviews(tenant):
         cutoff_today=_at(today.date(), settings.first_letter_cutoff),
         past_cutoff=today.time() >= settings.first_letter_cutoff,
         approve_form=ApproveForm(),
-        may_refuse=_refusal() is not None,
     )
 
 
@@ -630,18 +628,10 @@ def approve(tenant, letter: Letter):
     return back
 
 
-def _refusal():
-    """The sending module's refusal of a first letter (cancelled and refunded), if it has one:
-    ``refuse_review(letter, staff_label, reason)``."""
-    return getattr(_sending_module(), "refuse_review", None)
-
-
 @handler(Access.STAFF, load=LOAD)
 def refuse(tenant, letter: Letter):
     """« Refuser » a first letter with a reason: its send cancelled and refunded, audited."""
-    refuse_review = _refusal()
-    if refuse_review is None:
-        abort(404)
+    refuse_review = _sending_module().refuse_review
     if letter.review != Review.PENDING:
         flash(_("Cette lettre n'attend pas de vérification."), "info")
         return redirect(url_for(".letter", letter_id=letter.id))

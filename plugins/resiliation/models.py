@@ -31,6 +31,7 @@ class Review:
     NONE = ""  # not an account's first letter
     PENDING = "pending"
     APPROVED = "approved"
+    REFUSED = "refused"  # its send cancelled and refunded; scheduled again once put right
 
 
 class MandateKind:

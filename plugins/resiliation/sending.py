@@ -409,6 +409,28 @@ def mandate_not_signed(letter: Letter) -> bool:
     return True
 
 
+def refuse_review(letter: Letter, staff_label: str, reason: str) -> bool:
+    """The support refused the account's first letter (``reason`` says what to put right): its
+    held send is cancelled and refunded once, the letter CANCELLED — scheduled again once put
+    right —, the agent emailed the reason. Idempotent; whether it changed anything."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise SendRefused(_("Indiquez le motif du refus."), field="reason")
+    if letter.review != Review.PENDING:
+        return False
+    letter.review = Review.REFUSED
+    letter.reviewed_at = clock.now()
+    letter.reviewed_by = (staff_label or "")[:200]
+    sending = letter.sending
+    if sending is not None and sending.state in (SendingState.VALIDATED, SendingState.SCHEDULED):
+        sendings.cancel_held(sending, reason)
+    letter.state = LetterState.CANCELLED
+    letter.cancelled_at = clock.now()
+    with tenant_scope(letter.tenant_id):
+        enqueue(send_review_refused_notice, letter.id, reason[:2000])
+    return True
+
+
 # --- changes -------------------------------------------------------------------------------------
 
 
@@ -626,6 +648,48 @@ def send_unsigned_notice(tenant_id, letter_id):
         log.warning("letter %s: the profile's address %s bounced", letter.reference, to)
 
 
+@job(queue="mail")
+def send_review_refused_notice(tenant_id, letter_id, reason):
+    """Email the managing profile that the support refused the account's first letter."""
+    from portal.core.mail import MailBounced, compose_email, send_email
+    from portal.core.mail.rendering import tenant_rendering
+    from portal.core.sendings.notifications import profile_address
+
+    letter = db.session.get(Letter, letter_id)
+    if letter is None or letter.sending is None:
+        return
+    tenant = tenant_directory().by_id(tenant_id)
+    to, name = profile_address(letter.sending)
+    locale = tenant.config.default_locale
+    with tenant_rendering(tenant, locale):
+        subject = _("Première lettre à corriger : %(name)s", name=letter.subscriber_name)
+        paragraphs = [
+            _("Bonjour %(name)s,", name=name),
+            _(
+                "Notre équipe a vérifié la première lettre de votre compte, la résiliation de "
+                "%(subscriber)s à %(recipient)s, et ne peut pas l'envoyer en l'état : %(reason)s",
+                subscriber=letter.subscriber_name,
+                recipient=letter.recipient_name,
+                reason=reason,
+            ),
+            _("Le prix de l'envoi a été recrédité sur votre compte."),
+            _("Vous pouvez programmer à nouveau cette lettre depuis sa page."),
+            _("Lettre n° %(reference)s", reference=letter.reference),
+        ]
+    message = compose_email(
+        tenant,
+        "notification",
+        to=to,
+        subject=subject,
+        locale=locale,
+        context={"title": subject, "paragraphs": paragraphs},
+    )
+    try:
+        send_email(message)
+    except MailBounced:
+        log.warning("letter %s: the profile's address %s bounced", letter.reference, to)
+
+
 @job(queue="default", global_job=True)
 def expire_unsigned_mandates(tenant_id=None):
     """Every 5 minutes, a safety net: a send held for a mandate not signed by the send day's
@@ -655,5 +719,5 @@ def expire_unsigned_mandates(tenant_id=None):
                 mandate_not_signed(letter)
 
 
-JOBS: list = [send_unsigned_notice, expire_unsigned_mandates]
+JOBS: list = [send_unsigned_notice, send_review_refused_notice, expire_unsigned_mandates]
 PERIODIC_JOBS: list = [PeriodicJob(job=expire_unsigned_mandates, every=timedelta(minutes=5))]

@@ -428,18 +428,32 @@ def test_approving_a_first_letter_releases_it_once_and_is_audited(
         assert db.session.get(Letter, other).review == Review.PENDING
 
 
-def test_refusal_is_offered_only_when_the_sending_part_has_it(app, at, agency, staff_client):
-    from plugins.resiliation import sending as sending_part
+def test_a_first_letter_refused_is_cancelled_refunded_and_its_agent_told(
+    app, at, agency, staff_client, csrf_token
+):
+    from plugins.resiliation.models import LetterState
 
     letter_id = make_letter(app, agency)
     validated(app, agency, letter_id, held_for="review", review=True)
     client, _ = staff_client(StaffRole.SUPPORT)
     page = client.get(f"{BASE}/premieres-lettres").get_data(as_text=True)
-    form = client.get(f"{BASE}/lettres/{letter_id}/refuser")
-    if hasattr(sending_part, "refuse_review"):
-        assert "Refuser" in page and form.status_code == 200
-        empty = client.post(f"{BASE}/lettres/{letter_id}/refuser", data={"reason": ""})
-        assert "Indiquez le motif du refus." in text(empty)
-    else:
-        assert f"/lettres/{letter_id}/refuser" not in page
-        assert form.status_code == 404
+    assert f"/lettres/{letter_id}/refuser" in page
+    form_url = f"{BASE}/lettres/{letter_id}/refuser"
+
+    def token_of(client, url):
+        return csrf_token(client.get(url).get_data(as_text=True))
+
+    empty = client.post(form_url, data={"reason": "", "csrf_token": token_of(client, form_url)})
+    assert "Indiquez le motif du refus." in text(empty)
+    done = client.post(
+        form_url,
+        data={
+            "reason": "Le numéro de contrat ne correspond pas à l'assureur.",
+            "csrf_token": token_of(client, form_url),
+        },
+    )
+    assert done.status_code == 302
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        letter = db.session.get(Letter, letter_id)
+        assert letter.review == Review.REFUSED and letter.state == LetterState.CANCELLED
+        assert letter.sending.state == SendingState.CANCELLED
