@@ -164,6 +164,10 @@ def test_a_two_contract_loi_hamon_letter_for_a_company_reaches_the_confirmation(
     expect(page.locator("body")).to_contain_text(send.strftime("%d/%m/%Y"))
     expect(page.locator("body")).to_contain_text(effective.strftime("%d/%m/%Y"))
     shot(page, "7-confirm")
-    page.get_by_label("Je confirme ces dates et je suis responsable de ce choix").check()
-    page.get_by_role("button", name="Confirmer").click()
-    expect(page.locator("body")).to_contain_text("Dates confirmées")
+    expect(
+        page.get_by_label("Je confirme ces dates et je suis responsable de ce choix")
+    ).to_be_visible()
+    # Validating it (charged, sent) is Resiliation II's: tests/browser/test_resiliation_sending.py.
+    expect(
+        page.get_by_role("button", name=f"Valider et envoyer le {send:%d/%m/%Y}")
+    ).to_be_visible()
