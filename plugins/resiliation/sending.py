@@ -115,8 +115,9 @@ def signature_deadline(letter: Letter) -> datetime | None:
     (Paris) — the mandate not signed by then, the send is cancelled."""
     if letter.send_date is None:
         return None
-    cutoff = _settings(letter).platform_signature_cutoff
-    return datetime.combine(letter.send_date, cutoff).replace(tzinfo=PARIS)
+    return rules.platform_signature_deadline(
+        letter.send_date, _settings(letter).platform_signature_cutoff
+    ).astimezone(PARIS)
 
 
 def due_time(letter: Letter, now: datetime) -> datetime:

@@ -14,7 +14,12 @@ from plugins.resiliation.i18n import _
 from plugins.resiliation.mandates.document import FILENAME, mandate_pdf
 from plugins.resiliation.mandates.models import LetterMandate, MandateSource
 from plugins.resiliation.models import Letter, MandateKind
-from plugins.resiliation.rules import PARIS, Sender, platform_sender_refusal
+from plugins.resiliation.rules import (
+    PARIS,
+    Sender,
+    platform_sender_refusal,
+    platform_signature_deadline,
+)
 from portal.core import clock, uploads
 from portal.core.i18n import force_locale
 from portal.core.storage import storage, tenant_key
@@ -118,11 +123,11 @@ def esign_deadline(letter: Letter, tenant) -> datetime:
     """The send day at the tenant's ``platform_signature_cutoff`` (Paris time) when the send
     date is known, else 14 days from today at 20:00."""
     if letter.send_date is not None:
-        moment = datetime.combine(letter.send_date, settings(tenant).platform_signature_cutoff)
+        day, cutoff = letter.send_date, settings(tenant).platform_signature_cutoff
     else:
         day = clock.now().astimezone(PARIS).date() + timedelta(days=DEFAULT_DEADLINE_DAYS)
-        moment = datetime.combine(day, DEFAULT_DEADLINE_TIME)
-    return moment.replace(tzinfo=PARIS)
+        cutoff = DEFAULT_DEADLINE_TIME
+    return platform_signature_deadline(day, cutoff).astimezone(PARIS)
 
 
 # --- changes -----------------------------------------------------------------------------------
