@@ -4,14 +4,12 @@ ready or not; « Relancer » / « Recommencer »."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from letterkit import make_letter, verified
+from mandatekit import MOBILE, PARIS, letter_state, procedure_of, sign_all, start, text_of, url
 from sqlalchemy import select
-from test_mandate_pages import letter_state, text_of, url
-from webkit import devbox, png_bytes
+from webkit import png_bytes
 
 from plugins.resiliation.mandates.models import LetterMandate
 from plugins.resiliation.models import Letter, MandateKind
@@ -20,63 +18,6 @@ from portal.core.jobs import drain
 from portal.core.signatures import operations as signatures
 from portal.core.signatures.models import SignatureProcedure
 from portal.extensions import db
-
-PARIS = ZoneInfo("Europe/Paris")
-MOBILE = "06 12 34 56 78"
-
-
-def procedure_of(in_tenant, letter_id) -> dict:
-    with in_tenant("resilimo"):
-        row = db.session.scalar(select(LetterMandate).where(LetterMandate.letter_id == letter_id))
-        procedure = db.session.get(SignatureProcedure, row.procedure_id)
-        return {
-            "id": procedure.id,
-            "reference": procedure.reference,
-            "state": str(procedure.state),
-            "owner": procedure.owner,
-            "delivery": str(procedure.delivery),
-            "deadline": clock.aware(procedure.deadline).astimezone(PARIS),
-            "charged": procedure.price_code,
-            "success": procedure.success_message,
-            "signers": [(s.first_name, s.last_name, s.email, s.mobile) for s in procedure.signers],
-        }
-
-
-def start(client, post_form, letter_id, **fields):
-    data = {
-        "email": "jean.dupont@example.org",
-        "mobile": MOBILE,
-        "delivery": "remote",
-        "certify": "y",
-    }
-    data.update(fields)
-    return post_form(client, url(letter_id, "/mandat/electronique"), data)
-
-
-def sign_all(app, in_tenant, tenant_id, reference) -> None:
-    """Every signer ticks the boxes, receives the SMS code and signs (the engine's own path)."""
-    with in_tenant("resilimo"):
-        procedure = db.session.scalar(
-            select(SignatureProcedure).where(SignatureProcedure.reference == reference)
-        )
-        signer_ids = [signer.id for signer in procedure.signers]
-    for signer_id in signer_ids:
-        with in_tenant("resilimo"):
-            from portal.core.signatures.models import ProcedureSigner
-
-            signer = db.session.get(ProcedureSigner, signer_id)
-            for document in signer.procedure.documents:
-                signatures.accept_boxes(signer, document, [b.id for b in document.acceptance_boxes])
-            signatures.send_code(signer)
-            mobile = signer.mobile
-            db.session.commit()
-        sms = [m for m in devbox(app, tenant_id, "sms") if mobile in m.recipients.replace(" ", "")]
-        code = re.search(r"\b(\d{6})\b", sms[-1].body_text).group(1)
-        with in_tenant("resilimo"):
-            signer = db.session.get(ProcedureSigner, signer_id)
-            signatures.sign(signer, code, ip="127.0.0.1", user_agent="test")
-            db.session.commit()
-    drain(app)
 
 
 def test_remote_esignature_is_started_then_signed(

@@ -6,54 +6,14 @@ from __future__ import annotations
 import io
 
 from letterkit import make_letter, verified
+from mandatekit import letter_state, text_of, upload, url
 from pypdf import PdfReader
-from sqlalchemy import select
 from uploadkit import image_carrying
 from webkit import PDF_BYTES, png_bytes
-from webkit import text_of as raw_text
 
-from plugins.resiliation.mandates import readiness
-from plugins.resiliation.mandates.models import LetterMandate
-from plugins.resiliation.models import Letter, MandateKind
+from plugins.resiliation.models import MandateKind
 from plugins.resiliation.rules import ContractType, Reason
 from portal.core.antivirus.dev import EICAR
-from portal.extensions import db
-
-
-def text_of(response) -> str:
-    """The page's text with its runs of white space made one space."""
-    return " ".join(raw_text(response).split())
-
-
-def letter_state(in_tenant, letter_id):
-    with in_tenant("resilimo"):
-        letter = db.session.get(Letter, letter_id)
-        row = db.session.scalar(select(LetterMandate).where(LetterMandate.letter_id == letter_id))
-        return {
-            "kind": letter.mandate_kind,
-            "ready": letter.mandate_ready_at is not None,
-            "scan": row.scan_filename if row else None,
-            "validated": bool(row and row.scan_validated_at),
-            "missing": readiness(letter),
-        }
-
-
-def url(letter_id, tail=""):
-    return f"/resiliation/lettres/{letter_id}{tail}"
-
-
-def upload(client, letter_id, data: bytes, name: str):
-    page = client.get(url(letter_id, "/mandat/manuscrit"))
-    from portal.testing.web import csrf_token
-
-    return client.post(
-        url(letter_id, "/mandat/manuscrit"),
-        data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "file": (io.BytesIO(data), name),
-        },
-        content_type="multipart/form-data",
-    )
 
 
 def test_the_prefilled_mandate_reads_as_a_french_mandate(app, make_account, logged_in):

@@ -7,9 +7,9 @@ from __future__ import annotations
 import io
 
 from letterkit import make_letter, verified
+from mandatekit import letter_state, text_of, upload, url
 from pypdf import PdfReader
 from sqlalchemy import select
-from test_mandate_pages import letter_state, text_of, upload, url
 from webkit import PDF_BYTES
 
 from plugins.resiliation.mandates import readiness

@@ -6,6 +6,7 @@ emailed. An account's first letter: both holds cleared before it leaves."""
 from __future__ import annotations
 
 import pytest
+from mandatekit import procedure_of, sign_all, start, url
 from sendkit import (
     allowed,
     approve,
@@ -20,8 +21,6 @@ from sendkit import (
     text,
     validate,
 )
-from test_mandate_esign import procedure_of, sign_all, start
-from test_mandate_pages import url
 
 from plugins.resiliation import sending as sending_part
 from plugins.resiliation.models import LetterState, MandateKind
