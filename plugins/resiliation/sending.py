@@ -605,9 +605,10 @@ def panel(letter: Letter) -> Panel | None:
 # --- jobs ----------------------------------------------------------------------------------------
 
 
-@job(queue="default")
-def send_unsigned_notice(tenant_id, letter_id):
-    """Email the managing profile that the send was cancelled: the mandate was not signed."""
+def _tell_cancelled(tenant_id: int, letter_id: int, subject_and_why) -> None:
+    """Email the managing profile that the letter's send was cancelled and refunded:
+    ``subject_and_why(letter)`` gives the subject and the sentence saying why (called in the
+    tenant's language)."""
     from portal.core.mail import MailBounced, compose_email, send_email
     from portal.core.mail.rendering import tenant_rendering
     from portal.core.sendings.notifications import profile_address
@@ -618,19 +619,11 @@ def send_unsigned_notice(tenant_id, letter_id):
     tenant = tenant_directory().by_id(tenant_id)
     to, name = profile_address(letter.sending)
     locale = tenant.config.default_locale
-    cutoff = _settings(letter).platform_signature_cutoff.strftime("%H:%M")
     with tenant_rendering(tenant, locale):
-        subject = _("Envoi annulé, mandat non signé : %(name)s", name=letter.subscriber_name)
+        subject, why = subject_and_why(letter)
         paragraphs = [
             _("Bonjour %(name)s,", name=name),
-            _(
-                "Votre client n'a pas signé le mandat avant %(time)s le %(date)s : l'envoi de la "
-                "lettre de résiliation de %(subscriber)s à %(recipient)s est annulé.",
-                time=cutoff,
-                date=finalizing.short_date(letter.send_date),
-                subscriber=letter.subscriber_name,
-                recipient=letter.recipient_name,
-            ),
+            why,
             _("Le prix de l'envoi a été recrédité sur votre compte."),
             _("Vous pouvez programmer à nouveau cette lettre depuis sa page."),
             _("Lettre n° %(reference)s", reference=letter.reference),
@@ -649,23 +642,33 @@ def send_unsigned_notice(tenant_id, letter_id):
         log.warning("letter %s: the profile's address %s bounced", letter.reference, to)
 
 
+@job(queue="default")
+def send_unsigned_notice(tenant_id, letter_id):
+    """Email the managing profile that the send was cancelled: the mandate was not signed."""
+
+    def unsigned(letter):
+        return (
+            _("Envoi annulé, mandat non signé : %(name)s", name=letter.subscriber_name),
+            _(
+                "Votre client n'a pas signé le mandat avant %(time)s le %(date)s : l'envoi de la "
+                "lettre de résiliation de %(subscriber)s à %(recipient)s est annulé.",
+                time=_settings(letter).platform_signature_cutoff.strftime("%H:%M"),
+                date=finalizing.short_date(letter.send_date),
+                subscriber=letter.subscriber_name,
+                recipient=letter.recipient_name,
+            ),
+        )
+
+    _tell_cancelled(tenant_id, letter_id, unsigned)
+
+
 @job(queue="mail")
 def send_review_refused_notice(tenant_id, letter_id, reason):
     """Email the managing profile that the support refused the account's first letter."""
-    from portal.core.mail import MailBounced, compose_email, send_email
-    from portal.core.mail.rendering import tenant_rendering
-    from portal.core.sendings.notifications import profile_address
 
-    letter = db.session.get(Letter, letter_id)
-    if letter is None or letter.sending is None:
-        return
-    tenant = tenant_directory().by_id(tenant_id)
-    to, name = profile_address(letter.sending)
-    locale = tenant.config.default_locale
-    with tenant_rendering(tenant, locale):
-        subject = _("Première lettre à corriger : %(name)s", name=letter.subscriber_name)
-        paragraphs = [
-            _("Bonjour %(name)s,", name=name),
+    def refused(letter):
+        return (
+            _("Première lettre à corriger : %(name)s", name=letter.subscriber_name),
             _(
                 "Notre équipe a vérifié la première lettre de votre compte, la résiliation de "
                 "%(subscriber)s à %(recipient)s, et ne peut pas l'envoyer en l'état : %(reason)s",
@@ -673,22 +676,9 @@ def send_review_refused_notice(tenant_id, letter_id, reason):
                 recipient=letter.recipient_name,
                 reason=reason,
             ),
-            _("Le prix de l'envoi a été recrédité sur votre compte."),
-            _("Vous pouvez programmer à nouveau cette lettre depuis sa page."),
-            _("Lettre n° %(reference)s", reference=letter.reference),
-        ]
-    message = compose_email(
-        tenant,
-        "notification",
-        to=to,
-        subject=subject,
-        locale=locale,
-        context={"title": subject, "paragraphs": paragraphs},
-    )
-    try:
-        send_email(message)
-    except MailBounced:
-        log.warning("letter %s: the profile's address %s bounced", letter.reference, to)
+        )
+
+    _tell_cancelled(tenant_id, letter_id, refused)
 
 
 @job(queue="default", global_job=True)

@@ -3,6 +3,8 @@ the database (each test module imports this kit by name, never copies it)."""
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -106,3 +108,31 @@ def verified(app, account) -> None:
             )
         )
         db.session.commit()
+
+
+# --- reading a page as its user does ------------------------------------------------------------
+
+
+def text(response) -> str:
+    page = response.get_data(as_text=True)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    return re.sub(r"\s+", " ", plain.replace("\xa0", " ").replace("\u202f", " "))
+
+
+def error_of(response, field: str) -> str:
+    """The error shown next to ``field`` (empty when none)."""
+    found = re.search(
+        rf'<p class="error" id="{field}-error">(.*?)</p>', response.get_data(as_text=True), re.S
+    )
+    return html.unescape(found.group(1)).strip() if found else ""
+
+
+def value_of(response, field: str) -> str | None:
+    page = response.get_data(as_text=True)
+    tag = re.search(rf'<input[^>]*\bname="{field}"[^>]*>', page)
+    if tag is None:
+        area = re.search(rf'<textarea[^>]*\bname="{field}"[^>]*>(.*?)</textarea>', page, re.S)
+        return html.unescape(area.group(1)).strip() if area else None
+    found = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html.unescape(found.group(1)) if found else ""

@@ -5,12 +5,10 @@ or another letter's contract is a 404; « Nouvelle résiliation » for the same 
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date
 
 import pytest
-from letterkit import make_letter
+from letterkit import error_of, make_letter, text, value_of
 from sqlalchemy import select
 
 from plugins.resiliation.models import Letter
@@ -22,30 +20,6 @@ from portal.extensions import db
 HOME = [
     {"contract_type": ContractType.HOME_OWNER, "reference": "1234"},
 ]
-
-
-def text(response) -> str:
-    page = response.get_data(as_text=True)
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    plain = html.unescape(re.sub(r"<[^>]+>", " ", page))
-    return re.sub(r"\s+", " ", plain.replace("\xa0", " ").replace("\u202f", " "))
-
-
-def error_of(response, field: str) -> str:
-    found = re.search(
-        rf'<p class="error" id="{field}-error">(.*?)</p>', response.get_data(as_text=True), re.S
-    )
-    return html.unescape(found.group(1)).strip() if found else ""
-
-
-def value_of(response, field: str) -> str | None:
-    page = response.get_data(as_text=True)
-    tag = re.search(rf'<input[^>]*\bname="{field}"[^>]*>', page)
-    if tag is None:
-        area = re.search(rf'<textarea[^>]*\bname="{field}"[^>]*>(.*?)</textarea>', page, re.S)
-        return html.unescape(area.group(1)).strip() if area else None
-    found = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return html.unescape(found.group(1)) if found else ""
 
 
 @pytest.fixture

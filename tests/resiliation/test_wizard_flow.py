@@ -8,7 +8,7 @@ import html
 import re
 
 import pytest
-from letterkit import make_insurer, make_letter
+from letterkit import error_of, make_insurer, make_letter, text, value_of
 from sqlalchemy import select
 
 from plugins.resiliation.models import Letter
@@ -29,31 +29,6 @@ SUBSCRIBER = {
     "email": "jean.dupont@example.org",
     "client_reference": "CLI-42",
 }
-
-
-def text(response) -> str:
-    page = response.get_data(as_text=True)
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    plain = html.unescape(re.sub(r"<[^>]+>", " ", page))
-    return re.sub(r"\s+", " ", plain.replace("\xa0", " ").replace("\u202f", " "))
-
-
-def error_of(response, field: str) -> str:
-    """The error shown next to ``field`` (empty when none)."""
-    found = re.search(
-        rf'<p class="error" id="{field}-error">(.*?)</p>', response.get_data(as_text=True), re.S
-    )
-    return html.unescape(found.group(1)).strip() if found else ""
-
-
-def value_of(response, field: str) -> str | None:
-    page = response.get_data(as_text=True)
-    tag = re.search(rf'<input[^>]*\bname="{field}"[^>]*>', page)
-    if tag is None:
-        area = re.search(rf'<textarea[^>]*\bname="{field}"[^>]*>(.*?)</textarea>', page, re.S)
-        return html.unescape(area.group(1)).strip() if area else None
-    found = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return html.unescape(found.group(1)) if found else ""
 
 
 def checked(response, field: str) -> str | None:
