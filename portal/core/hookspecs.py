@@ -288,3 +288,15 @@ def backoffice_menu_items():
     The entry is shown to the staff its page admits (an ``Access.ADMIN`` page: admins only); a
     plugin's entry first lists the tenants that enable the plugin, each leading to the page.
     """
+
+
+@hookspec(firstresult=True)
+def paper_post_office(tenant):
+    """Return the tenant's paper post office, or None: the object another plugin (borrower
+    insurance) hands a generated PDF to, to send it on paper with the paper mail's rules (modes,
+    10:30 and business days, envelopes, window, prices) — ``quote(...)`` and ``post(...)``, see
+    ``plugins.paper_mail.post_office.PostOffice``.
+
+    Called for plugins enabled on ``tenant``, in its scope; the first answer wins (the
+    ``paper_mail`` plugin's when it is enabled). None: the tenant sends nothing on paper.
+    """

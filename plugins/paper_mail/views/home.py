@@ -1,4 +1,4 @@
-"""Request handlers of the paper_mail plugin (every view goes through the pipeline)."""
+"""Temporary home (replaced by the list of mails)."""
 
 from flask import render_template
 

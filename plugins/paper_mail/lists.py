@@ -1,0 +1,4 @@
+"""The list of mails (SPEC §5): columns, states, filters, pages.
+
+Owner: helper « lists ».
+"""

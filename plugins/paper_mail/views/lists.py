@@ -1,0 +1,8 @@
+"""Owner: see the module docstring of the plugin."""
+
+
+def register(blueprint) -> None:
+    """Add this module's URL rules to the plugin's blueprint."""
+    from plugins.paper_mail.views import home
+
+    blueprint.add_url_rule("/", "home", home.home)
