@@ -248,6 +248,50 @@ def test_the_postal_calendar_skips_weekends_and_public_holidays():
     ]
 
 
+def test_the_printer_posts_on_the_day_the_portal_promised_when_it_is_later():
+    from datetime import date
+
+    from portal.core.sendings.operators.paper_sandbox import rules
+
+    def posted(post_on):
+        steps = rules.plan(REFERENCE_MOMENT, "lettre_verte", rules.NORMAL, None, post_on)
+        return {s.code: s.at.date() for s in steps}
+
+    # Received Friday 4 Dec 2026: its own pick-up is Monday 7; a promise of Thursday 10 waits.
+    assert posted(date(2026, 12, 10)) == {
+        "PROCESSED": date(2026, 12, 4),
+        "A01": date(2026, 12, 10),
+        "D01": date(2026, 12, 14),
+    }
+    # An earlier promise (or none) does not hurry the printer; a promised Saturday is Monday's.
+    assert posted(date(2026, 12, 4))["A01"] == posted(None)["A01"] == date(2026, 12, 7)
+    assert posted(date(2026, 12, 12))["A01"] == date(2026, 12, 14)
+    assert posted(date(2026, 12, 24))["A01"] == date(2026, 12, 24)
+    assert posted(date(2026, 12, 25))["A01"] == date(2026, 12, 28)  # Christmas
+
+
+def test_a_hand_over_with_a_post_on_option_is_posted_that_day(app, tenant_ids, monkeypatch):
+    from dataclasses import replace
+
+    from portal.core import clock
+    from portal.core.calendar import add_business_days
+    from portal.core.sendings.operators.paper_sandbox.rules import PARIS
+
+    tenant = tenant_ids["resilimo"]
+    promised = add_business_days(clock.now().astimezone(PARIS).date(), 4)
+    options = {"mode": "lettre_suivie", "post_on": promised.isoformat()}
+    reference = hand_over(app, tenant, replace(letter(), options=options)).operator_ref
+    shift_clock(monkeypatch, 20)
+    run_printer(app)
+    found = {e.code: e.occurred_at.astimezone(PARIS).date() for e in events(app, tenant, reference)}
+    assert found["A01"] == promised
+    assert found["D01"] == add_business_days(promised, 1)
+    # A promise the printer cannot read is refused, not guessed.
+    bad = replace(letter(), options={"mode": "lettre_verte", "post_on": "demain"})
+    with app.app_context(), tenant_scope(tenant), pytest.raises(HandoverRejected, match="dépôt"):
+        operator_for(Channel.PAPER).hand_over(bad)
+
+
 def job_row_events(reference):
     from sqlalchemy import select
 

@@ -9,7 +9,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -110,8 +110,9 @@ class PaperSandboxOperator(Operator):
                     "pages": max(1, len(_PAGE.findall(document.content))),
                 }
             )
+        post_on = _post_on(handover.options.get("post_on"))
         received_at = clock.now()
-        steps = rules.plan(received_at, mode, scenario, self.step_seconds)
+        steps = rules.plan(received_at, mode, scenario, self.step_seconds, post_on)
         job = PaperSandboxJob(
             reference="MLV-" + secrets.token_hex(8).upper(),
             delivery_id=handover.delivery_id,
@@ -214,6 +215,18 @@ class PaperSandboxOperator(Operator):
         if event is None:
             raise KeyError(f"unknown event {event_id}")
         return _proof_files(event)
+
+
+def _post_on(value) -> date | None:
+    """``options["post_on"]``: the ISO day the portal promised the letter is posted on."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise HandoverRejected(f"Date de dépôt invalide : {value}.") from exc
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from portal.core.calendar import add_business_days, is_business_day
 from portal.core.sendings.operators.base import Party, ProofKind, SendingState
 from portal.core.sendings.operators.paper_sandbox.models import PrintStatus
 
@@ -117,40 +118,8 @@ def tracking_number(delivery_id: str, mode: str) -> str | None:
 
 
 # --- The postal calendar -----------------------------------------------------------------------
-
-
-def _easter(year: int) -> date:
-    """Gregorian Easter Sunday (anonymous algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    ell = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * ell) // 451
-    month, day = divmod(h + ell - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def public_holidays(year: int) -> set[date]:
-    """France's public holidays (La Poste does not pick up nor deliver)."""
-    easter = _easter(year)
-    fixed = [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
-    moving = [easter + timedelta(days=n) for n in (1, 39, 50)]
-    return {date(year, m, d) for m, d in fixed} | set(moving)
-
-
-def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in public_holidays(day.year)
-
-
-def add_business_days(day: date, count: int) -> date:
-    while count > 0:
-        day += timedelta(days=1)
-        if is_business_day(day):
-            count -= 1
-    return day
+# One French business-day calendar for the portal's promises and the printer's rounds: the
+# ``holidays`` library's, through :mod:`portal.core.calendar`.
 
 
 def _at(day: date, moment: time) -> datetime:
@@ -192,12 +161,22 @@ def label(code: str) -> str:
     return LABELS.get(code, code)
 
 
-def plan(received_at: datetime, mode: str, scenario: str, step_seconds: float | None) -> list[Step]:
+def plan(
+    received_at: datetime,
+    mode: str,
+    scenario: str,
+    step_seconds: float | None,
+    post_on: date | None = None,
+) -> list[Step]:
     """The steps after ``ACCEPTED``, each with its moment: on the postal calendar, or every
-    ``step_seconds`` from ``received_at`` when a demo asks for speed."""
+    ``step_seconds`` from ``received_at`` when a demo asks for speed. ``post_on``: the day the
+    portal promised the agent (``options["post_on"]``); the letter waits for that day's pick-up
+    when it is later than the printer's own next pick-up (a business day, else the next one)."""
     registered = mode in REGISTERED
     printed = received_at + PRINTING_DELAY
     posted_day = add_business_days(received_at.astimezone(PARIS).date(), 1)
+    if post_on is not None and post_on > posted_day:
+        posted_day = post_on if is_business_day(post_on) else add_business_days(post_on, 1)
     posted = _at(posted_day, POSTED_AT)
     arrival_day = add_business_days(posted_day, TRANSIT_DAYS.get(mode, 2))
     arrival = _at(arrival_day, DELIVERED_AT)
