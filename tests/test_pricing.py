@@ -7,7 +7,9 @@ def test_price_list_holds_the_enabled_plugins_items_with_spec_defaults(app):
         prices = price_list(tenant_directory().by_slug("resilimo"))
         assert prices["resiliation.lrar"].price_cents == 378
         assert prices["resiliation.lr"].price_cents == 297
-        assert prices["paper_mail.lettre_verte_1"].price_cents == 114
+        # SPEC: « lettre verte 1 feuille 1,14 € » = a colour sheet, a DL envelope, 20 g postage.
+        lettre_verte = ("sheet_colour", "envelope_small", "postage_lettre_verte_20")
+        assert sum(prices[f"paper_mail.{code}"].price_cents for code in lettre_verte) == 114
         assert all(isinstance(item.price_cents, int) for item in prices.values())
         assert not any(
             code.startswith("resiliation.")

@@ -203,7 +203,8 @@ def test_a_discount_item_is_a_negative_line_of_the_invoice(app, tenant_ids, make
             row = db.session.get(Account, account.id)
             adjust(row, 1000, reason="a", idempotency_key="k", actor_label="t")
             prices = price_list(tenant)
-            items = [prices["paper_mail.lettre_verte_1"], prices[DISCOUNT]]
+            lettre_verte = ("sheet_colour", "envelope_small", "postage_lettre_verte_20")
+            items = [prices[f"paper_mail.{code}"] for code in lettre_verte] + [prices[DISCOUNT]]
             entry = charge_items(row, items, reason="Courrier 1", idempotency_key="pm:1")
             assert entry.amount_cents == -(114 - 10)
             assert balance_cents(account.id) == 1000 - 104
@@ -213,7 +214,7 @@ def test_a_discount_item_is_a_negative_line_of_the_invoice(app, tenant_ids, make
             lines = db.session.scalars(
                 select(Consumption).where(Consumption.charge_entry_id == entry.id)
             ).all()
-            assert [(c.line, c.amount_cents) for c in lines] == [(0, 114), (1, -10)]
+            assert [(c.line, c.amount_cents) for c in lines] == [(0, 10), (1, 6), (2, 98), (3, -10)]
             db.session.commit()
             with pytest.raises(ValueError, match="add up"):
                 other = charge_items(row, items, reason="Courrier 2", idempotency_key="pm:2")
