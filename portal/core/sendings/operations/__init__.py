@@ -20,6 +20,7 @@ and ``events`` (the operators' events); this module is the one import views, job
 use.
 """
 
+from portal.core.sendings.operations.contents import contents_purged, has_left, purge_contents
 from portal.core.sendings.operations.events import (
     apply_operator_event,
     apply_operator_events,
@@ -63,14 +64,17 @@ __all__ = [
     "cancel_held",
     "cancel_sending",
     "claim_due",
+    "contents_purged",
     "create_sending",
     "fail",
     "hand_over",
+    "has_left",
     "lock",
     "may_change",
     "outgoing_documents",
     "proof_bytes",
     "proofs_zip",
+    "purge_contents",
     "reconcile",
     "record_handover",
     "release_held",
