@@ -1,4 +1,290 @@
-"""The list of mails (SPEC §5): columns, states, filters, pages.
+"""The list of mails « Tous les courriers papier » (SPEC §5): #, Expéditeur, Destinataire, Mode
+d'envoi, Créé par, État, Suivi postal; 10 a page, newest first; filtered by number, recipient,
+mode, state and creator. One place for the list and its Excel export (``export``).
 
-Owner: helper « lists ».
+Only the current account's mails are listed (the tenant wall is the ORM's). A page loads its
+mails with their sendings in one query and the creators' names in a second, whatever its rows.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from plugins.paper_mail.i18n import _, _l
+from plugins.paper_mail.models import MailState, PaperMail
+from plugins.paper_mail.rules import MODES, TRACKING_URL, Mode
+from portal.core.accounts.models import Account, Profile
+from portal.core.i18n import format_date
+from portal.extensions import db
+
+PER_PAGE = 10
+FILTER_LENGTH = 100
+
+# The « État » filter: its query-string value → the mail states it keeps.
+STATES = {
+    "creation": (MailState.DRAFT,),
+    "programme": (MailState.SCHEDULED,),
+    "transmis": (MailState.TRANSMITTED,),
+    "poste": (MailState.POSTED,),
+    "annule": (MailState.CANCELLED, MailState.FAILED),
+}
+STATE_LABELS = {
+    "creation": _l("Création"),
+    "programme": _l("Programmé"),
+    "transmis": _l("Transmis"),
+    "poste": _l("Posté"),
+    "annule": _l("Annulé"),
+}
+
+
+@dataclass
+class Filters:
+    """What the agent chose above the list (each empty: no filter)."""
+
+    number: str = ""
+    recipient: str = ""
+    mode: str = ""
+    state: str = ""
+    creator: int | None = None
+
+    @classmethod
+    def from_args(cls, args, profiles: list[Profile]) -> Filters:
+        """The filters of a query string; an unknown mode, state or creator (not one of
+        ``profiles``, the account's) is ignored."""
+
+        def text(name):
+            return (args.get(name) or "").strip()[:FILTER_LENGTH]
+
+        creator = args.get("cree_par", type=int)
+        if creator not in {profile.id for profile in profiles}:
+            creator = None
+        mode = text("mode")
+        state = text("etat")
+        return cls(
+            number=text("numero"),
+            recipient=text("destinataire"),
+            mode=mode if mode in {m.value for m in Mode} else "",
+            state=state if state in STATES else "",
+            creator=creator,
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.number, self.recipient, self.mode, self.state)) or bool(self.creator)
+
+    def args(self) -> dict:
+        """The query string of these filters (pagination and export keep them)."""
+        found = {
+            "numero": self.number,
+            "destinataire": self.recipient,
+            "mode": self.mode,
+            "etat": self.state,
+            "cree_par": self.creator,
+        }
+        return {key: value for key, value in found.items() if value}
+
+
+def profiles_of(account_id: int) -> list[Profile]:
+    """The account's profiles, inactive ones included (they created mails), by name."""
+    return list(
+        db.session.scalars(
+            select(Profile).where(Profile.account_id == account_id).order_by(Profile.name)
+        )
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def conditions(account_id: int, filters: Filters) -> list:
+    found = [PaperMail.account_id == account_id]
+    if filters.number:
+        number = filters.number.upper().replace(" ", "")
+        found.append(PaperMail.reference.like(_like(number), escape="\\"))
+    for word in filters.recipient.split():
+        pattern = _like(word)
+        found.append(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        PaperMail.recipient_name,
+                        PaperMail.recipient_city,
+                        PaperMail.recipient_postal_code,
+                    )
+                )
+            )
+        )
+    if filters.mode:
+        found.append(PaperMail.mode == filters.mode)
+    if filters.state:
+        found.append(PaperMail.state.in_(STATES[filters.state]))
+    if filters.creator:
+        found.append(PaperMail.created_by_id == filters.creator)
+    return found
+
+
+def mails_query(account_id: int, filters: Filters):
+    """``select(PaperMail)`` of the filtered list, newest first (its sending joined)."""
+    return select(PaperMail).where(*conditions(account_id, filters)).order_by(PaperMail.id.desc())
+
+
+# --- what a row shows ------------------------------------------------------------------------
+
+
+@dataclass
+class Status:
+    """The « État » and « Suivi postal » columns of a mail."""
+
+    state: str
+    label: str
+    postal: str = ""
+    tracking_number: str = ""
+    tracking_url: str = ""
+
+
+def _short(day: date | None) -> str:
+    return format_date(day, "dd/MM/yyyy") if day else ""
+
+
+def _own_status(mail: PaperMail) -> Status:
+    """The state from the mail's own dates (when the tracking part cannot say more)."""
+    from portal.core.clock import aware
+
+    state = mail.state
+    if state == MailState.DRAFT:
+        label = _("Création")
+    elif state == MailState.SCHEDULED:
+        label = _("Programmé le %(date)s", date=_short(mail.send_on))
+    elif state == MailState.TRANSMITTED:
+        moment = aware(mail.transmitted_at)
+        label = _("Transmis le %(date)s", date=_short(moment.date() if moment else None))
+    elif state == MailState.POSTED:
+        label = _("Posté le %(date)s", date=_short(mail.posted_on))
+    elif state == MailState.FAILED:
+        label = _("Refusé par l'imprimeur")
+    else:
+        label = _("Annulé")
+    number = (mail.sending.tracking_number if mail.sending is not None else None) or ""
+    return Status(
+        state=state,
+        label=label,
+        tracking_number=number,
+        tracking_url=TRACKING_URL.format(number=number) if number else "",
+    )
+
+
+def status(mail: PaperMail) -> Status:
+    """« Création », « Programmé le 04/11/2020 », « Transmis le … », « Posté le … », « Annulé »
+    and the post's « Suivi postal », from ``tracking.status_of`` (the printer's events)."""
+    try:
+        from plugins.paper_mail.tracking import status_of
+    except ImportError:
+        return _own_status(mail)
+    found = status_of(mail)
+    number = found.tracking_number or ""
+    return Status(
+        state=str(found.state or mail.state),
+        label=str(found.label),
+        postal=str(found.postal or ""),
+        tracking_number=number,
+        tracking_url=found.tracking_url or (TRACKING_URL.format(number=number) if number else ""),
+    )
+
+
+def mode_label(mail: PaperMail) -> str:
+    info = MODES.get(mail.mode)
+    return str(info.label) if info else mail.mode
+
+
+def recipient_label(mail: PaperMail) -> str:
+    """« SARL DUPOND, 38000 GRENOBLE » (empty while not chosen)."""
+    place = f"{mail.recipient_postal_code} {mail.recipient_city}".strip()
+    return ", ".join(part for part in (mail.recipient_name, place) if part)
+
+
+@dataclass
+class Row:
+    """One line of the list, ready to show (or to export)."""
+
+    mail: PaperMail
+    sender: str
+    recipient: str
+    mode: str
+    creator: str
+    status: Status
+
+
+def rows_for(
+    mails: list[PaperMail], account_name: str, names: dict[int, str] | None = None
+) -> list[Row]:
+    """The rows of ``mails`` (sendings loaded with them); the sender is the mail's sender or,
+    when the mode needs none, the account (agency); ``names``: the creators' names by id."""
+    ids = {mail.created_by_id for mail in mails if mail.created_by_id}
+    if names is None or not ids <= names.keys():
+        names = (
+            dict(db.session.execute(select(Profile.id, Profile.name).where(Profile.id.in_(ids))))
+            if ids
+            else {}
+        )
+    return [
+        Row(
+            mail=mail,
+            sender=mail.sender_name or account_name,
+            recipient=recipient_label(mail),
+            mode=mode_label(mail),
+            creator=names.get(mail.created_by_id, ""),
+            status=status(mail),
+        )
+        for mail in mails
+    ]
+
+
+def account_name(account_id: int) -> str:
+    """The agency's name, the sender of mails typed without one."""
+    account = db.session.get(Account, account_id)
+    if account is None:
+        return ""
+    return account.commercial_name or f"{account.first_name} {account.last_name}".strip()
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    total: int
+    number: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * PER_PAGE + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.number * PER_PAGE)
+
+
+def page_of(
+    account_id: int, filters: Filters, number: int, names: dict[int, str] | None = None
+) -> Page:
+    """One page (1-based; out of range: the nearest one) of the filtered list."""
+    found = conditions(account_id, filters)
+    total = db.session.scalar(select(func.count(PaperMail.id)).where(*found)) or 0
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(max(1, number), pages)
+    mails = list(
+        db.session.scalars(
+            mails_query(account_id, filters).limit(PER_PAGE).offset((number - 1) * PER_PAGE)
+        ).unique()
+    )
+    return Page(
+        rows=rows_for(mails, account_name(account_id), names),
+        total=total,
+        number=number,
+        pages=pages,
+    )
