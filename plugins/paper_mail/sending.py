@@ -378,7 +378,7 @@ def schedule(mail: PaperMail, send_on: date, profile) -> PaperMail:
 
 
 def _refuse_change(mail: PaperMail) -> None:
-    if mail.state == MailState.SCHEDULED and mail.send_on is None:
+    if mail.validated_at is not None and mail.send_on is None:
         raise SendRefused(
             _("Un courrier envoyé immédiatement ne peut plus être annulé ni modifié.")
         )
