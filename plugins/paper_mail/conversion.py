@@ -36,6 +36,9 @@ DEFAULT_TIMEOUT_SECONDS = 60
 # Images are laid on A4 pages at this resolution: sharp enough for a scanned letter, and a
 # page stays a bounded image (1654 × 2339 px) whatever the upload's size.
 IMAGE_DPI = 200
+# Pages are stored as JPEG, whose edges blur over a few pixels: images sit this far inside the
+# printable area so no speck of them reaches the margin the printer leaves white.
+IMAGE_INSET_MM = 2.0
 
 NOT_CONVERTED = N_(
     "Ce fichier n'a pas pu être converti en PDF : enregistrez-le en PDF depuis votre logiciel "
@@ -167,9 +170,9 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 
 def _page_pixels() -> tuple[tuple[int, int], tuple[int, int]]:
-    """The A4 page and its printable area in pixels at :data:`IMAGE_DPI`."""
+    """The A4 page and the box an image is fitted in, in pixels at :data:`IMAGE_DPI`."""
     width, height = (round(mm / 25.4 * IMAGE_DPI) for mm in A4_MM)
-    margin = round(PRINTABLE_MARGIN_MM / 25.4 * IMAGE_DPI)
+    margin = round((PRINTABLE_MARGIN_MM + IMAGE_INSET_MM) / 25.4 * IMAGE_DPI)
     return (width, height), (width - 2 * margin, height - 2 * margin)
 
 
