@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from plugins.paper_mail.i18n import _, _l
 from plugins.paper_mail.models import MailState, PaperMail
 from plugins.paper_mail.rules import MODES, TRACKING_URL, Mode
 from portal.core.accounts.models import Account, Profile
 from portal.core.i18n import format_date
+from portal.core.sendings.models import Sending
 from portal.extensions import db
 
 PER_PAGE = 10
@@ -130,8 +132,14 @@ def conditions(account_id: int, filters: Filters) -> list:
 
 
 def mails_query(account_id: int, filters: Filters):
-    """``select(PaperMail)`` of the filtered list, newest first (its sending joined)."""
-    return select(PaperMail).where(*conditions(account_id, filters)).order_by(PaperMail.id.desc())
+    """``select(PaperMail)`` of the filtered list, newest first, each with its sending and the
+    sending's events (the « Suivi postal » reads them: one query for a whole page)."""
+    return (
+        select(PaperMail)
+        .where(*conditions(account_id, filters))
+        .order_by(PaperMail.id.desc())
+        .options(joinedload(PaperMail.sending).selectinload(Sending.events))
+    )
 
 
 # --- what a row shows ------------------------------------------------------------------------

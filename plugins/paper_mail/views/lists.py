@@ -11,7 +11,7 @@ import os
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from plugins.paper_mail import export, lists
+from plugins.paper_mail import export, lists, sending
 from plugins.paper_mail.i18n import _
 from plugins.paper_mail.models import MailState, PaperMail
 from plugins.paper_mail.rules import MODES
@@ -81,18 +81,6 @@ def export_list():
     return response
 
 
-def _delete(mail: PaperMail) -> None:
-    """The sending part deletes a draft (its files with it); until it does, the row goes."""
-    try:
-        from plugins.paper_mail.sending import delete_draft as delete
-    except ImportError:
-        delete = None
-    if delete is not None:
-        delete(mail)
-    else:
-        db.session.delete(mail)
-
-
 @handler(Access.PROFILE, load={"mail_id": PaperMail})
 def delete_draft(mail: PaperMail):
     """« Effacer » a draft: a first POST asks again, the second (``confirme``) deletes it."""
@@ -107,6 +95,11 @@ def delete_draft(mail: PaperMail):
             back=_back_url(),
         )
     reference = mail.reference
-    _delete(mail)
+    try:
+        with db.session.begin_nested():
+            sending.delete_draft(mail)
+    except sending.SendRefused as refusal:
+        flash(refusal.message, "error")
+        return redirect(_back_url())
     flash(_("Le courrier %(number)s est effacé.", number=reference), "success")
     return redirect(_back_url())

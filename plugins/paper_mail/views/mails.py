@@ -16,6 +16,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
 from wtforms.fields import DateField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.widgets import DateInput
 
@@ -28,7 +29,6 @@ from portal.core.credits import ledger
 from portal.core.credits.ledger import InsufficientCredit
 from portal.core.database import lock_and_reload
 from portal.core.i18n import format_date
-from portal.core.sendings.models import SendingProof
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler, may_open
 from portal.extensions import db
@@ -37,13 +37,6 @@ LOAD = {"mail_id": PaperMail}
 FORM = ["GET", "POST"]
 NOW = "maintenant"
 LATER = "programmer"
-
-PROOF_LABELS = {
-    "deposit": _l("Preuve de dépôt"),
-    "delivery": _l("Preuve de distribution"),
-    "ar_scan": _l("Accusé de réception signé"),
-    "return": _l("Preuve de retour"),
-}
 
 
 def register(blueprint) -> None:
@@ -94,7 +87,10 @@ class TypedDateField(DateField):
 class ConfirmForm(FlaskForm):
     when = RadioField(
         _l("Quand l'envoyer ?"),
-        choices=[(NOW, _l("Envoyer maintenant")), (LATER, _l("Programmer l'envoi"))],
+        choices=[
+            SelectChoice(NOW, _l("Envoyer maintenant")),
+            SelectChoice(LATER, _l("Programmer l'envoi")),
+        ],
         default=NOW,
     )
     send_on = TypedDateField(_l("Date d'envoi"))
@@ -156,6 +152,15 @@ def _message(refusal: Exception) -> list[str]:
     return [str(getattr(refusal, "message", None) or refusal)]
 
 
+def _refused(form, refusal) -> None:
+    """A refusal of the sending part next to its field (the date), else above the form."""
+    field = getattr(form, refusal.field, None) if getattr(refusal, "field", None) else None
+    if field is None:
+        form.form_errors.extend(_message(refusal))
+    else:
+        field.errors = [*field.errors, refusal.message]
+
+
 def recipient_lines(mail: PaperMail) -> list[str]:
     """The recipient as it will be printed: name, lines, « code postal ville »."""
     place = f"{mail.recipient_postal_code} {mail.recipient_city}".strip()
@@ -211,46 +216,35 @@ def confirm(mail: PaperMail):
     buy_url = None
     if form.validate_on_submit() and not missing:
         later = form.when.data == LATER
-        if later and form.send_on.data is None:
-            form.send_on.errors = [*form.send_on.errors, _("Choisissez la date d'envoi.")]
-        elif later and form.send_on.data < earliest():
-            form.send_on.errors = [
-                *form.send_on.errors,
-                _(
-                    "Un envoi se programme au plus tôt pour le %(date)s.",
-                    date=short_date(earliest()),
-                ),
-            ]
-        else:
-            lock_and_reload(mail)  # a second click waits here, then finds it validated
-            if mail.state != MailState.DRAFT:
-                return redirect(mail_url(mail))
-            profile = current_profile()
-            try:
-                with db.session.begin_nested():
-                    if later:
-                        sending.schedule(mail, form.send_on.data, profile)
-                    else:
-                        sending.send_now(mail, profile)
-            except sending.NotReady as refusal:
-                form.form_errors.extend(_message(refusal))
-            except (sending.NotEnoughCredit, InsufficientCredit) as short:
-                form.form_errors.extend(_message(short))
-                if may_open("credits.buy", profile):
-                    buy_url = url_for("credits.buy")
-            else:
+        lock_and_reload(mail)  # a second click waits here, then finds it validated
+        if mail.state != MailState.DRAFT:
+            return redirect(mail_url(mail))
+        profile = current_profile()
+        try:
+            with db.session.begin_nested():
                 if later:
-                    message = _(
-                        "Envoi programmé : votre courrier sera remis à La Poste le %(date)s.",
-                        date=long_date(rules.scheduled_handover_date(form.send_on.data)),
-                    )
+                    sending.schedule(mail, form.send_on.data, profile)
                 else:
-                    message = _(
-                        "Courrier envoyé : il sera remis à La Poste le %(date)s.",
-                        date=long_date(mail.handover_on or handover_now()),
-                    )
-                flash(message, "success")
-                return redirect(mail_url(mail))
+                    sending.send_now(mail, profile)
+        except (sending.NotEnoughCredit, InsufficientCredit) as short:
+            form.form_errors.extend(_message(short))
+            if may_open("credits.buy", profile):
+                buy_url = url_for("credits.buy")
+        except sending.SendRefused as refusal:
+            _refused(form, refusal)
+        else:
+            if later:
+                message = _(
+                    "Envoi programmé : votre courrier sera remis à La Poste le %(date)s.",
+                    date=long_date(mail.handover_on),
+                )
+            else:
+                message = _(
+                    "Courrier envoyé : il sera remis à La Poste le %(date)s.",
+                    date=long_date(mail.handover_on),
+                )
+            flash(message, "success")
+            return redirect(mail_url(mail))
     quote = pricing.mail_quote(mail) if not missing else None
     balance = ledger.balance_cents(mail.account_id)
     after = balance - quote.total_cents if quote is not None else balance
@@ -307,8 +301,10 @@ def mail_page(mail: PaperMail):
     goes back to its documents."""
     if mail.state == MailState.DRAFT:
         return redirect(url_for("paper_mail.documents", mail_id=mail.id))
+    from plugins.paper_mail import tracking
+
     sent = mail.sending
-    proofs = list(sent.proofs) if sent is not None else []
+    proofs = tracking.proofs_of(mail)
     kept = mail.contents_purged_at is None and sent is not None and bool(sent.documents)
     context = {
         **_recap(mail),
@@ -317,7 +313,6 @@ def mail_page(mail: PaperMail):
         "cancel_form": CancelForm(),
         "sending": sent,
         "proofs": proofs,
-        "proof_labels": PROOF_LABELS,
         "kept": kept,
         "retention_days": current_tenant().config.retention.paper_contents_days,
         "purged": mail.contents_purged_at is not None,
@@ -335,29 +330,20 @@ def reschedule(mail: PaperMail):
         return redirect(mail_url(mail))
     form = DateForm()
     if form.validate_on_submit():
-        if form.send_on.data < earliest():
-            form.send_on.errors = [
-                _(
-                    "Un envoi se programme au plus tôt pour le %(date)s.",
-                    date=short_date(earliest()),
-                )
-            ]
+        try:
+            with db.session.begin_nested():
+                sending.reschedule(mail, form.send_on.data, current_profile())
+        except sending.SendRefused as refusal:
+            _refused(form, refusal)
         else:
-            lock_and_reload(mail)
-            try:
-                with db.session.begin_nested():
-                    sending.reschedule(mail, form.send_on.data, current_profile())
-            except ValueError as refusal:  # the sending part's refusals carry their message
-                form.form_errors.extend(_message(refusal))
-            else:
-                flash(
-                    _(
-                        "Date modifiée : votre courrier sera remis à La Poste le %(date)s.",
-                        date=long_date(rules.scheduled_handover_date(form.send_on.data)),
-                    ),
-                    "success",
-                )
-                return redirect(mail_url(mail))
+            flash(
+                _(
+                    "Date modifiée : votre courrier sera remis à La Poste le %(date)s.",
+                    date=long_date(mail.handover_on),
+                ),
+                "success",
+            )
+            return redirect(mail_url(mail))
     elif not form.is_submitted():
         form.send_on.data = mail.send_on
     status = 400 if form.is_submitted() else 200
@@ -376,13 +362,11 @@ def cancel(mail: PaperMail):
     if not _may_change(mail):
         flash(_("Ce courrier ne peut plus être annulé."), "error")
         return redirect(mail_url(mail))
-    lock_and_reload(mail)
     try:
         with db.session.begin_nested():
             sending.cancel(mail, current_profile())
-    except ValueError as refusal:
-        for message in _message(refusal):
-            flash(message, "error")
+    except sending.SendRefused as refusal:
+        flash(refusal.message, "error")
     else:
         flash(_("Envoi annulé : son prix a été recrédité sur votre compte."), "success")
     return redirect(mail_url(mail))
@@ -401,10 +385,11 @@ def _download(content: bytes, mimetype: str, filename: str) -> Response:
 @handler(Access.PROFILE, load=LOAD)
 def proof(mail: PaperMail, proof_id: int):
     """One proof of the mail's sending (deposit, AR scan, return…); another mail's is a 404."""
+    from plugins.paper_mail import tracking
     from portal.core.sendings import proof_bytes
 
-    row = db.session.get(SendingProof, proof_id)
-    if row is None or mail.sending_id is None or row.sending_id != mail.sending_id:
+    row = tracking.proof_of(mail, proof_id)
+    if row is None:
         abort(404)
     try:
         content = proof_bytes(row)

@@ -1,0 +1,238 @@
+"""Step 4 « Confirmation » and a mail's page, through the pages as an agent uses them: the print
+preview, the price TTC and the balance after, the day La Poste gets it (before and after the
+10:30 cut-off, a Friday afternoon), send now (once, whatever the clicks), not enough credit,
+schedule, change the date, cancel (refunded) until the day before, never on its day."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from papermailkit import DUPOND, give_credit, make_mail, text
+
+from plugins.paper_mail.models import MailState, PaperMail, RecipientSource
+from plugins.paper_mail.rules import PARIS
+from portal.core import clock
+from portal.core.credits.ledger import balance_cents
+from portal.core.sendings.models import Sending
+from portal.core.tenants import tenant_scope
+from portal.extensions import db
+
+DETECTED = {
+    "recipient_source": RecipientSource.DETECTED,
+    "recipient_name": DUPOND[0],
+    "recipient_lines": [DUPOND[1]],
+    "recipient_postal_code": "38000",
+    "recipient_city": "GRENOBLE",
+    "detected_address": {"lines": DUPOND, "method": "text"},
+}
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """``at(year, month, day, hour, minute)``: the portal's clock stands still then (Paris)."""
+
+    def freeze(year, month, day, hour=10, minute=0):
+        moment = datetime(year, month, day, hour, minute, tzinfo=PARIS)
+        monkeypatch.setattr(clock, "now", lambda: moment.astimezone(UTC))
+        return moment
+
+    return freeze
+
+
+@pytest.fixture
+def agency(make_account, app):
+    account = make_account("resilimo", f"papier-pages.{uuid.uuid4().hex[:8]}@agence.fr")
+    give_credit(app, account, 5000)
+    return account
+
+
+@pytest.fixture
+def client(agency, logged_in):
+    return logged_in(agency)
+
+
+@pytest.fixture
+def ready(app, agency):
+    """A draft ready to send: one letter, its address read in the window and confirmed."""
+    return make_mail(app, agency, **DETECTED)
+
+
+def confirm_url(mail_id: int, when: str = "maintenant") -> str:
+    return f"/paper-mail/courriers/{mail_id}/confirmation?quand={when}"
+
+
+def token_of(response) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))[1]
+
+
+def balance(app, account) -> int:
+    with app.app_context(), tenant_scope(account.tenant_id):
+        return balance_cents(account.id)
+
+
+def mail_facts(app, account, mail_id) -> tuple[str, int]:
+    with app.app_context(), tenant_scope(account.tenant_id):
+        mail = db.session.get(PaperMail, mail_id)
+        count = db.session.query(Sending).filter_by(subject_id=mail_id, owner="paper_mail").count()
+        return mail.state, count
+
+
+def test_the_confirmation_shows_preview_price_and_the_hand_over_day(app, client, ready, at):
+    at(2027, 3, 3, 10, 0)  # Wednesday, before 10:30
+    response = client.get(confirm_url(ready))
+    assert response.status_code == 200
+    page = text(response)
+    html = response.get_data(as_text=True)
+    assert "Aperçu de l'impression" in page
+    assert f'src="/paper-mail/courriers/{ready}/apercu/0.png" loading="lazy"' in html
+    assert "Feuille 1 — recto" in page
+    assert "Total TTC" in page and "€" in page
+    assert "solde après l'envoi" in page
+    assert "SARL DUPOND" in page and "38000 GRENOBLE" in page
+    assert "Lettre verte" in page
+    assert "Remis à La Poste le mercredi 3 mars 2027" in page
+    assert "Une fois l'envoi validé, il n'est plus possible de l'annuler ni de le modifier" in page
+    assert "Je confirme le visuel du courrier, l'adresse du destinataire et la date d'envoi" in page
+
+    image = client.get(f"/paper-mail/courriers/{ready}/apercu/0.png")
+    assert image.status_code == 200 and image.get_data().startswith(b"\x89PNG")
+
+    at(2027, 3, 3, 11, 0)  # after the cut-off: tomorrow
+    assert "Remis à La Poste le jeudi 4 mars 2027" in text(client.get(confirm_url(ready)))
+    at(2027, 3, 5, 15, 0)  # a Friday afternoon: Monday
+    assert "Remis à La Poste le lundi 8 mars 2027" in text(client.get(confirm_url(ready)))
+
+
+def test_send_now_through_the_page_once(app, client, agency, ready, at):
+    at(2027, 3, 3, 10, 0)
+    before = balance(app, agency)
+    token = token_of(client.get(confirm_url(ready)))
+    unconfirmed = client.post(confirm_url(ready), data={"csrf_token": token, "when": "maintenant"})
+    assert unconfirmed.status_code == 400
+    assert "Cochez cette case pour confirmer l'envoi." in text(unconfirmed)
+    assert mail_facts(app, agency, ready) == (MailState.DRAFT, 0)
+
+    data = {"csrf_token": token, "when": "maintenant", "confirmed": "y"}
+    sent = client.post(confirm_url(ready), data=data)
+    assert sent.status_code == 302
+    assert sent.headers["Location"].endswith(f"/paper-mail/courriers/{ready}")
+    again = client.post(confirm_url(ready), data=data)  # a double click
+    assert again.status_code == 302
+    assert mail_facts(app, agency, ready)[1] == 1
+    after = balance(app, agency)
+    assert 0 < before - after < 1000  # charged once
+
+    page = text(client.get(f"/paper-mail/courriers/{ready}"))
+    assert "Transmis le 03/03/2027" in page
+    assert "Remis à La Poste le mercredi 3 mars 2027" in page
+    assert "Annuler l'envoi" not in page
+    assert "Modifier la date d'envoi" not in page
+    assert "Retour à la liste" in page
+    assert "Voir le courrier envoyé" in page
+    printed = client.get(f"/paper-mail/courriers/{ready}/courrier.pdf")
+    assert printed.get_data().startswith(b"%PDF")
+    assert client.get(f"/paper-mail/courriers/{ready}/confirmation").status_code == 302
+
+
+def test_not_enough_credit_is_said_on_the_page_and_nothing_is_lost(app, make_account, logged_in):
+    poor = make_account("resilimo", f"papier-pauvre.{uuid.uuid4().hex[:8]}@agence.fr")
+    mail_id = make_mail(app, poor, **DETECTED)
+    client = logged_in(poor)
+    page = client.get(confirm_url(mail_id))
+    assert "Votre crédit est insuffisant pour cet envoi." in text(page)
+    data = {"csrf_token": token_of(page), "when": "maintenant", "confirmed": "y"}
+    refused = client.post(confirm_url(mail_id), data=data)
+    assert refused.status_code == 400
+    assert "ne couvre pas ce courrier" in text(refused)
+    assert mail_facts(app, poor, mail_id) == (MailState.DRAFT, 0)
+
+
+def test_schedule_change_the_date_and_cancel_refunded(app, client, agency, ready, at):
+    at(2027, 3, 3, 10, 0)
+    before = balance(app, agency)
+    page = client.get(confirm_url(ready, "programmer"))
+    assert "Remis à La Poste le jeudi 4 mars 2027" in text(page)  # tomorrow by default
+    today = client.post(
+        confirm_url(ready, "programmer"),
+        data={
+            "csrf_token": token_of(page),
+            "when": "programmer",
+            "send_on": "03/03/2027",
+            "confirmed": "y",
+        },
+    )
+    assert today.status_code == 400
+    assert "au plus tôt pour le lendemain" in text(today)
+    scheduled = client.post(
+        confirm_url(ready, "programmer"),
+        data={
+            "csrf_token": token_of(page),
+            "when": "programmer",
+            "send_on": "2027-03-10",
+            "confirmed": "y",
+        },
+        follow_redirects=True,
+    )
+    shown = text(scheduled)
+    assert "Programmé le 10/03/2027" in shown
+    assert "Remis à La Poste le mercredi 10 mars 2027" in shown
+    assert "Modifier la date d'envoi" in shown and "Annuler l'envoi" in shown
+    assert balance(app, agency) < before
+
+    date_page = client.get(f"/paper-mail/courriers/{ready}/date")
+    moved = client.post(
+        f"/paper-mail/courriers/{ready}/date",
+        data={"csrf_token": token_of(date_page), "send_on": "12/03/2027"},
+        follow_redirects=True,
+    )
+    assert "Programmé le 12/03/2027" in text(moved)
+
+    cancelled = client.post(
+        f"/paper-mail/courriers/{ready}/annuler",
+        data={"csrf_token": token_of(moved)},
+        follow_redirects=True,
+    )
+    assert "Annulé" in text(cancelled)
+    assert "recrédité" in text(cancelled)
+    assert balance(app, agency) == before
+    assert mail_facts(app, agency, ready)[0] == MailState.CANCELLED
+
+
+def test_cancel_is_refused_on_its_day(app, client, agency, ready, at):
+    at(2027, 3, 3, 10, 0)
+    page = client.get(confirm_url(ready, "programmer"))
+    client.post(
+        confirm_url(ready, "programmer"),
+        data={
+            "csrf_token": token_of(page),
+            "when": "programmer",
+            "send_on": "04/03/2027",
+            "confirmed": "y",
+        },
+    )
+    at(2027, 3, 4, 6, 0)  # its day, before it is transmitted
+    shown = client.get(f"/paper-mail/courriers/{ready}")
+    assert "Annuler l'envoi" not in text(shown)
+    refused = client.post(
+        f"/paper-mail/courriers/{ready}/annuler",
+        data={"csrf_token": token_of(page)},
+        follow_redirects=True,
+    )
+    assert "ne peut plus être annulé" in text(refused)
+    assert mail_facts(app, agency, ready)[0] == MailState.SCHEDULED
+
+
+def test_a_draft_page_goes_to_its_documents_and_anothers_mail_is_a_404(
+    app, client, agency, make_account
+):
+    draft = make_mail(app, agency, documents=[])
+    response = client.get(f"/paper-mail/courriers/{draft}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/paper-mail/courriers/{draft}/documents")
+    other = make_account("resilimo", f"papier-autre.{uuid.uuid4().hex[:8]}@agence.fr")
+    theirs = make_mail(app, other, documents=[])
+    assert client.get(confirm_url(theirs)).status_code == 404
+    assert client.get(f"/paper-mail/courriers/{theirs}/apercu/0.png").status_code == 404
