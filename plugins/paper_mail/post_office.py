@@ -182,7 +182,9 @@ class PostOffice:
             paper_sending._check_day(send_on)
             due_at = rules.schedule_due_at(send_on)
             post_on = rules.scheduled_handover_date(send_on)
-        carrier_pdf = carrier.carrier_page(_carrier_mail(recipient, mode, colour, duplex))
+        draft = _carrier_mail(recipient, mode, colour, duplex)
+        draft.tenant_id = self.tenant.id
+        carrier_pdf = carrier.carrier_page(draft, tenant=self.tenant)
         account = db.session.get(Account, account_id)
         profile = db.session.get(Profile, profile_id) if profile_id else None
         try:
