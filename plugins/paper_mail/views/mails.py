@@ -27,7 +27,6 @@ from portal.core import clock
 from portal.core.accounts.session import current_profile
 from portal.core.credits import ledger
 from portal.core.credits.ledger import InsufficientCredit
-from portal.core.database import lock_and_reload
 from portal.core.i18n import format_date
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler, may_open
@@ -216,9 +215,7 @@ def confirm(mail: PaperMail):
     buy_url = None
     if form.validate_on_submit() and not missing:
         later = form.when.data == LATER
-        lock_and_reload(mail)  # a second click waits here, then finds it validated
-        if mail.state != MailState.DRAFT:
-            return redirect(mail_url(mail))
+        # A second click or tab: the sending part locks the mail and validates it once.
         profile = current_profile()
         try:
             with db.session.begin_nested():
