@@ -102,7 +102,7 @@ class RecipientForm(FlaskForm):
         for name in self.required:
             getattr(self, name).flags.required = True
 
-    name = _text(_l("Nom ou société"), rules.ADDRESS_LINE_MAX)
+    name = _text(_l("Nom et prénom / Entreprise"), rules.ADDRESS_LINE_MAX)
     line1 = _text(_l("Adresse, ligne 1"), rules.ADDRESS_LINE_MAX)
     line2 = _text(_l("Adresse, ligne 2"), rules.ADDRESS_LINE_MAX)
     line3 = _text(_l("Adresse, ligne 3"), rules.ADDRESS_LINE_MAX)
@@ -123,7 +123,7 @@ class PartiesForm(RecipientForm):
         "sender_city",
     )
 
-    sender_name = _text(_l("Nom ou société"), rules.ADDRESS_LINE_MAX)
+    sender_name = _text(_l("Nom et prénom / Entreprise"), rules.ADDRESS_LINE_MAX)
     sender_line1 = _text(_l("Adresse, ligne 1"), rules.ADDRESS_LINE_MAX)
     sender_line2 = _text(_l("Adresse, ligne 2"), rules.ADDRESS_LINE_MAX)
     sender_line3 = _text(_l("Adresse, ligne 3"), rules.ADDRESS_LINE_MAX)

@@ -492,7 +492,10 @@ def recipient_page(mail: PaperMail):
 
 
 def _fill_from_mail(form, mail: PaperMail, needs_parties: bool) -> None:
-    if mail.recipient_source == RecipientSource.TYPED or mail.recipient_name:
+    """The step as it was left. A confirmed first-document address is not offered for typing
+    (that would add a carrier page), except as the start of a tracked letter's recipient."""
+    typed = mail.recipient_source == RecipientSource.TYPED
+    if typed or (needs_parties and mail.recipient_name):
         forms.fill(
             form,
             "",
