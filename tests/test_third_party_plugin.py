@@ -193,6 +193,16 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
                 "on_sending_state_changed", tenant=tenant, sending=sending, state="delivered"
             )
         assert [(ours, "delivered")] == acme_notes.SENDING_STATES
+        # Acme is asked for a post office where it is enabled and answers none: the paper
+        # mail's (enabled on resilimo) is the one found, whatever the order.
+        with tenant_scope(resilimo.id):
+            answers = plugins.call_each("paper_post_office", tenant=resilimo)
+            office = plugins.first("paper_post_office", tenant=resilimo)
+        with tenant_scope(msr.id):
+            assert plugins.call_each("paper_post_office", tenant=msr) == []
+        assert [name for name, _ in answers] == ["paper_mail"]
+        assert type(office).__name__ == "PostOffice" and office.tenant.id == resilimo.id
+        assert set(acme_notes.POST_OFFICE_ASKED) == {"resilimo"}  # never asked on msr
 
 
 def test_an_agent_writes_notes_and_exports_only_its_own(acme_app):

@@ -25,6 +25,7 @@ STARTED_VERIFICATIONS = []  # what on_identity_verification_started received (te
 PURGED_ACCOUNTS = []
 SIGNATURE_OUTCOMES = []  # (procedure, outcome) pairs of its own procedures
 SENDING_STATES = []  # (sending, state) pairs of its own sendings
+POST_OFFICE_ASKED = []  # the tenants paper_post_office was asked for
 
 plugin_info = PluginInfo(
     name="acme_notes",
@@ -193,6 +194,13 @@ def on_signature_outcome(tenant, procedure, outcome):
 def on_sending_state_changed(tenant, sending, state):
     if sending.owner == "acme_notes":
         SENDING_STATES.append((sending, state))
+
+
+@hookimpl
+def paper_post_office(tenant):
+    # Acme sends nothing on paper: it does not answer, so another plugin's post office (the
+    # paper mail's) is the one found.
+    POST_OFFICE_ASKED.append(tenant.slug)
 
 
 @hookimpl
