@@ -97,11 +97,12 @@ _OOXML_MAIN = {
 }
 # Legacy Office files are OLE2 compound files: the stream that names the application.
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# (Word and PowerPoint keep their text in UTF-16 too: their longer names are looked for first.)
 _OLE2_STREAMS = [
     ("WordDocument", "application/msword"),
+    ("PowerPoint Document", "application/vnd.ms-powerpoint"),
     ("Workbook", "application/vnd.ms-excel"),
     ("Book", "application/vnd.ms-excel"),
-    ("PowerPoint Document", "application/vnd.ms-powerpoint"),
 ]
 # A zip whose members declare more than this once inflated is refused (a « zip bomb » would
 # keep LibreOffice busy until its time limit).
@@ -337,6 +338,7 @@ def set_order(mail: PaperMail, ids: list[int]) -> None:
     """The order given by drag and drop: ``ids`` must be exactly the mail's documents, each
     once (another mail's id, a missing or repeated one: ``ValueError``, nothing changes)."""
     _editable(mail)
+    ids = [int(each) for each in ids]  # a form posts strings; a non-number is a ValueError too
     by_id = {document.id: document for document in mail.documents}
     if len(ids) != len(by_id) or set(ids) != set(by_id):
         raise ValueError("the order must list each of the mail's documents once")

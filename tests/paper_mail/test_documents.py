@@ -202,14 +202,20 @@ def test_order_by_buttons_and_by_drag_and_drop(app, account, pdfs):
         db.session.expire_all()
         assert order_of(mail) == ["document-1.pdf", "document-3.pdf", "document-2.pdf"]
 
-        documents.set_order(mail, [second.id, first.id, third.id])
+        # Drag and drop posts the ids as the form sends them: strings.
+        documents.set_order(mail, [str(second.id), str(first.id), str(third.id)])
         db.session.commit()
         db.session.expire_all()
         assert order_of(mail) == ["document-2.pdf", "document-1.pdf", "document-3.pdf"]
         assert sorted(d.position for d in mail.documents) == [0, 1, 2]
 
         another = db.session.get(PaperMail, other_id).documents[0]
-        for wrong in ([second.id, first.id, another.id], [second.id, first.id], [1, 1, 1]):
+        for wrong in (
+            [second.id, first.id, another.id],
+            [second.id, first.id],
+            [first.id, first.id, second.id, third.id],
+            [second.id, first.id, "x"],
+        ):
             with pytest.raises(ValueError):
                 documents.set_order(mail, wrong)
         assert order_of(mail) == ["document-2.pdf", "document-1.pdf", "document-3.pdf"]
