@@ -47,6 +47,8 @@ A4_TOLERANCE_MM = 3.0
 # for a 5 mm band. A pixel darker than INK is printed matter (pale colours included).
 RENDER_SCALE = 1.0
 INK = 235
+# Fewer dark pixels than this in a zone are a speck (scanner dust), not content.
+SPECK_PIXELS = 3
 # Anti-aliasing bleeds about a pixel: content starting exactly on the 5 mm line is not flagged.
 MARGIN_TOLERANCE_MM = 0.5
 # A glyph crossing an edge of the window has ink on both sides of it, within this band.
@@ -95,15 +97,20 @@ _CACHE_SIZE = 256
 _LOCK = threading.Lock()
 
 
-def _ink_box(image: Image.Image, box_px: tuple[int, int, int, int]) -> tuple | None:
-    """The bounding box (pixels, relative to ``box_px``) of the ink in that part of ``image``."""
+def _ink_box(
+    image: Image.Image, box_px: tuple[int, int, int, int], min_pixels: int = SPECK_PIXELS
+) -> tuple | None:
+    """The bounding box (pixels, relative to ``box_px``) of the ink in that part of ``image``;
+    None when there is none, or only a speck of dust from a scanner (under ``min_pixels``)."""
     left, top, right, bottom = box_px
     left, top = max(0, left), max(0, top)
     right, bottom = min(image.width, right), min(image.height, bottom)
     if right <= left or bottom <= top:
         return None
-    region = image.crop((left, top, right, bottom))
-    return region.point(lambda v: 255 if v < INK else 0).getbbox()
+    ink = image.crop((left, top, right, bottom)).point(lambda v: 255 if v < INK else 0)
+    if ink.histogram()[255] < min_pixels:
+        return None
+    return ink.getbbox()
 
 
 def _px(value_mm: float, per_mm: float) -> int:

@@ -242,3 +242,19 @@ def test_a_95_page_mail_is_checked_quickly(pages48):
     started = time.perf_counter()
     assert checks.outside_printable_area(out.getvalue()) == []
     assert time.perf_counter() - started < 3
+
+
+def test_a_speck_of_scanner_dust_is_not_content():
+    from PIL import Image
+
+    def scan(*marks) -> bytes:
+        page = Image.new("RGB", (1240, 1754), "white")  # A4 at 150 dpi
+        for box in marks:
+            page.paste((0, 0, 0), box)
+        out = io.BytesIO()
+        page.save(out, "PDF", resolution=150)
+        return out.getvalue()
+
+    assert checks.outside_printable_area(scan((10, 10, 11, 11))) == []
+    # A 3 mm stamp 2 mm from the bottom edge is cut off by the printer.
+    assert checks.outside_printable_area(scan((600, 1725, 618, 1743))) == [1]
