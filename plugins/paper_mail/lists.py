@@ -9,16 +9,14 @@ mails with their sendings in one query and the creators' names in a second, what
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from plugins.paper_mail.i18n import _, _l
+from plugins.paper_mail.i18n import _l
 from plugins.paper_mail.models import MailState, PaperMail
 from plugins.paper_mail.rules import MODES, TRACKING_URL, Mode
 from portal.core.accounts.models import Account, Profile
-from portal.core.i18n import format_date
 from portal.core.sendings.models import Sending
 from portal.extensions import db
 
@@ -154,46 +152,14 @@ class Status:
     postal: str = ""
     tracking_number: str = ""
     tracking_url: str = ""
-
-
-def _short(day: date | None) -> str:
-    return format_date(day, "dd/MM/yyyy") if day else ""
-
-
-def _own_status(mail: PaperMail) -> Status:
-    """The state from the mail's own dates (when the tracking part cannot say more)."""
-    from portal.core.clock import aware
-
-    state = mail.state
-    if state == MailState.DRAFT:
-        label = _("Création")
-    elif state == MailState.SCHEDULED:
-        label = _("Programmé le %(date)s", date=_short(mail.send_on))
-    elif state == MailState.TRANSMITTED:
-        moment = aware(mail.transmitted_at)
-        label = _("Transmis le %(date)s", date=_short(moment.date() if moment else None))
-    elif state == MailState.POSTED:
-        label = _("Posté le %(date)s", date=_short(mail.posted_on))
-    elif state == MailState.FAILED:
-        label = _("Refusé par l'imprimeur")
-    else:
-        label = _("Annulé")
-    number = (mail.sending.tracking_number if mail.sending is not None else None) or ""
-    return Status(
-        state=state,
-        label=label,
-        tracking_number=number,
-        tracking_url=TRACKING_URL.format(number=number) if number else "",
-    )
+    return_reason: str = ""
 
 
 def status(mail: PaperMail) -> Status:
     """« Création », « Programmé le 04/11/2020 », « Transmis le … », « Posté le … », « Annulé »
     and the post's « Suivi postal », from ``tracking.status_of`` (the printer's events)."""
-    try:
-        from plugins.paper_mail.tracking import status_of
-    except ImportError:
-        return _own_status(mail)
+    from plugins.paper_mail.tracking import status_of
+
     found = status_of(mail)
     number = found.tracking_number or ""
     return Status(
@@ -202,6 +168,7 @@ def status(mail: PaperMail) -> Status:
         postal=str(found.postal or ""),
         tracking_number=number,
         tracking_url=found.tracking_url or (TRACKING_URL.format(number=number) if number else ""),
+        return_reason=str(found.return_reason or ""),
     )
 
 

@@ -16,8 +16,11 @@ from plugins.paper_mail.models import MailState, PaperMail, RecipientSource
 from plugins.paper_mail.rules import PARIS
 from portal.core import clock
 from portal.core.credits.ledger import balance_cents
+from portal.core.jobs import drain
+from portal.core.sendings.jobs import dispatch_due
 from portal.core.sendings.models import Sending
-from portal.core.tenants import tenant_scope
+from portal.core.sendings.operators.paper_sandbox.jobs import advance_paper_sandbox
+from portal.core.tenants import tenant_scope, unscoped
 from portal.extensions import db
 
 DETECTED = {
@@ -27,6 +30,12 @@ DETECTED = {
     "recipient_postal_code": "38000",
     "recipient_city": "GRENOBLE",
     "detected_address": {"lines": DUPOND, "method": "text"},
+}
+SENDER = {
+    "sender_name": "Agence Fournier",
+    "sender_lines": ["3 place Victor Hugo"],
+    "sender_postal_code": "38000",
+    "sender_city": "GRENOBLE",
 }
 
 
@@ -136,6 +145,15 @@ def test_send_now_through_the_page_once(app, client, agency, ready, at):
     assert printed.get_data().startswith(b"%PDF")
     assert client.get(f"/paper-mail/courriers/{ready}/confirmation").status_code == 302
 
+    with app.app_context(), tenant_scope(agency.tenant_id):  # the retention's purge
+        db.session.get(PaperMail, ready).contents_purged_at = clock.now()
+        db.session.commit()
+    purged = text(client.get(f"/paper-mail/courriers/{ready}"))
+    assert "Contenu supprimé après 14 jours" in purged
+    assert "document-1.pdf" in purged  # its name and pages stay
+    assert "Voir le courrier envoyé" not in purged
+    assert client.get(f"/paper-mail/courriers/{ready}/apercu/0.png").status_code == 404
+
 
 def test_not_enough_credit_is_said_on_the_page_and_nothing_is_lost(app, make_account, logged_in):
     poor = make_account("resilimo", f"papier-pauvre.{uuid.uuid4().hex[:8]}@agence.fr")
@@ -236,3 +254,59 @@ def test_a_draft_page_goes_to_its_documents_and_anothers_mail_is_a_404(
     theirs = make_mail(app, other, documents=[])
     assert client.get(confirm_url(theirs)).status_code == 404
     assert client.get(f"/paper-mail/courriers/{theirs}/apercu/0.png").status_code == 404
+
+
+def scheduler(app) -> None:
+    """The scheduler's minute and the sandbox printer's round, then the jobs they queued."""
+    for periodic in (dispatch_due, advance_paper_sandbox):
+        with app.app_context(), unscoped():
+            periodic(None)
+            db.session.commit()
+        drain(app, timeout=60)
+
+
+def test_a_tracked_letter_on_its_page_and_in_the_list_until_delivered(app, client, agency, at):
+    at(2027, 3, 3, 9, 0)
+    mail_id = make_mail(app, agency, mode="lettre_suivie", **DETECTED, **SENDER)
+    page = client.get(confirm_url(mail_id))
+    assert "Agence Fournier" in text(page)  # the sender, asked by the tracked modes
+    data = {"csrf_token": token_of(page), "when": "maintenant", "confirmed": "y"}
+    assert client.post(confirm_url(mail_id), data=data).status_code == 302
+    npai = make_mail(app, agency, **{**DETECTED, "recipient_lines": ["NPAI 14 RUE PERDUE"]})
+    assert client.post(confirm_url(npai), data=data).status_code == 302
+    scheduler(app)  # to the printer at once
+    at(2027, 3, 4, 10, 0)
+    scheduler(app)  # picked up by La Poste
+    at(2027, 3, 8, 12, 0)
+    scheduler(app)  # delivered
+
+    shown = client.get(f"/paper-mail/courriers/{mail_id}")
+    page = text(shown)
+    html = shown.get_data(as_text=True)
+    assert "Suivi postal : Distribué" in page
+    number = re.search(r"suivre-vos-envois\?code=(\w+)", html)[1]
+    assert number in page
+    assert "Preuve de dépôt" in page
+    assert "Télécharger toutes les preuves" in page
+    proof_ids = re.findall(rf"/paper-mail/courriers/{mail_id}/preuves/(\d+)", html)
+    assert proof_ids
+    proof = client.get(f"/paper-mail/courriers/{mail_id}/preuves/{proof_ids[0]}")
+    assert proof.status_code == 200 and proof.get_data().startswith(b"%PDF")
+    bundle = client.get(f"/paper-mail/courriers/{mail_id}/preuves.zip")
+    assert bundle.mimetype == "application/zip"
+    assert client.get(f"/paper-mail/courriers/{mail_id}/preuves/999999").status_code == 404
+
+    listed = client.get("/paper-mail/")
+    row = re.search(rf'<tr data-mail="{mail_id}">.*?</tr>', listed.get_data(as_text=True), re.S)[0]
+    assert "Distribué" in row and f"code={number}" in row
+    assert "Posté le" in row
+
+    at(2027, 3, 25, 12, 0)
+    scheduler(app)  # the untracked letter comes back: N'habite pas à l'adresse indiquée
+    row = re.search(
+        rf'<tr data-mail="{npai}">.*?</tr>', client.get("/paper-mail/").get_data(as_text=True), re.S
+    )[0]
+    assert "Retourné : NPAI" in row
+    assert "Motif du retour : N'habite pas à l'adresse indiquée (NPAI)" in text(
+        client.get(f"/paper-mail/courriers/{npai}")
+    )
