@@ -15,11 +15,14 @@ and a state never moves the mail back:
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from plugins.paper_mail.models import MailState, PaperMail
 from portal.core import clock
+from portal.core.jobs import enqueue, job
+from portal.core.plugins.types import PeriodicJob
 from portal.core.sendings.models import Sending
 from portal.core.sendings.operators.base import SendingState
 
@@ -102,12 +105,42 @@ def sending_state_changed(tenant, sending, state) -> None:
         log.info("paper mail %s: its sending %s failed", mail.reference, sending.reference)
 
 
-def sync_posted_mails(tenant_id=None) -> int:
+def sync_posted_mails() -> int:
     """Every transmitted mail of the current tenant whose printer already said « Pris en
-    charge » is POSTED (for a periodic job: between the core's hooks); how many moved."""
+    charge » is POSTED (between the core's hooks); how many moved."""
     from portal.extensions import db
 
     mails = db.session.scalars(
-        select(PaperMail).where(PaperMail.state.in_([MailState.SCHEDULED, MailState.TRANSMITTED]))
+        select(PaperMail).where(
+            PaperMail.state.in_([MailState.SCHEDULED, MailState.TRANSMITTED]),
+            PaperMail.sending_id.is_not(None),
+        )
     ).all()
-    return sum(1 for mail in mails if mail.sending is not None and sync_posted(mail))
+    return sum(1 for mail in mails if sync_posted(mail))
+
+
+@job(queue="default")
+def sync_posted_job(tenant_id=None):
+    """Every 10 minutes, after the core's polling: each tenant with mails at the printer brings
+    their list state in step (« Posté le … »); safe to run twice."""
+    from portal.core.tenants import tenant_scope, unscoped
+    from portal.extensions import db
+
+    if tenant_id is not None:
+        sync_posted_mails()
+        return
+    with unscoped():
+        tenants = db.session.scalars(
+            select(PaperMail.tenant_id)
+            .where(PaperMail.state.in_([MailState.SCHEDULED, MailState.TRANSMITTED]))
+            .distinct()
+            .order_by(PaperMail.tenant_id)
+        ).all()
+    for each in tenants:
+        with tenant_scope(each):
+            enqueue(sync_posted_job)
+
+
+JOBS = [sync_posted_job]
+# To register in the plugin's ``register_periodic_jobs`` (and ``JOBS`` in ``register_jobs``).
+PERIODIC_JOBS = [PeriodicJob(job=sync_posted_job, every=timedelta(minutes=10))]

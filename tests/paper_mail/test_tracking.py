@@ -121,10 +121,10 @@ def test_a_tracked_letter_scheduled_transmitted_posted_then_delivered(app, agenc
     assert found.postal == "En cours d'acheminement"
     assert proofs == [("deposit", "Preuve de dépôt")]
     # The plugin heard « in progress » once, at the printer's first event: the list's state is
-    # brought in step by the sweep.
+    # brought in step by the plugin's periodic sweep.
     assert state == MailState.TRANSMITTED
     with app.app_context(), tenant_scope(agency.tenant_id):
-        assert events.sync_posted_mails() == 1
+        events.sync_posted_job(agency.tenant_id)  # the sweep's run for this tenant
         db.session.commit()
     assert status(app, agency, mail)[1:3] == (MailState.POSTED, date(2027, 3, 8))
 
