@@ -14,7 +14,13 @@ import pytest
 from papermailkit import letter_pdf, make_mail, png_page, text
 from sqlalchemy import select
 
-from plugins.paper_mail.models import MailState, PaperDocument, PaperMail, RecipientSource
+from plugins.paper_mail.models import (
+    DocumentStatus,
+    MailState,
+    PaperDocument,
+    PaperMail,
+    RecipientSource,
+)
 from portal.core.jobs import drain
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
@@ -320,6 +326,7 @@ def test_the_mode_page_prices_each_mode_and_keeps_the_choice(client, app, agent,
         "Numéro de suivi La Poste",
         "Preuve de dépôt",
         "Avis de réception signé par le destinataire",
+        "Validé avant 10:30 un jour ouvré",
     ):
         assert expected in shown, expected
     assert len(re.findall(r"\d+,\d\d € TTC", shown)) == 5
@@ -488,3 +495,20 @@ def test_the_thumbnail_is_the_first_page_as_an_image(client, app, agent, pdfs):
     response = client.get(url(mail_id, f"/documents/{document_id}/vignette.png"))
     assert response.status_code == 200
     assert response.mimetype == "image/png" and response.data.startswith(b"\x89PNG")
+
+
+def test_a_converted_file_warns_of_its_layout_and_a_failed_one_says_why(client, app, agent, pdfs):
+    mail_id = make_mail(app, agent, documents=[pdfs["letter"], pdfs["three"]])
+    with app.app_context(), tenant_scope(agent.tenant_id):
+        converted, failed = db.session.get(PaperMail, mail_id).documents
+        converted.converted = True
+        failed.status, failed.error = (
+            DocumentStatus.FAILED,
+            "Ce fichier est protégé par un mot de passe.",
+        )
+        db.session.commit()
+    shown = text(client.get(url(mail_id, "/documents")))
+    assert "la mise en page n'est pas garantie" in shown
+    assert "Ce fichier est protégé par un mot de passe." in shown
+    response = post(client, mail_id, "/documents", {"action": "continue"}, follow_redirects=True)
+    assert "Retirez les documents qui n'ont pas pu être convertis pour continuer." in text(response)

@@ -407,6 +407,7 @@ def mode_page(mail: PaperMail):
         form=form,
         offers=_offers(mail),
         modes=rules.MODES,
+        cutoff=current_tenant().settings_for("paper_mail").cutoff.strftime("%H:%M"),
     )
 
 
