@@ -86,6 +86,31 @@ def _thread_home() -> Path:
     return home
 
 
+# The profile's settings before LibreOffice first starts: no macro ever runs and no image or link
+# is fetched from the network while an uploaded file is read.
+_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop
+ oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop
+ oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop
+ oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+</oor:items>
+"""
+
+
+def _profile(home: Path) -> Path:
+    """The thread's LibreOffice profile, its safety settings written before its first use."""
+    profile = home / "profile"
+    settings = profile / "user" / "registrymodifications.xcu"
+    if not settings.exists():
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(_PROFILE_SETTINGS, encoding="utf-8")
+    return profile
+
+
 def _timeout() -> float:
     value = current_app.config.get("PORTAL_OFFICE_TIMEOUT") or os.environ.get(
         "PORTAL_OFFICE_TIMEOUT"
@@ -119,7 +144,7 @@ def office_to_pdf(data: bytes, filename: str) -> bytes:
             "--nolockcheck",
             "--nologo",
             "--nodefault",
-            f"-env:UserInstallation={(home / 'profile').as_uri()}",
+            f"-env:UserInstallation={_profile(home).as_uri()}",
             "--convert-to",
             "pdf",
             "--outdir",

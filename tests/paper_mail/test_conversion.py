@@ -61,7 +61,7 @@ def states(app, account, mail_id) -> dict[str, tuple]:
 
 
 @needs_office
-def test_word_and_odt_converted_a_corrupt_file_failed_the_others_intact(app, make_account):
+def test_word_odt_and_excel_converted_a_corrupt_file_failed_the_others_intact(app, make_account):
     account = make_account()
     mail_id = make_mail(app, account, documents=[letter_pdf()])
     add(
@@ -72,6 +72,7 @@ def test_word_and_odt_converted_a_corrupt_file_failed_the_others_intact(app, mak
             ("lettre.docx", (FIXTURES / "letter.docx").read_bytes()),
             ("lettre.odt", (FIXTURES / "letter.odt").read_bytes()),
             ("abîmé.docx", (FIXTURES / "corrupt.docx").read_bytes()),
+            ("tableau.xlsx", (FIXTURES / "table.xlsx").read_bytes()),
         ],
     )
     drain(app, timeout=240)
@@ -80,6 +81,7 @@ def test_word_and_odt_converted_a_corrupt_file_failed_the_others_intact(app, mak
         "lettre.docx": (DocumentStatus.READY, 2, True, None),
         "lettre.odt": (DocumentStatus.READY, 2, True, None),
         "abîmé.docx": (DocumentStatus.FAILED, 0, False, NOT_CONVERTED),
+        "tableau.xlsx": (DocumentStatus.READY, 1, True, None),
     }
     with app.app_context(), tenant_scope(account.tenant_id):
         mail = db.session.get(PaperMail, mail_id)
@@ -127,6 +129,12 @@ def test_each_worker_thread_has_its_own_libreoffice_profile():
     assert len(set(homes)) == 3
     assert len({home.parent for home in homes}) == 1  # under this process's own folder
     assert all((home / "tmp").is_dir() for home in homes)
+
+
+def test_no_macro_runs_and_nothing_is_fetched_while_a_file_is_read(tmp_path):
+    settings = (conversion._profile(tmp_path) / "user" / "registrymodifications.xcu").read_text()
+    for name in ("DisableMacrosExecution", "BlockUntrustedRefererLinks"):
+        assert f'oor:name="{name}" oor:op="fuse"><value>true</value>' in settings
 
 
 def test_a_multi_page_tiff_becomes_one_a4_page_per_frame():
