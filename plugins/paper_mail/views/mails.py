@@ -151,6 +151,20 @@ def _message(refusal: Exception) -> list[str]:
     return [str(getattr(refusal, "message", None) or refusal)]
 
 
+def _steps(mail: PaperMail) -> list[dict]:
+    """The compose frame's step indicator at step 4, the three steps before it links back."""
+    steps = (
+        ("paper_mail.documents", _("Documents")),
+        ("paper_mail.mode", _("Mode d'envoi")),
+        ("paper_mail.recipient", _("Destinataire")),
+    )
+    found = [
+        {"number": number, "label": label, "current": False, "url": url_for(e, mail_id=mail.id)}
+        for number, (e, label) in enumerate(steps, start=1)
+    ]
+    return [*found, {"number": 4, "label": _("Confirmation"), "current": True, "url": None}]
+
+
 def _refused(form, refusal) -> None:
     """A refusal of the sending part next to its field (the date), else above the form."""
     field = getattr(form, refusal.field, None) if getattr(refusal, "field", None) else None
@@ -252,6 +266,7 @@ def confirm(mail: PaperMail):
     context = {
         **_recap(mail),
         "form": form,
+        "steps": _steps(mail),
         "missing": missing,
         "quote": quote,
         "balance": balance,
