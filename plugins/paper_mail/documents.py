@@ -294,14 +294,23 @@ def add_file(mail: PaperMail, stream: BinaryIO, filename: str | None) -> PaperDo
 
 
 def _delete_files_after_commit(keys: list[str]) -> None:
-    """A removed document's files go once its removal is committed (a rolled-back removal keeps
-    them)."""
+    """A removed document's files go once its removal is committed; a rolled-back removal keeps
+    them (and a later commit of the same session does not delete them then)."""
+    settled = False
 
-    def delete(session) -> None:
-        for key in keys:
-            storage().delete(key)
+    def committed(session) -> None:
+        nonlocal settled
+        if not settled:
+            settled = True
+            for key in keys:
+                storage().delete(key)
 
-    event.listen(db.session(), "after_commit", delete, once=True)
+    def rolled_back(session) -> None:
+        nonlocal settled
+        settled = True
+
+    event.listen(db.session(), "after_commit", committed, once=True)
+    event.listen(db.session(), "after_rollback", rolled_back, once=True)
 
 
 def _renumber(mail: PaperMail, ordered: list[PaperDocument]) -> None:

@@ -262,3 +262,16 @@ def test_a_validated_mail_keeps_its_documents(app, account, pdfs):
             with pytest.raises(DocumentRefused):
                 change()
         assert len(mail.documents) == 1
+
+
+def test_a_removal_rolled_back_keeps_the_files(app, account, pdfs):
+    mail_id = make_mail(app, account, documents=[pdfs[1], pdfs[2]])
+    with Mail(app, account, mail_id) as mail:
+        document = mail.documents[0]
+        key = document.pdf_key
+        documents.remove(document)
+        db.session.rollback()
+        db.session.get(PaperMail, mail_id).colour = False
+        db.session.commit()  # a later commit of the same session
+        assert storage().read(key) == pdfs[1]
+        assert len(db.session.get(PaperMail, mail_id).documents) == 2
