@@ -512,3 +512,11 @@ def test_a_converted_file_warns_of_its_layout_and_a_failed_one_says_why(client, 
     assert "Ce fichier est protégé par un mot de passe." in shown
     response = post(client, mail_id, "/documents", {"action": "continue"}, follow_redirects=True)
     assert "Retirez les documents qui n'ont pas pu être convertis pour continuer." in text(response)
+
+
+def test_an_incomplete_address_read_in_the_first_document_is_not_used(client, app, agent):
+    mail_id = make_mail(app, agent, documents=[letter_pdf(["SARL DUPOND", "38000 GRENOBLE"])])
+    response = post(client, mail_id, "/destinataire", {"action": "detected"})
+    assert response.status_code == 422
+    assert "L'adresse lue dans le premier document est incomplète" in text(response)
+    assert stored(app, agent, mail_id).recipient_source == RecipientSource.NONE

@@ -470,6 +470,7 @@ def recipient_page(mail: PaperMail):
             detected_error = _use_detected(mail, detected)
             if detected_error is None:
                 return redirect(url_for(".confirm", mail_id=mail.id))
+            _fill_from_mail(form, mail, info.needs_parties)  # this form posted no address
             status = 422
         elif action == "my_details" and info.needs_parties:
             _fill_my_details(form, mail)
