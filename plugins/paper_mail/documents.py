@@ -286,6 +286,7 @@ def add_file(mail: PaperMail, stream: BinaryIO, filename: str | None) -> PaperDo
     key = tenant_key(mail.tenant_id, "paper_mail", mail.reference, f"{document.id}{kind.extension}")
     storage().put(key, data, kind.media_type)
     document.original_key = key
+    _delete_files_when("rollback", [key])
     if kind.family == PDF:
         document.pdf_key = key
     else:
@@ -293,24 +294,26 @@ def add_file(mail: PaperMail, stream: BinaryIO, filename: str | None) -> PaperDo
     return document
 
 
-def _delete_files_after_commit(keys: list[str]) -> None:
-    """A removed document's files go once its removal is committed; a rolled-back removal keeps
-    them (and a later commit of the same session does not delete them then)."""
+def _delete_files_when(outcome: str, keys: list[str]) -> None:
+    """Delete ``keys`` from the storage once the session's transaction ends with ``outcome``
+    ("commit": a removed document's files; "rollback": the files of a document whose row was
+    never committed). Either way the first end settles it: a later transaction of the same
+    session leaves them alone."""
     settled = False
 
-    def committed(session) -> None:
-        nonlocal settled
-        if not settled:
-            settled = True
-            for key in keys:
-                storage().delete(key)
+    def ended(with_outcome: str):
+        def listener(session) -> None:
+            nonlocal settled
+            if not settled:
+                settled = True
+                if with_outcome == outcome:
+                    for key in keys:
+                        storage().delete(key)
 
-    def rolled_back(session) -> None:
-        nonlocal settled
-        settled = True
+        return listener
 
-    event.listen(db.session(), "after_commit", committed, once=True)
-    event.listen(db.session(), "after_rollback", rolled_back, once=True)
+    event.listen(db.session(), "after_commit", ended("commit"), once=True)
+    event.listen(db.session(), "after_rollback", ended("rollback"), once=True)
 
 
 def _renumber(mail: PaperMail, ordered: list[PaperDocument]) -> None:
@@ -328,7 +331,7 @@ def remove(document: PaperDocument) -> None:
     db.session.delete(document)
     _renumber(mail, sorted(mail.documents, key=lambda each: each.position))
     db.session.flush()
-    _delete_files_after_commit(keys)
+    _delete_files_when("commit", keys)
 
 
 def move(document: PaperDocument, offset: int) -> None:

@@ -275,3 +275,17 @@ def test_a_removal_rolled_back_keeps_the_files(app, account, pdfs):
         db.session.commit()  # a later commit of the same session
         assert storage().read(key) == pdfs[1]
         assert len(db.session.get(PaperMail, mail_id).documents) == 2
+
+
+def test_an_upload_rolled_back_leaves_no_file_and_a_committed_one_stays(app, account, pdfs):
+    mail_id = make_mail(app, account, documents=[])
+    with Mail(app, account, mail_id) as mail:
+        dropped = add_file(mail, io.BytesIO(pdfs[1]), "abandonné.pdf").original_key
+        db.session.rollback()
+        with pytest.raises(FileNotFoundError):
+            storage().read(dropped)
+        mail = db.session.get(PaperMail, mail_id)
+        kept = add_file(mail, io.BytesIO(pdfs[2]), "gardé.pdf").original_key
+        db.session.commit()
+        db.session.rollback()  # a later rollback of the same session
+        assert storage().read(kept) == pdfs[2]
