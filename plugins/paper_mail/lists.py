@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from plugins.paper_mail.i18n import _l
+from plugins.paper_mail.i18n import _, _l
 from plugins.paper_mail.models import MailState, PaperMail
 from plugins.paper_mail.rules import MODES, TRACKING_URL, Mode
 from portal.core.accounts.models import Account, Profile
@@ -174,7 +174,7 @@ def status(mail: PaperMail) -> Status:
 
 def mode_label(mail: PaperMail) -> str:
     info = MODES.get(mail.mode)
-    return str(info.label) if info else mail.mode
+    return _(info.label) if info else mail.mode  # the rules' N_ label, translated here
 
 
 def recipient_label(mail: PaperMail) -> str:

@@ -190,15 +190,12 @@ def _recap(mail: PaperMail) -> dict:
     from plugins.paper_mail import checks
 
     info = rules.MODES.get(mail.mode)
-    try:
-        sheets = checks.sheets_of_mail(mail)
-    except Exception:  # a purged mail has no PDF left to count: the pages recorded stay
-        sheets = sum(rules.sheets_of(doc.pages, mail.duplex) for doc in mail.documents)
+    sheets = checks.sheets_of_mail(mail)  # from the pages recorded: a purged mail counts too
     return {
         "mail": mail,
         "info": info,
-        "mode_label": str(info.label) if info else mail.mode,
-        "mode_delay": str(info.delay) if info else "",
+        "mode_label": _(info.label) if info else mail.mode,
+        "mode_delay": _(info.delay) if info else "",
         "sheets": sheets,
         "staples": sum(1 for document in mail.documents if document.staple),
         "recipient": recipient_lines(mail),
