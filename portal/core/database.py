@@ -133,3 +133,19 @@ def lock_and_reload(instance) -> None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
+
+
+def insert_ignoring_duplicates(model):
+    """``INSERT`` into ``model``'s table that skips a row a unique constraint already holds
+    (``ON CONFLICT DO NOTHING``, PostgreSQL and SQLite): with ``.returning(model.id)``, None says
+    another transaction recorded it first — one round trip instead of a look-up and an insert.
+    Elsewhere a duplicate raises."""
+    from sqlalchemy import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).on_conflict_do_nothing()
+    return insert(model)

@@ -56,7 +56,7 @@ class MemoryOperator(Operator):
         self.channel = channel
         self.lock = threading.Lock()
         self.held: dict[str, Accepted] = {}
-        self.received: dict[str, int] = {}  # delivery_id → how many times it was given
+        self.received: dict[str, int] = {}  # delivery_id → letters taken (a repeat is answered)
         self.handovers: list[Handover] = []
         self.timeline: dict[str, list[OperatorEvent]] = {}
         self.down = False
@@ -69,9 +69,11 @@ class MemoryOperator(Operator):
         if self.reject:
             raise HandoverRejected(self.reject)
         with self.lock:
-            self.received[handover.delivery_id] = self.received.get(handover.delivery_id, 0) + 1
-            accepted = self.held.get(handover.delivery_id)
-            if accepted is None:
+            held = self.held.get(handover.delivery_id)
+            if held is not None:  # idempotent: the same reference, nothing received again
+                accepted = Accepted(held.operator_ref, held.tracking_number, existing=True)
+            else:
+                self.received[handover.delivery_id] = 1
                 number = len(self.held) + 1
                 accepted = Accepted(f"MEM-{number:05d}", tracking_number=f"TRK{number:05d}")
                 self.held[handover.delivery_id] = accepted

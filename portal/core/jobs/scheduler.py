@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
-from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 
 from portal.core.clock import now as clock_now
+from portal.core.database import insert_ignoring_duplicates
 from portal.core.jobs.models import PeriodicRun
 from portal.core.jobs.outbox import add_job, sweep
 from portal.core.jobs.runtime import JobsRuntime, get_runtime, wait_for_shutdown_signal
@@ -163,21 +163,12 @@ def _claim(runtime: JobsRuntime, entry: PeriodicEntry, now: datetime) -> bool:
     row = add_job(entry.name, (), not_before=None, global_run=True)
     session.flush()
     values = {"job_name": entry.name, "period_start": start, "job_id": row.id, "created_at": now}
-    statement = _insert_ignoring_duplicates(session).values(**values).returning(PeriodicRun.id)
+    statement = insert_ignoring_duplicates(PeriodicRun).values(**values).returning(PeriodicRun.id)
     if session.execute(statement).scalar() is None:  # another scheduler claimed it meanwhile
         session.rollback()  # drops our outbox row too
         return False
     session.commit()  # the claim and the outbox row together; the job is sent after commit
     return True
-
-
-def _insert_ignoring_duplicates(session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(PeriodicRun).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(PeriodicRun).on_conflict_do_nothing()
-    return insert(PeriodicRun)  # elsewhere a duplicate raises and the tick logs it
 
 
 def run_scheduler(app: Flask) -> None:

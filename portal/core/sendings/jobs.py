@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.core import clock
 from portal.core.database import take_sqlite_write_lock
@@ -57,7 +58,17 @@ def hand_over_sending(tenant_id, sending_id):
     from portal.core.sendings.operations import hand_over
 
     take_sqlite_write_lock("sending")
-    sending = db.session.get(Sending, sending_id, with_for_update=True)
+    # The row locked and its documents read in one round trip (what the operator receives).
+    sending = (
+        db.session.scalars(
+            select(Sending)
+            .where(Sending.id == sending_id)
+            .options(joinedload(Sending.documents))
+            .with_for_update(of=Sending)
+        )
+        .unique()
+        .first()
+    )
     if sending is None:
         return
     hand_over(sending, locked=True)

@@ -284,9 +284,9 @@ def _feed_row_security(conn, cursor, statement, parameters, context, executemany
         return
     held_row = context is not None and context.execution_options.get(_WALL) == _HELD_ROW
     tenant_id, crossing = _active_tenant.get(), _unscoped.get() or held_row
-    # Per transaction (a savepoint rolled back takes its settings with it).
-    transaction = conn.get_nested_transaction() or conn.get_transaction()
-    wanted = (transaction, tenant_id, crossing)
+    # Once per transaction: a savepoint keeps what its transaction set, and one rolled back
+    # forgets it (``_forget_row_security``): then the next statement sets it again.
+    wanted = (conn.get_transaction(), tenant_id, crossing)
     if conn.info.get(_ROW_SECURITY_SCOPE) == wanted:
         return
     setter = cursor.connection.cursor()
@@ -297,3 +297,9 @@ def _feed_row_security(conn, cursor, statement, parameters, context, executemany
     finally:
         setter.close()
     conn.info[_ROW_SECURITY_SCOPE] = wanted
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_row_security(conn, name, context) -> None:
+    # ``set_config(..., true)`` done inside the savepoint is undone with it.
+    conn.info.pop(_ROW_SECURITY_SCOPE, None)

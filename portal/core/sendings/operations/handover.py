@@ -8,8 +8,9 @@ Exactly once, whatever happens:
 * a job delivered twice, or two jobs for the same sending: the row is locked and a sending no
   longer DUE is left alone;
 * a worker killed after the operator took the sending but before the portal committed: the
-  sending is still DUE, the sweep claims it again (``STALE_CLAIM``) and the job asks the operator
-  first (``operator.find(delivery_id)``): it records what the operator holds, never sends again;
+  sending is still DUE, the sweep claims it again (``STALE_CLAIM``) and the job hands it over
+  again: the operator, idempotent on the delivery id, answers with what it holds
+  (``Accepted.existing``), recorded as reconciled, never sent again;
 * the operator is down (``OperatorUnavailable``): the sending stays DUE and is tried again by the
   sweep; it refuses the sending for good (``HandoverRejected``): FAILED, refunded, the profile
   told.
@@ -121,10 +122,8 @@ def hand_over(sending: Sending, *, locked: bool = False) -> bool:
         return False
     operator = operator_for(sending.channel)
     try:
-        accepted = operator.find(sending.delivery_id)
-        if accepted is not None:
-            record_handover(sending, accepted, operator.name, reconciled=True)
-            return True
+        # No look-up first: the operator's hand-over is idempotent on the delivery id and says
+        # when it held it already (a hand-over that crashed half way: reconciled, not re-sent).
         from portal.core.sendings.operations.sendings import outgoing_documents
 
         accepted = operator.hand_over(
@@ -144,7 +143,7 @@ def hand_over(sending: Sending, *, locked: bool = False) -> bool:
     except HandoverRejected as exc:
         fail(sending, exc.reason, source=f"operator:{operator.name}")
         return False
-    record_handover(sending, accepted, operator.name)
+    record_handover(sending, accepted, operator.name, reconciled=accepted.existing)
     return True
 
 

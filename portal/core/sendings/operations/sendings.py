@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.core import clock, uploads
-from portal.core.database import lock_and_reload
+from portal.core.database import insert_ignoring_duplicates, lock_and_reload
 from portal.core.references import new_reference, subject_of
 from portal.core.sendings import charges, rules
 from portal.core.sendings.errors import (
@@ -160,20 +160,19 @@ def reached(sending: Sending, state: SendingState) -> None:
     plugin (``on_sending_state_changed``), emails the profile and settles the charge."""
     from portal.core.sendings import jobs
 
-    db.session.flush()
-    exists = db.session.scalar(
-        select(SendingStateReached.id).where(
-            SendingStateReached.sending_id == sending.id, SendingStateReached.state == state
+    # One statement: the unique (sending, state) says whether it was recorded already.
+    row_id = db.session.execute(
+        insert_ignoring_duplicates(SendingStateReached)
+        .values(
+            tenant_id=sending.tenant_id,
+            sending_id=sending.id,
+            state=state,
+            recorded_at=clock.now(),
         )
-    )
-    if exists is not None:
-        return
-    row = SendingStateReached(
-        tenant_id=sending.tenant_id, sending_id=sending.id, state=state, recorded_at=clock.now()
-    )
-    db.session.add(row)
-    db.session.flush()
-    jobs.queue_state_reached(sending.tenant_id, row.id)
+        .returning(SendingStateReached.id)
+    ).scalar()
+    if row_id is not None:
+        jobs.queue_state_reached(sending.tenant_id, row_id)
 
 
 def _tenant_timezone(sending: Sending) -> str:

@@ -143,7 +143,7 @@ class Ar24Operator(Operator):
     def hand_over(self, handover: Handover) -> Accepted:
         found = self.find(handover.delivery_id)
         if found is not None:
-            return found
+            return Accepted(found.operator_ref, found.tracking_number, existing=True)
         recipient = handover.recipient
         if not recipient.email:
             raise HandoverRejected("Le destinataire n'a pas d'adresse électronique.")

@@ -103,10 +103,13 @@ class Handover:
 
 @dataclass(frozen=True)
 class Accepted:
-    """The operator has the sending: its own reference, and a tracking number when it has one."""
+    """The operator has the sending: its own reference, and a tracking number when it has one.
+    ``existing``: it held this ``delivery_id`` already (a hand-over repeated after a crash),
+    nothing was sent again."""
 
     operator_ref: str
     tracking_number: str | None = None
+    existing: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,8 @@ class Operator(ABC):
     @abstractmethod
     def hand_over(self, handover: Handover) -> Accepted:
         """Give the sending to the operator. Idempotent on ``handover.delivery_id``: asked again,
-        the operator answers with the same reference and sends nothing more. Raises
+        the operator answers with the same reference (``existing=True``) and sends nothing
+        more — the portal relies on it and never looks the id up first. Raises
         ``OperatorUnavailable`` (retry) or ``HandoverRejected`` (fail)."""
 
     @abstractmethod

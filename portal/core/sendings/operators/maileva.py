@@ -155,7 +155,8 @@ class MailevaOperator(Operator):
         if found is not None:
             api, sending = found
             if sending.get("status") != "DRAFT":
-                return Accepted(_ref(api, sending["id"]), self._tracking(api, sending["id"]))
+                ref = _ref(api, sending["id"])
+                return Accepted(ref, self._tracking(api, sending["id"]), existing=True)
             self._call("DELETE", f"/{api}/sendings/{sending['id']}")  # a draft is never sent
         mode = str(handover.options.get("mode") or "lettre_verte")
         api = "registered_mail/v2" if mode in REGISTERED_MODES else "mail/v2"

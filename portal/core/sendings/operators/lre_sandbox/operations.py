@@ -62,12 +62,13 @@ def _party(party) -> dict:
     }
 
 
-def deposit(handover: Handover) -> LreSandboxDeposit:
+def deposit(handover: Handover) -> tuple[LreSandboxDeposit, bool]:
     """Keep the letter under the portal's ``delivery_id`` (once: a second deposit of the same id,
-    even concurrent, finds the first) and start its processing."""
+    even concurrent, finds the first) and start its processing; the deposit, and whether it was
+    there already."""
     existing = find_deposit(handover.delivery_id)
     if existing is not None:
-        return existing
+        return existing, True
     wanted = bool(handover.options.get("qualified", True))
     row = LreSandboxDeposit(
         reference="LRE-SBX-" + secrets.token_hex(6).upper(),
@@ -99,7 +100,7 @@ def deposit(handover: Handover) -> LreSandboxDeposit:
         existing = find_deposit(handover.delivery_id)
         if existing is None:
             raise
-        return existing
+        return existing, True
     from portal.core.sendings.operators.lre_sandbox.jobs import lre_sandbox_process
 
     # The operator works on its own time: its processing (proof, notification) waits
@@ -109,7 +110,7 @@ def deposit(handover: Handover) -> LreSandboxDeposit:
         schedule_at(clock.now() + timedelta(seconds=delay), lre_sandbox_process, row.id)
     else:
         enqueue(lre_sandbox_process, row.id)
-    return row
+    return row, False
 
 
 def _tenant():

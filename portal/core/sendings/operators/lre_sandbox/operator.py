@@ -107,7 +107,8 @@ class LreSandboxOperator(Operator):
         for document in handover.documents:
             if not document.content.startswith(b"%PDF-"):
                 raise HandoverRejected(f"« {document.filename} » n'est pas un PDF.")
-        return Accepted(operations.deposit(handover).reference)
+        deposit, existing = operations.deposit(handover)
+        return Accepted(deposit.reference, existing=existing)
 
     def find(self, delivery_id: str) -> Accepted | None:
         from portal.core.sendings.operators.lre_sandbox.operations import find_deposit

@@ -87,7 +87,7 @@ class PaperSandboxOperator(Operator):
             raise OperatorUnavailable("the sandbox printer is down (PANNE in the recipient)")
         existing = self._job(handover.delivery_id)
         if existing is not None:
-            return _accepted(existing)
+            return _accepted(existing, existing=True)
         problem = rules.address_problem(recipient)
         if problem:
             raise HandoverRejected(problem)
@@ -140,7 +140,7 @@ class PaperSandboxOperator(Operator):
             existing = self._job(handover.delivery_id)
             if existing is None:
                 raise
-            return _accepted(existing)
+            return _accepted(existing, existing=True)
         from portal.core.sendings.operators.paper_sandbox import jobs
 
         jobs.record_event(job, "ACCEPTED", PrintStatus.RECEIVED, received_at, "", ())
@@ -242,8 +242,10 @@ def _party(party) -> dict:
     return data
 
 
-def _accepted(job: PaperSandboxJob) -> Accepted:
-    return Accepted(operator_ref=job.reference, tracking_number=job.tracking_number)
+def _accepted(job: PaperSandboxJob, *, existing: bool = False) -> Accepted:
+    return Accepted(
+        operator_ref=job.reference, tracking_number=job.tracking_number, existing=existing
+    )
 
 
 def _proof_files(event: PaperSandboxEvent) -> tuple[ProofFile, ...]:
