@@ -17,6 +17,7 @@ from plugins.paper_mail.models import MailState, PaperMail
 from plugins.paper_mail.rules import MODES
 from portal.core.accounts.session import current_account
 from portal.core.clock import local_now
+from portal.core.database import take_sqlite_write_lock
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
@@ -95,6 +96,7 @@ def delete_draft(mail: PaperMail):
             back=_back_url(),
         )
     reference = mail.reference
+    take_sqlite_write_lock(PaperMail.__tablename__)  # before the savepoint (SQLite)
     try:
         with db.session.begin_nested():
             sending.delete_draft(mail)

@@ -27,6 +27,7 @@ from portal.core import clock
 from portal.core.accounts.session import current_profile
 from portal.core.credits import ledger
 from portal.core.credits.ledger import InsufficientCredit
+from portal.core.database import take_sqlite_write_lock
 from portal.core.i18n import format_date
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler, may_open
@@ -228,6 +229,7 @@ def confirm(mail: PaperMail):
         later = form.when.data == LATER
         # A second click or tab: the sending part locks the mail and validates it once.
         profile = current_profile()
+        take_sqlite_write_lock(PaperMail.__tablename__)  # before the savepoint (SQLite)
         try:
             with db.session.begin_nested():
                 if later:
@@ -339,6 +341,7 @@ def reschedule(mail: PaperMail):
         return redirect(mail_url(mail))
     form = DateForm()
     if form.validate_on_submit():
+        take_sqlite_write_lock(PaperMail.__tablename__)  # before the savepoint (SQLite)
         try:
             with db.session.begin_nested():
                 sending.reschedule(mail, form.send_on.data, current_profile())
@@ -371,6 +374,7 @@ def cancel(mail: PaperMail):
     if not _may_change(mail):
         flash(_("Ce courrier ne peut plus être annulé."), "error")
         return redirect(mail_url(mail))
+    take_sqlite_write_lock(PaperMail.__tablename__)  # before the savepoint (SQLite)
     try:
         with db.session.begin_nested():
             sending.cancel(mail, current_profile())
