@@ -204,3 +204,33 @@ def test_the_dashboard_figures(app, agent, monkeypatch):
             "scheduled": 1,
             "posted_this_week": 1,
         }
+
+
+def test_a_page_costs_the_same_queries_whatever_its_rows(app, client, agent):
+    from sqlalchemy import event
+
+    def queries(url: str) -> int:
+        seen = []
+        with app.app_context():
+            engine = db.engine
+
+        def count(*_args):
+            seen.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    for n in range(2):
+        mail = make_mail(app, agent, documents=[], recipient_name=f"CLIENT {n}")
+        validated(app, agent, mail, state=MailState.POSTED, posted_on=date(2027, 3, 1))
+    client.get("/paper-mail/")  # the session's first page warms what it caches
+    few = queries("/paper-mail/")
+    assert few > 0
+    for n in range(8):
+        mail = make_mail(app, agent, documents=[], recipient_name=f"AUTRE {n}")
+        validated(app, agent, mail, state=MailState.POSTED, posted_on=date(2027, 3, 1))
+    assert queries("/paper-mail/") == few
