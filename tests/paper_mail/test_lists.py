@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
+from flask import render_template
 from papermailkit import make_mail, text
+from sqlalchemy import event
 
 from plugins.paper_mail import dashboard
 from plugins.paper_mail.models import MailState, PaperMail
@@ -204,11 +207,16 @@ def test_the_dashboard_figures(app, agent, monkeypatch):
             "scheduled": 1,
             "posted_this_week": 1,
         }
+    site = app.test_request_context(base_url="http://resilimo.localhost/")
+    with site, tenant_scope(agent.tenant_id):
+        (card,) = dashboard.widgets(None, SimpleNamespace(id=agent.id), object())
+        shown = render_template(card.template, widget=card)
+    assert "2 courriers à terminer" in re.sub(r"<[^>]+>", "", shown)
+    assert "1 courrier posté cette semaine" in re.sub(r"<[^>]+>", "", shown)
+    assert "/paper-mail/?etat=creation" in shown
 
 
 def test_a_page_costs_the_same_queries_whatever_its_rows(app, client, agent):
-    from sqlalchemy import event
-
     def queries(url: str) -> int:
         seen = []
         with app.app_context():
