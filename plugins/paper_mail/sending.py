@@ -22,7 +22,7 @@ from plugins.paper_mail import rules
 from plugins.paper_mail.i18n import _
 from plugins.paper_mail.models import DocumentStatus, MailState, PaperMail, RecipientSource
 from portal.core import clock, sendings
-from portal.core.database import lock_and_reload, take_sqlite_write_lock
+from portal.core.database import take_sqlite_write_lock
 from portal.core.i18n import force_locale
 from portal.core.tenants import tenant_directory
 from portal.extensions import db
@@ -246,8 +246,19 @@ def may_change(mail: PaperMail) -> bool:
 
 
 def _lock(mail: PaperMail) -> PaperMail:
-    """Hold the mail's row and read it again: a double submit or two tabs act once."""
-    lock_and_reload(mail)
+    """Hold the mail's row and read it again: a double submit or two tabs act once. The lock
+    names the mail's table: its sending is loaded with it by an outer join, whose nullable side
+    PostgreSQL refuses to lock (``lock_and_reload`` locks every table of the query)."""
+    from sqlalchemy import select
+
+    db.session.flush()
+    take_sqlite_write_lock(PaperMail.__tablename__)
+    db.session.scalars(
+        select(PaperMail)
+        .where(PaperMail.id == mail.id)
+        .with_for_update(of=PaperMail)
+        .execution_options(populate_existing=True)
+    ).one()
     return mail
 
 
