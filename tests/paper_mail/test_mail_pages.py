@@ -139,6 +139,7 @@ def test_send_now_through_the_page_once(app, client, agency, ready, at):
     assert "Remis à La Poste le mercredi 3 mars 2027" in page
     assert "Annuler l'envoi" not in page
     assert "Modifier la date d'envoi" not in page
+    assert "Ce courrier ne peut plus être modifié ni annulé." in page
     assert "Retour à la liste" in page
     assert "Voir le courrier envoyé" in page
     printed = client.get(f"/paper-mail/courriers/{ready}/courrier.pdf")
