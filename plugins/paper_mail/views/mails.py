@@ -113,13 +113,11 @@ class CancelForm(FlaskForm):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def paris_today() -> date:
-    return clock.now().astimezone(rules.PARIS).date()
-
-
 def earliest() -> date:
-    """The first day a mail may be scheduled for (the day after today, Paris)."""
-    return rules.earliest_schedule_date(paris_today())
+    """The first day a mail may be scheduled for (tomorrow, Paris): the sending part's rule."""
+    from plugins.paper_mail import sending
+
+    return sending.earliest_date()
 
 
 def long_date(day: date | None) -> str:
@@ -131,13 +129,11 @@ def short_date(day: date | None) -> str:
     return format_date(day, "dd/MM/yyyy") if day else ""
 
 
-def cutoff():
-    return current_tenant().settings_for("paper_mail").cutoff
+def handover_now(mail: PaperMail) -> date:
+    """The day ``mail`` validated now is handed to La Poste (the tenant's cut-off)."""
+    from plugins.paper_mail import sending
 
-
-def handover_now() -> date:
-    """The day a mail validated now is handed to La Poste."""
-    return rules.handover_date(clock.now(), cutoff())
+    return rules.handover_date(clock.now(), sending.cutoff(mail))
 
 
 def mail_url(mail: PaperMail) -> str:
@@ -273,7 +269,7 @@ def confirm(mail: PaperMail):
         "buy_url": buy_url,
         "pages": assembly.preview_pages(mail) if not missing else [],
         "later": later,
-        "handover_now": handover_now(),
+        "handover_now": handover_now(mail),
         "handover_later": rules.scheduled_handover_date(scheduled_on) if scheduled_on else None,
         "earliest": earliest(),
     }
