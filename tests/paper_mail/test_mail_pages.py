@@ -209,9 +209,14 @@ def test_schedule_change_the_date_and_cancel_refunded(app, client, agency, ready
     )
     assert "Programmé le 12/03/2027" in text(moved)
 
+    asked = client.post(
+        f"/paper-mail/courriers/{ready}/annuler", data={"csrf_token": token_of(moved)}
+    )
+    assert "Garder l'envoi programmé" in text(asked)
+    assert mail_facts(app, agency, ready)[0] == MailState.SCHEDULED
     cancelled = client.post(
         f"/paper-mail/courriers/{ready}/annuler",
-        data={"csrf_token": token_of(moved)},
+        data={"csrf_token": token_of(moved), "confirme": "1"},
         follow_redirects=True,
     )
     assert "Annulé" in text(cancelled)
@@ -237,7 +242,7 @@ def test_cancel_is_refused_on_its_day(app, client, agency, ready, at):
     assert "Annuler l'envoi" not in text(shown)
     refused = client.post(
         f"/paper-mail/courriers/{ready}/annuler",
-        data={"csrf_token": token_of(page)},
+        data={"csrf_token": token_of(page), "confirme": "1"},
         follow_redirects=True,
     )
     assert "ne peut plus être annulé" in text(refused)

@@ -136,6 +136,10 @@ def handover_now(mail: PaperMail) -> date:
     return rules.handover_date(clock.now(), sending.cutoff(mail))
 
 
+def _dates() -> dict:
+    return {"long_date": long_date, "short_date": short_date}
+
+
 def mail_url(mail: PaperMail) -> str:
     return url_for("paper_mail.mail", mail_id=mail.id)
 
@@ -361,7 +365,8 @@ def reschedule(mail: PaperMail):
 
 @handler(Access.PROFILE, load=LOAD)
 def cancel(mail: PaperMail):
-    """POST « Annuler » a scheduled mail (refunded), until the day before it leaves."""
+    """POST « Annuler l'envoi » of a scheduled mail (refunded), until the day before it leaves:
+    a first POST asks again, the second (``confirme``) cancels."""
     from plugins.paper_mail import sending
 
     form = CancelForm()
@@ -370,6 +375,11 @@ def cancel(mail: PaperMail):
     if not _may_change(mail):
         flash(_("Ce courrier ne peut plus être annulé."), "error")
         return redirect(mail_url(mail))
+    if request.form.get("confirme") != "1":  # asked once more, on a page of its own
+        price = mail.sending.price_cents if mail.sending is not None else 0
+        return render_template(
+            "paper_mail/mails/cancel.html", mail=mail, form=form, price=price, **_dates()
+        )
     take_sqlite_write_lock(PaperMail.__tablename__)  # before the savepoint (SQLite)
     try:
         with db.session.begin_nested():
