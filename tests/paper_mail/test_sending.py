@@ -5,6 +5,7 @@ before — never once sent now —, not enough credit, a draft deleted with its 
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, date, datetime
 
@@ -333,3 +334,31 @@ def test_a_draft_is_deleted_with_its_files_a_validated_mail_never(app, agency, a
         with pytest.raises(sending.SendRefused):
             sending.delete_draft(db.session.get(PaperMail, sent))
         db.session.rollback()
+
+
+def test_two_tabs_sending_at_once_send_and_charge_once(app, agency, at):
+    at(paris(2027, 3, 3, 9))
+    mail = make_mail(app, agency, **DETECTED)
+    together = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def click():
+        try:
+            with app.app_context(), tenant_scope(agency.tenant_id):
+                row = db.session.get(PaperMail, mail)
+                profile = db.session.get(Profile, row.created_by_id)
+                together.wait(10)
+                sending.send_now(row, profile)
+                db.session.commit()
+        except BaseException as exc:  # reported below, not lost in the thread
+            failures.append(exc)
+
+    tabs = [threading.Thread(target=click) for _ in range(2)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join(60)
+    assert failures == []
+    found = facts(app, agency, mail)
+    assert found["sendings"] == 1
+    assert found["balance"] == 5000 - found["price"]
