@@ -179,7 +179,7 @@ class PostOffice:
         if send_on is None:
             due_at, post_on = moment, rules.handover_date(moment, self.cutoff())
         else:
-            paper_sending._check_day(send_on)
+            paper_sending.check_send_on(send_on)
             due_at = rules.schedule_due_at(send_on)
             post_on = rules.scheduled_handover_date(send_on)
         draft = _carrier_mail(recipient, mode, colour, duplex)

@@ -10,7 +10,7 @@ again first, so a double submit or two tabs validate (and charge) once.
 
 Public: :func:`readiness`, :func:`send_now`, :func:`schedule`, :func:`reschedule`,
 :func:`cancel`, :func:`may_change`, :func:`delete_draft`, :func:`recipient_party`,
-:func:`sender_party`, :func:`earliest_date`, :data:`OWNER`.
+:func:`sender_party`, :func:`earliest_date`, :func:`check_send_on`, :data:`OWNER`.
 """
 
 from __future__ import annotations
@@ -142,11 +142,11 @@ def _first_ready(mail: PaperMail):
     return next((d for d in mail.documents if d.status == DocumentStatus.READY), None)
 
 
-def readiness(mail: PaperMail) -> list[str]:
+def readiness(mail: PaperMail, preflight=None) -> list[str]:
     """What is missing before ``mail`` can be sent, each a translated sentence saying what to
     do ([] when it is ready): its documents (converted, none failed), the pre-flight checks,
     the recipient (read in the first document and confirmed, or typed), the sender for the
-    tracked and registered modes."""
+    tracked and registered modes. ``preflight``: the mail's checks when already run."""
     missing: list[str] = []
     documents = list(mail.documents)
     if not documents:
@@ -165,7 +165,8 @@ def readiness(mail: PaperMail) -> list[str]:
     if not missing:
         from plugins.paper_mail import checks
 
-        missing.extend(problem.message for problem in checks.preflight(mail).problems)
+        preflight = preflight or checks.preflight(mail)
+        missing.extend(problem.message for problem in preflight.problems)
     try:
         mode = rules.MODES[rules.Mode(mail.mode)]
     except ValueError:
@@ -292,10 +293,11 @@ def _validate(mail: PaperMail, profile, *, due_at: datetime, post_on: date) -> s
     from plugins.paper_mail import assembly, checks, pricing
     from portal.core.credits.ledger import InsufficientCredit
 
-    missing = readiness(mail)
+    converted = mail.documents and all(d.status == DocumentStatus.READY for d in mail.documents)
+    preflight = checks.preflight(mail) if converted else None  # run once: it renders pages
+    missing = readiness(mail, preflight)
     if missing:
         raise NotReady(missing)
-    preflight = checks.preflight(mail)
     quote = pricing.mail_quote(mail, preflight)
     if not preflight.ok or quote is None:
         raise NotReady([p.message for p in preflight.problems] or [_("Vérifiez votre courrier.")])
@@ -354,7 +356,9 @@ def send_now(mail: PaperMail, profile) -> PaperMail:
     return mail
 
 
-def _check_day(send_on: date) -> None:
+def check_send_on(send_on: date) -> None:
+    """A day a mail may be scheduled for: from tomorrow, within the coming year
+    (:class:`SendRefused` next to ``send_on`` otherwise)."""
     if not isinstance(send_on, date):
         raise SendRefused(_("Choisissez une date d'envoi."), field="send_on")
     earliest = earliest_date()
@@ -380,7 +384,7 @@ def schedule(mail: PaperMail, send_on: date, profile) -> PaperMail:
     _lock(mail)
     if _already_validated(mail):
         return mail
-    _check_day(send_on)
+    check_send_on(send_on)
     handover_on = rules.scheduled_handover_date(send_on)
     _validate(mail, profile, due_at=rules.schedule_due_at(send_on), post_on=handover_on)
     mail.send_on = send_on
@@ -410,7 +414,7 @@ def reschedule(mail: PaperMail, send_on: date, profile) -> PaperMail:
     take_sqlite_write_lock(PaperMail.__tablename__)
     _lock(mail)
     _refuse_change(mail)
-    _check_day(send_on)
+    check_send_on(send_on)
     if send_on == mail.send_on:
         return mail
     try:

@@ -270,7 +270,9 @@ def test_scheduled_cancelled_the_day_before_refunded_once_refused_on_its_day(
     page = client.get(mail_url(kept))
     assert "Annuler l'envoi" not in text(page)
     refused = client.post(
-        mail_url(kept, "/annuler"), data={"csrf_token": token_of(page)}, follow_redirects=True
+        mail_url(kept, "/annuler"),
+        data={"csrf_token": token_of(page), "confirme": "1"},
+        follow_redirects=True,
     )
     assert "ne peut plus être annulé" in text(refused)
     found = facts(app, agency, kept)
@@ -282,8 +284,12 @@ def test_scheduled_cancelled_the_day_before_refunded_once_refused_on_its_day(
     # The other the day before its day: cancelled, refunded.
     at(2027, 3, 9, 18, 0)
     page = client.get(mail_url(cancelled))
+    asked = client.post(mail_url(cancelled, "/annuler"), data={"csrf_token": token_of(page)})
+    assert "Annuler l'envoi" in text(asked)  # asked once more, with the amount given back
     for _ in range(2):  # a double click refunds once
-        client.post(mail_url(cancelled, "/annuler"), data={"csrf_token": token_of(page)})
+        client.post(
+            mail_url(cancelled, "/annuler"), data={"csrf_token": token_of(page), "confirme": "1"}
+        )
     drain(app)
     found = facts(app, agency, cancelled)
     assert found["state"] == MailState.CANCELLED and found["sending_state"] == "cancelled"
