@@ -215,6 +215,7 @@ class JobsRuntime:
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._booted = False
+        self.dispatch_marks = None  # outbox.DispatchMarks, made at the first send to Redis
 
     @property
     def in_memory(self) -> bool:
@@ -293,6 +294,8 @@ class JobsRuntime:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the scheduler thread and the worker (in-flight messages are requeued)."""
         self.stopping.set()
+        if self.dispatch_marks is not None:
+            self.dispatch_marks.flush()  # what this process sent is recorded before it goes
         thread, self.scheduler_thread = self.scheduler_thread, None
         if thread is not None:
             thread.join(timeout)
