@@ -15,7 +15,6 @@ Public: :func:`readiness`, :func:`send_now`, :func:`schedule`, :func:`reschedule
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, datetime, timedelta
 
 from plugins.paper_mail import rules
@@ -450,18 +449,16 @@ def cancel(mail: PaperMail, profile) -> PaperMail:
 
 
 def delete_draft(mail: PaperMail) -> None:
-    """« Effacer » a draft: the mail, its documents and their files. A validated mail is never
-    deleted (its list line and proofs stay)."""
-    from portal.core.storage import storage
+    """« Effacer » a draft: the mail, its documents and, once that is committed, their files
+    (a rolled-back deletion keeps them). A validated mail is never deleted (its list line and
+    proofs stay)."""
+    from plugins.paper_mail.documents import _delete_files_when
 
     take_sqlite_write_lock(PaperMail.__tablename__)
     _lock(mail)
     if mail.state != MailState.DRAFT or mail.sending_id is not None:
         raise SendRefused(_("Seul un brouillon peut être effacé."))
-    store = storage()
-    keys = {key for d in mail.documents for key in (d.original_key, d.pdf_key) if key}
+    keys = sorted({key for d in mail.documents for key in (d.original_key, d.pdf_key) if key})
     db.session.delete(mail)
     db.session.flush()
-    for key in keys:  # after the rows: a failed flush leaves the files in place
-        with contextlib.suppress(FileNotFoundError):
-            store.delete(key)
+    _delete_files_when("commit", keys)
