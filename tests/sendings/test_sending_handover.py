@@ -164,3 +164,48 @@ def test_two_schedulers_claiming_at_once_get_disjoint_sendings(app, backend, mem
     drain(app)
     with app.app_context(), tenant_scope(agency.tenant_id):
         assert {sending_of(r).state for r in references} == {SendingState.DUE}
+
+
+def test_a_rush_of_due_sendings_goes_in_batches_each_handed_over_once(app, memory, monkeypatch):
+    from portal.core.jobs.models import Job
+
+    agency = make_agency(app, credit=200 * PRICE)
+    references = [make_sending(app, agency) for _ in range(120)]
+    run_periodic(app, jobs.dispatch_due)
+    operator = memory[Channel.LRE]
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        assert {sending_of(r).state for r in references} == {SendingState.HANDED_OVER}
+        assert sorted(operator.received.values()) == [1] * 120
+        names = [
+            j.actor_name for j in db.session.query(Job).filter(Job.actor_name.like("%hand_over%"))
+        ]
+    # 120 due at once: jobs of 3 sendings (as many jobs as worker threads can take, and more).
+    assert names.count("core.sendings.hand_over_sendings") == 40
+    assert jobs.batch_size(5) == 1 and jobs.batch_size(10_000) == jobs.HANDOVER_BATCH
+
+
+def test_a_batch_that_fails_is_split_and_the_faulty_sending_waits_alone(app, memory, monkeypatch):
+    agency = make_agency(app, credit=10 * PRICE)
+    good, faulty, other = (make_sending(app, agency) for _ in range(3))
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        faulty_id = sending_of(faulty).id
+    real = jobs._hand_over_one
+
+    def hand_over_one(sending_id):
+        if sending_id == faulty_id:
+            raise RuntimeError("a bug in one sending's data")
+        real(sending_id)
+
+    monkeypatch.setattr(jobs, "_hand_over_one", hand_over_one)
+    with app.app_context(), unscoped():
+        claimed = claim_due(clock.now(), 10)
+        db.session.commit()
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        jobs.hand_over_sendings(agency.tenant_id, [sending_id for _, sending_id in claimed])
+        db.session.commit()
+    drain(app)
+    operator = memory[Channel.LRE]
+    assert _state(app, agency, good) == SendingState.HANDED_OVER
+    assert _state(app, agency, other) == SendingState.HANDED_OVER
+    assert _state(app, agency, faulty) == SendingState.DUE  # retried alone, never sent
+    assert len(operator.handovers) == 2 and sorted(operator.received.values()) == [1, 1]

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 # How many due sendings one dispatch claims (the next minute's run takes the rest).
 DISPATCH_BATCH = 2000
+# How many sendings of a tenant one hand-over job takes: a job's own bookkeeping (its claim, its
+# completion, the broker) costs as much as a hand-over, so a rush of due sendings is handed over
+# in jobs of up to this many, while a few due sendings still get a job each (in parallel).
+HANDOVER_BATCH = 10
 
 
 def queue_state_reached(tenant_id: int, reached_id: int) -> None:
@@ -43,18 +47,54 @@ def queue_state_reached(tenant_id: int, reached_id: int) -> None:
 # queued behind the operators' slower work (sandboxes render sealed proofs).
 @job(queue="sendings")
 def dispatch_due(tenant_id=None):
-    """Every minute: claim the due sendings (and the stale claims) and queue one hand-over job
-    for each, in the same transaction (the claim and its jobs commit together)."""
+    """Every minute: claim the due sendings (and the stale claims) and queue the hand-over
+    jobs, in the same transaction (the claim and its jobs commit together): one job per sending
+    while there are few, batches of up to :data:`HANDOVER_BATCH` of a tenant in a rush."""
     from portal.core.sendings.operations import claim_due
 
+    by_tenant: dict[int, list[int]] = {}
     for owner_tenant, sending_id in claim_due(clock.now(), DISPATCH_BATCH):
+        by_tenant.setdefault(owner_tenant, []).append(sending_id)
+    for owner_tenant, ids in by_tenant.items():
+        size = batch_size(len(ids))
         with tenant_scope(owner_tenant):
-            enqueue(hand_over_sending, sending_id)
+            for start in range(0, len(ids), size):
+                batch = ids[start : start + size]
+                if len(batch) == 1:
+                    enqueue(hand_over_sending, batch[0])
+                else:
+                    enqueue(hand_over_sendings, batch)
+
+
+def batch_size(due: int) -> int:
+    """Sendings per hand-over job when ``due`` are claimed at once: one each up to 80 (more
+    jobs than worker threads), then batches growing to :data:`HANDOVER_BATCH`."""
+    return max(1, min(HANDOVER_BATCH, due // 40))
 
 
 @job(queue="sendings")
 def hand_over_sending(tenant_id, sending_id):
     """Hand one DUE sending to its operator, exactly once (see ``operations.handover``)."""
+    _hand_over_one(sending_id)
+
+
+@job(queue="sendings")
+def hand_over_sendings(tenant_id, sending_ids):
+    """Hand several DUE sendings of one tenant to their operators, each exactly once, in one
+    transaction. Should one of them raise, the batch is undone and each sending gets a job of
+    its own (``hand_over_sending``): one faulty sending never holds the others back, and a
+    hand-over an operator took before the failure is reconciled, never sent twice."""
+    try:
+        for sending_id in sending_ids:
+            _hand_over_one(sending_id)
+    except Exception:
+        log.exception("hand-over batch %s failed: one job per sending instead", sending_ids)
+        db.session.rollback()
+        for sending_id in sending_ids:
+            enqueue(hand_over_sending, sending_id)
+
+
+def _hand_over_one(sending_id: int) -> None:
     from portal.core.sendings.operations import hand_over
 
     take_sqlite_write_lock("sending")
@@ -182,6 +222,7 @@ def send_state_notice(tenant_id, sending_id, state):
 
 JOBS = [
     hand_over_sending,
+    hand_over_sendings,
     poll_tenant_sendings,
     deliver_state_reached,
     send_state_notice,
