@@ -31,7 +31,7 @@ DISPATCH_BATCH = 2000
 # How many sendings of a tenant one hand-over job takes: a job's own bookkeeping (its claim, its
 # completion, the broker) costs as much as a hand-over, so a rush of due sendings is handed over
 # in jobs of up to this many, while a few due sendings still get a job each (in parallel).
-HANDOVER_BATCH = 10
+HANDOVER_BATCH = 25
 
 
 def queue_state_reached(tenant_id: int, reached_id: int) -> None:
