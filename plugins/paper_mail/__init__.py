@@ -77,16 +77,24 @@ def on_sending_state_changed(tenant, sending, state):
 
 @hookimpl
 def register_jobs():
-    from plugins.paper_mail import conversion, retention
+    from plugins.paper_mail import conversion, events, retention
 
-    return [*conversion.JOBS, *retention.JOBS]
+    return [*conversion.JOBS, *events.JOBS, *retention.JOBS]
 
 
 @hookimpl
 def register_periodic_jobs():
-    from plugins.paper_mail import retention
+    from plugins.paper_mail import events, retention
 
-    return retention.PERIODIC_JOBS
+    return [*events.PERIODIC_JOBS, *retention.PERIODIC_JOBS]
+
+
+@hookimpl
+def dashboard_widgets(tenant, account, profile):
+    """Mails to finish, scheduled, posted this week."""
+    from plugins.paper_mail import dashboard
+
+    return dashboard.widgets(tenant, account, profile)
 
 
 @hookimpl

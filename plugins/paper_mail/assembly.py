@@ -24,7 +24,7 @@ from plugins.paper_mail.documents import pdf_bytes, ready
 from plugins.paper_mail.models import PaperDocument, PaperMail, RecipientSource
 from plugins.paper_mail.rules import A4_MM
 from portal.core.sendings import NewDocument
-from portal.core.uploads import _pdfium  # PDFium is not thread-safe: one lock for the process
+from portal.core.uploads import PDFIUM_LOCK
 
 CARRIER_FILENAME = "page-porte-adresse.pdf"
 RECTO, VERSO = "recto", "verso"
@@ -98,7 +98,7 @@ def preview_pages(mail: PaperMail) -> list[PreviewPage]:
 
 def _render(pdf: bytes, index: int, width: int, grey: bool) -> bytes:
     """Page ``index`` (from 0) of ``pdf`` as a PNG ``width`` pixels wide."""
-    with _pdfium:
+    with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(pdf)
         try:
             if not 0 <= index < len(document):

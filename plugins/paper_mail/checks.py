@@ -40,6 +40,7 @@ from plugins.paper_mail.rules import (
     sheets_of,
 )
 from portal.core.storage import storage
+from portal.core.uploads import PDFIUM_LOCK
 
 MM_PER_POINT = 25.4 / 72
 A4_TOLERANCE_MM = 3.0
@@ -203,6 +204,16 @@ def _facts(pdf: bytes) -> _Facts:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
+    with PDFIUM_LOCK:  # PDFium is not thread-safe
+        facts = _read_facts(pdf)
+    with _LOCK:
+        _CACHE[key] = facts
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return facts
+
+
+def _read_facts(pdf: bytes) -> _Facts:
     document = pypdfium2.PdfDocument(pdf)
     try:
         outside: list[int] = []
@@ -222,14 +233,9 @@ def _facts(pdf: bytes) -> _Facts:
                     window = _window(image, per_mm)
             finally:
                 page.close()
-        facts = _Facts(len(document), tuple(outside), tuple(off_size), window)
+        return _Facts(len(document), tuple(outside), tuple(off_size), window)
     finally:
         document.close()
-    with _LOCK:
-        _CACHE[key] = facts
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return facts
 
 
 def outside_printable_area(pdf: bytes) -> list[int]:

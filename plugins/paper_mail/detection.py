@@ -20,6 +20,7 @@ import pypdfium2
 from plugins.paper_mail.models import DocumentStatus, PaperMail
 from plugins.paper_mail.rules import ADDRESS_BLOCK, ADDRESS_LINES_MAX, Box
 from portal.core.storage import storage
+from portal.core.uploads import PDFIUM_LOCK
 
 log = logging.getLogger(__name__)
 
@@ -108,20 +109,23 @@ def text_in_box(page, box: Box) -> list[str]:
     return [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
 
 
-def ocr_box(page, box: Box) -> list[str]:
-    """Tesseract's lines (French, one block: ``--psm 6``) of ``box`` rendered at 300 dpi; []
-    when Tesseract is missing or fails (logged: the user then types the address)."""
+def window_image(page, box: Box):
+    """``box`` of ``page`` rendered at 300 dpi in grey (a PIL image), for OCR."""
+    bounds = _points(page, box)
+    width, height = page.get_size()
+    # pdfium crops from each edge, in points.
+    crop = (bounds["left"], bounds["bottom"], width - bounds["right"], height - bounds["top"])
+    return page.render(scale=OCR_DPI / 72, crop=crop, grayscale=True).to_pil()
+
+
+def ocr_image(image) -> list[str]:
+    """Tesseract's lines (French, one block: ``--psm 6``) of ``image``; [] when Tesseract is
+    missing or fails (logged: the user then types the address)."""
     try:
         import pytesseract
     except ImportError:  # pragma: no cover - installed with the plugin
         log.warning("pytesseract is not installed: no OCR of the address window")
         return []
-    scale = OCR_DPI / 72
-    bounds = _points(page, box)
-    width, height = page.get_size()
-    # pdfium crops from each edge, in points.
-    crop = (bounds["left"], bounds["bottom"], width - bounds["right"], height - bounds["top"])
-    image = page.render(scale=scale, crop=crop, grayscale=True).to_pil()
     try:
         text = pytesseract.image_to_string(image, lang="fra", config="--psm 6", timeout=30)
     except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, RuntimeError) as e:
@@ -133,20 +137,20 @@ def ocr_box(page, box: Box) -> list[str]:
 def detect_address(pdf: bytes) -> DetectedAddress | None:
     """The address in the window of ``pdf``'s first page: its text layer, else OCR; None when
     nothing usable is there (or the PDF cannot be read)."""
-    try:
-        document = pypdfium2.PdfDocument(pdf)
-    except pypdfium2.PdfiumError:
-        return None
-    try:
-        if len(document) == 0:
+    with PDFIUM_LOCK:  # PDFium is not thread-safe; Tesseract runs after, without it
+        try:
+            document = pypdfium2.PdfDocument(pdf)
+        except pypdfium2.PdfiumError:
             return None
-        page = document[0]
-        found = parse_lines(text_in_box(page, ADDRESS_BLOCK), "text")
-        if found is None:
-            found = parse_lines(ocr_box(page, ADDRESS_BLOCK), "ocr")
-        return found
-    finally:
-        document.close()
+        try:
+            if len(document) == 0:
+                return None
+            page = document[0]
+            found = parse_lines(text_in_box(page, ADDRESS_BLOCK), "text")
+            window = None if found is not None else window_image(page, ADDRESS_BLOCK)
+        finally:
+            document.close()
+    return found if window is None else parse_lines(ocr_image(window), "ocr")
 
 
 def detect_for_mail(mail: PaperMail) -> DetectedAddress | None:

@@ -38,10 +38,10 @@ from portal.core.tenants import tenant_directory
 from portal.core.uploads import (
     MAX_IMAGE_PIXELS,
     UploadRefused,
-    _scan,  # the antivirus every upload goes through (a public name in core would be cleaner)
     display_name,
     pdf_is_active,
     pdf_page_count,
+    scan_upload,
 )
 from portal.extensions import db
 
@@ -268,7 +268,7 @@ def add_file(mail: PaperMail, stream: BinaryIO, filename: str | None) -> PaperDo
     if kind.family == IMAGE:
         _check_image(data)
     try:
-        _scan(data)
+        scan_upload(data)
     except UploadRefused as refused:
         raise DocumentRefused(refused.message) from None
 

@@ -171,6 +171,10 @@ class PostOffice:
         existing = self._existing(owner, subject)
         if existing is not None:
             return existing
+        account = db.session.get(Account, account_id)
+        lacking = paper_sending.account_missing(account, self.tenant)
+        if lacking:
+            raise paper_sending.SendRefused(lacking[0])
         problems, plan = self.problems(pdf, mode=mode, recipient=recipient, duplex=duplex)
         if problems:
             raise PostRefused(problems)
@@ -185,7 +189,6 @@ class PostOffice:
         draft = _carrier_mail(recipient, mode, colour, duplex)
         draft.tenant_id = self.tenant.id
         carrier_pdf = carrier.carrier_page(draft, tenant=self.tenant)
-        account = db.session.get(Account, account_id)
         profile = db.session.get(Profile, profile_id) if profile_id else None
         try:
             with db.session.begin_nested():

@@ -21,7 +21,7 @@ from plugins.paper_mail import rules
 from plugins.paper_mail.i18n import _
 from plugins.paper_mail.models import DocumentStatus, MailState, PaperMail, RecipientSource
 from portal.core import clock, sendings
-from portal.core.database import take_sqlite_write_lock
+from portal.core.database import lock_and_reload
 from portal.core.i18n import force_locale
 from portal.core.tenants import tenant_directory
 from portal.extensions import db
@@ -85,6 +85,22 @@ def _account(mail: PaperMail):
     from portal.core.accounts.models import Account
 
     return db.session.get(Account, mail.account_id)
+
+
+def account_missing(account, tenant) -> list[str]:
+    """What the account lacks before it may send anything (SPEC §2: a verified professional
+    document, the platform's mandate signed), as one sentence; [] when nothing is missing."""
+    from portal.core.verification.readiness import missing_before_sending
+
+    missing = missing_before_sending(account, tenant)
+    if not missing:
+        return []
+    return [
+        _(
+            "Votre compte ne peut pas encore envoyer de courrier : %(missing)s.",
+            missing=", ".join(str(item.label) for item in missing),
+        )
+    ]
 
 
 def today() -> date:
@@ -166,6 +182,7 @@ def readiness(mail: PaperMail, preflight=None) -> list[str]:
 
         preflight = preflight or checks.preflight(mail)
         missing.extend(problem.message for problem in preflight.problems)
+    missing.extend(account_missing(_account(mail), _tenant(mail)))
     try:
         mode = rules.MODES[rules.Mode(mail.mode)]
     except ValueError:
@@ -243,23 +260,6 @@ def may_change(mail: PaperMail) -> bool:
 
 
 # --- validation ----------------------------------------------------------------------------
-
-
-def _lock(mail: PaperMail) -> PaperMail:
-    """Hold the mail's row and read it again: a double submit or two tabs act once. The lock
-    names the mail's table: its sending is loaded with it by an outer join, whose nullable side
-    PostgreSQL refuses to lock (``lock_and_reload`` locks every table of the query)."""
-    from sqlalchemy import select
-
-    db.session.flush()
-    take_sqlite_write_lock(PaperMail.__tablename__)
-    db.session.scalars(
-        select(PaperMail)
-        .where(PaperMail.id == mail.id)
-        .with_for_update(of=PaperMail)
-        .execution_options(populate_existing=True)
-    ).one()
-    return mail
 
 
 def _title(mail: PaperMail) -> str:
@@ -343,8 +343,7 @@ def send_now(mail: PaperMail, profile) -> PaperMail:
     on ``rules.handover_date(now, cut-off)`` (the same day before 10:30 on a business day, else
     the next one). Never cancelled nor changed afterwards. A mail already validated is
     returned as it is (charged once)."""
-    take_sqlite_write_lock(PaperMail.__tablename__)
-    _lock(mail)
+    lock_and_reload(mail)  # a double submit or two tabs act once
     if _already_validated(mail):
         return mail
     moment = clock.now()
@@ -379,8 +378,7 @@ def schedule(mail: PaperMail, send_on: date, profile) -> PaperMail:
     transmitted to the printer early on its hand-over day (``rules.schedule_due_at``) and posted
     that day (the next business day when ``send_on`` is not one). A mail already validated is
     returned as it is (charged once)."""
-    take_sqlite_write_lock(PaperMail.__tablename__)
-    _lock(mail)
+    lock_and_reload(mail)  # a double submit or two tabs act once
     if _already_validated(mail):
         return mail
     check_send_on(send_on)
@@ -410,8 +408,7 @@ def _refuse_change(mail: PaperMail) -> None:
 def reschedule(mail: PaperMail, send_on: date, profile) -> PaperMail:
     """« Modifier la date d'envoi »: a scheduled mail moved to ``send_on`` (from tomorrow),
     until the day before its current day. Its content never changes (cancel and start again)."""
-    take_sqlite_write_lock(PaperMail.__tablename__)
-    _lock(mail)
+    lock_and_reload(mail)  # a double submit or two tabs act once
     _refuse_change(mail)
     check_send_on(send_on)
     if send_on == mail.send_on:
@@ -432,8 +429,7 @@ def reschedule(mail: PaperMail, send_on: date, profile) -> PaperMail:
 def cancel(mail: PaperMail, profile) -> PaperMail:
     """« Annuler » a scheduled mail until the day before its day: its sending cancelled and
     refunded once (by the core), the mail CANCELLED. Cancelling again changes nothing."""
-    take_sqlite_write_lock(PaperMail.__tablename__)
-    _lock(mail)
+    lock_and_reload(mail)  # a double submit or two tabs act once
     if mail.state == MailState.CANCELLED:
         return mail
     _refuse_change(mail)
@@ -454,8 +450,7 @@ def delete_draft(mail: PaperMail) -> None:
     proofs stay)."""
     from plugins.paper_mail.documents import _delete_files_when
 
-    take_sqlite_write_lock(PaperMail.__tablename__)
-    _lock(mail)
+    lock_and_reload(mail)  # a double submit or two tabs act once
     if mail.state != MailState.DRAFT or mail.sending_id is not None:
         raise SendRefused(_("Seul un brouillon peut être effacé."))
     keys = sorted({key for d in mail.documents for key in (d.original_key, d.pdf_key) if key})

@@ -41,7 +41,6 @@ OWNER = "resiliation"
 HOLD_REVIEW = "review"
 HOLD_SIGNATURE = "mandate_signature"
 HOLD_SEPARATOR = "+"
-CREDIT_ITEM = "credits.balance"
 MANDATE_POSITION = 2  # the letter is document 1, the mandate document 2
 
 CANCELLED_BY_AGENT = _l("Envoi annulé par l'agence.")
@@ -285,14 +284,9 @@ def check_may_send(letter: Letter, tenant=None) -> None:
     link to buy credits): :class:`SendRefused` naming what is missing."""
     from flask import url_for
 
-    from portal.core.verification.readiness import readiness
+    from portal.core.verification.readiness import missing_before_sending
 
-    tenant = tenant or _tenant(letter)
-    missing = [
-        item
-        for item in readiness(_account(letter), tenant)
-        if not item.done and item.code != CREDIT_ITEM
-    ]
+    missing = missing_before_sending(_account(letter), tenant or _tenant(letter))
     if missing:
         first = missing[0]
         link = None

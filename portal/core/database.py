@@ -130,7 +130,9 @@ def lock_and_reload(instance) -> None:
     db.session.scalars(
         select(model)
         .where(model.id == instance.id)
-        .with_for_update()
+        # ``of``: a model that loads a relationship eagerly through an outer join is locked
+        # alone (PostgreSQL refuses FOR UPDATE on the nullable side of an outer join).
+        .with_for_update(of=model)
         .execution_options(populate_existing=True)
     ).one()
 

@@ -128,12 +128,13 @@ def pdf_is_active(data: bytes) -> bool:
 PREVIEW_PAGES = 3
 PREVIEW_WIDTH_PX = 1200
 PREVIEW_MAX_PIXELS = 4_000_000  # a page drawn very tall or very wide stays a bounded image
-_pdfium = threading.Lock()  # PDFium is not thread-safe
+# PDFium is not thread-safe: every use of pypdfium2 in the process holds this lock.
+PDFIUM_LOCK = threading.Lock()
 
 
 def pdf_page_count(data: bytes) -> int:
     """The number of pages PDFium reads in a PDF (0 when it cannot read the file)."""
-    with _pdfium:
+    with PDFIUM_LOCK:
         try:
             document = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError:
@@ -147,7 +148,7 @@ def pdf_page_count(data: bytes) -> int:
 def render_pdf_page(data: bytes, index: int) -> bytes:
     """Page ``index`` (from 0) of a PDF as a PNG, 1200 px wide at most; IndexError past the end
     (a file PDFium cannot read has no page). PDFium draws the page only: no script runs."""
-    with _pdfium:
+    with PDFIUM_LOCK:
         try:
             document = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError:
@@ -216,7 +217,7 @@ def read_document(stream: BinaryIO, declared_name: str | None, default_name: str
                 "(par exemple 8000 × 5000)."
             )
         )
-    _scan(data)
+    scan_upload(data)
     return AcceptedDocument(
         data, file_type, display_name(declared_name, file_type.extension, default_name)
     )
@@ -241,7 +242,7 @@ def _check_pdf(data: bytes) -> None:
         )
 
 
-def _scan(data: bytes) -> None:
+def scan_upload(data: bytes) -> None:
     """Every accepted file goes through the antivirus; a scanner that cannot answer refuses."""
     try:
         threat = antivirus.scanner().scan(data)

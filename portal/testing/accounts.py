@@ -150,3 +150,44 @@ def create_staff(app, role=None, *, enrolled: bool = True, email: str | None = N
         db.session.refresh(staff)
         db.session.expunge(staff)
         return staff
+
+
+def allow_sending(app, account: AccountRef) -> None:
+    """``account`` may send (SPEC §2, credit apart): a verified professional document (valid ten
+    years: tests travel in time) and the platform's mandate signed — what a plugin's tests of
+    sending need first."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from portal.core.tenants import tenant_scope
+    from portal.core.verification.mandate import fingerprint
+    from portal.core.verification.models import (
+        DocumentKind,
+        DocumentStatus,
+        PlatformMandate,
+        ProfessionalDocument,
+    )
+    from portal.extensions import db
+
+    with app.app_context(), tenant_scope(account.tenant_id):
+        db.session.add(
+            ProfessionalDocument(
+                account_id=account.id,
+                kind=DocumentKind.ORIAS_CERTIFICATE,
+                storage_key=f"tenants/{account.tenant_id}/orias.pdf",
+                filename="orias.pdf",
+                content_type="application/pdf",
+                size=10,
+                status=DocumentStatus.APPROVED,
+                expires_on=date.today() + timedelta(days=3650),
+            )
+        )
+        db.session.add(
+            PlatformMandate(
+                account_id=account.id,
+                signer_name="Jean Fournier",
+                text="…",
+                text_sha256=fingerprint("…"),
+                signed_at=datetime.now(UTC),
+            )
+        )
+        db.session.commit()

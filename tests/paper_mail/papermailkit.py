@@ -23,6 +23,7 @@ from portal.core.storage import storage
 from portal.core.storage.base import tenant_key
 from portal.core.tenants import tenant_scope
 from portal.extensions import db
+from portal.testing.accounts import allow_sending
 
 DUPOND = ["SARL DUPOND", "1 RUE DES FLEURS", "38000 GRENOBLE"]
 
@@ -129,7 +130,9 @@ def make_mail(app, account, *, documents: list[bytes] | None = None, **fields) -
 
 
 def give_credit(app, account, cents: int) -> None:
-    """Prepaid credit for ``account`` (the ledger's manual adjustment)."""
+    """``account`` may send (SPEC §2: its professional document verified, the platform's mandate
+    signed) and has ``cents`` of prepaid credit (the ledger's manual adjustment)."""
+    allow_sending(app, account)
     with app.app_context(), tenant_scope(account.tenant_id):
         adjust(
             db.session.get(Account, account.id),

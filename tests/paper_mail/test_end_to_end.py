@@ -196,18 +196,18 @@ def test_a_word_file_to_a_typed_address_is_delivered_by_lettre_suivie(app, clien
     assert found["printer_options"]["colour"] and found["printer_options"]["duplex"]
     assert found["balance"] < CREDIT
 
-    at(2027, 3, 4, 10, 0)
-    scheduler(app)  # picked up by La Poste
+    at(2027, 3, 3, 16, 0)
+    scheduler(app)  # picked up by La Poste the day promised (validated before 10:30)
     at(2027, 3, 8, 12, 0)
     scheduler(app)  # delivered
     found = facts(app, agency, mail_id)
     status = found["status"]
     assert found["sending_state"] == "delivered"
-    assert status.postal == "Distribué" and status.label == "Posté le 04/03/2027"
+    assert status.postal == "Distribué" and status.label == "Posté le 03/03/2027"
     assert status.tracking_number.startswith("1L")
     assert found["proofs"] == ["delivery", "deposit"]
     row = row_of(client, mail_id)
-    assert "Posté le 04/03/2027" in row and "Distribué" in row
+    assert "Posté le 03/03/2027" in row and "Distribué" in row
     assert status.tracking_number in row
     page = client.get(mail_url(mail_id)).get_data(as_text=True)
     assert f"suivre-vos-envois?code={status.tracking_number}" in page

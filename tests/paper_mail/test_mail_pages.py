@@ -22,6 +22,7 @@ from portal.core.sendings.models import Sending
 from portal.core.sendings.operators.paper_sandbox.jobs import advance_paper_sandbox
 from portal.core.tenants import tenant_scope, unscoped
 from portal.extensions import db
+from portal.testing.accounts import allow_sending
 
 DETECTED = {
     "recipient_source": RecipientSource.DETECTED,
@@ -158,6 +159,7 @@ def test_send_now_through_the_page_once(app, client, agency, ready, at):
 
 def test_not_enough_credit_is_said_on_the_page_and_nothing_is_lost(app, make_account, logged_in):
     poor = make_account("resilimo", f"papier-pauvre.{uuid.uuid4().hex[:8]}@agence.fr")
+    allow_sending(app, poor)
     mail_id = make_mail(app, poor, **DETECTED)
     client = logged_in(poor)
     page = client.get(confirm_url(mail_id))

@@ -150,6 +150,24 @@ def test_readiness_says_what_to_do_before_a_mail_may_leave(app, agency):
         assert sending.readiness(db.session.get(PaperMail, elsewhere))
 
 
+def test_an_account_not_yet_allowed_to_send_is_told_what_to_complete(app, make_account):
+    # SPEC §2: nothing leaves before the professional document is verified and the platform's
+    # mandate signed, whatever the credit.
+    newcomer = make_account("resilimo", f"nouveau.{uuid.uuid4().hex[:8]}@agence.fr")
+    mail_id = make_mail(app, newcomer, **DETECTED)
+    with app.app_context(), tenant_scope(newcomer.tenant_id):
+        mail = db.session.get(PaperMail, mail_id)
+        [missing] = sending.readiness(mail)
+        assert missing.startswith("Votre compte ne peut pas encore envoyer de courrier :")
+        assert "Justificatif d'identité professionnelle vérifié" in missing
+        with pytest.raises(sending.NotReady):
+            sending.send_now(mail, None)
+        db.session.rollback()
+    give_credit(app, newcomer, 5000)  # verified, mandate signed, credit
+    with app.app_context(), tenant_scope(newcomer.tenant_id):
+        assert sending.readiness(db.session.get(PaperMail, mail_id)) == []
+
+
 def test_a_mail_not_ready_is_refused_and_nothing_is_charged(app, agency, at):
     at(paris(2027, 3, 3, 9))
     mail = make_mail(app, agency)  # no recipient yet

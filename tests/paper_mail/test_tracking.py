@@ -112,12 +112,12 @@ def test_a_tracked_letter_scheduled_transmitted_posted_then_delivered(app, agenc
     found, state, _, _ = status(app, agency, mail)
     assert found.postal == "Imprimé et mis sous pli"
 
-    # The sandbox printer's pick-up: 09:00 the next business day (Monday).
-    at(paris(2027, 3, 8, 10))
+    # Posted the day promised (« remis à La Poste le 05/03 »): the printer's afternoon pick-up.
+    at(paris(2027, 3, 5, 16))
     scheduler(app)
     found, state, posted, proofs = status(app, agency, mail)
-    assert found.label == "Posté le 08/03/2027" and found.state == MailState.POSTED
-    assert found.on == date(2027, 3, 8)
+    assert found.label == "Posté le 05/03/2027" and found.state == MailState.POSTED
+    assert found.on == date(2027, 3, 5)
     assert found.postal == "En cours d'acheminement"
     assert proofs == [("deposit", "Preuve de dépôt")]
     # The plugin heard « in progress » once, at the printer's first event: the list's state is
@@ -126,14 +126,14 @@ def test_a_tracked_letter_scheduled_transmitted_posted_then_delivered(app, agenc
     with app.app_context(), tenant_scope(agency.tenant_id):
         events.sync_posted_job(agency.tenant_id)  # the sweep's run for this tenant
         db.session.commit()
-    assert status(app, agency, mail)[1:3] == (MailState.POSTED, date(2027, 3, 8))
+    assert status(app, agency, mail)[1:3] == (MailState.POSTED, date(2027, 3, 5))
 
     at(paris(2027, 3, 12, 12))
     scheduler(app)
     found, state, posted, proofs = status(app, agency, mail)
     assert found.postal == "Distribué" and found.outcome == "delivered"
-    assert found.label == "Posté le 08/03/2027"
-    assert (state, posted) == (MailState.POSTED, date(2027, 3, 8))
+    assert found.label == "Posté le 05/03/2027"
+    assert (state, posted) == (MailState.POSTED, date(2027, 3, 5))
     assert [kind for kind, _ in proofs] == ["deposit", "delivery"]
 
 

@@ -248,8 +248,8 @@ def test_the_postal_calendar_skips_weekends_and_public_holidays():
     ]
 
 
-def test_the_printer_posts_on_the_day_the_portal_promised_when_it_is_later():
-    from datetime import date
+def test_the_printer_posts_on_the_day_the_portal_promised():
+    from datetime import date, datetime
 
     from portal.core.sendings.operators.paper_sandbox import rules
 
@@ -268,6 +268,12 @@ def test_the_printer_posts_on_the_day_the_portal_promised_when_it_is_later():
     assert posted(date(2026, 12, 12))["A01"] == date(2026, 12, 14)
     assert posted(date(2026, 12, 24))["A01"] == date(2026, 12, 24)
     assert posted(date(2026, 12, 25))["A01"] == date(2026, 12, 28)  # Christmas
+    # Received on a business morning and promised that day (validated before 10:30): posted at
+    # the afternoon pick-up of that very day.
+    morning = datetime(2026, 12, 3, 9, 0, tzinfo=rules.PARIS)
+    steps = rules.plan(morning, "lettre_verte", rules.NORMAL, None, date(2026, 12, 3))
+    [a01] = [step for step in steps if step.code == "A01"]
+    assert a01.at == datetime(2026, 12, 3, 15, 0, tzinfo=rules.PARIS)
 
 
 def test_a_hand_over_with_a_post_on_option_is_posted_that_day(app, tenant_ids, monkeypatch):

@@ -19,7 +19,7 @@ import pypdfium2
 from portal.core.storage import storage
 
 # PDFium is not thread-safe: one lock for the whole process, shared with the uploads' previews.
-from portal.core.uploads import _pdfium as PDFIUM_LOCK
+from portal.core.uploads import PDFIUM_LOCK
 
 WIDTH_PX = 1000
 MAX_PIXELS = 4_000_000  # a page drawn very tall stays a bounded image

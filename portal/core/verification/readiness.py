@@ -19,6 +19,7 @@ from portal.core.tenants.config import CurrentTenant
 
 DOCUMENT = "verification.document"
 MANDATE = "verification.mandate"
+CREDIT = "credits.balance"  # the credits module's item
 
 
 def _current_tenant() -> CurrentTenant:
@@ -35,6 +36,14 @@ def readiness(account: Account, tenant: CurrentTenant | None = None) -> list[Rea
     tenant = tenant or _current_tenant()
     items = current_plugins().collect("account_readiness", tenant=tenant, account=account)
     return sorted(items, key=lambda item: (item.order, item.code))
+
+
+def missing_before_sending(
+    account: Account, tenant: CurrentTenant | None = None
+) -> list[ReadinessItem]:
+    """The items ``account`` still lacks before it may send anything (SPEC §2), credit apart:
+    a send's own charge says what credit is missing, with the link to buy some."""
+    return [item for item in readiness(account, tenant) if not item.done and item.code != CREDIT]
 
 
 def may_send(account: Account, tenant: CurrentTenant | None = None) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from portal.core.calendar import add_business_days, is_business_day
+from portal.core.calendar import add_business_days, business_day_on_or_after
 from portal.core.sendings.operators.base import Party, ProofKind, SendingState
 from portal.core.sendings.operators.paper_sandbox.models import PrintStatus
 
@@ -28,6 +28,7 @@ TRANSIT_DAYS = {
 }
 PRINTING_DELAY = timedelta(hours=1)  # printed and put in its envelope the same day
 POSTED_AT = time(9, 0)  # handed to La Poste at the morning pick-up of the next business day
+SAME_DAY_PICKUP = time(15, 0)  # the afternoon pick-up, for a letter promised that very day
 DELIVERED_AT = time(11, 0)  # the postman's round
 RETURN_DAYS = 2  # a returned letter, or a signed AR card, reaches the printer's scanning desk
 HOLDING_DAYS = 15  # délai d'instance: a registered letter waits at the post office
@@ -170,14 +171,22 @@ def plan(
 ) -> list[Step]:
     """The steps after ``ACCEPTED``, each with its moment: on the postal calendar, or every
     ``step_seconds`` from ``received_at`` when a demo asks for speed. ``post_on``: the day the
-    portal promised the agent (``options["post_on"]``); the letter waits for that day's pick-up
-    when it is later than the printer's own next pick-up (a business day, else the next one)."""
+    portal promised the agent (``options["post_on"]``): the letter is posted at that day's
+    pick-up (the afternoon one when it is the day it was received), or the next business day's
+    when that day is not one or the letter is printed too late; without it, at the next business
+    day's morning pick-up."""
     registered = mode in REGISTERED
     printed = received_at + PRINTING_DELAY
-    posted_day = add_business_days(received_at.astimezone(PARIS).date(), 1)
-    if post_on is not None and post_on > posted_day:
-        posted_day = post_on if is_business_day(post_on) else add_business_days(post_on, 1)
-    posted = _at(posted_day, POSTED_AT)
+    received_day = received_at.astimezone(PARIS).date()
+    if post_on is None:
+        posted_day = add_business_days(received_day, 1)
+        posted = _at(posted_day, POSTED_AT)
+    else:  # the day promised, never before the letter is printed
+        posted_day = business_day_on_or_after(max(post_on, received_day))
+        posted = _at(posted_day, SAME_DAY_PICKUP if posted_day == received_day else POSTED_AT)
+        if posted < printed:
+            posted_day = add_business_days(posted_day, 1)
+            posted = _at(posted_day, POSTED_AT)
     arrival_day = add_business_days(posted_day, TRANSIT_DAYS.get(mode, 2))
     arrival = _at(arrival_day, DELIVERED_AT)
     back = _at(add_business_days(arrival_day, RETURN_DAYS), DELIVERED_AT)
