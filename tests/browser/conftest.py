@@ -110,6 +110,7 @@ def browser_account(app):
     return make
 
 
-# The resiliation kit (a directory insurer, a verified ORIAS certificate), also when this folder
-# runs alone.
+# The resiliation kit (a directory insurer, a verified ORIAS certificate) and the paper mail's
+# (real PDFs), also when this folder runs alone.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "resiliation"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "paper_mail"))

@@ -5,3 +5,4 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "resiliation"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "paper_mail"))

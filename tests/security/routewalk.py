@@ -54,8 +54,15 @@ class Route:
 
     def any_url(self) -> str:
         """The URL with made-up values: 1 for numbers (ids, pages, positions), "x" otherwise."""
-        numeric = ("page", "position")
-        return self.url({n: 1 if "id" in n or n in numeric else "x" for n in self.params})
+        from werkzeug.routing.converters import NumberConverter
+
+        converters = self.rule._converters
+        return self.url(
+            {
+                n: 1 if isinstance(converters.get(n), NumberConverter) or "id" in n else "x"
+                for n in self.params
+            }
+        )
 
 
 def all_routes(app) -> list[Route]:

@@ -16,10 +16,12 @@ from datetime import date, timedelta
 import pytest
 from flask import current_app
 from letterkit import make_letter
+from papermailkit import make_mail
 from routewalk import all_routes
 from sqlalchemy import select
 from webkit import PDF_BYTES
 
+from plugins.paper_mail.models import PaperDocument
 from plugins.resiliation.models import LetterContract
 from portal import create_app
 from portal.core import drafts
@@ -63,11 +65,23 @@ ID_SOURCES = {
     "entry_id": lambda v: 1,  # a directory entry: operators' pages only
     "letter_id": lambda v: v["letter_id"],  # a termination letter of the account
     "contract_id": lambda v: v["contract_id"],  # a contract of that letter
+    "mail_id": lambda v: v["paper_mail_id"],  # a paper mail of the account
+    "index": lambda v: 0,  # a page of that mail's print preview (the mail is what matters)
 }
 
 # Where one parameter name means different objects, the endpoint says which.
 ENDPOINT_ID_SOURCES = {
     "credits.billing_document": {"document_id": lambda v: v["billing_document_id"]},
+    **{
+        f"paper_mail.{endpoint}": {"document_id": lambda v: v["paper_document_id"]}
+        for endpoint in (
+            "document_up",
+            "document_down",
+            "document_remove",
+            "document_staple",
+            "document_thumbnail",
+        )
+    },
 }
 
 # Routes that are public by design, with why; they are still crawled for the marker.
@@ -128,6 +142,12 @@ def _belongings(account_ref, collaborator_id: int) -> dict:
         contract_id = db.session.scalar(
             select(LetterContract.id).where(LetterContract.letter_id == letter_id)
         )
+        paper_mail_id = make_mail(
+            current_app._get_current_object(), account_ref, recipient_name=name
+        )
+        paper_document_id = db.session.scalar(
+            select(PaperDocument.id).where(PaperDocument.mail_id == paper_mail_id)
+        )
         return {
             "account": account,
             "holder": holder,
@@ -144,6 +164,8 @@ def _belongings(account_ref, collaborator_id: int) -> dict:
             "signer_id": procedure.signers[0].id,
             "letter_id": letter_id,
             "contract_id": contract_id,
+            "paper_mail_id": paper_mail_id,
+            "paper_document_id": paper_document_id,
         }
 
 
