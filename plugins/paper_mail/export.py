@@ -9,24 +9,20 @@ stays that text); dates are Excel dates.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
-
 from plugins.paper_mail import lists
 from plugins.paper_mail.i18n import _
 from plugins.paper_mail.models import PaperMail
+from portal.core.accounts.ownership import account_profiles
 from portal.core.clock import aware
+from portal.core.exports import new_workbook
 from portal.core.tenants import current_tenant
 from portal.extensions import db
 
 CHUNK = 500
-READ_SIZE = 64 * 1024
 WIDTHS = (18, 28, 36, 24, 20, 22, 24, 22, 17)
 
 
@@ -49,7 +45,7 @@ def chunks(account_id: int, filters: lists.Filters) -> Iterator[list[lists.Row]]
     a chunk's objects leave the session once the next one is asked for."""
     query = lists.mails_query(account_id, filters)
     name = lists.account_name(account_id)
-    names = {profile.id: profile.name for profile in lists.profiles_of(account_id)}
+    names = {profile.id: profile.name for profile in account_profiles(account_id)}
     last_id = None
     while True:
         page = query if last_id is None else query.where(PaperMail.id < last_id)
@@ -70,18 +66,7 @@ def chunks(account_id: int, filters: lists.Filters) -> Iterator[list[lists.Row]]
 def write_workbook(account_id: int, filters: lists.Filters) -> str:
     """Write the list to a temporary .xlsx file; its path (the caller streams then deletes it)."""
     zone = ZoneInfo(current_tenant().config.timezone)
-    handle, path = tempfile.mkstemp(prefix="courriers-", suffix=".xlsx")
-    os.close(handle)
-    workbook = xlsxwriter.Workbook(
-        path,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "tmpdir": tempfile.gettempdir(),
-        },
-    )
+    workbook, path = new_workbook("courriers")
     try:
         sheet = workbook.add_worksheet(_("Courriers papier")[:31])
         bold = workbook.add_format({"bold": True, "bg_color": "#E5E7EB", "border": 1})
@@ -116,18 +101,6 @@ def write_workbook(account_id: int, filters: lists.Filters) -> str:
     finally:
         workbook.close()
     return path
-
-
-def stream_file(path: str) -> Iterator[bytes]:
-    """The file's bytes, :data:`READ_SIZE` at a time; deleted once read (or the response
-    closed)."""
-    try:
-        with open(path, "rb") as source:
-            while block := source.read(READ_SIZE):
-                yield block
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
 
 
 def filename(day: datetime) -> str:

@@ -17,6 +17,7 @@ from plugins.paper_mail.i18n import _, _l
 from plugins.paper_mail.models import MailState, PaperMail
 from plugins.paper_mail.rules import MODES, TRACKING_URL, Mode
 from portal.core.accounts.models import Account, Profile
+from portal.core.database import contains_pattern
 from portal.core.sendings.models import Sending
 from portal.extensions import db
 
@@ -87,27 +88,13 @@ class Filters:
         return {key: value for key, value in found.items() if value}
 
 
-def profiles_of(account_id: int) -> list[Profile]:
-    """The account's profiles, inactive ones included (they created mails), by name."""
-    return list(
-        db.session.scalars(
-            select(Profile).where(Profile.account_id == account_id).order_by(Profile.name)
-        )
-    )
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def conditions(account_id: int, filters: Filters) -> list:
     found = [PaperMail.account_id == account_id]
     if filters.number:
         number = filters.number.upper().replace(" ", "")
-        found.append(PaperMail.reference.like(_like(number), escape="\\"))
+        found.append(PaperMail.reference.like(contains_pattern(number), escape="\\"))
     for word in filters.recipient.split():
-        pattern = _like(word)
+        pattern = contains_pattern(word)
         found.append(
             or_(
                 *(

@@ -20,23 +20,11 @@ from plugins.paper_mail.rules import PARIS
 from portal.core import audit, clock, sendings
 from portal.core.jobs import job
 from portal.core.plugins.types import PeriodicJob
-from portal.core.tenants import Tenant, tenant_directory, tenant_scope, unscoped
+from portal.core.tenants import tenant_directory, tenant_scope
 from portal.extensions import db
 
 BATCH = 200
 LEFT = (MailState.TRANSMITTED, MailState.POSTED, MailState.FAILED)
-
-
-def _tenants() -> list:
-    """The tenants enabling the plugin."""
-    with unscoped():
-        ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
-    found = []
-    for each in ids:
-        tenant = tenant_directory().get(each)
-        if tenant is not None and "paper_mail" in tenant.enabled_plugins:
-            found.append(tenant)
-    return found
 
 
 def _document_keys(documents) -> set[str]:
@@ -158,14 +146,14 @@ def purge_drafts_of(tenant) -> list[str]:
 @job(global_job=True)
 def purge_paper_mail_contents(tenant_id=None) -> None:
     """Every tenant's mails that left past their ``paper_contents_days``: contents deleted."""
-    for tenant in _tenants():
+    for tenant in tenant_directory().enabling("paper_mail"):
         purge_contents_of(tenant)
 
 
 @job(global_job=True)
 def purge_paper_mail_drafts(tenant_id=None) -> None:
     """Every tenant's draft mails untouched past their ``drafts_days``: deleted."""
-    for tenant in _tenants():
+    for tenant in tenant_directory().enabling("paper_mail"):
         purge_drafts_of(tenant)
 
 

@@ -10,24 +10,19 @@ subscriber named « =1+1 » stays that text); dates are Excel dates.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-import xlsxwriter
 
 from plugins.resiliation import lists
 from plugins.resiliation.i18n import _
 from plugins.resiliation.models import Letter
 from plugins.resiliation.rules import REASON_LABELS
+from portal.core.exports import new_workbook
 from portal.core.tenants import current_tenant
 from portal.extensions import db
 
 CHUNK = 500
-READ_SIZE = 64 * 1024
 
 COLUMNS = (
     # (header, width)
@@ -103,18 +98,7 @@ def chunks(account_id: int, tab: str, filters: lists.Filters) -> Iterator[list[l
 def write_workbook(account_id: int, tab: str, filters: lists.Filters) -> str:
     """Write the list to a temporary .xlsx file; its path (the caller streams then deletes it)."""
     zone = ZoneInfo(current_tenant().config.timezone)
-    handle, path = tempfile.mkstemp(prefix="resiliations-", suffix=".xlsx")
-    os.close(handle)
-    workbook = xlsxwriter.Workbook(
-        path,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "tmpdir": tempfile.gettempdir(),
-        },
-    )
+    workbook, path = new_workbook("resiliations")
     try:
         sheet = workbook.add_worksheet(_("Résiliations")[:31])
         bold = workbook.add_format({"bold": True, "bg_color": "#E5E7EB", "border": 1})
@@ -181,15 +165,3 @@ def _write_row(sheet, line: int, row: lists.Row, zone, *, day, moment, wrap) -> 
     created = _local(letter.created_at, zone)
     if created is not None:
         sheet.write_datetime(line, 14, created, moment)
-
-
-def stream_file(path: str) -> Iterator[bytes]:
-    """The file's bytes, :data:`READ_SIZE` at a time; the file is deleted once read (or once
-    the response is closed)."""
-    try:
-        with open(path, "rb") as source:
-            while block := source.read(READ_SIZE):
-                yield block
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)

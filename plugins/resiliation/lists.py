@@ -21,6 +21,7 @@ from plugins.resiliation.models import Letter, LetterContract, LetterState
 from plugins.resiliation.rules import CONTRACT_TYPE_LABELS, ContractType, SendType
 from portal.core import clock
 from portal.core.accounts.models import Profile
+from portal.core.database import contains_pattern
 from portal.core.sendings import SendingState
 from portal.extensions import db
 
@@ -94,20 +95,6 @@ class Filters:
         return {key: value for key, value in found.items() if value}
 
 
-def profiles_of(account_id: int) -> list[Profile]:
-    """The account's profiles, inactive ones included (they still manage letters), by name."""
-    return list(
-        db.session.scalars(
-            select(Profile).where(Profile.account_id == account_id).order_by(Profile.name)
-        )
-    )
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _conditions(account_id: int, tab: str, filters: Filters) -> list:
     found = [Letter.account_id == account_id]
     if tab == TRASH:
@@ -122,9 +109,9 @@ def _conditions(account_id: int, tab: str, filters: Filters) -> list:
         found.append(Letter.state == LetterState.SENT)
     if filters.number:
         number = filters.number.upper().replace(" ", "")
-        found.append(Letter.reference.like(_like(number), escape="\\"))
+        found.append(Letter.reference.like(contains_pattern(number), escape="\\"))
     for word in filters.subscriber.split():
-        pattern = _like(word)
+        pattern = contains_pattern(word)
         found.append(
             or_(
                 *(
@@ -143,7 +130,7 @@ def _conditions(account_id: int, tab: str, filters: Filters) -> list:
             )
         )
     if filters.contract:
-        pattern = _like(filters.contract)
+        pattern = contains_pattern(filters.contract)
         found.append(
             exists().where(
                 LetterContract.letter_id == Letter.id,
@@ -154,7 +141,7 @@ def _conditions(account_id: int, tab: str, filters: Filters) -> list:
             )
         )
     if filters.recipient:
-        found.append(Letter.recipient_name.ilike(_like(filters.recipient), escape="\\"))
+        found.append(Letter.recipient_name.ilike(contains_pattern(filters.recipient), escape="\\"))
     if filters.collaborator:
         found.append(Letter.managed_by_id == filters.collaborator)
     return found

@@ -18,23 +18,11 @@ from plugins.resiliation.models import Letter, LetterState
 from portal.core import audit, clock
 from portal.core.jobs import job
 from portal.core.plugins.types import PeriodicJob
-from portal.core.tenants import Tenant, tenant_directory, tenant_scope, unscoped
+from portal.core.tenants import tenant_directory, tenant_scope
 from portal.extensions import db
 
 WIZARD_KIND = "resiliation.letter"
 BATCH = 500
-
-
-def _tenants() -> list:
-    """The tenants enabling the plugin."""
-    with unscoped():
-        ids = db.session.scalars(select(Tenant.id).order_by(Tenant.id)).all()
-    found = []
-    for each in ids:
-        tenant = tenant_directory().get(each)
-        if tenant is not None and "resiliation" in tenant.enabled_plugins:
-            found.append(tenant)
-    return found
 
 
 def _delete_letters(letters: list[Letter]) -> None:
@@ -131,14 +119,14 @@ def purge_drafts_of(tenant) -> tuple[list[str], int]:
 @job(global_job=True)
 def purge_trashed_letters(tenant_id=None) -> None:
     """Every tenant's letters kept in the trash past their ``trash_days``."""
-    for tenant in _tenants():
+    for tenant in tenant_directory().enabling("resiliation"):
         purge_trash_of(tenant)
 
 
 @job(global_job=True)
 def purge_draft_letters(tenant_id=None) -> None:
     """Every tenant's letters and wizard drafts never validated past their ``drafts_days``."""
-    for tenant in _tenants():
+    for tenant in tenant_directory().enabling("resiliation"):
         purge_drafts_of(tenant)
 
 

@@ -137,6 +137,13 @@ def lock_and_reload(instance) -> None:
     ).one()
 
 
+def contains_pattern(text: str) -> str:
+    """A ``LIKE`` pattern matching ``text`` anywhere, its wildcards escaped: use it with
+    ``escape="\\"``."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def insert_ignoring_duplicates(model):
     """``INSERT`` into ``model``'s table that skips a row a unique constraint already holds
     (``ON CONFLICT DO NOTHING``, PostgreSQL and SQLite): with ``.returning(model.id)``, None says

@@ -8,18 +8,14 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from papermailkit import give_credit, letter_pdf, make_mail, scanned, text
+from papermailkit import letter_pdf, make_mail, scanned, text
 from sqlalchemy import func, select
 
 from plugins.paper_mail import tracking
 from plugins.paper_mail.models import MailState, PaperMail, RecipientSource
-from plugins.paper_mail.rules import PARIS
-from portal.core import clock
 from portal.core.credits.ledger import balance_cents
 from portal.core.credits.models import EntryKind, LedgerEntry
 from portal.core.jobs import drain
@@ -35,26 +31,6 @@ needs_office = pytest.mark.skipif(
     shutil.which("soffice") is None and shutil.which("libreoffice") is None,
     reason="LibreOffice (soffice) is not installed",
 )
-
-
-@pytest.fixture
-def at(monkeypatch):
-    """``at(year, month, day, hour, minute)``: the portal's (and the printer's) clock stands
-    still then, Paris time."""
-
-    def freeze(year, month, day, hour=10, minute=0):
-        moment = datetime(year, month, day, hour, minute, tzinfo=PARIS)
-        monkeypatch.setattr(clock, "now", lambda: moment.astimezone(UTC))
-        return moment
-
-    return freeze
-
-
-@pytest.fixture
-def agency(make_account, app):
-    account = make_account("resilimo", f"bout-en-bout.{uuid.uuid4().hex[:8]}@agence.fr")
-    give_credit(app, account, CREDIT)
-    return account
 
 
 @pytest.fixture

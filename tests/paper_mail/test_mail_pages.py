@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 
 import pytest
-from papermailkit import DUPOND, give_credit, make_mail, text
+from papermailkit import DUPOND, make_mail, text
 
 from plugins.paper_mail.models import MailState, PaperMail, RecipientSource
-from plugins.paper_mail.rules import PARIS
 from portal.core import clock
 from portal.core.credits.ledger import balance_cents
 from portal.core.jobs import drain
@@ -38,25 +36,6 @@ SENDER = {
     "sender_postal_code": "38000",
     "sender_city": "GRENOBLE",
 }
-
-
-@pytest.fixture
-def at(monkeypatch):
-    """``at(year, month, day, hour, minute)``: the portal's clock stands still then (Paris)."""
-
-    def freeze(year, month, day, hour=10, minute=0):
-        moment = datetime(year, month, day, hour, minute, tzinfo=PARIS)
-        monkeypatch.setattr(clock, "now", lambda: moment.astimezone(UTC))
-        return moment
-
-    return freeze
-
-
-@pytest.fixture
-def agency(make_account, app):
-    account = make_account("resilimo", f"papier-pages.{uuid.uuid4().hex[:8]}@agence.fr")
-    give_credit(app, account, 5000)
-    return account
 
 
 @pytest.fixture

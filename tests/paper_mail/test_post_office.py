@@ -7,7 +7,7 @@ subject; none on a tenant without paper mail."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 from papermailkit import give_credit, letter_pdf
@@ -43,22 +43,6 @@ OWNER = "emprunteur"
 def avenant() -> bytes:
     """A generated two-page PDF with no address on it (the carrier page brings it)."""
     return letter_pdf(address=[], pages=2)
-
-
-@pytest.fixture
-def at(monkeypatch):
-    def freeze(moment: datetime) -> datetime:
-        monkeypatch.setattr(clock, "now", lambda: moment.astimezone(UTC))
-        return moment
-
-    return freeze
-
-
-@pytest.fixture
-def agency(make_account, app):
-    account = make_account("resilimo", f"emprunteur.{uuid.uuid4().hex[:8]}@agence.fr")
-    give_credit(app, account, 5000)
-    return account
 
 
 def office_of(app, slug: str):

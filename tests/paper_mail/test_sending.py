@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 from papermailkit import DUPOND, give_credit, letter_pdf, make_mail
@@ -45,24 +45,6 @@ SENDER = {
 
 def paris(year, month, day, hour=9, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=PARIS)
-
-
-@pytest.fixture
-def at(monkeypatch):
-    """``at(moment)``: the portal's clock stands still at ``moment`` (aware)."""
-
-    def freeze(moment: datetime) -> datetime:
-        monkeypatch.setattr(clock, "now", lambda: moment.astimezone(UTC))
-        return moment
-
-    return freeze
-
-
-@pytest.fixture
-def agency(make_account, app):
-    account = make_account("resilimo", f"papier.{uuid.uuid4().hex[:8]}@agence.fr")
-    give_credit(app, account, 5000)
-    return account
 
 
 def run(app, account, action, mail_id, *args):

@@ -5,17 +5,14 @@ number and La Poste's page for the tracked modes, the proofs, a printer refusing
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-import pytest
-from papermailkit import DUPOND, give_credit, make_mail
+from papermailkit import DUPOND, make_mail
 from sqlalchemy import select
 
 from plugins.paper_mail import events, sending, tracking
 from plugins.paper_mail.models import MailState, PaperMail, RecipientSource
 from plugins.paper_mail.rules import PARIS, TRACKING_URL
-from portal.core import clock
 from portal.core.accounts.models import Profile
 from portal.core.credits.ledger import balance_cents
 from portal.core.jobs import drain
@@ -44,22 +41,6 @@ def detected(name=DUPOND[0], line=DUPOND[1], postal_code="38000", city="GRENOBLE
         "recipient_postal_code": postal_code,
         "recipient_city": city,
     }
-
-
-@pytest.fixture
-def at(monkeypatch):
-    def freeze(moment: datetime) -> datetime:
-        monkeypatch.setattr(clock, "now", lambda: moment.astimezone(UTC))
-        return moment
-
-    return freeze
-
-
-@pytest.fixture
-def agency(make_account, app):
-    account = make_account("resilimo", f"suivi.{uuid.uuid4().hex[:8]}@agence.fr")
-    give_credit(app, account, 5000)
-    return account
 
 
 def act(app, account, action, mail_id, *args) -> None:

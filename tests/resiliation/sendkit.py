@@ -8,7 +8,7 @@ import itertools
 import re
 from datetime import UTC, datetime, timedelta
 
-from letterkit import make_insurer, make_letter, verified
+from letterkit import make_insurer, make_letter
 from sqlalchemy import func, select
 
 from plugins.resiliation import sending as sending_part
@@ -23,10 +23,10 @@ from portal.core.sendings.operators.base import SendingState
 from portal.core.tenants import tenant_scope, unscoped
 from portal.core.verification.models import (
     IdentityVerification,
-    PlatformMandate,
     VerificationStatus,
 )
 from portal.extensions import db
+from portal.testing.accounts import allow_sending
 from portal.testing.web import csrf_token
 
 READY = datetime(2021, 1, 1, tzinfo=UTC)
@@ -57,20 +57,9 @@ def freezer(monkeypatch):
 def allowed(app, account, *, credit: int = 5000, identified: bool = False) -> None:
     """``account`` may send: a verified ORIAS certificate, the platform mandate signed, credit;
     its holder strongly identified when ``identified``."""
-    from portal.core.verification.mandate import fingerprint
-
-    verified(app, account)
-    with app.app_context(), tenant_scope(account.tenant_id):
-        db.session.add(
-            PlatformMandate(
-                account_id=account.id,
-                signer_name="Jean Fournier",
-                text="…",
-                text_sha256=fingerprint("…"),
-                signed_at=datetime.now(UTC),
-            )
-        )
-        if identified:
+    allow_sending(app, account)
+    if identified:
+        with app.app_context(), tenant_scope(account.tenant_id):
             db.session.add(
                 IdentityVerification(
                     account_id=account.id,
@@ -80,7 +69,7 @@ def allowed(app, account, *, credit: int = 5000, identified: bool = False) -> No
                     completed_at=datetime.now(UTC),
                 )
             )
-        db.session.commit()
+            db.session.commit()
     if credit:
         give_credit(app, account, credit)
 

@@ -7,17 +7,17 @@ as shown.
 
 from __future__ import annotations
 
-import os
-
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from plugins.paper_mail import export, lists, sending
 from plugins.paper_mail.i18n import _
 from plugins.paper_mail.models import MailState, PaperMail
 from plugins.paper_mail.rules import MODES
+from portal.core.accounts.ownership import account_profiles
 from portal.core.accounts.session import current_account
 from portal.core.clock import local_now
 from portal.core.database import take_sqlite_write_lock
+from portal.core.exports import xlsx_response
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
@@ -43,7 +43,7 @@ def _back_url() -> str:
 def home():
     """The current account's mails, 10 a page, with the filters and « Nouveau courrier papier »."""
     account = current_account()
-    profiles = lists.profiles_of(account.id)
+    profiles = account_profiles(account.id)
     filters = lists.Filters.from_args(request.args, profiles)
     names = {profile.id: profile.name for profile in profiles}
     page = lists.page_of(account.id, filters, request.args.get("page", 1, type=int), names)
@@ -68,18 +68,9 @@ def _contents_days() -> int:
 def export_list():
     """The filtered list as an Excel workbook, streamed."""
     account = current_account()
-    filters = lists.Filters.from_args(request.args, lists.profiles_of(account.id))
+    filters = lists.Filters.from_args(request.args, account_profiles(account.id))
     path = export.write_workbook(account.id, filters)
-    response = Response(
-        export.stream_file(path),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        direct_passthrough=True,
-    )
-    name = export.filename(local_now(current_tenant()))
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Content-Length"] = str(os.path.getsize(path))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(path, export.filename(local_now(current_tenant())))
 
 
 @handler(Access.PROFILE, load={"mail_id": PaperMail})

@@ -10,15 +10,15 @@ shown.
 
 from __future__ import annotations
 
-import os
-
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from plugins.resiliation import export, lists
 from plugins.resiliation.i18n import _
 from plugins.resiliation.models import Letter, LetterState
+from portal.core.accounts.ownership import account_profiles
 from portal.core.accounts.session import current_account, current_profile
 from portal.core.clock import local_now
+from portal.core.exports import xlsx_response
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler
 
@@ -88,7 +88,7 @@ def _may_cancel_send(letter: Letter) -> bool:
 def render_list(tab: str):
     """One list of the current account's letters, with its tabs, filters and pagination."""
     account = current_account()
-    profiles = lists.profiles_of(account.id)
+    profiles = account_profiles(account.id)
     filters = lists.Filters.from_args(request.args, profiles)
     names = {profile.id: profile.name for profile in profiles}
     page = lists.page_of(account.id, tab, filters, request.args.get("page", 1, type=int), names)
@@ -149,18 +149,10 @@ def letters_export():
     tab = request.args.get("onglet", lists.ALL)
     if tab not in lists.TABS:
         tab = lists.ALL
-    filters = lists.Filters.from_args(request.args, lists.profiles_of(account.id))
+    filters = lists.Filters.from_args(request.args, account_profiles(account.id))
     path = export.write_workbook(account.id, tab, filters)
     stamp = local_now(current_tenant()).strftime("%Y-%m-%d")
-    response = Response(
-        export.stream_file(path),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        direct_passthrough=True,
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="resiliations-{stamp}.xlsx"'
-    response.headers["Content-Length"] = str(os.path.getsize(path))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(path, f"resiliations-{stamp}.xlsx")
 
 
 @handler(Access.PROFILE, load=LOAD)

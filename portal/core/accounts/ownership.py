@@ -46,6 +46,18 @@ def owned_by_current_account(model: type[T]) -> Select:
     return select(model).where(model.account_id == account.id)
 
 
+def account_profiles(account_id: int) -> list:
+    """The account's profiles, inactive ones included (they still manage objects), by name: the
+    « collaborator » filter of every list."""
+    from portal.core.accounts.models import Profile
+
+    return list(
+        db.session.scalars(
+            select(Profile).where(Profile.account_id == account_id).order_by(Profile.name)
+        )
+    )
+
+
 def get_owned_or_404(model: type[T], object_id: int) -> T:
     """The current account's object with this id; another account's or tenant's is a 404."""
     found = db.session.scalar(owned_by_current_account(model).where(model.id == object_id))

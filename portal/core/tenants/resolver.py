@@ -88,6 +88,15 @@ class TenantDirectory:
         ).first()
         return None if row is None else self.get(row.id, row.revision)
 
+    def enabling(self, plugin: str) -> list[CurrentTenant]:
+        """Every tenant enabling ``plugin``, by id (what a plugin's daily job goes through)."""
+        from portal.core.tenants.scoping import unscoped
+
+        with unscoped():
+            rows = db.session.execute(select(Tenant.id, Tenant.revision).order_by(Tenant.id)).all()
+        found = (self.get(row.id, row.revision) for row in rows)
+        return [tenant for tenant in found if tenant and plugin in tenant.enabled_plugins]
+
 
 def tenant_directory() -> TenantDirectory:
     return current_app.extensions["portal.tenants"]
