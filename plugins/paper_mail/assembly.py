@@ -16,9 +16,10 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pypdfium2
-from PIL import Image
+if TYPE_CHECKING:
+    from PIL import Image
 
 from plugins.paper_mail.documents import pdf_bytes, ready
 from plugins.paper_mail.models import PaperDocument, PaperMail, RecipientSource
@@ -98,6 +99,8 @@ def preview_pages(mail: PaperMail) -> list[PreviewPage]:
 
 def _render(pdf: bytes, index: int, width: int, grey: bool) -> bytes:
     """Page ``index`` (from 0) of ``pdf`` as a PNG ``width`` pixels wide."""
+    import pypdfium2
+
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(pdf)
         try:
@@ -111,6 +114,7 @@ def _render(pdf: bytes, index: int, width: int, grey: bool) -> bytes:
 
 
 def _png(image: Image.Image) -> bytes:
+
     out = io.BytesIO()
     image.save(out, "PNG", optimize=False)
     return out.getvalue()
@@ -118,6 +122,8 @@ def _png(image: Image.Image) -> bytes:
 
 def _blank(width: int) -> bytes:
     """The white back of a sheet, A4 proportions."""
+    from PIL import Image
+
     return _png(Image.new("L", (width, round(width * A4_MM[1] / A4_MM[0])), 255))
 
 

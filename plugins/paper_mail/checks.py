@@ -20,9 +20,10 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pypdfium2
-from PIL import Image
+if TYPE_CHECKING:
+    from PIL import Image
 
 from plugins.paper_mail.i18n import _, ngettext
 from plugins.paper_mail.models import DocumentStatus, PaperMail, RecipientSource
@@ -103,6 +104,7 @@ def _ink_box(
 ) -> tuple | None:
     """The bounding box (pixels, relative to ``box_px``) of the ink in that part of ``image``;
     None when there is none, or only a speck of dust from a scanner (under ``min_pixels``)."""
+
     left, top, right, bottom = box_px
     left, top = max(0, left), max(0, top)
     right, bottom = min(image.width, right), min(image.height, bottom)
@@ -129,6 +131,7 @@ def _box_px(box: Box, per_mm: float) -> tuple[int, int, int, int]:
 
 def _outside(image: Image.Image, per_mm: float) -> bool:
     """Ink in the outer band of the page, where the printer prints nothing."""
+
     band = math.floor((PRINTABLE_MARGIN_MM - MARGIN_TOLERANCE_MM) * per_mm)
     w, h = image.size
     strips = [(0, 0, w, band), (0, h - band, w, h), (0, 0, band, h), (w - band, 0, w, h)]
@@ -143,6 +146,7 @@ def _is_a4(width_mm: float, height_mm: float) -> bool:
 def _window(image: Image.Image, per_mm: float) -> tuple[tuple[str, int], ...]:
     """Problems of the address block on a portrait A4 first page: (code, millimetres), told
     in words by :func:`_window_message` (the facts are cached, the words follow the locale)."""
+
     problems: list[tuple[str, int]] = []
     in_mark = _ink_box(image, _box_px(QR_MARK, per_mm))
     if in_mark:
@@ -214,6 +218,8 @@ def _facts(pdf: bytes) -> _Facts:
 
 
 def _read_facts(pdf: bytes) -> _Facts:
+    import pypdfium2
+
     document = pypdfium2.PdfDocument(pdf)
     try:
         outside: list[int] = []
@@ -314,6 +320,8 @@ def sheets_of_mail(mail: PaperMail) -> int:
 def preflight(mail: PaperMail) -> Preflight:
     """Every check of ``mail`` before its price: documents converted, envelopes, page format,
     printable area, and the address in the window when it is read from the first document."""
+    import pypdfium2
+
     result = Preflight(sheets=sheets_of_mail(mail))
     problems = result.problems
     documents = _documents(mail)

@@ -21,9 +21,12 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
-from PIL import Image, ImageOps, ImageSequence
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 from plugins.paper_mail.rules import A4_MM, PRINTABLE_MARGIN_MM
 from portal.core.i18n import N_
@@ -203,6 +206,8 @@ def _page_pixels() -> tuple[tuple[int, int], tuple[int, int]]:
 
 def _flatten(frame: Image.Image) -> Image.Image:
     """A frame as RGB on white (a transparent background prints as paper, not black)."""
+    from PIL import Image, ImageOps
+
     frame = ImageOps.exif_transpose(frame)
     if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
         rgba = frame.convert("RGBA")
@@ -215,6 +220,8 @@ def _flatten(frame: Image.Image) -> Image.Image:
 def image_to_pdf(data: bytes) -> bytes:
     """An image (PNG, JPEG, TIFF, GIF) as A4 portrait pages, one per frame (a multi-page TIFF, an
     animated GIF), each fitted in the printable area with its proportions kept and centred."""
+    from PIL import Image, ImageSequence
+
     try:
         source = Image.open(io.BytesIO(data))
         (page_w, page_h), (box_w, box_h) = _page_pixels()

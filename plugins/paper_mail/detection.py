@@ -15,8 +15,6 @@ import logging
 import re
 from dataclasses import asdict, dataclass, field
 
-import pypdfium2
-
 from plugins.paper_mail.models import DocumentStatus, PaperMail
 from plugins.paper_mail.rules import ADDRESS_BLOCK, ADDRESS_LINES_MAX, Box
 from portal.core.storage import storage
@@ -137,6 +135,8 @@ def ocr_image(image) -> list[str]:
 def detect_address(pdf: bytes) -> DetectedAddress | None:
     """The address in the window of ``pdf``'s first page: its text layer, else OCR; None when
     nothing usable is there (or the PDF cannot be read)."""
+    import pypdfium2
+
     with PDFIUM_LOCK:  # PDFium is not thread-safe; Tesseract runs after, without it
         try:
             document = pypdfium2.PdfDocument(pdf)

@@ -25,8 +25,6 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy import event
 
 from plugins.paper_mail.i18n import _
@@ -176,6 +174,9 @@ def _limit_bytes(mail: PaperMail) -> int:
 
 def _check_pdf(data: bytes) -> int:
     """The pages of an uploaded PDF; refuses one that is protected, unreadable or active."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     unreadable = _(
         "Ce PDF est illisible : enregistrez-le à nouveau depuis votre logiciel puis ajoutez-le."
     )

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 
 @lru_cache(maxsize=64)
 def public_holidays(year: int) -> frozenset[date]:
     """The French (metropolitan) public holidays of ``year``."""
+    import holidays
+
     return frozenset(holidays.country_holidays("FR", years=year).keys())
 
 

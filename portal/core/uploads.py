@@ -13,13 +13,8 @@ from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
 from typing import BinaryIO
 
-import pypdfium2
 from flask import Request
 from flask_babel import gettext as _
-from PIL import Image
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from portal.core import antivirus
 from portal.core.accounts.validators import BIDI_CONTROLS
@@ -88,6 +83,8 @@ def sniff_document(data: bytes) -> FileType | None:
 def _image_pixels(data: bytes) -> float | None:
     """The pixel count an image declares in its header, after Pillow's structural check (neither
     decodes the pixels); None for a broken image. Past Pillow's own bomb limit: infinite."""
+    from PIL import Image
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             pixels = image.width * image.height
@@ -103,6 +100,9 @@ def pdf_is_active(data: bytes) -> bool:
     """Whether a PDF carries content that runs or drops something (JavaScript, launch actions,
     embedded files), looked for in its object tree: the objects of compressed
     object streams and names written with ``#xx`` escapes are read as a viewer would."""
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         reader.decrypt("")
@@ -134,6 +134,8 @@ PDFIUM_LOCK = threading.Lock()
 
 def pdf_page_count(data: bytes) -> int:
     """The number of pages PDFium reads in a PDF (0 when it cannot read the file)."""
+    import pypdfium2
+
     with PDFIUM_LOCK:
         try:
             document = pypdfium2.PdfDocument(data)
@@ -148,6 +150,8 @@ def pdf_page_count(data: bytes) -> int:
 def render_pdf_page(data: bytes, index: int) -> bytes:
     """Page ``index`` (from 0) of a PDF as a PNG, 1200 px wide at most; IndexError past the end
     (a file PDFium cannot read has no page). PDFium draws the page only: no script runs."""
+    import pypdfium2
+
     with PDFIUM_LOCK:
         try:
             document = pypdfium2.PdfDocument(data)
@@ -224,6 +228,8 @@ def read_document(stream: BinaryIO, declared_name: str | None, default_name: str
 
 
 def _check_pdf(data: bytes) -> None:
+    from pypdf.errors import PyPdfError
+
     try:
         active = pdf_is_active(data)
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError):

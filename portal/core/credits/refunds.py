@@ -15,13 +15,16 @@ masked); once the transfer is recorded only the masked IBAN stays.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import schwifty
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+
+if TYPE_CHECKING:
+    import schwifty
 
 from portal.core import audit
 from portal.core.accounts.models import Account, AccountStatus, Profile
@@ -47,6 +50,8 @@ class InvalidIban(ValueError):
 def parse_iban(text: str) -> schwifty.IBAN:
     """A typed IBAN (spaces allowed) checked by its country's format and check digits, and in
     the SEPA zone (the refund is a SEPA transfer)."""
+    import schwifty
+
     try:
         iban = schwifty.IBAN((text or "").strip())
     except (ValueError, schwifty.exceptions.SchwiftyException):

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from portal.core.i18n import force_locale
 from portal.core.onboarding.models import Channel, OnboardingBooking
@@ -54,6 +53,8 @@ def build_ics(
     """The invitation (or, ``cancelled``, its cancellation); ``sequence`` is the one of the
     event the file tells (the booking's current one by default), so an invitation sent late,
     after a cancellation, still carries the invitation's."""
+    from icalendar import Calendar, Event, vCalAddress, vText
+
     slot = booking.slot
     zone = ZoneInfo(tenant.config.timezone)
     with force_locale(booking.locale):

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal.core.pdf.fetcher import LocalOnlyFetcher, RefusedURL
 from portal.core.pdf.render import (
     PDF_STATIC,
     allowed_folders,
@@ -40,6 +39,16 @@ __all__ = [
 ]
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+def __getattr__(name: str):
+    # The fetcher subclasses WeasyPrint's: loaded with it, when a PDF is first rendered, so a
+    # web process that renders none never carries WeasyPrint (~30 MB).
+    if name in ("LocalOnlyFetcher", "RefusedURL"):
+        from portal.core.pdf import fetcher
+
+        return getattr(fetcher, name)
+    raise AttributeError(name)
 
 
 def init_app(app: Flask) -> None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import format_date, get_locale
-from weasyprint import HTML, Document
-from weasyprint.text.fonts import FontConfiguration
 
 from portal.core import clock
 from portal.core.mail.rendering import tenant_rendering
-from portal.core.pdf.fetcher import LocalOnlyFetcher
 from portal.core.tenants.config import CurrentTenant
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+    from portal.core.pdf.fetcher import LocalOnlyFetcher
 
 PDF_STATIC = Path(__file__).parent / "static"
 
@@ -34,6 +37,8 @@ def allowed_folders(tenant: CurrentTenant) -> list[Path]:
 
 
 def pdf_url_fetcher(tenant: CurrentTenant) -> LocalOnlyFetcher:
+    from portal.core.pdf.fetcher import LocalOnlyFetcher
+
     return LocalOnlyFetcher(allowed_folders(tenant))
 
 
@@ -83,6 +88,10 @@ def render_document(
     tenant = _tenant(tenant)
     html = render_pdf_html(template, tenant=tenant, locale=locale, **context)
     fetcher = url_fetcher or pdf_url_fetcher(tenant)
+    # WeasyPrint is loaded by the first PDF rendered, not by every process that could render one.
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
     # One FontConfiguration per document so a tenant's @font-face never leaks into another's.
     return HTML(string=html, base_url=PDF_STATIC.as_uri() + "/", url_fetcher=fetcher).render(
         font_config=FontConfiguration()

@@ -14,8 +14,6 @@ import io
 import threading
 from collections import OrderedDict
 
-import pypdfium2
-
 from portal.core.storage import storage
 
 # PDFium is not thread-safe: one lock for the whole process, shared with the uploads' previews.
@@ -81,6 +79,8 @@ def _scale(width: float, height: float) -> float:
 
 
 def _measure(data: bytes) -> list[tuple[int, int]]:
+    import pypdfium2
+
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(data)
         try:
@@ -95,6 +95,8 @@ def _measure(data: bytes) -> list[tuple[int, int]]:
 
 
 def _render(data: bytes, index: int) -> bytes:
+    import pypdfium2
+
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(data)
         try:

@@ -20,7 +20,6 @@ from portal.core.storage.base import (
 )
 from portal.core.storage.download import send_stored_file
 from portal.core.storage.local import LocalStorage
-from portal.core.storage.s3 import S3Storage
 
 __all__ = [
     "InvalidKey",
@@ -38,11 +37,21 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str):
+    if name == "S3Storage":
+        from portal.core.storage.s3 import S3Storage
+
+        return S3Storage
+    raise AttributeError(name)
+
+
 def storage_from_config(config) -> Storage:
     kind = config.get("PORTAL_STORAGE", "local")
     if kind == "local":
         return LocalStorage(config["PORTAL_STORAGE_PATH"])
     if kind == "s3":
+        from portal.core.storage.s3 import S3Storage  # boto3 only where S3 is configured
+
         return S3Storage(
             config.get("PORTAL_S3_BUCKET"),
             endpoint_url=config.get("PORTAL_S3_ENDPOINT_URL"),

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal.core import clock, uploads
@@ -181,6 +180,8 @@ def _tenant_timezone(sending: Sending) -> str:
 
 
 def _pages(document: NewDocument) -> int:
+    from pypdf import PdfReader
+
     content = bytes(document.content or b"")
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)

@@ -30,10 +30,12 @@ import hmac
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from portal.core import clock
 from portal.core.sendings.operators import register
@@ -87,6 +89,8 @@ class Ar24Operator(Operator):
     channel = Channel.LRE
 
     def __init__(self, config: Mapping, client: httpx.Client | None = None):
+        import httpx
+
         self.base_url = (config.get("PORTAL_AR24_URL") or "https://sandbox.ar24.fr/api/").rstrip(
             "/"
         ) + "/"
@@ -104,6 +108,8 @@ class Ar24Operator(Operator):
         }
 
     def _call(self, method: str, path: str, *, params=None, data=None, files=None):
+        import httpx
+
         try:
             if method == "GET":
                 response = self.client.get(
@@ -130,6 +136,8 @@ class Ar24Operator(Operator):
         return payload.get("result")
 
     def _download(self, url: str) -> bytes:
+        import httpx
+
         try:
             response = self.client.get(url, params=self._auth())
         except httpx.HTTPError as exc:

@@ -31,9 +31,10 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from portal.core import clock
 from portal.core.sendings.operators import register
@@ -89,6 +90,8 @@ class MailevaOperator(Operator):
     channel = Channel.PAPER
 
     def __init__(self, config: Mapping, transport: httpx.BaseTransport | None = None):
+        import httpx
+
         self.base = (
             config.get("PORTAL_MAILEVA_API_URL") or "https://api.sandbox.maileva.net"
         ).rstrip("/")
@@ -108,6 +111,8 @@ class MailevaOperator(Operator):
     # -- transport ---------------------------------------------------------------------------
 
     def _access_token(self) -> str:
+        import httpx
+
         with self._lock:
             if self._token and self._token[1] > time.monotonic() + 30:
                 return self._token[0]
@@ -135,6 +140,8 @@ class MailevaOperator(Operator):
     def _call(self, method: str, path: str, *, reject: bool = False, **kwargs) -> httpx.Response:
         """One API call. 5xx, 429, 401/403 and the network: ``OperatorUnavailable``; another 4xx:
         ``HandoverRejected`` with Maileva's message when ``reject``, else returned."""
+        import httpx
+
         headers = {"Authorization": f"Bearer {self._access_token()}", "Accept": "application/json"}
         try:
             answer = self.http.request(method, self.base + path, headers=headers, **kwargs)
@@ -338,6 +345,7 @@ def _date(*values: Any) -> datetime:
 
 
 def _error_message(answer: httpx.Response) -> str:
+
     try:
         data = answer.json()
     except ValueError:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -427,6 +426,8 @@ def lock(procedure: SignatureProcedure) -> None:
 
 def _checked_document(document: NewDocument) -> tuple[NewDocument, int]:
     """The document and its page count; a PDF that cannot be read is refused."""
+    from pypdf import PdfReader
+
     if not (document.title or "").strip():
         raise InvalidProcedure(_l("Chaque document doit avoir un titre."))
     content = bytes(document.content or b"")

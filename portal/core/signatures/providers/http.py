@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-import httpx
-
 from portal.core.signatures.providers.base import ProviderError
 
 # (filename, content, media type)
@@ -80,6 +78,8 @@ class HttpxSession:
     become ``ConnectionError`` / ``TimeoutError`` (both ``OSError``), as with ``requests``."""
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, transport=None):
+        import httpx
+
         self._client = httpx.Client(
             follow_redirects=False, timeout=timeout, transport=transport, trust_env=True
         )
@@ -104,6 +104,8 @@ class HttpxSession:
         files: Mapping[str, FileField] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> HttpResponse:
+        import httpx
+
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"not an http(s) URL: {url!r}")
         kwargs: dict[str, Any] = {"headers": dict(headers or {}), "timeout": timeout}
