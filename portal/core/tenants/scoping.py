@@ -270,6 +270,7 @@ def _refuse_foreign_rows(target, context) -> None:
 # -- the second wall: PostgreSQL row-level security follows the scope ----------------------------
 
 _ROW_SECURITY_SCOPE = "portal_row_security_scope"
+_SAVEPOINT_COMMANDS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 _SET_SCOPE = (
     "SELECT set_config('portal.tenant_id', %s, true), set_config('portal.unscoped', %s, true)"
 )
@@ -280,8 +281,8 @@ def _feed_row_security(conn, cursor, statement, parameters, context, executemany
     """Before a statement on PostgreSQL, give the transaction the current scope (bound values,
     transaction-local) if it does not have it yet: the tenant-wall policies read it, so raw SQL
     that forgets the tenant filter still sees only the active tenant's rows."""
-    if conn.dialect.name != "postgresql":
-        return
+    if conn.dialect.name != "postgresql" or statement.startswith(_SAVEPOINT_COMMANDS):
+        return  # a savepoint command reads no row (and after a failed one, it must come first)
     held_row = context is not None and context.execution_options.get(_WALL) == _HELD_ROW
     tenant_id, crossing = _active_tenant.get(), _unscoped.get() or held_row
     # Once per transaction: a savepoint keeps what its transaction set, and one rolled back
