@@ -273,19 +273,26 @@ def page_of(
     """One page (1-based; out of range: the nearest one) of one list (``names``: the account's
     profiles' names by id, when known)."""
     conditions = _conditions(account_id, tab, filters)
-    total = db.session.scalar(select(func.count(Letter.id)).where(*conditions)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    number = min(max(1, number), pages)
-    letters = list(
-        db.session.scalars(
-            select(Letter)
+    number = max(1, number)
+
+    def fetch(page: int) -> tuple[list[Letter], int]:
+        # The page and the list's size in one pass over the account's letters.
+        found = db.session.execute(
+            select(Letter, func.count().over().label("total"))
             .where(*conditions)
             .order_by(Letter.id.desc())
             .limit(PER_PAGE)
-            .offset((number - 1) * PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
             .options(*LOAD_OPTIONS)
-        )
-    )
+        ).all()
+        return [row[0] for row in found], (found[0].total if found else 0)
+
+    letters, total = fetch(number)
+    if not letters and number > 1:  # past the end (a stale link): the last page
+        total = db.session.scalar(select(func.count()).select_from(Letter).where(*conditions))
+        number = max(1, -(-(total or 0) // PER_PAGE))
+        letters, total = fetch(number)
+    pages = max(1, -(-total // PER_PAGE))
     return Page(rows=rows_for(letters, names), total=total, number=number, pages=pages)
 
 
@@ -293,7 +300,7 @@ def counts(account_id: int) -> dict[str, int]:
     """How many letters each list holds (no filter), in one query."""
     found = dict.fromkeys(TABS, 0)
     for state, trashed, count in db.session.execute(
-        select(Letter.state, Letter.trashed_at.is_not(None), func.count(Letter.id))
+        select(Letter.state, Letter.trashed_at.is_not(None), func.count())
         .where(Letter.account_id == account_id)
         .group_by(Letter.state, Letter.trashed_at.is_not(None))
     ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plugins.resiliation.rules import ContractType, Reason, Sender, SendType
@@ -51,6 +51,10 @@ class Letter(AccountOwned, db.Model):
     says which entry), so a later change of the directory never changes a written letter."""
 
     __tablename__ = "resiliation_letter"
+    # The lists' counts per tab read this index alone (no visit of the letters themselves).
+    __table_args__ = (
+        Index("ix_resiliation_letter_account_state", "account_id", "state", "trashed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # « RES-7K3M9Q2X4T »
