@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from plugins.paper_mail.i18n import _, _l
@@ -18,10 +18,11 @@ from plugins.paper_mail.models import MailState, PaperMail
 from plugins.paper_mail.rules import MODES, TRACKING_URL, Mode
 from portal.core.accounts.models import Account, Profile
 from portal.core.database import contains_pattern
+from portal.core.pagination import Page
+from portal.core.pagination import page_of as paginate
 from portal.core.sendings.models import Sending
 from portal.extensions import db
 
-PER_PAGE = 10
 FILTER_LENGTH = 100
 
 # The « État » filter: its query-string value → the mail states it keeps.
@@ -215,38 +216,11 @@ def account_name(account_id: int) -> str:
     return account.commercial_name or f"{account.first_name} {account.last_name}".strip()
 
 
-@dataclass
-class Page:
-    rows: list[Row]
-    total: int
-    number: int
-    pages: int
-
-    @property
-    def first(self) -> int:
-        return (self.number - 1) * PER_PAGE + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.number * PER_PAGE)
-
-
 def page_of(
     account_id: int, filters: Filters, number: int, names: dict[int, str] | None = None
 ) -> Page:
-    """One page (1-based; out of range: the nearest one) of the filtered list."""
-    found = conditions(account_id, filters)
-    total = db.session.scalar(select(func.count(PaperMail.id)).where(*found)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    number = min(max(1, number), pages)
-    mails = list(
-        db.session.scalars(
-            mails_query(account_id, filters).limit(PER_PAGE).offset((number - 1) * PER_PAGE)
-        ).unique()
-    )
-    return Page(
-        rows=rows_for(mails, account_name(account_id), names),
-        total=total,
-        number=number,
-        pages=pages,
-    )
+    """One page (1-based; out of range: the last one) of the filtered list; ``page.rows`` are
+    its :class:`Row` s."""
+    page = paginate(mails_query(account_id, filters), number)
+    page.rows = rows_for(page.items, account_name(account_id), names)
+    return page

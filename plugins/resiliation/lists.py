@@ -22,10 +22,10 @@ from plugins.resiliation.rules import CONTRACT_TYPE_LABELS, ContractType, SendTy
 from portal.core import clock
 from portal.core.accounts.models import Profile
 from portal.core.database import contains_pattern
+from portal.core.pagination import Page
+from portal.core.pagination import page_of as paginate
 from portal.core.sendings import SendingState
 from portal.extensions import db
-
-PER_PAGE = 10
 
 ALL = "tous"
 TO_FINISH = "a-terminer"
@@ -153,22 +153,6 @@ def letters_query(account_id: int, tab: str, filters: Filters):
 
 
 @dataclass
-class Page:
-    rows: list[Row]
-    total: int
-    number: int
-    pages: int
-
-    @property
-    def first(self) -> int:
-        return (self.number - 1) * PER_PAGE + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.number * PER_PAGE)
-
-
-@dataclass
 class Row:
     """One line of a list, ready to show (or to export)."""
 
@@ -270,30 +254,11 @@ def rows_for(letters: list[Letter], names: dict[int, str] | None = None) -> list
 def page_of(
     account_id: int, tab: str, filters: Filters, number: int, names: dict[int, str] | None = None
 ) -> Page:
-    """One page (1-based; out of range: the nearest one) of one list (``names``: the account's
-    profiles' names by id, when known)."""
-    conditions = _conditions(account_id, tab, filters)
-    number = max(1, number)
-
-    def fetch(page: int) -> tuple[list[Letter], int]:
-        # The page and the list's size in one pass over the account's letters.
-        found = db.session.execute(
-            select(Letter, func.count().over().label("total"))
-            .where(*conditions)
-            .order_by(Letter.id.desc())
-            .limit(PER_PAGE)
-            .offset((page - 1) * PER_PAGE)
-            .options(*LOAD_OPTIONS)
-        ).all()
-        return [row[0] for row in found], (found[0].total if found else 0)
-
-    letters, total = fetch(number)
-    if not letters and number > 1:  # past the end (a stale link): the last page
-        total = db.session.scalar(select(func.count()).select_from(Letter).where(*conditions))
-        number = max(1, -(-(total or 0) // PER_PAGE))
-        letters, total = fetch(number)
-    pages = max(1, -(-total // PER_PAGE))
-    return Page(rows=rows_for(letters, names), total=total, number=number, pages=pages)
+    """One page (1-based; out of range: the last one) of one list (``names``: the account's
+    profiles' names by id, when known); ``page.rows`` are its :class:`Row` s."""
+    page = paginate(letters_query(account_id, tab, filters).options(*LOAD_OPTIONS), number)
+    page.rows = rows_for(page.items, names)
+    return page
 
 
 def counts(account_id: int) -> dict[str, int]:
