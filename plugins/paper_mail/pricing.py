@@ -87,7 +87,9 @@ def default_items() -> list[PricedItem]:
             label = _l(
                 "Affranchissement %(mode)s, jusqu'à %(grams)s g", mode=_MODE_NAMES[mode], grams=band
             )
-            items.append(PricedItem(postage_code(mode, band), label, cents))
+            # The home page shows each mode's first band; the terms of sale the whole grid.
+            detail = band != rules.WEIGHT_BANDS[0]
+            items.append(PricedItem(postage_code(mode, band), label, cents, detail=detail))
     items += [
         PricedItem(STAPLE, _l("Agrafe, par document"), STAPLE_PRICE),
         PricedItem(TYPED_ADDRESS, _l("Saisie de l'adresse du destinataire"), TYPED_ADDRESS_PRICE),

@@ -127,6 +127,12 @@ def test_the_sales_terms_show_the_tenants_own_price_list(client_for):
     assert "3,78\xa0€" in resilimo and "3,15\xa0€" in resilimo  # incl. and excl. VAT
     assert "Frais de restitution du crédit" in resilimo and "25,00\xa0€" in resilimo
     assert "[[tarifs]]" not in resilimo
+    # The whole grid here; the home page's summary keeps each mode's first weight band only.
+    assert "Affranchissement lettre verte, jusqu'à 20 g" in resilimo
+    assert "Affranchissement lettre verte, jusqu'à 100 g" in resilimo
+    home = text_of(client_for("resilimo").get("/"))
+    assert "Affranchissement lettre verte, jusqu'à 20 g" in home
+    assert "Affranchissement lettre verte, jusqu'à 100 g" not in home
     english = text_of(client_for("resilimo").get("/pages/cgv?lang=en"))
     assert "Terms of sale" in english and "€3.78" in english and "[[tarifs]]" not in english
 

@@ -78,6 +78,8 @@ class PricedItem:
     taken from the first document): its price is negative (or zero), an invoice line that lowers
     the total. Any other item's price is zero or more. A tenant sets both the price and the VAT
     rate of each item in ``[prices]`` (:mod:`portal.core.pricing`).
+    ``detail``: a line of a detailed grid (paper mail's postage above the first weight band): in
+    the full price list (the terms of sale), not in the home page's summary.
     """
 
     code: str
@@ -86,6 +88,7 @@ class PricedItem:
     vat_rate_bp: int = 2000  # basis points: 2000 = 20 %
     shown_with_balance: bool = False
     discount: bool = False
+    detail: bool = False
 
     def __post_init__(self):
         if not isinstance(self.price_cents, int) or isinstance(self.price_cents, bool):

@@ -117,7 +117,11 @@ def prices(tenant: CurrentTenant) -> list[Price]:
 
     if not account_area(tenant).credit:
         return []
-    return [Price(str(item.label), euros(item.price_cents)) for item in price_list(tenant).values()]
+    return [
+        Price(str(item.label), euros(item.price_cents))
+        for item in price_list(tenant).values()
+        if not item.detail
+    ]
 
 
 def intro(tenant: CurrentTenant) -> str:
