@@ -50,14 +50,19 @@ def valid_postal_code(code: str) -> bool:
 
 
 def address_errors(
-    name: str, lines: list[str] | None, postal_code: str, city: str
+    name: str, lines: list[str] | None, postal_code: str, city: str, *, sender: bool = False
 ) -> dict[str, str]:
     """What is wrong with a typed address, field by field (``name``, ``lines``,
-    ``postal_code``, ``city``), each message saying what to change; blank lines are ignored."""
+    ``postal_code``, ``city``), each message saying what to change; blank lines are ignored.
+    ``sender``: the address is the sender's (the name's message says so)."""
     errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name:
-        errors["name"] = _("Indiquez le nom ou la raison sociale du destinataire.")
+        errors["name"] = (
+            _("Indiquez le nom ou la raison sociale de l'expéditeur.")
+            if sender
+            else _("Indiquez le nom ou la raison sociale du destinataire.")
+        )
     elif len(name) > ADDRESS_LINE_MAX:
         errors["name"] = _(
             "Le nom compte %(count)d caractères : abrégez-le à %(max)d caractères au plus.",

@@ -546,7 +546,7 @@ def _save_typed(form, mail: PaperMail, needs_parties: bool) -> bool:
     sender = None
     if needs_parties:
         sender = forms.address_of(form, "sender_")
-        sender_errors = addresses.address_errors(*sender)
+        sender_errors = addresses.address_errors(*sender, sender=True)
         forms.place_errors(form, sender_errors, "sender_")
         errors = {**errors, **{f"sender_{k}": v for k, v in sender_errors.items()}}
     if errors:
