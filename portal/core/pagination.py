@@ -24,6 +24,7 @@ class Page:
     pages: int
     per_page: int = PER_PAGE
     rows: list = field(default_factory=list)
+    arg: str = "page"  # the query argument naming the page (two tables of a page page apart)
 
     @property
     def first(self) -> int:
@@ -34,9 +35,9 @@ class Page:
         return min(self.total, self.number * self.per_page)
 
 
-def page_of(statement, number: int, per_page: int = PER_PAGE) -> Page:
+def page_of(statement, number: int, per_page: int = PER_PAGE, *, arg: str = "page") -> Page:
     """Page ``number`` of ``statement`` (a ``select`` of one entity, ordered; eager-load options
-    allowed)."""
+    allowed); ``arg``: the query argument the page's links use."""
     number = max(1, number)
 
     def fetch(page: int) -> tuple[list, int]:
@@ -59,4 +60,12 @@ def page_of(statement, number: int, per_page: int = PER_PAGE) -> Page:
         number = max(1, -(-(total or 0) // per_page))
         items, total = fetch(number)
     pages = max(1, -(-total // per_page))
-    return Page(items=items, total=total, number=number, pages=pages, per_page=per_page, rows=items)
+    return Page(
+        items=items,
+        total=total,
+        number=number,
+        pages=pages,
+        per_page=per_page,
+        rows=items,
+        arg=arg,
+    )

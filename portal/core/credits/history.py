@@ -14,11 +14,10 @@ from portal.core.accounts.session import current_account
 from portal.core.credits.ledger import balance_cents
 from portal.core.credits.links import EntryLink, document_for, link_for
 from portal.core.credits.models import EntryKind, LedgerEntry
+from portal.core.pagination import Page, page_of
 from portal.core.tenants import current_tenant
 from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
-
-PER_PAGE = 10
 
 KIND_LABELS = {
     EntryKind.PURCHASE: _l("Achat de crédits"),
@@ -39,26 +38,11 @@ class HistoryRow:
     balance_after: int
 
 
-@dataclass(frozen=True)
-class HistoryPage:
-    rows: list[HistoryRow]
-    number: int
-    pages: int
-    total: int
-
-
-def history_page(account_id: int, number: int) -> HistoryPage:
+def history_page(account_id: int, number: int) -> Page:
+    """One page of the account's movements; ``page.rows`` are :class:`HistoryRow` s."""
     mine = LedgerEntry.account_id == account_id
-    total = db.session.scalar(select(func.count(LedgerEntry.id)).where(mine)) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    number = min(max(1, number), pages)
-    entries = db.session.scalars(
-        select(LedgerEntry)
-        .where(mine)
-        .order_by(LedgerEntry.id.desc())
-        .limit(PER_PAGE)
-        .offset((number - 1) * PER_PAGE)
-    ).all()
+    page = page_of(select(LedgerEntry).where(mine).order_by(LedgerEntry.id.desc()), number)
+    entries = page.items
     rows = []
     if entries:
         # The balance after the page's newest entry: today's minus every newer movement.
@@ -79,7 +63,8 @@ def history_page(account_id: int, number: int) -> HistoryPage:
                 )
             )
             running -= entry.amount_cents
-    return HistoryPage(rows, number, pages, total)
+    page.rows = rows
+    return page
 
 
 @handler(Access.HOLDER)

@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import abort, current_app, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.core.accounts.session import current_account
 from portal.core.credits.ledger import balance_cents
 from portal.core.credits.models import BillingDocument, DocumentType
+from portal.core.pagination import Page, page_of
 from portal.core.storage import send_stored_file
 from portal.core.web.pipeline import Access, handler
-from portal.extensions import db
-
-PER_PAGE = 10
-
-
-@dataclass
-class Page:
-    items: list
-    number: int
-    pages: int
-    total: int
-    arg: str  # the query argument of this table's page: tables page independently
 
 
 def _page(account_id: int, kinds: tuple[DocumentType, ...], arg: str) -> Page:
-    mine = (BillingDocument.account_id == account_id, BillingDocument.type.in_(kinds))
-    total = db.session.scalar(select(func.count(BillingDocument.id)).where(*mine))
-    pages = max(1, -(-total // PER_PAGE))
-    number = min(max(1, request.args.get(arg, 1, type=int)), pages)
-    items = db.session.scalars(
+    """One table's page; ``arg`` names it in the query string (the tables page apart)."""
+    statement = (
         select(BillingDocument)
-        .where(*mine)
+        .where(BillingDocument.account_id == account_id, BillingDocument.type.in_(kinds))
         .order_by(BillingDocument.issued_on.desc(), BillingDocument.id.desc())
-        .limit(PER_PAGE)
-        .offset((number - 1) * PER_PAGE)
-    ).all()
-    return Page(list(items), number, pages, total, arg)
+    )
+    return page_of(statement, request.args.get(arg, 1, type=int), arg=arg)
 
 
 @handler(Access.HOLDER)
