@@ -10,15 +10,13 @@ next to the form and redirect to the mail's page once it is validated.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
-from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
-from wtforms.widgets import DateInput
 
 from plugins.paper_mail import lists, rules
 from plugins.paper_mail.i18n import _, _l
@@ -30,6 +28,7 @@ from portal.core.credits.ledger import InsufficientCredit
 from portal.core.database import take_sqlite_write_lock
 from portal.core.i18n import format_date
 from portal.core.tenants import current_tenant
+from portal.core.web.fields import TypedDateField
 from portal.core.web.pipeline import Access, handler, may_open
 from portal.extensions import db
 
@@ -54,34 +53,6 @@ def register(blueprint) -> None:
 
 
 # --- forms -----------------------------------------------------------------------------------
-
-
-class TypedDateField(DateField):
-    """A date typed JJ/MM/AAAA, or given by the browser's date input (AAAA-MM-JJ)."""
-
-    widget = DateInput()
-    FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=list(self.FORMATS), **kwargs)
-
-    def process_formdata(self, valuelist):
-        text = " ".join(valuelist or ()).strip()
-        self.data = None
-        if not text:
-            return
-        for fmt in self.FORMATS:
-            try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_("Date non reconnue : écrivez-la sous la forme JJ/MM/AAAA."))
-
-    def _value(self):
-        if self.data is not None:
-            return self.data.isoformat()
-        return " ".join(self.raw_data) if self.raw_data else ""
 
 
 class ConfirmForm(FlaskForm):

@@ -3,14 +3,12 @@ the letter's preview) and the confirmation of the dates, with the price and the 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
-from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired
-from wtforms.widgets import DateInput
 
 from plugins.resiliation import finalizing, pricing
 from plugins.resiliation import sending as sending_part
@@ -23,6 +21,7 @@ from portal.core.credits import ledger
 from portal.core.credits.ledger import InsufficientCredit
 from portal.core.i18n import format_money
 from portal.core.tenants import current_tenant
+from portal.core.web.fields import TypedDateField
 from portal.core.web.pipeline import Access, handler, may_open
 from portal.extensions import db
 
@@ -34,37 +33,6 @@ SEND_TYPE_NAMES = {
     SendType.LRAR: _l("Avec accusé de réception"),
     SendType.LR: _l("Sans accusé de réception"),
 }
-
-
-class TypedDateField(DateField):
-    """A date typed JJ/MM/AAAA, or given by the browser's date input (AAAA-MM-JJ)."""
-
-    widget = DateInput()
-    FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=list(self.FORMATS), **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = " ".join(valuelist).strip()
-        self.data = None
-        if not text:
-            return
-        for fmt in self.FORMATS:
-            try:
-                self.data = datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_("Date non reconnue : écrivez-la sous la forme JJ/MM/AAAA."))
-
-    def _value(self):
-        # A date understood goes back as the date input reads it; else what was typed.
-        if self.data is not None:
-            return self.data.isoformat()
-        return " ".join(self.raw_data) if self.raw_data else ""
 
 
 class FinalizeForm(FlaskForm):

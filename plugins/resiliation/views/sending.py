@@ -13,11 +13,12 @@ from plugins.resiliation import finalizing, pricing
 from plugins.resiliation import sending as sending_part
 from plugins.resiliation.i18n import _, _l
 from plugins.resiliation.models import Letter, LetterState
-from plugins.resiliation.views.finalize import SEND_TYPE_LABELS, TypedDateField, letter_url
+from plugins.resiliation.views.finalize import SEND_TYPE_LABELS, letter_url
 from portal.core.accounts.session import current_profile
 from portal.core.credits.ledger import InsufficientCredit
 from portal.core.i18n import format_money
 from portal.core.tenants import current_tenant
+from portal.core.web.fields import TypedDateField
 from portal.core.web.pipeline import Access, handler, may_open
 from portal.extensions import db
 
