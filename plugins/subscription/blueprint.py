@@ -1,8 +1,9 @@
-"""URL rules of the subscription plugin."""
+"""URL rules of the subscription plugin: each views module adds its own (``add_rules``)."""
 
 from flask import Blueprint
 
-from plugins.subscription import views
+from plugins.subscription.views import client_space, contracts, home, quotes, subscribe
 
-blueprint = Blueprint("subscription", __name__, url_prefix="/subscription")
-blueprint.add_url_rule("/", "home", views.home)
+blueprint = Blueprint("subscription", __name__, url_prefix="/souscription", static_folder="static")
+for module in (home, quotes, subscribe, client_space, contracts):
+    module.add_rules(blueprint)

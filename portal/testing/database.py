@@ -38,9 +38,11 @@ def delete_test_rows(app) -> None:
     suspends them for its own transaction only. It crosses tenants, so it runs ``unscoped()``
     (on PostgreSQL, row-level security would otherwise hide every row from a non-superuser).
     """
+    from portal.core.jobs.runtime import settle
     from portal.core.tenants import unscoped
     from portal.extensions import db
 
+    settle(app)  # the test's last jobs finish before their rows go
     with app.app_context(), unscoped():
         db.session.rollback()
         with db.engine.begin() as conn:

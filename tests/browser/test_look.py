@@ -59,7 +59,7 @@ ACCOUNT_PAGES = {
         "/compte/coordonnees",
         "/compte/cloture",
         "/mot-de-passe/modifier",
-        "/subscription/",
+        "/souscription/",
         "/contact",
     ],
     "msr": [

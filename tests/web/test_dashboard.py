@@ -226,7 +226,7 @@ def test_only_an_unverified_holder_is_invited(app, make_account, make_profile, l
 
 def test_a_sales_agent_s_dashboard_leads_to_the_subscription_tool(make_account, logged_in):
     page = text_of(logged_in(make_account("horizon", email="agent@horizon.fr")).get("/?lang=fr"))
-    assert 'href="/subscription/">Souscription en ligne</a>' in card(page, "core.services")
+    assert 'href="/souscription/">Souscription en ligne</a>' in card(page, "core.services")
     assert "credits.balance" not in cards(page) and "verification.readiness" not in cards(page)
     assert "data-credit-badge" not in page
 

@@ -588,6 +588,30 @@ def drain(app: Flask, timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
+def settle(app: Flask, timeout: float = 10.0) -> bool:
+    """Test helper: wait until this app's worker, if it runs, has nothing queued or in hand, and
+    record the pending dispatch marks; send no retry. Returns whether it settled in time.
+
+    A test's last jobs may still run when it ends: the rows they write must not meet the
+    cleanup of the next test (on PostgreSQL the two would deadlock)."""
+    runtime = app.extensions.get(EXTENSION_KEY)
+    if runtime is None:
+        return True
+    if runtime.dispatch_marks is not None:
+        runtime.dispatch_marks.flush()
+    worker = runtime.worker
+    if worker is None:
+        return True
+    deadline = time.monotonic() + timeout
+    idle_checks = 0
+    while idle_checks < 2:
+        if time.monotonic() > deadline:
+            return False
+        idle_checks = idle_checks + 1 if _broker_empty(runtime) and _worker_idle(worker) else 0
+        time.sleep(0.005)
+    return True
+
+
 def _retry_sent(runtime: JobsRuntime, within: float) -> bool:
     """Whether a failed attempt's retry comes ``within`` seconds; sends those that are due."""
     from portal.core.jobs.outbox import sweep

@@ -1,0 +1,1 @@
+"""Request handlers of the subscription plugin, one module per area."""
