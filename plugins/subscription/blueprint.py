@@ -2,8 +2,8 @@
 
 from flask import Blueprint
 
-from plugins.subscription.views import client_space, contracts, home, quotes, subscribe
+from plugins.subscription.views import client_space, contracts, home, products, quotes, subscribe
 
 blueprint = Blueprint("subscription", __name__, url_prefix="/souscription", static_folder="static")
-for module in (home, quotes, subscribe, client_space, contracts):
+for module in (home, quotes, subscribe, client_space, contracts, products):
     module.add_rules(blueprint)

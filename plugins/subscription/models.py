@@ -20,8 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plugins.subscription.rules import ContractProgress, QuoteState, SignatureState
+from portal.core import clock
 from portal.core.accounts.ownership import AccountOwned
-from portal.core.clock import now
 from portal.core.tenants import TenantScoped
 from portal.extensions import db
 
@@ -46,7 +46,9 @@ class Client(AccountOwned, db.Model):
     # The client's login to the client space, and where quotes go; None: the paper form.
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     mobile: Mapped[str] = mapped_column(String(20), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: clock.now()
+    )
 
     @property
     def full_name(self) -> str:
@@ -83,9 +85,13 @@ class Quote(AccountOwned, db.Model):
     monthly_cents: Mapped[int] = mapped_column(Integer)
     annual_cents: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(24), default=QuoteState.VALIDATED, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: clock.now()
+    )
     expires_on: Mapped[date] = mapped_column(Date, index=True)
-    state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    state_changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: clock.now()
+    )
     # The quote PDF (stored at issue) and the email that carried it (once).
     pdf_key: Mapped[str | None] = mapped_column(String(300))
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -150,7 +156,9 @@ class Contract(AccountOwned, db.Model):
     membership_number: Mapped[str] = mapped_column(String(30), default="")
     # The generated documents: {"membership_form": key, "sepa_mandate": key, ...}
     document_keys: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: clock.now()
+    )
 
     client: Mapped[Client] = relationship(lazy="joined")
     quote: Mapped[Quote] = relationship(lazy="joined")
@@ -167,7 +175,9 @@ class SupportingDocument(TenantScoped, db.Model):
         ForeignKey("subscription_contract.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(30))  # rules.SUPPORTING_DOCUMENTS
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    requested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: clock.now()
+    )
     storage_key: Mapped[str | None] = mapped_column(String(300))
     filename: Mapped[str] = mapped_column(String(200), default="")
     content_type: Mapped[str] = mapped_column(String(100), default="")
@@ -199,7 +209,9 @@ class AgendaEvent(AccountOwned, db.Model):
     contract_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscription_contract.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: clock.now()
+    )
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

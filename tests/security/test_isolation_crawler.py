@@ -67,6 +67,11 @@ ID_SOURCES = {
     "contract_id": lambda v: v["contract_id"],  # a contract of that letter
     "mail_id": lambda v: v["paper_mail_id"],  # a paper mail of the account
     "index": lambda v: 0,  # a page of that mail's print preview (the mail is what matters)
+    # The subscription plugin is horizon's: on these hosts its routes are 404; the walls of its
+    # own objects are walked on horizon by tests/subscription/test_subscription_walls.py.
+    "client_id": lambda v: 1,
+    "quote_id": lambda v: 1,
+    "event_id": lambda v: 1,
 }
 
 # Where one parameter name means different objects, the endpoint says which.
@@ -89,6 +94,9 @@ PUBLIC = {
     "core.theme_file": "brand assets of the tenant whose host it is",
     "core.favicon": "brand asset",
     "pages.page": "the tenant's public pages (FAQ, CGU, legal notice…)",
+    "subscription.product_document": (
+        "the tenant's public product literature (IPID, general rules, guarantee table…)"
+    ),
     "sendings.operator_callback": (
         "an operator's server-to-server callback: its HMAC, not a session, is the permission "
         "(unsigned: refused 400/401, nothing applied)"
