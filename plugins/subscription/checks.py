@@ -21,10 +21,10 @@ def compact_nir(value: str | None) -> str:
 
 def nir_key(first13: str) -> int:
     """The key of the 13 first characters: 97 − (number mod 97), Corsica's « 2A » and « 2B »
-    counting as 19 and 18."""
-    number = first13.replace("2A", "19", 1) if first13[5:7] == "2A" else first13
-    number = number.replace("2B", "18", 1) if first13[5:7] == "2B" else number
-    return 97 - int(number) % 97
+    counting as 19 and 18 (python-stdnum's ``fr.nir``)."""
+    from stdnum.fr import nir
+
+    return int(nir.calc_check_digits(first13))
 
 
 def nir_problem(value: str | None, *, birth_date: date | None, civility: str | None) -> str | None:

@@ -85,6 +85,8 @@ class Quote(AccountOwned, db.Model):
     monthly_cents: Mapped[int] = mapped_column(Integer)
     annual_cents: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(24), default=QuoteState.VALIDATED, index=True)
+    # The language the agent issued it in: its PDF and email are written in it.
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: clock.now()
     )

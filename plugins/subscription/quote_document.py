@@ -77,7 +77,7 @@ def quote_pdf(quote: Quote, tenant) -> bytes:
     product = product_of(tenant, quote.product_code)
     account = db.session.get(Account, quote.account_id)
     profile = db.session.get(Profile, quote.managed_by_id) if quote.managed_by_id else None
-    locale = tenant.config.default_locale
+    locale = quote.locale or tenant.config.default_locale
     return render_pdf(
         "subscription/pdf/quote.html",
         tenant=tenant,

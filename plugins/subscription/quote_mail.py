@@ -71,7 +71,7 @@ def compose(quote: Quote, tenant, token: str):
     account = db.session.get(Account, quote.account_id)
     seller = account.display_name if account is not None else tenant.name
     client = quote.client
-    locale = tenant.config.default_locale
+    locale = quote.locale or tenant.config.default_locale
     days = tenant.settings_for("subscription").quote_validity_days
     attachments = [
         Attachment(ATTACHMENT_NAME, quote_document.stored_pdf(quote, tenant), "application/pdf")

@@ -169,6 +169,7 @@ def issue_quote(
         monthly_cents=price.monthly,
         annual_cents=price.annual,
         state=QuoteState.VALIDATED if has_email else QuoteState.INCOMPLETE,
+        locale=_issuing_locale(tenant),
         expires_on=rules.expires_on(today, settings(tenant).quote_validity_days),
     )
     db.session.add(quote)
@@ -180,6 +181,15 @@ def issue_quote(
 
     quote_mail.after_issue(quote)
     return quote
+
+
+def _issuing_locale(tenant) -> str:
+    """The agent's language when issuing from a page, else the tenant's."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    locale = get_locale() if has_request_context() else None
+    return str(locale or tenant.config.default_locale)[:5]
 
 
 def _next_version(previous: Quote) -> int:

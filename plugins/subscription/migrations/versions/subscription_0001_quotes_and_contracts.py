@@ -107,6 +107,7 @@ def upgrade():
         sa.Column("monthly_cents", sa.Integer(), nullable=False),
         sa.Column("annual_cents", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=24), nullable=False),
+        sa.Column("locale", sa.String(length=5), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_on", sa.Date(), nullable=False),
         sa.Column("state_changed_at", sa.DateTime(timezone=True), nullable=False),
