@@ -143,23 +143,10 @@ def membership(tenant, contract: Contract):
 @handler(Access.STAFF, load=LOAD)
 def membership_file(tenant, contract: Contract, name: str):
     """A supporting document received (``piece-<id>``) or a document of the request."""
-    if name.startswith("piece-") and name[6:].isdigit():
-        wanted = int(name[6:])
-        document = next(
-            (
-                row
-                for row in client_access.documents_of([contract])[contract.id]
-                if row.id == wanted
-            ),
-            None,
-        )
-        if document is None:
-            abort(404)
-        return supporting.send_supporting_file(document)
-    sent = supporting.sent_document(contract, name)
-    if sent is None:
+    response = supporting.send_contract_file(contract, name)
+    if response is None:
         abort(404)
-    return supporting.send_sent_document(sent)
+    return response
 
 
 @handler(Access.STAFF, load=LOAD)

@@ -321,7 +321,7 @@ class QuoteWizard(Wizard):
         previous = owned_quote(draft.extra.get("previous_id"))
         if draft.extra.get("previous_id") and previous is None:
             raise Refused(_("Le devis à modifier est introuvable."))
-        if previous is not None and previous.state not in rules.MODIFIABLE:
+        if previous is not None and previous.state not in rules.REISSUABLE:
             raise Refused(
                 _(
                     "Ce devis ne peut plus être modifié (état « %(state)s »).",

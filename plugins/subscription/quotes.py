@@ -136,7 +136,7 @@ def issue_quote(
     (:func:`renew_link`). Raises :class:`QuoteRefused`."""
     tenant = scope_tenant()
     product, household, price = _priced(values, tenant)
-    if previous is not None and previous.state not in rules.MODIFIABLE:
+    if previous is not None and previous.state not in rules.REISSUABLE:
         raise QuoteRefused(_l("Ce devis ne peut plus être modifié."))
     client = _client_for(values, account, profile, client or getattr(previous, "client", None))
     today = clock.today(tenant)
@@ -173,7 +173,7 @@ def issue_quote(
         expires_on=rules.expires_on(today, settings(tenant).quote_validity_days),
     )
     db.session.add(quote)
-    if previous is not None:
+    if previous is not None and previous.state in rules.MODIFIABLE:
         move(previous, QuoteState.DECLINED)
     db.session.flush()
     agenda.quote_issued(quote)

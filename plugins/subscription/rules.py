@@ -103,6 +103,9 @@ QUOTE_TRANSITIONS: dict[QuoteState, frozenset[QuoteState]] = {
 SUBSCRIBABLE = frozenset({_Q.VALIDATED, _Q.PROPOSED})
 # « Modifier » issues a new version of a quote in these states (the old one is « Décliné »).
 MODIFIABLE = frozenset({_Q.VALIDATED, _Q.PROPOSED, _Q.INCOMPLETE})
+# A refused (failed signature) or expired quote is duplicated instead (« Dupliquer »): the next
+# version is issued and the old one stays as it is.
+REISSUABLE = MODIFIABLE | frozenset({_Q.REFUSED, _Q.EXPIRED})
 # The expiry job looks at these.
 EXPIRABLE = frozenset({_Q.VALIDATED, _Q.PROPOSED, _Q.INCOMPLETE})
 

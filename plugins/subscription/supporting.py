@@ -199,3 +199,26 @@ def send_supporting_file(document: SupportingDocument):
     if not document.storage_key:
         abort(404)
     return send_stored_file(document.storage_key, document.filename, mimetype=document.content_type)
+
+
+FILE_PREFIX = "piece-"  # a received supporting document's name in URLs: « piece-<id> »
+
+
+def file_name(document: SupportingDocument) -> str:
+    return f"{FILE_PREFIX}{document.id}"
+
+
+def send_contract_file(contract: Contract, name: str):
+    """The response for one of the contract's files by ``name``: a received supporting document
+    (``piece-<id>``) or a document of the request (its name); None when it has no such file."""
+    if name.startswith(FILE_PREFIX) and name[len(FILE_PREFIX) :].isdigit():
+        document = db.session.scalar(
+            select(SupportingDocument).where(
+                SupportingDocument.contract_id == contract.id,
+                SupportingDocument.id == int(name[len(FILE_PREFIX) :]),
+                SupportingDocument.storage_key.is_not(None),
+            )
+        )
+        return send_supporting_file(document) if document is not None else None
+    sent = sent_document(contract, name)
+    return send_sent_document(sent) if sent is not None else None

@@ -20,7 +20,6 @@ from portal.core.web.pipeline import Access, handler
 LOAD = {"contract_id": Contract}
 PAYMENT_MODES = {"direct_debit": rules.N_("Prélèvement")}
 PAYMENT_FREQUENCIES = {"monthly": rules.N_("Mensuel")}
-FILE_PREFIX = "piece-"
 
 
 def next_renewal(contract: Contract) -> date | None:
@@ -112,22 +111,10 @@ def contract_add_document(contract: Contract):
 @handler(Access.PROFILE, load=LOAD)
 def contract_file(contract: Contract, name: str):
     """A received supporting document (``piece-<id>``) or a sent document (its name)."""
-    if name.startswith(FILE_PREFIX) and name[len(FILE_PREFIX) :].isdigit():
-        document = next(
-            (
-                row
-                for row in client_access.documents_of([contract])[contract.id]
-                if row.id == int(name[len(FILE_PREFIX) :])
-            ),
-            None,
-        )
-        if document is None:
-            abort(404)
-        return supporting.send_supporting_file(document)
-    sent = supporting.sent_document(contract, name)
-    if sent is None:
+    response = supporting.send_contract_file(contract, name)
+    if response is None:
         abort(404)
-    return supporting.send_sent_document(sent)
+    return response
 
 
 def add_rules(blueprint) -> None:

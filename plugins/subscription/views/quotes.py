@@ -47,7 +47,7 @@ def quote_modify(quote: Quote):
     form = ResendForm()
     if not form.validate_on_submit():
         abort(400)
-    if quote.state not in rules.MODIFIABLE:
+    if quote.state not in rules.REISSUABLE:
         flash(
             _(
                 "Ce devis ne peut plus être modifié : il est « %(state)s ».",
@@ -72,6 +72,7 @@ def quote(quote: Quote):
         product=product,
         summary=quote_document.summary(quote, product),
         modifiable=quote.state in rules.MODIFIABLE,
+        duplicable=quote.state in rules.REISSUABLE - rules.MODIFIABLE,
         resendable=quote.state in rules.SUBSCRIBABLE,
         incomplete=quote.state == rules.QuoteState.INCOMPLETE,
         form=ResendForm(),
