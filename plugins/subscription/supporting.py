@@ -117,7 +117,7 @@ class SentDocument:
 def sent_documents(contract: Contract) -> list[SentDocument]:
     """The signed documents once the contract is signed, else the generated ones."""
     if contract.signature_state == rules.SignatureState.SIGNED and contract.signature_procedure_id:
-        from portal.core.signatures import SignatureDocument
+        from portal.core.signatures import DocumentRole, SignatureDocument
 
         rows = db.session.scalars(
             select(SignatureDocument)
@@ -131,7 +131,7 @@ def sent_documents(contract: Contract) -> list[SentDocument]:
                     title=row.title,
                     filename=row.filename,
                     edited_at=contract.signed_at or contract.created_at,
-                    signed=True,
+                    signed=row.role == DocumentRole.SIGN,  # the IPID and rules were read
                     signature_document_id=row.id,
                 )
                 for row in rows

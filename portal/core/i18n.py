@@ -306,6 +306,13 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+
+    @app.before_request
+    def remember_language() -> None:
+        # « ?lang= » is remembered even when the page redirects before translating anything.
+        if "lang" in request.args:
+            get_locale()
+
     # One set of formatting filters (Flask-Babel's date filters replaced by the same names).
     app.jinja_env.filters.update(
         dateformat=format_date,

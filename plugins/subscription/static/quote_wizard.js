@@ -61,6 +61,9 @@
       var cell = box.closest("li").querySelector("[data-option-cents]");
       cents += cell ? parseInt(cell.getAttribute("data-option-cents"), 10) || 0 : 0;
     });
+    var nameOut = form.querySelector("[data-quote-formula]");
+    var name = chosen.closest(".q-formula").querySelector("label span");
+    if (nameOut && name) { nameOut.textContent = name.textContent; }
     var perMonth = monthlyOut.textContent.replace(/^[^/]*/, "").trim();
     monthlyOut.textContent = money(cents) + (perMonth ? " " + perMonth : "");
     annualOut.textContent = money(cents * 12);

@@ -12,6 +12,7 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from plugins.subscription import agenda, checks, keeping, membership, quotes, rules
@@ -34,7 +35,7 @@ STEP_NAMES = [name for name, _label in STEPS]
 class PersonalForm(FlaskForm):
     civility = RadioField(
         _l("Civilité"),
-        choices=[(code, _l(label)) for code, label in rules.CIVILITIES.items()],
+        choices=[SelectChoice(code, _l(label)) for code, label in rules.CIVILITIES.items()],
         validators=[InputRequired(message=_l("Choisissez votre civilité."))],
     )
     last_name = StringField(
@@ -114,8 +115,8 @@ class SignatureForm(FlaskForm):
     method = RadioField(
         _l("Mode de signature"),
         choices=[
-            ("electronic", _l("Signer électroniquement")),
-            (
+            SelectChoice("electronic", _l("Signer électroniquement")),
+            SelectChoice(
                 "by_hand",
                 _l(
                     "Signer à la main : je reçois les documents par e-mail, je les imprime, les "
