@@ -31,7 +31,7 @@ def test_an_unknown_host_gets_a_plain_404(client_for):
 def test_a_disabled_plugin_answers_404_and_leaves_the_menu(client_for):
     enabled = {
         "resilimo": ["resiliation", "paper-mail", "emprunteur"],
-        "horizon": ["subscription"],
+        "horizon": ["souscription"],
         "msr": ["secure-messaging"],
     }
     every = {path for paths in enabled.values() for path in paths}

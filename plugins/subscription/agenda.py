@@ -183,6 +183,12 @@ def signed_by_hand(contract: Contract) -> bool:
     return _for_contract(contract, SIGNED_BY_HAND, what)
 
 
+def documents_awaited(contract: Contract) -> bool:
+    with _tenant_locale():
+        what = _("pièces justificatives attendues du client")
+    return _for_contract(contract, DOCUMENTS_AWAITED, what)
+
+
 def file_transmitted(contract: Contract) -> bool:
     with _tenant_locale():
         what = _("pièces justificatives reçues, dossier transmis au service de gestion")

@@ -4,9 +4,11 @@ and its signature live in :mod:`plugins.subscription.membership`."""
 
 from __future__ import annotations
 
+import contextlib
+
 from plugins.subscription import agenda, rules
 from plugins.subscription.models import Contract
-from plugins.subscription.rules import ContractProgress
+from plugins.subscription.rules import ContractProgress, QuoteState
 from portal.core import clock
 from portal.core.database import lock_and_reload
 
@@ -22,14 +24,26 @@ def advance(
     if order.index(ContractProgress(contract.progress)) >= order.index(ContractProgress(target)):
         return False
     contract.progress = rules.check_progress(contract.progress, target)
+    by_hand = contract.signature_state == rules.SignatureState.BY_HAND
     if contract.progress == ContractProgress.FILE_TRANSMITTED:
         contract.transmitted_at = clock.now()
         agenda.file_transmitted(contract)
+        if by_hand:  # the signed paper file is in: the management department validates it
+            _move_quote(contract, QuoteState.AWAITING_VALIDATION)
     elif contract.progress == ContractProgress.MEMBERSHIP_CREATED:
         contract.membership_created_at = clock.now()
         contract.membership_number = membership_number
         agenda.membership_created(contract)
+        if by_hand:  # validated: the membership signed by hand is subscribed
+            _move_quote(contract, QuoteState.SUBSCRIBED)
     return True
+
+
+def _move_quote(contract: Contract, target: QuoteState) -> None:
+    from plugins.subscription import quotes
+
+    with contextlib.suppress(rules.TransitionRefused):
+        quotes.move(contract.quote, target)
 
 
 def display_number(contract: Contract) -> str:

@@ -193,6 +193,7 @@ def sign_contract(quote: Quote, values: dict, *, by_hand: bool, locale: str = "f
         quotes.move(quote, QuoteState.AWAITING_DOCUMENTS)
         if agenda.signed_by_hand(contract):
             enqueue(send_membership_mail, contract.id, MAIL_BY_HAND, locale)
+        agenda.documents_awaited(contract)
         return contract
     procedure = _start_signature(contract, product, tenant, membership, mandate, locale)
     contract.signature_procedure_id = procedure.id
@@ -302,6 +303,7 @@ def signature_outcome(tenant, procedure, outcome) -> None:
         _move_quote(quote, QuoteState.SUBSCRIBED)
         if agenda.contract_signed(contract):
             enqueue(send_membership_mail, contract.id, MAIL_SIGNED, locale)
+        agenda.documents_awaited(contract)
         return
     if contract.signature_state == SignatureState.SIGNED:
         return
