@@ -1,6 +1,6 @@
 """The agent's agenda: one line per thing that happened to a quote or contract (guide §1 « AGENDA »:
 « Effet le », « Description », « Domaine d'application », « Créé le »). Each event is written once
-(its ``key``), in the caller's transaction and in the tenant's language; closing one hides it
+(its ``key``), in the caller's transaction and in the language its quote was issued in; closing one hides it
 from the home page, it stays in the client's file."""
 
 from __future__ import annotations
@@ -74,8 +74,13 @@ def note(
     return written is not None
 
 
-def _tenant_locale():
-    return force_locale(tenant_directory().by_id(active_tenant_id()).config.default_locale)
+def _locale_of(row):
+    """The language the quote was issued in (a contract's quote's): the agent's."""
+    quote = row if isinstance(row, Quote) else getattr(row, "quote", None)
+    locale = getattr(quote, "locale", None)
+    return force_locale(
+        locale or tenant_directory().by_id(active_tenant_id()).config.default_locale
+    )
 
 
 def _client_label(client) -> str:
@@ -112,7 +117,7 @@ def contract_domain(contract: Contract) -> str:
 
 
 def _for_quote(quote: Quote, kind: str, what: str, effective_on: date | None = None) -> bool:
-    with _tenant_locale():
+    with _locale_of(quote):
         return note(
             key=f"{kind}:{quote.id}",
             kind=kind,
@@ -126,7 +131,7 @@ def _for_quote(quote: Quote, kind: str, what: str, effective_on: date | None = N
 
 
 def _for_contract(contract: Contract, kind: str, what: str) -> bool:
-    with _tenant_locale():
+    with _locale_of(contract):
         return note(
             key=f"{kind}:{contract.id}",
             kind=kind,
@@ -141,7 +146,7 @@ def _for_contract(contract: Contract, kind: str, what: str) -> bool:
 
 
 def quote_issued(quote: Quote) -> bool:
-    with _tenant_locale():
+    with _locale_of(quote):
         what = (
             _(
                 "devis envoyé au client, valable jusqu'au %(day)s",
@@ -154,48 +159,48 @@ def quote_issued(quote: Quote) -> bool:
 
 
 def quote_expired(quote: Quote) -> bool:
-    with _tenant_locale():
+    with _locale_of(quote):
         what = _("devis expiré sans souscription")
     return _for_quote(quote, QUOTE_EXPIRED, what, effective_on=quote.expires_on)
 
 
 def subscription_started(quote: Quote) -> bool:
-    with _tenant_locale():
+    with _locale_of(quote):
         what = _("le client a ouvert la souscription en ligne")
     return _for_quote(quote, SUBSCRIPTION_STARTED, what)
 
 
 def contract_signed(contract: Contract) -> bool:
-    with _tenant_locale():
+    with _locale_of(contract):
         what = _("Demande d'adhésion au contrat signée électroniquement")
     return _for_contract(contract, CONTRACT_SIGNED, what)
 
 
 def signature_failed(contract: Contract) -> bool:
-    with _tenant_locale():
+    with _locale_of(contract):
         what = _("échec de la signature électronique : dupliquez le devis")
     return _for_contract(contract, SIGNATURE_FAILED, what)
 
 
 def signed_by_hand(contract: Contract) -> bool:
-    with _tenant_locale():
+    with _locale_of(contract):
         what = _("dossier d'adhésion envoyé au client pour signature manuscrite")
     return _for_contract(contract, SIGNED_BY_HAND, what)
 
 
 def documents_awaited(contract: Contract) -> bool:
-    with _tenant_locale():
+    with _locale_of(contract):
         what = _("pièces justificatives attendues du client")
     return _for_contract(contract, DOCUMENTS_AWAITED, what)
 
 
 def file_transmitted(contract: Contract) -> bool:
-    with _tenant_locale():
+    with _locale_of(contract):
         what = _("pièces justificatives reçues, dossier transmis au service de gestion")
     return _for_contract(contract, FILE_TRANSMITTED, what)
 
 
 def membership_created(contract: Contract) -> bool:
-    with _tenant_locale():
+    with _locale_of(contract):
         what = _("adhésion créée par le service de gestion")
     return _for_contract(contract, MEMBERSHIP_CREATED, what)
