@@ -1,7 +1,7 @@
 """The agent's agenda: one line per thing that happened to a quote or contract (guide §1 « AGENDA »:
 « Effet le », « Description », « Domaine d'application », « Créé le »). Each event is written once
-(its ``key``), in the caller's transaction and in the language its quote was issued in; closing one hides it
-from the home page, it stays in the client's file."""
+(its ``key``), in the caller's transaction, in the language its quote was issued in; closing one
+hides it from the home page, it stays in the client's file."""
 
 from __future__ import annotations
 
