@@ -60,6 +60,10 @@ ACCOUNT_PAGES = {
         "/compte/cloture",
         "/mot-de-passe/modifier",
         "/souscription/",
+        "/souscription/portefeuille?nom=%25",
+        "/souscription/portefeuille/devis",
+        "/souscription/vente-directe",
+        "/souscription/devis/nouveau?product=horizon-monde",
         "/contact",
     ],
     "msr": [
@@ -78,7 +82,13 @@ ACCOUNT_PAGES = {
 # The visitor's pages that are not behind a login (horizon invites its agents: no sign-up).
 VISITOR_PAGES = {
     "resilimo": ["/", "/connexion", "/inscription", "/mot-de-passe/oublie", "/contact"],
-    "horizon": ["/", "/connexion", "/mot-de-passe/oublie", "/contact"],
+    "horizon": [
+        "/",
+        "/connexion",
+        "/mot-de-passe/oublie",
+        "/contact",
+        "/souscription/espace-client",
+    ],
     "msr": ["/", "/connexion", "/inscription", "/mot-de-passe/oublie", "/contact"],
 }
 
@@ -130,6 +140,7 @@ def stray_required_marks(page) -> list[str]:
     """The required-field marks (*) that do not sit on their label's (last) line."""
     return page.evaluate(
         """() => [...document.querySelectorAll('.field .required')].filter(mark => {
+          if (!mark.getClientRects().length) return false;  // a field hidden until it applies
           const label = mark.closest('label, legend') || mark.previousElementSibling;
           if (!label) return true;
           const lines = label.getClientRects();
