@@ -8,12 +8,11 @@ Screenshots are kept in pytest's temporary folder (``--basetemp`` to choose it) 
 from __future__ import annotations
 
 import pytest
-from browserkit import log_in
+from browserkit import axe_violations, log_in
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Apparence-Portail-2024!"  # noqa: S105 - a test account's password, it meets the policy
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -148,17 +147,6 @@ def stray_required_marks(page) -> list[str]:
           return !last || Math.abs(box.bottom - last.bottom) > 6;
         }).map(mark => (mark.closest('.field').querySelector('label, legend') || {}).textContent)"""
     )
-
-
-def axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
-    results = Axe().run(page, options=options)
-    return [
-        f"{v['id']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
-        for v in results.response["violations"]
-    ]
 
 
 def check_look(page, shot) -> None:

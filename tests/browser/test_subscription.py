@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 import pytest
-from browserkit import log_in
+from browserkit import axe_violations, log_in
 from subscriptionkit import (
     attachments_of,
     contract_of,
@@ -37,10 +37,16 @@ MEMBERSHIP = "ADH-2027-0042"
 SHOTS = os.environ.get("PORTAL_SHOTS")
 
 
+# Every page the flow shows, checked by axe-core as it goes (WCAG 2.1 AA): name → violations.
+INACCESSIBLE: dict[str, list[str]] = {}
+
+
 def shot(page, name: str) -> None:
     if SHOTS:
         os.makedirs(SHOTS, exist_ok=True)
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+    if violations := axe_violations(page):
+        INACCESSIBLE[name] = violations
 
 
 def _quote(page, base: str, expect) -> None:
@@ -287,6 +293,7 @@ def test_a_quote_is_subscribed_signed_documented_and_becomes_a_membership(
     expect(page.locator("[data-progress]")).to_contain_text("Adhésion créée")
     expect(page.locator("[data-progress]")).to_contain_text(MEMBERSHIP)
     shot(page, "sub-20-agent-contract")
+    assert not INACCESSIBLE, INACCESSIBLE
 
 
 def subscription_link_in(message) -> bool:
