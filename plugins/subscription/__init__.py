@@ -49,9 +49,9 @@ def main_menu_items(tenant):
 
 @hookimpl
 def register_jobs():
-    from plugins.subscription import client_access, membership, quote_mail
+    from plugins.subscription import client_access, membership, quote_mail, supporting
 
-    return [*quote_mail.JOBS, *membership.JOBS, *client_access.JOBS]
+    return [*quote_mail.JOBS, *membership.JOBS, *client_access.JOBS, *supporting.JOBS]
 
 
 @hookimpl

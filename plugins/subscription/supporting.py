@@ -17,6 +17,7 @@ from plugins.subscription.i18n import _
 from plugins.subscription.models import Contract, SupportingDocument
 from plugins.subscription.rules import ContractProgress
 from portal.core import clock
+from portal.core.jobs import job
 from portal.core.storage import storage, tenant_key
 from portal.core.uploads import UploadRefused, read_document
 from portal.extensions import db
@@ -59,6 +60,10 @@ def upload(
         f"piece-{document.id}-{uuid.uuid4().hex}{accepted.file_type.extension}",
     )
     storage().put(key, accepted.data, accepted.file_type.content_type)
+    if document.storage_key:  # a file replaced: deleted once this change is committed
+        from portal.core.jobs import enqueue
+
+        enqueue(forget_replaced_file, document.storage_key)
     document.storage_key = key
     document.filename = accepted.filename
     document.content_type = accepted.file_type.content_type
@@ -222,3 +227,17 @@ def send_contract_file(contract: Contract, name: str):
         return send_supporting_file(document) if document is not None else None
     sent = sent_document(contract, name)
     return send_sent_document(sent) if sent is not None else None
+
+
+@job(queue="default")
+def forget_replaced_file(tenant_id, key):
+    """Delete a supporting document's file that a new one replaced (queued in the replacing
+    transaction, so it runs only once that is committed); a file still referenced stays."""
+    if db.session.scalar(
+        select(SupportingDocument.id).where(SupportingDocument.storage_key == key)
+    ):
+        return
+    storage().delete(key)
+
+
+JOBS: list = [forget_replaced_file]
