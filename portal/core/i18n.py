@@ -292,6 +292,19 @@ def _npgettext(context, msgctxt, singular, plural, n):
     return _translations(context).unpgettext(msgctxt, singular, plural, n)
 
 
+def format_phone(value: str | None) -> str:
+    """A stored phone number as people write it (« 06 12 34 56 78 », abroad « +44 20 … »); a
+    value that is not a number is shown as it is."""
+    import phonenumbers
+
+    from portal.core.accounts.validators import display_phone
+
+    try:
+        return display_phone(value)
+    except phonenumbers.NumberParseException:
+        return value or ""
+
+
 def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(CORE_TRANSLATIONS)
     app.config["BABEL_DOMAIN"] = CORE_DOMAIN
@@ -321,3 +334,4 @@ def init_app(app: Flask) -> None:
         number=format_number,
         filesize=format_filesize,
     )
+    app.jinja_env.filters["phone"] = format_phone
