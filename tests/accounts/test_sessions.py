@@ -118,3 +118,14 @@ def test_logging_in_again_ends_the_session_it_replaces_and_forgets_ended_ones(
     with in_tenant("resilimo"):
         records = db.session.scalars(select(AccountSession.revoked_at)).all()
         assert records == [None, None]  # the two live sessions; the ended one is gone
+
+
+def test_the_brands_files_never_rewrite_the_session_cookie(make_account, logged_in):
+    """A page's CSS, icons and scripts load beside it, several at once: were their answers to
+    set the cookie, one could land after the page's and undo what it stored (« ?lang=fr »)."""
+    client = logged_in(make_account("horizon", email="agent@horizon.fr"))
+    page = client.get("/souscription/?lang=fr")
+    assert page.headers.getlist("Set-Cookie")
+    for path in ("/static/portal.css", "/brand.css", "/theme/favicon.svg", "/favicon.ico"):
+        assert not client.get(path).headers.getlist("Set-Cookie"), path
+    assert "Vente directe" in client.get("/souscription/vente-directe").get_data(as_text=True)

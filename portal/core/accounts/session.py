@@ -144,7 +144,7 @@ def enforce_session_limits():
     """``before_request``: log out a session left idle longer than the tenant allows, or whose
     record has ended (past its lifetime, or logged out from another device)."""
     tenant = g.get("tenant")
-    if tenant is None or "session_key" not in session:
+    if tenant is None or "session_key" not in session or _is_asset(request.endpoint):
         return None
     if not current_user.is_authenticated:
         return _expired(_l("Votre session a pris fin. Reconnectez-vous."))
@@ -156,6 +156,15 @@ def enforce_session_limits():
         )
     session["last_seen"] = now
     return None
+
+
+# The brand's files: fetched beside a page, several at once. Writing the session from them would
+# race the page's own answer (a cookie without what the page just stored, e.g. « ?lang= »).
+ASSET_ENDPOINTS = frozenset({"static", "core.brand_css", "core.theme_file", "core.favicon"})
+
+
+def _is_asset(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint in ASSET_ENDPOINTS or endpoint.endswith(".static"))
 
 
 def _expired(message):
