@@ -282,17 +282,19 @@ class Dataset:
 
     def plan(self, sql_filter: str = "martin") -> list[str]:
         """EXPLAIN ANALYZE of the list's page query (the portal's own SQL)."""
-        from sqlalchemy import text
+        from sqlalchemy import func, text
 
         from plugins.resiliation import lists
+        from portal.core.pagination import PER_PAGE
         from portal.core.tenants import tenant_scope
         from portal.extensions import db
 
         with self.app.app_context(), tenant_scope(self.tenant_id):
             query = (
                 lists.letters_query(self.agent.id, lists.ALL, lists.Filters(subscriber=sql_filter))
-                .limit(lists.PER_PAGE)
-                .offset(lists.PER_PAGE)
+                .add_columns(func.count().over())
+                .limit(PER_PAGE)
+                .offset(PER_PAGE)
             )
             compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
             rows = db.session.execute(text(f"EXPLAIN ANALYZE {compiled}")).scalars().all()
