@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length
 from plugins.subscription import client_access, contracts, rules, supporting
 from plugins.subscription.i18n import _, _l
 from plugins.subscription.models import Contract
-from plugins.subscription.products import product_of
+from plugins.subscription.products import names_of
 from plugins.subscription.rules import ContractProgress, SignatureState
 from portal.core import audit
 from portal.core.accounts.models import Account, Profile
@@ -44,14 +44,6 @@ class MembershipCreatedForm(FlaskForm):
         ],
         [strip],
     )
-
-
-def _names(tenant, row) -> tuple[str, str]:
-    product = product_of(tenant, row.product_code)
-    if product is None:
-        return row.product_code, row.formula_code
-    formula = product.formula(row.formula_code)
-    return product.name, formula.name if formula else row.formula_code
 
 
 def _by_id(model, ids) -> dict:
@@ -98,7 +90,7 @@ def memberships(tenant):
         agent=lambda row: _agent_label(
             accounts.get(row.account_id), profiles.get(row.managed_by_id)
         ),
-        names=lambda row: _names(tenant, row),
+        names=lambda row: names_of(tenant, row),
         number=contracts.display_number,
         progress_labels=rules.PROGRESS_LABELS,
         tenant=tenant,
@@ -117,7 +109,7 @@ def _page(tenant, contract: Contract, form: MembershipCreatedForm, status: int =
             client=contract.client,
             number=contracts.display_number(contract),
             quote_number=rules.quote_number(quote.prefix, quote.number, quote.version),
-            names=_names(tenant, contract),
+            names=names_of(tenant, contract),
             agent=_agent_label(
                 db.session.get(Account, contract.account_id),
                 db.session.get(Profile, contract.managed_by_id) if contract.managed_by_id else None,

@@ -22,7 +22,6 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from plugins.subscription import agenda, rules
 from plugins.subscription.i18n import _
 from plugins.subscription.models import AgendaEvent, Client, Contract, Quote
-from plugins.subscription.products import Product, tenant_products
 from plugins.subscription.rules import QuoteState, SignatureState
 from portal.core.clock import aware
 from portal.core.database import contains_pattern
@@ -92,26 +91,6 @@ def folded_contains(column, text: str) -> ColumnElement:
 
 
 # --- the catalogue's names -------------------------------------------------------------------
-
-
-@dataclass
-class Catalog:
-    """The tenant's products by code, for their names and their formulas' names."""
-
-    products: dict[str, Product]
-
-    @classmethod
-    def of(cls, tenant) -> Catalog:
-        return cls({product.code: product for product in tenant_products(tenant)})
-
-    def product_name(self, code: str) -> str:
-        product = self.products.get(code)
-        return product.name if product else code
-
-    def formula_name(self, product_code: str, formula_code: str) -> str:
-        product = self.products.get(product_code)
-        formula = product.formula(formula_code) if product else None
-        return formula.name if formula else formula_code
 
 
 # --- the agenda -------------------------------------------------------------------------------

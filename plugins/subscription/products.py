@@ -190,6 +190,16 @@ def tenant_products(tenant) -> list[Product]:
     return [load_product(folder / f"{code}.toml") for code in settings.products]
 
 
+def names_of(tenant, row) -> tuple[str, str]:
+    """The names of a quote's or contract's product and formula (their codes when the tenant
+    no longer sells them)."""
+    product = product_of(tenant, row.product_code)
+    formula = product.formula(row.formula_code) if product else None
+    return (product.name if product else row.product_code), (
+        formula.name if formula else row.formula_code
+    )
+
+
 def product_of(tenant, code: str) -> Product | None:
     """The tenant's product ``code`` (None when it does not sell it)."""
     return next((product for product in tenant_products(tenant) if product.code == code), None)

@@ -7,21 +7,11 @@ legal mentions. Rendered once at issue and kept in storage (``quote.pdf_key``)."
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
 from plugins.subscription import rules
 from plugins.subscription.models import Quote
 from plugins.subscription.products import Product, product_of
 from portal.extensions import db
-
-
-def _date(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def summary(quote: Quote, product: Product | None) -> dict:
@@ -49,8 +39,8 @@ def summary(quote: Quote, product: Product | None) -> dict:
         "postal_code": needs.get("postal_code"),
         "city": needs.get("city"),
         "country": needs.get("country") or "FR",
-        "birth_date": _date(needs.get("birth_date")),
-        "spouse_birth_date": _date(needs.get("spouse_birth_date")),
+        "birth_date": rules.iso_date(needs.get("birth_date")),
+        "spouse_birth_date": rules.iso_date(needs.get("spouse_birth_date")),
         "children": needs.get("children") or 0,
         "lines": detail.get("lines") or [],
         "options": options,

@@ -65,19 +65,13 @@ def fixed_product(draft: WizardDraft) -> Product | None:
     return sold[0] if len(sold) == 1 else None
 
 
-def _date(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def household_of(draft: WizardDraft, product: Product) -> rules.Household | None:
     """The household « Vos besoins » describes (None when the step is not filled)."""
     needs = draft.values("besoins")
-    birth, effective = _date(needs.get("birth_date")), _date(needs.get("effective_date"))
+    birth, effective = (
+        rules.iso_date(needs.get("birth_date")),
+        rules.iso_date(needs.get("effective_date")),
+    )
     if birth is None or effective is None or not needs.get("regime"):
         return None
     return rules.Household(
@@ -86,7 +80,7 @@ def household_of(draft: WizardDraft, product: Product) -> rules.Household | None
         regime=needs["regime"],
         zone=rules.zone_for(product, needs.get("country") or "FR", needs.get("postal_code") or ""),
         spouse_birth_date=(
-            _date(needs.get("spouse_birth_date")) if needs.get("spouse") == "yes" else None
+            rules.iso_date(needs.get("spouse_birth_date")) if needs.get("spouse") == "yes" else None
         ),
         children=int(needs.get("children") or 0) if needs.get("children_covered") == "yes" else 0,
     )
@@ -120,7 +114,7 @@ def values_of(draft: WizardDraft, product: Product) -> quotes.QuoteValues:
         "last_name": details.get("last_name") or "",
         "birth_name": details.get("birth_name") or "",
         "first_name": details.get("first_name") or "",
-        "birth_date": _date(details.get("birth_date")),
+        "birth_date": rules.iso_date(details.get("birth_date")),
         "address": details.get("address") or "",
         "address_complement": details.get("address_complement") or "",
         "postal_code": details.get("postal_code") or "",
@@ -247,13 +241,13 @@ class QuoteWizard(Wizard):
                         form.formula.data = recommended.formula.code
         elif step.name == "coordonnees":
             form.offer(
-                birth_date=_date(draft.value("besoins", "birth_date")),
+                birth_date=rules.iso_date(draft.value("besoins", "birth_date")),
                 forbidden_emails=agent_emails(),
                 foreign_addresses=foreign_addresses(),
             )
             if not draft.values("coordonnees") and request.method != "POST":
                 needs = draft.values("besoins")
-                form.birth_date.data = _date(needs.get("birth_date"))
+                form.birth_date.data = rules.iso_date(needs.get("birth_date"))
                 form.postal_code.data = needs.get("postal_code") or ""
                 form.city.data = needs.get("city") or ""
                 if "country" in form._fields:
@@ -402,7 +396,7 @@ def summary_of_draft(draft: WizardDraft, product: Product, household: rules.Hous
             "option_names": [product.option(code).name for code in options if product.option(code)],
             "client": {
                 **details,
-                "birth_date": _date(details.get("birth_date")),
+                "birth_date": rules.iso_date(details.get("birth_date")),
                 "email": None if details.get("no_email") else details.get("email"),
                 "country": details.get("country") or "FR",
             },

@@ -215,6 +215,16 @@ def expires_on(issued_on: date, validity_days: int) -> date:
     return issued_on + timedelta(days=validity_days)
 
 
+def iso_date(value) -> date | None:
+    """A date kept as text in JSON (``2027-01-01``), or a date; None when empty or unreadable."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def age_at(birth_date: date, day: date) -> int:
     """Age in whole years on ``day``."""
     before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)

@@ -17,7 +17,7 @@ from wtforms.validators import Email, InputRequired, Length
 from plugins.subscription import client_access, contracts, rules, supporting
 from plugins.subscription.i18n import _, _l
 from plugins.subscription.models import Contract, SupportingDocument
-from plugins.subscription.products import product_of
+from plugins.subscription.products import names_of
 from portal.core.accounts.validators import strip
 from portal.core.ratelimit import limiter
 from portal.core.tenants import current_tenant
@@ -57,15 +57,6 @@ def _asked(response) -> bool:
 # --- helpers shared with the templates -------------------------------------------------------
 
 
-def product_names(tenant, row) -> tuple[str, str]:
-    """The product's and formula's names of a quote or contract (their codes when gone)."""
-    product = product_of(tenant, row.product_code)
-    if product is None:
-        return row.product_code, row.formula_code
-    formula = product.formula(row.formula_code)
-    return product.name, formula.name if formula else row.formula_code
-
-
 def _signed_in():
     tenant = current_tenant()
     return tenant, client_access.signed_in_email(tenant)
@@ -88,7 +79,7 @@ def _space_page(tenant, email: str, errors: dict | None = None, status: int = 20
         documents=documents,
         sent={c.id: supporting.sent_documents(c) for c in all_contracts},
         errors=errors or {},
-        names=lambda row: product_names(tenant, row),
+        names=lambda row: names_of(tenant, row),
         number=contracts.display_number,
         quote_number=lambda q: rules.quote_number(q.prefix, q.number, q.version),
         quote_states=rules.QUOTE_STATE_LABELS,

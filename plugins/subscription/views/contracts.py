@@ -12,7 +12,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from plugins.subscription import client_access, contracts, rules, supporting
 from plugins.subscription.i18n import _
 from plugins.subscription.models import Contract, SupportingDocument
-from plugins.subscription.views.client_space import FILE_FIELD, product_names
+from plugins.subscription.products import names_of
+from plugins.subscription.views.client_space import FILE_FIELD
 from portal.core.tenants import current_tenant
 from portal.core.uploads import UploadRefused
 from portal.core.web.pipeline import Access, handler
@@ -41,7 +42,7 @@ def _has(endpoint: str) -> bool:
 def _page(contract: Contract, errors: dict | None = None, status: int = 200):
     tenant = current_tenant()
     documents = client_access.documents_of([contract])[contract.id]
-    product, formula = product_names(tenant, contract)
+    product, formula = names_of(tenant, contract)
     quote = contract.quote
     return (
         render_template(

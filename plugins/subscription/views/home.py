@@ -14,7 +14,7 @@ from werkzeug.routing import BuildError
 from plugins.subscription import desk, rules
 from plugins.subscription.i18n import _
 from plugins.subscription.models import AgendaEvent, Client
-from plugins.subscription.products import DOCUMENT_KINDS, tenant_products
+from plugins.subscription.products import DOCUMENT_KINDS, names_of, tenant_products
 from portal.core import clock
 from portal.core.accounts.ownership import account_profiles
 from portal.core.accounts.session import current_account
@@ -130,12 +130,11 @@ def quote_search():
     page = None
     if search.submitted and not search.error:
         page = page_of(desk.quote_query(account.id, search), _page_number(), LIST_PER_PAGE)
-        catalog = desk.Catalog.of(current_tenant())
+        tenant = current_tenant()
         page.rows = [
             {
                 "quote": quote,
-                "product": catalog.product_name(quote.product_code),
-                "formula": catalog.formula_name(quote.product_code, quote.formula_code),
+                **_names(tenant, quote),
                 "state": desk.state_label(quote.state),
                 "link": _link("subscription.quote", quote_id=quote.id),
             }
@@ -153,14 +152,13 @@ def quote_search():
 @handler(Access.PROFILE, load={"client_id": Client})
 def client(client: Client):
     """The client's file, « Synthèse »: details, balance, « DEVIS », « CONTRATS », events."""
-    catalog = desk.Catalog.of(current_tenant())
+    tenant = current_tenant()
     profiles = {profile.id: profile.name for profile in account_profiles(client.account_id)}
     account = current_account()
     quotes = [
         {
             "quote": quote,
-            "product": catalog.product_name(quote.product_code),
-            "formula": catalog.formula_name(quote.product_code, quote.formula_code),
+            **_names(tenant, quote),
             "state": desk.state_label(quote.state),
             "link": _link("subscription.quote", quote_id=quote.id),
         }
@@ -170,8 +168,7 @@ def client(client: Client):
         {
             "contract": contract,
             "number": rules.contract_number(contract.prefix, contract.number),
-            "product": catalog.product_name(contract.product_code),
-            "formula": catalog.formula_name(contract.product_code, contract.formula_code),
+            **_names(tenant, contract),
             "progress": desk.progress_label(contract.progress),
             "manager": profiles.get(contract.managed_by_id) or account.display_name,
             "link": _link("subscription.contract", contract_id=contract.id),
@@ -214,6 +211,11 @@ def direct_sale():
         for product in _sale_products()
     ]
     return render_template("subscription/home/direct_sale.html", products=products)
+
+
+def _names(tenant, row) -> dict:
+    product, formula = names_of(tenant, row)
+    return {"product": product, "formula": formula}
 
 
 def add_rules(blueprint) -> None:
