@@ -70,3 +70,16 @@ def contract_of(app, tenant_id: int, email: str) -> tuple[int, str]:
             .where(Client.email == email)
         ).one()
         return contract.id, contract.progress
+
+
+def in_french(target) -> None:
+    """Every page ``target`` (a page or a browser context) opens asks for French (``?lang=fr``):
+    the flow's assertions read the French interface of horizon, an English-first tenant."""
+
+    def add_lang(route):
+        url = route.request.url
+        if route.request.resource_type != "document" or "lang=" in url:
+            return route.continue_()
+        return route.continue_(url=url + ("&" if "?" in url else "?") + "lang=fr")
+
+    target.route("**/*", add_lang)

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 from browserkit import log_in
-from sendkit import allowed, approve, ready_letter, run_periodic
+from sendkit import allowed, approve, freezer, ready_letter, run_periodic
 
 from portal.core.sendings.jobs import dispatch_due
 
@@ -52,10 +52,12 @@ def shot(page, name: str) -> None:
 
 
 def test_a_letter_sent_moves_to_accepted_with_its_proofs_and_the_export_opens(
-    app, page, live_server, agency, tmp_path
+    app, page, live_server, agency, tmp_path, monkeypatch
 ):
     from playwright.sync_api import expect
 
+    # 10:00 in Paris: the letter may leave today (after 20:00 it could not be confirmed).
+    freezer(monkeypatch)(0, 10)
     if SOFFICE is None:
         pytest.skip(
             "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"

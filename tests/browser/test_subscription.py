@@ -17,6 +17,7 @@ from subscriptionkit import (
     contract_of,
     first_of_next_month,
     identity_pdf,
+    in_french,
     mails_to,
     nir_for,
     path_in,
@@ -51,7 +52,8 @@ def shot(page, name: str) -> None:
 
 def _quote(page, base: str, expect) -> None:
     """The agent's wizard, from « Vente directe » to « Valider et envoyer le devis au client »."""
-    page.goto(base + "/souscription/?lang=fr")
+    in_french(page)
+    page.goto(base + "/souscription/")
     page.get_by_role("link", name="Vente directe").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vente directe")
     shot(page, "sub-01-direct-sale")
@@ -120,9 +122,8 @@ def _quote(page, base: str, expect) -> None:
 
 def _subscribe(page, base: str, link: str, expect) -> None:
     """The client's four steps, from the quote email's link to « Signer le contrat »."""
-    page.goto(base + link)  # the link leads to the first step (« ?lang=fr » lost on the way)
-    expect(page).to_have_url(re.compile(r"/donnees$"))
-    page.goto(page.url + "?lang=fr")
+    page.goto(base + link)  # the link leads to the first step
+    expect(page).to_have_url(re.compile(r"/donnees(\?lang=fr)?$"))
     steps = page.get_by_role("list", name="Étapes de la souscription")
     for label in (
         "Données personnelles",
@@ -222,6 +223,7 @@ def test_a_quote_is_subscribed_signed_documented_and_becomes_a_membership(
 
     # 3. The client (another browser) subscribes and signs.
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    in_french(context)
     client = context.new_page()
     client.set_default_timeout(15_000)
     try:
@@ -259,6 +261,7 @@ def test_a_quote_is_subscribed_signed_documented_and_becomes_a_membership(
 
     office = live_server.format(host="backoffice.localhost")
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    in_french(context)
     operator = context.new_page()
     operator.set_default_timeout(15_000)
     try:
