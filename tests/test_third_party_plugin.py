@@ -193,6 +193,9 @@ def test_per_tenant_hooks_skip_tenants_that_disable_it(acme_app):
                 "on_sending_state_changed", tenant=tenant, sending=sending, state="delivered"
             )
         assert [(ours, "delivered")] == acme_notes.SENDING_STATES
+        for tenant, sending in ((resilimo, ours), (resilimo, theirs), (msr, ours)):
+            plugins.call_each("on_sending_event", tenant=tenant, sending=sending, event="A01")
+        assert [(ours, "A01")] == acme_notes.SENDING_EVENTS
         # Acme is asked for a post office where it is enabled and answers none: the paper
         # mail's (enabled on resilimo) is the one found, whatever the order.
         with tenant_scope(resilimo.id):

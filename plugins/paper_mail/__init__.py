@@ -76,17 +76,27 @@ def on_sending_state_changed(tenant, sending, state):
 
 
 @hookimpl
-def register_jobs():
-    from plugins.paper_mail import conversion, events, retention
+def on_sending_event(tenant, sending, event):
+    """The printer reported a step (« Pris en charge » by La Poste…): « Posté le … » follows."""
+    if sending.owner != "paper_mail":
+        return
+    from plugins.paper_mail import events
 
-    return [*conversion.JOBS, *events.JOBS, *retention.JOBS]
+    events.operator_event(tenant, sending, event)
+
+
+@hookimpl
+def register_jobs():
+    from plugins.paper_mail import conversion, retention
+
+    return [*conversion.JOBS, *retention.JOBS]
 
 
 @hookimpl
 def register_periodic_jobs():
-    from plugins.paper_mail import events, retention
+    from plugins.paper_mail import retention
 
-    return [*events.PERIODIC_JOBS, *retention.PERIODIC_JOBS]
+    return retention.PERIODIC_JOBS
 
 
 @hookimpl

@@ -5,24 +5,19 @@
 and a state never moves the mail back:
 
 - handed over → TRANSMITTED (``transmitted_at``);
-- the printer's news → POSTED on the day of its ``A01`` « Pris en charge » (read on the
-  sending's timeline: the core tells the operator's intermediate state once, at its first
-  event, so the posting is caught there or at the final state, whichever shows it first;
-  :func:`sync_posted` catches it in between);
+- the printer's news → POSTED on the day of its ``A01`` « Pris en charge », read on the
+  sending's timeline whenever the core tells an operator event (:func:`operator_event`) or a
+  state: events arrive in any order (a callback retried after a later one), and whichever is
+  told last finds the ``A01`` there;
 - cancelled → CANCELLED; failed → FAILED (the core refunds a sending that never left).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-
-from sqlalchemy import select
 
 from plugins.paper_mail.models import MailState, PaperMail
 from portal.core import clock
-from portal.core.jobs import enqueue, job
-from portal.core.plugins.types import PeriodicJob
 from portal.core.sendings.models import Sending
 from portal.core.sendings.operators.base import SendingState
 
@@ -105,42 +100,10 @@ def sending_state_changed(tenant, sending, state) -> None:
         log.info("paper mail %s: its sending %s failed", mail.reference, sending.reference)
 
 
-def sync_posted_mails() -> int:
-    """Every transmitted mail of the current tenant whose printer already said « Pris en
-    charge » is POSTED (between the core's hooks); how many moved."""
-    from portal.extensions import db
-
-    mails = db.session.scalars(
-        select(PaperMail).where(
-            PaperMail.state.in_([MailState.SCHEDULED, MailState.TRANSMITTED]),
-            PaperMail.sending_id.is_not(None),
-        )
-    ).all()
-    return sum(1 for mail in mails if sync_posted(mail))
-
-
-@job(queue="default")
-def sync_posted_job(tenant_id=None):
-    """Every 10 minutes, after the core's polling: each tenant with mails at the printer brings
-    their list state in step (« Posté le … »); safe to run twice."""
-    from portal.core.tenants import tenant_scope, unscoped
-    from portal.extensions import db
-
-    if tenant_id is not None:
-        sync_posted_mails()
+def operator_event(tenant, sending, event) -> None:
+    """The printer reported a step of ``sending`` (this plugin's): the mail is POSTED once its
+    timeline shows the ``A01`` (whichever of its events arrives last; idempotent)."""
+    mail = mail_of(sending)
+    if mail is None or mail.sending_id != sending.id:
         return
-    with unscoped():
-        tenants = db.session.scalars(
-            select(PaperMail.tenant_id)
-            .where(PaperMail.state.in_([MailState.SCHEDULED, MailState.TRANSMITTED]))
-            .distinct()
-            .order_by(PaperMail.tenant_id)
-        ).all()
-    for each in tenants:
-        with tenant_scope(each):
-            enqueue(sync_posted_job)
-
-
-JOBS = [sync_posted_job]
-# To register in the plugin's ``register_periodic_jobs`` (and ``JOBS`` in ``register_jobs``).
-PERIODIC_JOBS = [PeriodicJob(job=sync_posted_job, every=timedelta(minutes=10))]
+    sync_posted(mail)

@@ -251,6 +251,21 @@ def on_sending_state_changed(tenant, sending, state):
     """
 
 
+@hookspec
+def on_sending_event(tenant, sending, event):
+    """Called for each operator event recorded on a sending's timeline (``SendingEvent``): the
+    operator's own steps, ``event.code`` verbatim (Maileva's ``A01`` « Pris en charge »…), which
+    ``on_sending_state_changed`` does not tell (it tells ``in_progress`` once). For what a plugin
+    shows of the operator's progress between states.
+
+    Called from a job, after the transaction that recorded the event, in the tenant's scope, with
+    ``tenant`` first, for plugins enabled on it and core modules; act only when ``sending.owner``
+    is your own name. Operators report in any order (a callback retried after a later one): read
+    the sending's timeline, not only ``event``, when order matters. An exception makes the job
+    retry, so the delivery may repeat: be idempotent. Returns nothing.
+    """
+
+
 @hookspec(firstresult=True)
 def messaging_conversations_page(tenant, kind):
     """Return the endpoint of the page listing the account's conversations of ``kind``, or None.

@@ -16,8 +16,15 @@ from plugins.paper_mail.rules import PARIS, TRACKING_URL
 from portal.core.accounts.models import Profile
 from portal.core.credits.ledger import balance_cents
 from portal.core.jobs import drain
+from portal.core.sendings import apply_operator_events
 from portal.core.sendings.jobs import dispatch_due
-from portal.core.sendings.operators.paper_sandbox.jobs import advance_paper_sandbox
+from portal.core.sendings.operators import operator_for
+from portal.core.sendings.operators.base import Channel
+from portal.core.sendings.operators.paper_sandbox.jobs import (
+    advance_paper_sandbox,
+    advance_tenant_print_jobs,
+)
+from portal.core.sendings.operators.paper_sandbox.models import PaperSandboxEvent
 from portal.core.tenants import tenant_scope, unscoped
 from portal.extensions import db
 
@@ -101,13 +108,9 @@ def test_a_tracked_letter_scheduled_transmitted_posted_then_delivered(app, agenc
     assert found.on == date(2027, 3, 5)
     assert found.postal == "En cours d'acheminement"
     assert proofs == [("deposit", "Preuve de dépôt")]
-    # The plugin heard « in progress » once, at the printer's first event: the list's state is
-    # brought in step by the plugin's periodic sweep.
-    assert state == MailState.TRANSMITTED
-    with app.app_context(), tenant_scope(agency.tenant_id):
-        events.sync_posted_job(agency.tenant_id)  # the sweep's run for this tenant
-        db.session.commit()
-    assert status(app, agency, mail)[1:3] == (MailState.POSTED, date(2027, 3, 5))
+    # The core told « in progress » once, at the printer's first event; the « Pris en charge »
+    # came as an event of its own, and the list's state (its « Posté » filter) follows at once.
+    assert (state, posted) == (MailState.POSTED, date(2027, 3, 5))
 
     at(paris(2027, 3, 12, 12))
     scheduler(app)
@@ -133,6 +136,38 @@ def test_a_letter_returned_npai_says_why(app, agency, at):
     assert state == MailState.POSTED and posted is not None
     assert found.label == f"Posté le {posted:%d/%m/%Y}"
     assert ("return", "Avis de retour") in proofs
+
+
+def test_la_poste_taking_it_told_after_the_return_still_makes_it_posted(app, agency, at):
+    """The printer's callbacks come in any order: « Pris en charge » retried after the return
+    notice still shows the letter « Posté le … », in the list's state too."""
+    at(paris(2027, 3, 3, 9))
+    mail = make_mail(app, agency, **detected(line="NPAI 14 RUE PERDUE"))
+    act(app, agency, sending.send_now, mail)
+    scheduler(app)
+    at(paris(2027, 3, 25, 12))
+    with app.app_context(), tenant_scope(agency.tenant_id):
+        advance_tenant_print_jobs(agency.tenant_id)  # the printer's round: callbacks queued
+        late = db.session.scalar(select(PaperSandboxEvent).where(PaperSandboxEvent.code == "A01"))
+        late.callback_sent_at = late.occurred_at  # its callback is held back: not sent now
+        db.session.commit()
+    drain(app, timeout=60)
+    found, state, posted, _ = status(app, agency, mail)
+    assert found.outcome == "returned" and (state, posted) == (MailState.TRANSMITTED, None)
+
+    with app.app_context(), tenant_scope(agency.tenant_id):  # the held callback, retried
+        held = db.session.get(PaperMail, mail).sending
+        [taking] = [
+            event
+            for event in operator_for(Channel.PAPER).events(held.operator_ref)
+            if event.code == "A01"
+        ]
+        apply_operator_events(Channel.PAPER, [taking], "callback")
+        db.session.commit()
+    drain(app, timeout=60)
+    found, state, posted, _ = status(app, agency, mail)
+    assert (state, posted) == (MailState.POSTED, date(2027, 3, 3))
+    assert found.label == "Posté le 03/03/2027" and found.postal == "Retourné : NPAI"
 
 
 def test_a_registered_letter_with_ar_ends_with_the_signed_card(app, agency, at):

@@ -1,6 +1,7 @@
 """Background jobs of the sendings: the minute's dispatch of due sendings and the hand-over of
 each one, the operators' polling every 10 minutes, and each state reached told once (the owner
-plugin's hook, the profile's email, the charge settled).
+plugin's hook, the profile's email, the charge settled), and each operator event told to the
+owner plugin.
 
 Jobs are delivered at least once and the worker commits their work with their "completed" mark:
 each one here is safe to run twice.
@@ -19,7 +20,7 @@ from portal.core.database import take_sqlite_write_lock
 from portal.core.jobs import enqueue, job
 from portal.core.plugins.types import PeriodicJob
 from portal.core.sendings import charges, notifications, rules
-from portal.core.sendings.models import Sending, SendingStateReached
+from portal.core.sendings.models import Sending, SendingEvent, SendingStateReached
 from portal.core.sendings.operators.base import OperatorUnavailable, SendingState
 from portal.core.tenants import tenant_directory, tenant_scope, unscoped
 from portal.extensions import db
@@ -38,6 +39,18 @@ def queue_state_reached(tenant_id: int, reached_id: int) -> None:
     """Queue the job that tells the state reached, once the current transaction commits."""
     with tenant_scope(tenant_id):
         enqueue(deliver_state_reached, reached_id)
+
+
+def queue_operator_event(tenant_id: int, event_id: int) -> None:
+    """Queue the job that tells an operator's event, once the current transaction commits (no
+    job where no plugin of the tenant listens)."""
+    from portal.core.plugins import current_plugins
+
+    tenant = tenant_directory().by_id(tenant_id)
+    if not current_plugins().hook_caller("on_sending_event", tenant).get_hookimpls():
+        return
+    with tenant_scope(tenant_id):
+        enqueue(deliver_operator_event, event_id)
 
 
 # --- Hand-over -------------------------------------------------------------------------------
@@ -213,6 +226,24 @@ def _deliver_one(reached_id: int) -> None:
         notifications.queue_state_notice(sending, reached.state)
 
 
+@job(queue="default")
+def deliver_operator_event(tenant_id, event_id):
+    """Tell the owner plugin one event its operator reported (``on_sending_event``): the
+    operator's steps between states, which the states reached do not name one by one."""
+    event = db.session.get(SendingEvent, event_id)
+    if event is None:
+        return
+    sending = db.session.get(Sending, event.sending_id)
+    from portal.core.plugins import current_plugins
+
+    current_plugins().call(
+        "on_sending_event",
+        tenant=tenant_directory().by_id(sending.tenant_id),
+        sending=sending,
+        event=event,
+    )
+
+
 @job(queue="mail")
 def send_state_notice(tenant_id, sending_id, state):
     """The managing profile's email about a state the sending reached."""
@@ -225,6 +256,7 @@ JOBS = [
     hand_over_sendings,
     poll_tenant_sendings,
     deliver_state_reached,
+    deliver_operator_event,
     send_state_notice,
 ]
 PERIODIC_JOBS = [

@@ -1,7 +1,8 @@
 """What the operators say happened: their events, pushed by a signed callback and pulled by
 polling, in any order, any number of times. Each ``(sending, event_id)`` is applied once; a
 late intermediate event is kept on the timeline without moving the state back; a terminal
-state is never left. The proofs an event carries go to the evidence archive."""
+state is never left. The proofs an event carries go to the evidence archive, and each event
+recorded is told to the owner plugin (``on_sending_event``, by a job)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,9 @@ def apply_operator_event(
     for proof in event.proofs:
         store_proof(sending, proof)
     db.session.flush()
+    from portal.core.sendings import jobs
+
+    jobs.queue_operator_event(sending.tenant_id, line.id)
     return line
 
 

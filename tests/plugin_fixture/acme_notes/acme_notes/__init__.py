@@ -24,7 +24,8 @@ HERE = Path(__file__).parent
 STARTED_VERIFICATIONS = []  # what on_identity_verification_started received (tests read it)
 PURGED_ACCOUNTS = []
 SIGNATURE_OUTCOMES = []  # (procedure, outcome) pairs of its own procedures
-SENDING_STATES = []  # (sending, state) pairs of its own sendings
+SENDING_STATES = []
+SENDING_EVENTS = []  # (sending, operator event) pairs of its own sendings
 POST_OFFICE_ASKED = []  # the tenants paper_post_office was asked for
 
 plugin_info = PluginInfo(
@@ -194,6 +195,12 @@ def on_signature_outcome(tenant, procedure, outcome):
 def on_sending_state_changed(tenant, sending, state):
     if sending.owner == "acme_notes":
         SENDING_STATES.append((sending, state))
+
+
+@hookimpl
+def on_sending_event(tenant, sending, event):
+    if sending.owner == "acme_notes":
+        SENDING_EVENTS.append((sending, event))
 
 
 @hookimpl
