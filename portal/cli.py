@@ -17,7 +17,11 @@ from portal.core.i18n_commands import i18n
 
 
 def _create_app():
-    return create_app()
+    from portal.core.database import migrations
+
+    app = create_app()
+    migrations(app)  # the `db` commands' Flask-Migrate (a web process goes without)
+    return app
 
 
 class PortalGroup(FlaskGroup):

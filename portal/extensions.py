@@ -1,6 +1,5 @@
 """Flask extensions, created unbound and attached in ``create_app``."""
 
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
@@ -34,7 +33,6 @@ class Session(FlaskSession):
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
-migrate = Migrate()
 csrf = CSRFProtect()
 
 

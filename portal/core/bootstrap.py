@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
 from portal.config import sandboxes
@@ -53,7 +51,7 @@ from portal.core.signatures import hooks as signatures_hooks
 from portal.core.verification import backoffice as verification_backoffice
 from portal.core.verification import hooks as verification_hooks
 from portal.core.web import pipeline
-from portal.extensions import db, migrate
+from portal.extensions import db
 
 # Core modules that implement hooks; they are registered as always-on plugins named core.<name>.
 CORE_HOOK_MODULES = {
@@ -138,7 +136,6 @@ def init_app(app: Flask) -> None:
     devbox.init_app(app)
     jobs.init_app(app, plugins)
     backoffice.init_app(app)  # every module's and plugin's pages, from the back-office hooks
-    migrate.init_app(app, directory=str(Path(__file__).parent.parent / "migrations"))
     _register_plugin_blueprints(app, plugins)
     pipeline.install(app)  # last: orders the before_request functions of every module
 

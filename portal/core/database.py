@@ -6,15 +6,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from flask import current_app
-from flask_migrate import upgrade
+from flask import Flask, current_app
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 
 from portal.core.tenants.scoping import TENANT_TABLES
-from portal.extensions import db, migrate
+from portal.extensions import db
 
-CORE_VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+CORE_VERSIONS = MIGRATIONS / "versions"
 
 
 def version_locations(app) -> list[str]:
@@ -22,7 +22,20 @@ def version_locations(app) -> list[str]:
     return [str(CORE_VERSIONS), *(str(p) for p in plugins.collect("register_migrations"))]
 
 
-@migrate.configure
+def migrations(app: Flask):
+    """Flask-Migrate on ``app`` (its ``Migrate``), set up on first use: a web process never
+    migrates, and Alembic with the dialect modules it loads is 10 MB of a process's memory."""
+    config = app.extensions.get("migrate")
+    if config is None:
+        from flask_migrate import Migrate
+
+        migrate = Migrate(directory=str(MIGRATIONS))
+        migrate.configure(_add_plugin_version_locations)
+        migrate.init_app(app, db)
+        config = app.extensions["migrate"]
+    return config.migrate
+
+
 def _add_plugin_version_locations(config):
     # Alembic builds its script directory from the config before env.py runs, so the plugins'
     # folders must be known here.
@@ -35,6 +48,9 @@ def upgrade_database() -> None:
     """Bring the schema to the newest revision of the core and of every installed plugin, then
     put every tenant-owned table behind row-level security (those that later migrations or
     plugins created included: the wall is never one migration away from forgotten)."""
+    from flask_migrate import upgrade
+
+    migrations(current_app)
     upgrade(revision="heads")
     with db.engine.begin() as connection:
         apply_row_security(connection)

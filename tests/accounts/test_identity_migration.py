@@ -18,7 +18,11 @@ def _unscoped(conn):
 def test_the_migration_keeps_profiles_messages_and_their_authors(app_config, fresh_database_url):
     from flask_migrate import downgrade, upgrade
 
+    from portal.core.database import migrations
+
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url})
+
+    migrations(app)  # Flask-Migrate, which a web process goes without
     with app.app_context():
         upgrade(revision="core_0017")
         with db.engine.begin() as conn, unscoped():

@@ -67,7 +67,11 @@ def test_the_migration_numbers_existing_conversations_per_tenant_in_id_order(
 ):
     from flask_migrate import downgrade, upgrade
 
+    from portal.core.database import migrations
+
     app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": fresh_database_url})
+
+    migrations(app)  # Flask-Migrate, which a web process goes without
     with app.app_context():
         upgrade(revision="core_0016")
         with db.engine.begin() as conn, unscoped():

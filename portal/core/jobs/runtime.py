@@ -24,8 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dramatiq
-import redis
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import compute_backoff
 from dramatiq.middleware import (
@@ -512,6 +510,11 @@ def _make_broker(settings: JobsSettings) -> dramatiq.Broker:
         Pipelines(),
     ]
     if settings.redis_url:
+        # Imported here: redis-py (with the cryptography it loads) is 12 MB of a process's
+        # memory, which the embedded default, on in-process jobs, never needs.
+        import redis
+        from dramatiq.brokers.redis import RedisBroker
+
         # The client is built here: dramatiq ignores socket options given along with a URL.
         client = redis.Redis.from_url(
             settings.redis_url,
