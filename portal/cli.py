@@ -17,11 +17,7 @@ from portal.core.i18n_commands import i18n
 
 
 def _create_app():
-    from portal.core.database import migrations
-
-    app = create_app()
-    migrations(app)  # the `db` commands' Flask-Migrate (a web process goes without)
-    return app
+    return create_app()
 
 
 class PortalGroup(FlaskGroup):
@@ -65,9 +61,15 @@ cli.add_command(i18n)
 
 # Flask-Migrate's `db` group (its options set the migration directory), with `upgrade`
 # defaulting to every head: the core branch and each plugin's.
-db_group = click.Group(
-    "db", callback=migrate_db.callback, params=migrate_db.params, help=migrate_db.help
-)
+@with_appcontext
+def _db_group(**options):
+    from portal.core.database import migrations
+
+    migrations(current_app)  # set up here: a web process goes without Flask-Migrate
+    return migrate_db.callback(**options)
+
+
+db_group = click.Group("db", callback=_db_group, params=migrate_db.params, help=migrate_db.help)
 cli.add_command(db_group)
 
 

@@ -145,6 +145,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The cookie is sent when the session changes (activity is marked once a minute), not
+        # on every answer: see portal.core.accounts.session_records.SEEN_EVERY_SECONDS.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_SECURE": _env("SECURE_COOKIES", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         # Beyond this a request is refused whole (413). Below it, each file part keeps only what

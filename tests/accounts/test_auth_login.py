@@ -259,3 +259,40 @@ def test_a_hundred_failures_an_hour_lock_the_address_from_anywhere(
         from_address(client, csrf_token, "198.51.100.7", other.email, other.password).status_code
         == 302
     )
+
+
+def test_a_page_answered_late_does_not_undo_what_another_page_stored(
+    client_for, make_account, sign_in
+):
+    """The session cookie is sent when the session changes, not on every answer: a request
+    still running with the cookie of before (a document in a frame, a download) no longer puts
+    back a session without the language the next page just chose."""
+    account = make_account()
+    client = sign_in(client_for("resilimo"), account, account.holder_profile_id)
+    assert client.get("/compte/").status_code == 200
+    before = client.get_cookie("session", domain="resilimo.localhost").value
+    chosen = client.get("/compte/?lang=en")
+    assert "Set-Cookie" in chosen.headers  # the language, stored
+    chosen_cookie = client.get_cookie("session", domain="resilimo.localhost").value
+
+    late = client_for("resilimo")  # the same browser's request started before the choice
+    late.set_cookie("session", before, domain="resilimo.localhost")
+    answered = late.get("/compte/")
+    assert answered.status_code == 200 and "Set-Cookie" not in answered.headers
+    assert client.get_cookie("session", domain="resilimo.localhost").value == chosen_cookie
+    assert 'lang="en"' in client.get("/compte/").get_data(as_text=True)
+
+
+def test_activity_is_noted_once_a_minute_and_keeps_the_session_alive(
+    client_for, make_account, sign_in
+):
+    account = make_account()
+    client = sign_in(client_for("resilimo"), account, account.holder_profile_id)
+    with client.session_transaction(base_url="http://resilimo.localhost") as session:
+        session["last_seen"] = time.time() - 29 * 60  # resilimo: idle after 30 minutes
+    noted = client.get("/compte/")
+    assert noted.status_code == 200 and "Set-Cookie" in noted.headers
+    with client.session_transaction(base_url="http://resilimo.localhost") as session:
+        assert time.time() - session["last_seen"] < 5
+    again = client.get("/compte/")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers

@@ -20,7 +20,13 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select
 
 from portal.core.accounts.models import Account, AccountSession, AccountStatus, Profile
-from portal.core.accounts.session_records import live_record, open_record, revoke, revoke_key
+from portal.core.accounts.session_records import (
+    live_record,
+    mark_seen,
+    open_record,
+    revoke,
+    revoke_key,
+)
 from portal.extensions import db
 
 login_manager = LoginManager()
@@ -154,7 +160,7 @@ def enforce_session_limits():
         return _expired(
             _l("Votre session a expiré après une période d'inactivité. Reconnectez-vous.")
         )
-    session["last_seen"] = now
+    mark_seen(session, "last_seen", now)
     return None
 
 

@@ -18,6 +18,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.core.clock import now
 from portal.extensions import db
 
+# The session cookie notes the last activity (for the idle timeout) at most this often, so that
+# a page's answer seldom rewrites it: a cookie rewritten on every answer lets a request still
+# running with the cookie of before (a document opened in a frame, a slow download) put back a
+# session without what the page just stored (the chosen language, a kept form).
+SEEN_EVERY_SECONDS = 60
+
+
+def mark_seen(session, key: str, moment: float) -> None:
+    """Record activity at ``moment`` under ``key`` in the cookie session, when the last mark is
+    :data:`SEEN_EVERY_SECONDS` old (an idle timeout counts in minutes)."""
+    if moment - session.get(key, 0) >= SEEN_EVERY_SECONDS:
+        session[key] = moment
+
 
 def digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()

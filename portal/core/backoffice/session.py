@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import g, session
 
-from portal.core.accounts.session_records import live_record, open_record, revoke_key
+from portal.core.accounts.session_records import live_record, mark_seen, open_record, revoke_key
 from portal.core.backoffice.models import StaffSession, StaffUser
 from portal.core.tenants import unscoped
 from portal.extensions import db
@@ -41,7 +41,7 @@ def current_staff() -> StaffUser | None:
         if not _current(staff, version) or record is None or record.staff_id != staff_id:
             staff = None
     if staff is not None:
-        session["staff_seen"] = time.time()
+        mark_seen(session, "staff_seen", time.time())
     g.staff = staff
     return staff
 
