@@ -110,6 +110,7 @@ def render_list(tab: str):
         drafts=drafts,
         wizard=wizard,
         list_url=_list_url,
+        list_endpoint=ENDPOINTS[tab],
         tracking=lists.tracking,
         letter_kind=lists.letter_kind,
         sent_on=lists.sent_on,
