@@ -141,7 +141,7 @@ def test_ten_letters_a_page_and_the_filters_are_kept_from_page_to_page(app, clie
     assert listed(second) == ids[1::-1]
     assert listed(client.get("/resiliation/?page=99")) == ids[1::-1]  # the last page
     filtered = client.get("/resiliation/?souscripteur=nom&page=1")
-    assert "souscripteur=nom" in filtered.get_data(as_text=True).split("Suivantes")[0][-300:]
+    assert "souscripteur=nom" in filtered.get_data(as_text=True).split("Page suivante")[0][-300:]
 
 
 def test_each_filter(app, client, agent, make_profile):
