@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plugins.paper_mail.rules import DEFAULT_MODE
@@ -49,6 +49,8 @@ class PaperMail(AccountOwned, db.Model):
     sending (``sending``): only the send date may change, until the day before."""
 
     __tablename__ = "paper_mail_mail"
+    # The list's page, newest first, walks this index from its end (ten mails read, not all).
+    __table_args__ = (Index("ix_paper_mail_mail_account_newest", "account_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # « PAP-7K3M9Q2X4T »

@@ -252,11 +252,19 @@ def rows_for(letters: list[Letter], names: dict[int, str] | None = None) -> list
 
 
 def page_of(
-    account_id: int, tab: str, filters: Filters, number: int, names: dict[int, str] | None = None
+    account_id: int,
+    tab: str,
+    filters: Filters,
+    number: int,
+    names: dict[int, str] | None = None,
+    counts: dict[str, int] | None = None,
 ) -> Page:
     """One page (1-based; out of range: the last one) of one list (``names``: the account's
-    profiles' names by id, when known); ``page.rows`` are its :class:`Row` s."""
-    page = paginate(letters_query(account_id, tab, filters).options(*LOAD_OPTIONS), number)
+    profiles' names by id, when known; ``counts``: the tabs' :func:`counts`, when known: an
+    unfiltered list's size is then not counted again); ``page.rows`` are its :class:`Row` s."""
+    total = counts[tab] if counts is not None and not filters.active else None
+    statement = letters_query(account_id, tab, filters).options(*LOAD_OPTIONS)
+    page = paginate(statement, number, total=total)
     page.rows = rows_for(page.items, names)
     return page
 

@@ -51,9 +51,11 @@ class Letter(AccountOwned, db.Model):
     says which entry), so a later change of the directory never changes a written letter."""
 
     __tablename__ = "resiliation_letter"
-    # The lists' counts per tab read this index alone (no visit of the letters themselves).
+    # The lists' counts per tab read the first index alone (no visit of the letters themselves);
+    # a list's page, newest first, walks the second from its end (ten letters read, not all).
     __table_args__ = (
         Index("ix_resiliation_letter_account_state", "account_id", "state", "trashed_at"),
+        Index("ix_resiliation_letter_account_newest", "account_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -35,10 +35,21 @@ class Page:
         return min(self.total, self.number * self.per_page)
 
 
-def page_of(statement, number: int, per_page: int = PER_PAGE, *, arg: str = "page") -> Page:
+def page_of(
+    statement, number: int, per_page: int = PER_PAGE, *, arg: str = "page", total: int | None = None
+) -> Page:
     """Page ``number`` of ``statement`` (a ``select`` of one entity, ordered; eager-load options
-    allowed); ``arg``: the query argument the page's links use."""
+    allowed); ``arg``: the query argument the page's links use. ``total``: the list's size when
+    the caller knows it already (an unfiltered list whose tabs are counted): the page is then
+    read alone, its first rows from an index, instead of counting every row of the list."""
     number = max(1, number)
+    if total is not None:
+        pages = max(1, -(-total // per_page))
+        number = min(number, pages)
+        items = list(
+            db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).unique()
+        )
+        return Page(items, total, number, pages, per_page, rows=items, arg=arg)
 
     def fetch(page: int) -> tuple[list, int]:
         found = (

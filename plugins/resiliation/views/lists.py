@@ -91,7 +91,9 @@ def render_list(tab: str):
     profiles = account_profiles(account.id)
     filters = lists.Filters.from_args(request.args, profiles)
     names = {profile.id: profile.name for profile in profiles}
-    page = lists.page_of(account.id, tab, filters, request.args.get("page", 1, type=int), names)
+    counts = lists.counts(account.id)
+    number = request.args.get("page", 1, type=int)
+    page = lists.page_of(account.id, tab, filters, number, names, counts)
     drafts = []
     if tab in (lists.ALL, lists.TO_FINISH) and not filters.active:
         from plugins.resiliation.wizard import wizard
@@ -103,7 +105,7 @@ def render_list(tab: str):
         "resiliation/lists/page.html",
         tab=tab,
         tabs=lists.TABS,
-        counts=lists.counts(account.id),
+        counts=counts,
         page=page,
         filters=filters,
         profiles=profiles,

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 from flask import flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import and_, exists, false, select
 
 from portal.core.accounts.models import Account, AccountSession, AccountStatus, Profile
 from portal.core.accounts.session_records import (
-    live_record,
+    live,
     mark_seen,
     open_record,
     revoke,
@@ -47,13 +47,30 @@ def _load_account(user_id: str) -> Account | None:
         account_id, version = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    account = db.session.get(Account, account_id)  # tenant-scoped: another tenant's id is None
-    if account is None or account.session_version != version:
+    key, profile_id = session.get("session_key"), session.get("profile_id")
+    if not key:
         return None
-    if account.status not in LOGIN_STATUSES:
+    # One query on every page: the account (tenant-scoped: another tenant's id finds nothing),
+    # the live record of this login, and the profile chosen after it.
+    found = db.session.execute(
+        select(Account, Profile)
+        .outerjoin(
+            Profile,
+            and_(Profile.id == profile_id, Profile.account_id == Account.id, Profile.active)
+            if profile_id is not None
+            else false(),
+        )
+        .where(
+            Account.id == account_id,
+            Account.session_version == version,
+            Account.status.in_(LOGIN_STATUSES),
+            exists().where(AccountSession.account_id == Account.id, *live(AccountSession, key)),
+        )
+    ).first()
+    if found is None:
         return None
-    record = live_record(AccountSession, session.get("session_key"))
-    return account if record is not None and record.account_id == account.id else None
+    g.current_profile = found.Profile
+    return found.Account
 
 
 def account_limit_key() -> str:

@@ -61,15 +61,17 @@ def open_record(model: type[SessionRecord], lifetime: timedelta, **owner) -> str
     return raw
 
 
+def live(model: type[SessionRecord], raw: str) -> tuple:
+    """The criteria of the record of the key ``raw`` while neither revoked nor past its
+    lifetime (for a query of its own or a condition of another)."""
+    return model.key_hash == digest(raw), model.revoked_at.is_(None), model.expires_at > now()
+
+
 def live_record(model: type[SessionRecord], raw: str | None):
     """The record of the key ``raw`` if neither revoked nor past its lifetime, else None."""
     if not raw:
         return None
-    return db.session.scalar(
-        select(model).where(
-            model.key_hash == digest(raw), model.revoked_at.is_(None), model.expires_at > now()
-        )
-    )
+    return db.session.scalar(select(model).where(*live(model, raw)))
 
 
 def revoke(model: type[SessionRecord], *criteria) -> None:
