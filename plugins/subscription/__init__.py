@@ -49,16 +49,22 @@ def main_menu_items(tenant):
 
 @hookimpl
 def register_jobs():
-    from plugins.subscription import client_access, membership, quote_mail, supporting
+    from plugins.subscription import client_access, membership, premiums, quote_mail, supporting
 
-    return [*quote_mail.JOBS, *membership.JOBS, *client_access.JOBS, *supporting.JOBS]
+    return [
+        *quote_mail.JOBS,
+        *membership.JOBS,
+        *client_access.JOBS,
+        *supporting.JOBS,
+        *premiums.JOBS,
+    ]
 
 
 @hookimpl
 def register_periodic_jobs():
-    from plugins.subscription import quote_mail
+    from plugins.subscription import premiums, quote_mail
 
-    return quote_mail.PERIODIC_JOBS
+    return [*quote_mail.PERIODIC_JOBS, *premiums.PERIODIC_JOBS]
 
 
 @hookimpl

@@ -7,27 +7,36 @@ traitement du dossier par les services de gestion »), one tenant at a time at
 - a membership request: the client, the contract, its supporting documents (each downloadable),
   the documents of the request, and « Adhésion créée » with the membership number of the
   management system (``contracts.advance(..., MEMBERSHIP_CREATED, membership_number=…)``),
-  audited.
+  audited;
+- its client's premium account (« Compte cotisant »), where a created membership's unpaid
+  direct debits and the payments received (cheque, transfer; assigned or not) are recorded
+  (``premiums.record``), audited.
 
 Staff only, in the picked tenant's scope: another tenant's contract is a 404."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import case, select
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from plugins.subscription import client_access, contracts, rules, supporting
+from plugins.subscription import client_access, contracts, premiums, rules, supporting
 from plugins.subscription.i18n import _, _l
 from plugins.subscription.models import Contract
 from plugins.subscription.products import names_of
-from plugins.subscription.rules import ContractProgress, SignatureState
-from portal.core import audit
+from plugins.subscription.rules import ContractProgress, MovementKind, SignatureState
+from portal.core import audit, clock
 from portal.core.accounts.models import Account, Profile
 from portal.core.accounts.validators import strip
 from portal.core.backoffice import BackofficeMenuItem, BackofficePage, current_staff
+from portal.core.credits.billing.operations import parse_euros
+from portal.core.i18n import format_money
+from portal.core.web.fields import TypedDateField
 from portal.core.web.pipeline import Access, handler
 from portal.extensions import db
 
@@ -44,6 +53,61 @@ class MembershipCreatedForm(FlaskForm):
         ],
         [strip],
     )
+
+
+class PremiumMovementForm(FlaskForm):
+    """« Enregistrer un mouvement » of a client's premium account."""
+
+    # A random key per displayed form: a form sent twice records one movement.
+    key = HiddenField()
+    kind = RadioField(
+        _l("Mouvement"),
+        choices=[
+            SelectChoice(MovementKind.UNPAID.value, _l("Impayé de prélèvement")),
+            SelectChoice(MovementKind.PAYMENT.value, _l("Encaissement (chèque, virement)")),
+        ],
+        validators=[InputRequired(_l("Choisissez le mouvement à enregistrer."))],
+    )
+    amount = StringField(
+        _l("Montant (€)"), [DataRequired(_l("Saisissez un montant en euros."))], [strip]
+    )
+    on = TypedDateField(_l("Date de valeur"), [InputRequired(_l("Indiquez la date (jj/mm/aaaa)."))])
+    reason = SelectField(
+        _l("Motif du rejet (impayé)"),
+        choices=[SelectChoice("", _l("— Choisissez —"))]
+        + [SelectChoice(code, _l(label)) for code, label in rules.UNPAID_REASONS.items()],
+        default="",
+    )
+    unassigned = BooleanField(_l("Non affecté à ce contrat (à répartir plus tard)"))
+    label = StringField(
+        _l("Libellé (facultatif)"),
+        [Optional(), Length(max=200, message=_l("200 caractères au maximum."))],
+        [strip],
+    )
+
+    def validate_amount(self, field):
+        try:
+            cents = parse_euros(field.data)
+        except ValueError:
+            raise ValidationError(_l("Saisissez un montant comme 51,74.")) from None
+        if cents <= 0:
+            raise ValidationError(_l("Le montant doit être supérieur à zéro."))
+        if cents > 10_000_000:
+            raise ValidationError(_l("Le montant dépasse 100 000 €."))
+
+    def validate_reason(self, field):
+        if self.kind.data == MovementKind.UNPAID and field.data not in rules.UNPAID_REASONS:
+            raise ValidationError(_l("Choisissez le motif du rejet donné par la banque."))
+
+    def validate_unassigned(self, field):
+        if self.kind.data == MovementKind.UNPAID and field.data:
+            raise ValidationError(_l("Un impayé se rapporte toujours à ce contrat."))
+
+    today = None  # the tenant's day, set by the view
+
+    def validate_on(self, field):
+        if field.data is not None and self.today is not None and field.data > self.today:
+            raise ValidationError(_l("La date de valeur ne peut pas être dans le futur."))
 
 
 def _by_id(model, ids) -> dict:
@@ -100,7 +164,21 @@ def memberships(tenant):
 # --- one membership request ---------------------------------------------------------------------
 
 
-def _page(tenant, contract: Contract, form: MembershipCreatedForm, status: int = 200):
+def _movement_form(*, bound: bool) -> PremiumMovementForm:
+    """The form as sent (``bound``) or a blank one, with its key."""
+    form = PremiumMovementForm() if bound else PremiumMovementForm(formdata=None)
+    if not form.key.data:
+        form.key.data = secrets.token_urlsafe(16)
+    return form
+
+
+def _page(
+    tenant,
+    contract: Contract,
+    form: MembershipCreatedForm,
+    status: int = 200,
+    movement_form: PremiumMovementForm | None = None,
+):
     quote = contract.quote
     return (
         render_template(
@@ -121,10 +199,23 @@ def _page(tenant, contract: Contract, form: MembershipCreatedForm, status: int =
             signature=_(rules.SIGNATURE_LABELS[SignatureState(contract.signature_state)]),
             form=form,
             can_create=contract.progress == ContractProgress.FILE_TRANSMITTED,
+            premiums=premiums.premium_account(contract.client, clock.today(tenant)),
+            movement_label=premiums.movement_label,
+            owed=premiums.OWED,
+            contract_numbers=_contract_numbers(contract.client),
+            movement_form=movement_form or _movement_form(bound=False),
+            may_record=contract.progress == ContractProgress.MEMBERSHIP_CREATED,
             tenant=tenant,
         ),
         status,
     )
+
+
+def _contract_numbers(client) -> dict[int, str]:
+    return {
+        row.id: contracts.display_number(row)
+        for row in db.session.scalars(select(Contract).where(Contract.client_id == client.id))
+    }
 
 
 @handler(Access.STAFF, load=LOAD)
@@ -182,6 +273,52 @@ def membership_create(tenant, contract: Contract):
     return redirect(url_for(".memberships"), 303)
 
 
+@handler(Access.STAFF, load=LOAD)
+def membership_movement(tenant, contract: Contract):
+    """« Enregistrer un mouvement »: an unpaid direct debit of this contract, or a payment
+    received (assigned to it, or not yet), on the client's premium account; audited."""
+    form = _movement_form(bound=True)
+    form.today = clock.today(tenant)
+    if contract.progress != ContractProgress.MEMBERSHIP_CREATED:
+        flash(_("Les mouvements s'enregistrent une fois l'adhésion créée."), "error")
+        return redirect(url_for(".membership", contract_id=contract.id), 303)
+    if not form.validate_on_submit():
+        return _page(
+            tenant, contract, MembershipCreatedForm(formdata=None), 400, movement_form=form
+        )
+    kind = MovementKind(form.kind.data)
+    assigned = None if kind == MovementKind.PAYMENT and form.unassigned.data else contract
+    movement = premiums.record(
+        contract.client,
+        kind,
+        parse_euros(form.amount.data),
+        form.on.data,
+        form.key.data,
+        contract=assigned,
+        reason=form.reason.data if kind == MovementKind.UNPAID else "",
+        label=form.label.data or "",
+        staff_id=current_staff().id,
+    )
+    audit.record(
+        "subscription.premium_movement",
+        **audit.by_staff(current_staff(), contract.tenant_id),
+        target=contract,
+        reference=movement.reference,
+        kind=movement.kind,
+        amount_cents=movement.amount_cents,
+        assigned=movement.contract_id is not None,
+    )
+    flash(
+        _(
+            "Mouvement enregistré : %(movement)s, %(amount)s.",
+            movement=premiums.movement_label(movement),
+            amount=format_money(movement.amount_cents),
+        ),
+        "success",
+    )
+    return redirect(url_for(".membership", contract_id=contract.id) + "#premiums-title", 303)
+
+
 PAGES = [
     BackofficePage("/adhesions", "memberships", memberships),
     BackofficePage("/adhesions/<int:contract_id>", "membership", membership),
@@ -192,6 +329,12 @@ PAGES = [
         "/adhesions/<int:contract_id>/adhesion-creee",
         "membership_create",
         membership_create,
+        ("POST",),
+    ),
+    BackofficePage(
+        "/adhesions/<int:contract_id>/mouvements",
+        "membership_movement",
+        membership_movement,
         ("POST",),
     ),
 ]

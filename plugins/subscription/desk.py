@@ -413,21 +413,6 @@ def client_contracts(client: Client) -> list[Contract]:
     )
 
 
-@dataclass(frozen=True)
-class Balance:
-    """« Retard de paiement », « Mouvements financiers non affectés », « Solde » in cents. The
-    portal keeps no premium ledger (collection is the insurer's back office): all three are
-    zero until one exists."""
-
-    late_cents: int = 0
-    unassigned_cents: int = 0
-    balance_cents: int = 0
-
-
-def client_balance(client: Client) -> Balance:
-    return Balance()
-
-
 def progress_label(progress: str) -> str:
     try:
         return _(rules.PROGRESS_LABELS[rules.ContractProgress(progress)])

@@ -230,3 +230,34 @@ class NumberCounter(TenantScoped, db.Model):
 
 
 MODELS = [Client, Quote, Contract, SupportingDocument, AgendaEvent, NumberCounter]
+
+
+class PremiumMovement(AccountOwned, db.Model):
+    """A line of a client's premium account (``rules.MovementKind``), append-only: a call, a
+    direct debit, an unpaid, a payment. ``contract_id`` None: money not assigned yet.
+    ``reference`` names it once per tenant (a call: ``<contract>-<YYYY-MM>``; a direct debit:
+    the mandate's reference and the month; a back-office entry: its form's key), so a job run
+    twice or a form sent twice records it once."""
+
+    __tablename__ = "subscription_premium_movement"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "reference"),
+        Index("ix_subscription_premium_movement_client", "client_id", "on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("subscription_client.id", ondelete="CASCADE"))
+    contract_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscription_contract.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(Integer)  # > 0; the kind says which way
+    on: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(7), default="")  # « 2027-03 » for a call
+    reason: Mapped[str] = mapped_column(String(8), default="")  # an unpaid's SEPA code
+    label: Mapped[str] = mapped_column(String(200), default="")
+    reference: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    recorded_by_staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )

@@ -152,6 +152,68 @@ def check_progress(current: str, target: str) -> ContractProgress:
     return destination
 
 
+# --- the premium account (« compte cotisant ») -------------------------------------------------
+
+
+class MovementKind(enum.StrEnum):
+    """A line of a client's premium account. A contract's monthly premium is called on its
+    debit day and presented by SEPA direct debit under its mandate the same day; the bank's
+    rejections come back as unpaid; other money (cheque, transfer) is a payment, assigned to a
+    contract or not yet (« non affecté »)."""
+
+    CALL = "call"  # « Appel de cotisation »: owed from its date
+    DIRECT_DEBIT = "direct_debit"  # « Prélèvement SEPA »: presented under the mandate
+    UNPAID = "unpaid"  # « Impayé »: a direct debit the bank returned
+    PAYMENT = "payment"  # « Encaissement »: a cheque or a transfer received
+
+
+MOVEMENT_LABELS: dict[MovementKind, str] = {
+    MovementKind.CALL: N_("Appel de cotisation"),
+    MovementKind.DIRECT_DEBIT: N_("Prélèvement SEPA"),
+    MovementKind.UNPAID: N_("Impayé"),
+    MovementKind.PAYMENT: N_("Encaissement"),
+}
+# The SEPA reasons a bank gives for returning a direct debit (EPC R-transaction codes).
+UNPAID_REASONS: dict[str, str] = {
+    "AM04": N_("AM04 — Provision insuffisante"),
+    "AC04": N_("AC04 — Compte clôturé"),
+    "AC06": N_("AC06 — Compte bloqué"),
+    "MD01": N_("MD01 — Pas de mandat valide"),
+    "MD06": N_("MD06 — Contestation du débiteur"),
+    "MS02": N_("MS02 — Refus du débiteur"),
+    "MS03": N_("MS03 — Motif non communiqué"),
+}
+
+
+def debit_date(year: int, month: int, debit_day: int, effective: date) -> date | None:
+    """The day the premium of ``month`` is called and debited: the contract's debit day (the
+    28th at the latest, every month has one), its effective date in its first month when that
+    comes later; None before the effective month."""
+    if (year, month) < (effective.year, effective.month):
+        return None
+    day = date(year, month, min(max(debit_day, 1), 28))
+    return max(day, effective)
+
+
+def premium_account(movements, today: date) -> tuple[int, int, int]:
+    """(« Retard de paiement », « Mouvements financiers non affectés », « Solde ») in cents from
+    a client's movements (``kind``, ``amount_cents``, ``on``, ``contract_id``): what was called
+    by ``today`` and not paid, the money not assigned to a contract, and what the client has
+    paid beyond what was called (negative: owes)."""
+    called = paid = unassigned = 0
+    for movement in movements:
+        kind, amount = MovementKind(movement.kind), movement.amount_cents
+        if kind == MovementKind.CALL:
+            called += amount if movement.on <= today else 0
+        elif kind == MovementKind.UNPAID:
+            paid -= amount
+        elif kind == MovementKind.PAYMENT and movement.contract_id is None:
+            unassigned += amount
+        else:
+            paid += amount
+    return max(0, called - paid), unassigned, paid + unassigned - called
+
+
 class SignatureState(enum.StrEnum):
     """« Signature électronique » of a contract."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 # The subscription tests' kit (sandbox mailbox and SMS box), also when this folder runs alone.
@@ -83,3 +83,30 @@ def in_french(target) -> None:
         return route.continue_(url=url + ("&" if "?" in url else "?") + "lang=fr")
 
     target.route("**/*", add_lang)
+
+
+def months_of_premiums(app, tenant_id: int, contract_id: int, months: int = 2) -> tuple[int, str]:
+    """``months`` later: the contract took effect on the first day ``months`` months ago and its
+    premiums were called and debited by the daily job; (the client's id, a month's premium as
+    typed: « 51,74 »)."""
+    from sqlalchemy import update
+
+    from plugins.subscription import premiums
+    from plugins.subscription.models import Contract
+    from portal.core import clock
+    from portal.core.tenants import tenant_directory, tenant_scope
+    from portal.extensions import db
+
+    start = date.today().replace(day=1)
+    for _ in range(months):
+        start = (start - timedelta(days=1)).replace(day=1)
+    with app.app_context(), tenant_scope(tenant_id):
+        db.session.execute(
+            update(Contract).where(Contract.id == contract_id).values(effective_date=start)
+        )
+        premiums.call_premiums(clock.today(tenant_directory().by_id(tenant_id)))
+        contract = db.session.get(Contract, contract_id)
+        typed = f"{contract.monthly_cents // 100},{contract.monthly_cents % 100:02d}"
+        client_id = contract.client_id
+        db.session.commit()
+    return client_id, typed

@@ -19,6 +19,7 @@ from subscriptionkit import (
     identity_pdf,
     in_french,
     mails_to,
+    months_of_premiums,
     nir_for,
     path_in,
     sms_code,
@@ -288,8 +289,27 @@ def test_a_quote_is_subscribed_signed_documented_and_becomes_a_membership(
         expect(line).to_contain_text("Adhésion créée")
         expect(line).to_contain_text(MEMBERSHIP)
         shot(operator, "sub-19-backoffice-created")
+
+        # Two months on, the premiums were called and debited; the bank returns one debit.
+        client_id, premium = months_of_premiums(app, tenant_id, contract_id)
+        operator.goto(office + f"/backoffice/t/horizon/subscription/adhesions/{contract_id}")
+        expect(operator.locator("[data-premiums]")).to_contain_text("Prélèvement SEPA")
+        operator.get_by_text("Enregistrer un mouvement").click()
+        operator.get_by_label("Impayé de prélèvement").check()
+        operator.get_by_label("Montant (€)").fill(premium)
+        operator.get_by_label("Date de valeur").fill(date.today().isoformat())
+        operator.get_by_label("Motif du rejet (impayé)").select_option("AM04")
+        operator.get_by_role("button", name="Enregistrer le mouvement").click()
+        expect(operator.locator("[data-premiums]")).to_contain_text("Impayé — AM04")
+        shot(operator, "sub-19b-backoffice-premiums")
     finally:
         context.close()
+
+    # The agent's client file: one month late, the movements listed.
+    page.goto(f"{base}/souscription/clients/{client_id}")
+    expect(page.locator('[data-premium="late"]')).to_contain_text(premium)
+    expect(page.locator(".sub-movements")).to_contain_text("Impayé — AM04")
+    shot(page, "sub-19c-agent-client-premiums")
 
     # The agent's contract page says so.
     page.goto(f"{base}/souscription/contrats/{contract_id}")

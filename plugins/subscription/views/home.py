@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from plugins.subscription import desk, rules
+from plugins.subscription import desk, premiums, rules
 from plugins.subscription.i18n import _
 from plugins.subscription.models import AgendaEvent, Client
 from plugins.subscription.products import DOCUMENT_KINDS, names_of, tenant_products
@@ -183,7 +183,10 @@ def client(client: Client):
         "subscription/home/client.html",
         client=client,
         civility=rules.CIVILITIES.get(client.civility, ""),
-        balance=desk.client_balance(client),
+        premiums=premiums.premium_account(client, clock.today(tenant)),
+        movement_label=premiums.movement_label,
+        owed=premiums.OWED,
+        contract_numbers={row["contract"].id: row["number"] for row in contracts},
         quotes=quotes,
         contracts=contracts,
         events=events,

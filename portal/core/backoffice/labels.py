@@ -155,6 +155,8 @@ AUDIT_ACTION = {
     "sendings.reconciled": _l("Envoi rapproché des événements de l'opérateur"),
     "resiliation.review_approved": _l("Première lettre de résiliation approuvée"),
     "resiliation.review_refused": _l("Première lettre de résiliation refusée"),
+    "subscription.membership_created": _l("Adhésion créée"),
+    "subscription.premium_movement": _l("Mouvement du compte cotisant enregistré"),
 }
 
 # The keys of an audit entry's details.
@@ -196,6 +198,8 @@ DETAIL_KEY = {
     "events": _l("Événements reçus de l'opérateur"),
     "applied": _l("Événements appliqués"),
     "found": _l("Trouvé chez l'opérateur"),
+    "assigned": _l("Affecté au contrat"),
+    "membership_number": _l("Numéro d'adhésion"),
 }
 
 # The values some details take.
@@ -204,6 +208,8 @@ DETAIL_VALUE = {
     ("reason", "inactive"): _l("opérateur désactivé"),
     ("reason", "password"): _l("mauvais mot de passe"),
     ("operator", "sandbox"): _l("bac à sable"),
+    ("kind", "unpaid"): _l("impayé"),
+    ("kind", "payment"): _l("encaissement"),
 }
 
 # The account fields an operator may change (``account.details_changed_by_staff``).
