@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plugins.subscription import contracts, rules
 from plugins.subscription.models import Client, Contract, PremiumMovement
@@ -104,13 +104,26 @@ def call_premiums(today: date) -> int:
     contracts whose membership is created; how many movements were added (none the second
     time)."""
     added = 0
+    # The last month called per contract: a day's run starts after it (each month's call and
+    # debit are written together, in one transaction), not from each contract's first month.
+    last_called = dict(
+        db.session.execute(
+            select(PremiumMovement.contract_id, func.max(PremiumMovement.period))
+            .where(PremiumMovement.kind == MovementKind.CALL)
+            .group_by(PremiumMovement.contract_id)
+        ).all()
+    )
     for contract in db.session.scalars(
         select(Contract)
         .where(Contract.progress == ContractProgress.MEMBERSHIP_CREATED)
         .order_by(Contract.id)
     ):
         number = contracts.display_number(contract)
-        for year, month in _months(contract.effective_date, today):
+        first = contract.effective_date
+        if contract.id in last_called:
+            year, month = (int(part) for part in last_called[contract.id].split("-"))
+            first = date(year + month // 12, month % 12 + 1, 1)
+        for year, month in _months(first, today):
             on = rules.debit_date(year, month, contract.debit_day, contract.effective_date)
             if on is None or on > today:
                 continue

@@ -96,6 +96,16 @@ def test_each_month_is_called_and_debited_once(app, agent, at):
     run_periodic(app, premiums.call_premiums_job)
     assert [m[2] for m in _movements(app, agent)][-2:] == [date(2027, 3, 5)] * 2
     assert len(_movements(app, agent)) == 6 and waiting
+    at(2027, 5, 10)  # the job did not run for two months: April and May are caught up
+    run_periodic(app, premiums.call_premiums_job)
+    periods = [(m[0], m[3]) for m in _movements(app, agent)]
+    assert periods[-4:] == [
+        ("call", "2027-04"),
+        ("direct_debit", "2027-04"),
+        ("call", "2027-05"),
+        ("direct_debit", "2027-05"),
+    ]
+    assert len(periods) == 10
 
 
 def _record(staff, url: str, **data):
