@@ -46,12 +46,14 @@ LEFT = frozenset(
 
 
 def mail_of(sending: Sending) -> PaperMail | None:
-    """The mail a sending of this plugin is about (in the current tenant)."""
+    """The mail a sending of this plugin is about (in the current tenant), while that sending
+    is still the mail's."""
     from portal.extensions import db
 
     if sending.owner != OWNER or sending.subject_type != "PaperMail" or not sending.subject_id:
         return None
-    return db.session.get(PaperMail, sending.subject_id)
+    mail = db.session.get(PaperMail, sending.subject_id)
+    return mail if mail is not None and mail.sending_id == sending.id else None
 
 
 def _move(mail: PaperMail, state: str) -> bool:
@@ -81,7 +83,7 @@ def sync_posted(mail: PaperMail) -> bool:
 def sending_state_changed(tenant, sending, state) -> None:
     """``sending`` (this plugin's) reached ``state``: the mail follows (idempotent)."""
     mail = mail_of(sending)
-    if mail is None or mail.sending_id != sending.id:
+    if mail is None:
         return
     state = SendingState(state)
     if state in LEFT:
@@ -104,6 +106,6 @@ def operator_event(tenant, sending, event) -> None:
     """The printer reported a step of ``sending`` (this plugin's): the mail is POSTED once its
     timeline shows the ``A01`` (whichever of its events arrives last; idempotent)."""
     mail = mail_of(sending)
-    if mail is None or mail.sending_id != sending.id:
+    if mail is None:
         return
     sync_posted(mail)

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from plugins.subscription import contracts, rules
+from plugins.subscription.i18n import _
 from plugins.subscription.models import Client, Contract, PremiumMovement
 from plugins.subscription.rules import ContractProgress, MovementKind
 from portal.core import clock
@@ -56,8 +57,6 @@ def premium_account(client: Client, today: date) -> PremiumAccount:
 
 def movement_label(movement: PremiumMovement) -> str:
     """« Appel de cotisation 2027-03 », « Impayé — AM04 — Provision insuffisante »…"""
-    from plugins.subscription.i18n import _
-
     label = _(rules.MOVEMENT_LABELS[MovementKind(movement.kind)])
     if movement.period:
         label = f"{label} {movement.period}"
@@ -75,28 +74,44 @@ def _months(first: date, last: date):
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _add(contract: Contract, kind: MovementKind, on: date, period: str, reference: str) -> bool:
-    """One movement of ``contract``'s monthly premium, unless ``reference`` is there already."""
+def _insert(owner, reference: str, **values) -> bool:
+    """Record a movement of ``owner``'s (a contract or a client: its tenant, account and
+    managing profile) unless its ``reference`` is there already — one statement, so a job run
+    twice or a form sent twice at once records it once; whether it was added."""
     added = db.session.execute(
         insert_ignoring_duplicates(PremiumMovement)
         .values(
-            tenant_id=contract.tenant_id,
-            account_id=contract.account_id,
-            managed_by_id=contract.managed_by_id,
+            tenant_id=owner.tenant_id,
+            account_id=owner.account_id,
+            managed_by_id=owner.managed_by_id,
+            reference=reference,
+            recorded_at=clock.now(),
+            **{"contract_id": None, "period": "", "reason": "", "label": "", **values},
+        )
+        .returning(PremiumMovement.id)
+    ).scalar()
+    return added is not None
+
+
+def _call_month(contract: Contract, on: date, period: str) -> int:
+    """The month's call of ``contract``'s premium and, paid by direct debit, its debit; how
+    many were added."""
+    movements = [(MovementKind.CALL, f"{contracts.display_number(contract)}-{period}")]
+    if contract.payment_mode == "direct_debit":
+        movements.append((MovementKind.DIRECT_DEBIT, f"{contract.sepa_reference}-{period}"))
+    return sum(
+        _insert(
+            contract,
+            reference,
             client_id=contract.client_id,
             contract_id=contract.id,
             kind=kind,
             amount_cents=contract.monthly_cents,
             on=on,
             period=period,
-            reason="",
-            label="",
-            reference=reference,
-            recorded_at=clock.now(),
         )
-        .returning(PremiumMovement.id)
-    ).scalar()
-    return added is not None
+        for kind, reference in movements
+    )
 
 
 def call_premiums(today: date) -> int:
@@ -118,20 +133,14 @@ def call_premiums(today: date) -> int:
         .where(Contract.progress == ContractProgress.MEMBERSHIP_CREATED)
         .order_by(Contract.id)
     ):
-        number = contracts.display_number(contract)
         first = contract.effective_date
         if contract.id in last_called:
             year, month = (int(part) for part in last_called[contract.id].split("-"))
             first = date(year + month // 12, month % 12 + 1, 1)
         for year, month in _months(first, today):
             on = rules.debit_date(year, month, contract.debit_day, contract.effective_date)
-            if on is None or on > today:
-                continue
-            period = f"{year:04d}-{month:02d}"
-            added += _add(contract, MovementKind.CALL, on, period, f"{number}-{period}")
-            if contract.payment_mode == "direct_debit":
-                reference = f"{contract.sepa_reference}-{period}"
-                added += _add(contract, MovementKind.DIRECT_DEBIT, on, period, reference)
+            if on is not None and on <= today:
+                added += _call_month(contract, on, f"{year:04d}-{month:02d}")
     return added
 
 
@@ -164,12 +173,9 @@ def record(
     if kind == MovementKind.UNPAID and (contract is None or reason not in rules.UNPAID_REASONS):
         raise ValueError("an unpaid names its contract and its SEPA reason")
     reference = f"staff-{key}"
-    found = db.session.scalar(select(PremiumMovement).where(PremiumMovement.reference == reference))
-    if found is not None:
-        return found
-    movement = PremiumMovement(
-        account_id=client.account_id,
-        managed_by_id=client.managed_by_id,
+    _insert(
+        client,
+        reference,
         client_id=client.id,
         contract_id=contract.id if contract is not None else None,
         kind=kind,
@@ -177,12 +183,9 @@ def record(
         on=on,
         reason=reason,
         label=label,
-        reference=reference,
         recorded_by_staff_id=staff_id,
     )
-    db.session.add(movement)
-    db.session.flush()
-    return movement
+    return db.session.scalar(select(PremiumMovement).where(PremiumMovement.reference == reference))
 
 
 JOBS: list = [call_premiums_job]
